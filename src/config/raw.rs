@@ -1,0 +1,332 @@
+//! The schema exactly as written in feeds.yaml. Unknown keys are errors, so a typo
+//! never silently falls back to a default. Values keep their position (`Spanned`)
+//! so validation can point at them.
+
+use std::fmt;
+
+use indexmap::IndexMap;
+use serde::Deserialize;
+use serde::de::{self, Deserializer, Visitor};
+use serde_saphyr::Spanned;
+
+use super::{ContentMode, GroupBy, Problem, Security};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConfig {
+    pub state: Option<Spanned<String>>,
+    pub templates: Option<Spanned<String>>,
+    pub fetch: Option<RawFetch>,
+    pub feeds: Option<Spanned<Vec<RawFeed>>>,
+    pub digests: Option<Spanned<IndexMap<String, RawDigest>>>,
+    pub smtp: Option<RawSmtp>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFetch {
+    pub concurrency: Option<Spanned<u64>>,
+    pub per_host: Option<Spanned<u64>>,
+    pub timeout: Option<Spanned<String>>,
+    pub connect_timeout: Option<Spanned<String>>,
+    pub max_bytes: Option<Spanned<ByteSize>>,
+    pub retries: Option<Spanned<u64>>,
+    pub max_redirects: Option<Spanned<u64>>,
+    pub user_agent: Option<Spanned<String>>,
+}
+
+/// A feed entry. `at` is the position of the entry itself, for errors about it as a whole.
+#[derive(Debug)]
+pub struct RawFeed {
+    pub at: Spanned<()>,
+    pub url: Option<Spanned<String>>,
+    pub path: Option<Spanned<String>>,
+    pub name: Option<Spanned<String>>,
+    pub tags: Option<Vec<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFeedFields {
+    url: Option<Spanned<String>>,
+    path: Option<Spanned<String>>,
+    name: Option<Spanned<String>>,
+    tags: Option<Vec<String>>,
+}
+
+impl<'de> Deserialize<'de> for RawFeed {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let fields = Spanned::<RawFeedFields>::deserialize(d)?;
+        Ok(RawFeed {
+            at: Spanned {
+                value: (),
+                referenced: fields.referenced,
+                defined: fields.defined,
+            },
+            url: fields.value.url,
+            path: fields.value.path,
+            name: fields.value.name,
+            tags: fields.value.tags,
+        })
+    }
+}
+
+#[derive(Debug)]
+pub struct RawDigest {
+    pub at: Spanned<()>,
+    pub window: Option<Spanned<String>>,
+    pub tags: Option<RawFilter<String>>,
+    pub keywords: Option<RawFilter<Spanned<String>>>,
+    pub max_items: Option<Spanned<u64>>,
+    pub max_per_feed: Option<Spanned<u64>>,
+    pub group_by: Option<GroupBy>,
+    pub send_empty: Option<bool>,
+    pub subject: Option<Spanned<String>>,
+    pub to: Vec<Spanned<String>>,
+    pub cc: Vec<Spanned<String>>,
+    pub bcc: Vec<Spanned<String>>,
+    pub template: Option<Spanned<String>>,
+    pub content: Option<ContentMode>,
+    pub excerpt_chars: Option<Spanned<u64>>,
+    pub timezone: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDigestFields {
+    window: Option<Spanned<String>>,
+    tags: Option<RawFilter<String>>,
+    keywords: Option<RawFilter<Spanned<String>>>,
+    max_items: Option<Spanned<u64>>,
+    max_per_feed: Option<Spanned<u64>>,
+    group_by: Option<GroupBy>,
+    send_empty: Option<bool>,
+    subject: Option<Spanned<String>>,
+    #[serde(default)]
+    to: Vec<Spanned<String>>,
+    #[serde(default)]
+    cc: Vec<Spanned<String>>,
+    #[serde(default)]
+    bcc: Vec<Spanned<String>>,
+    template: Option<Spanned<String>>,
+    content: Option<ContentMode>,
+    excerpt_chars: Option<Spanned<u64>>,
+    timezone: Option<Spanned<String>>,
+}
+
+impl<'de> Deserialize<'de> for RawDigest {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let f = Spanned::<RawDigestFields>::deserialize(d)?;
+        let at = Spanned {
+            value: (),
+            referenced: f.referenced,
+            defined: f.defined,
+        };
+        let f = f.value;
+        Ok(RawDigest {
+            at,
+            window: f.window,
+            tags: f.tags,
+            keywords: f.keywords,
+            max_items: f.max_items,
+            max_per_feed: f.max_per_feed,
+            group_by: f.group_by,
+            send_empty: f.send_empty,
+            subject: f.subject,
+            to: f.to,
+            cc: f.cc,
+            bcc: f.bcc,
+            template: f.template,
+            content: f.content,
+            excerpt_chars: f.excerpt_chars,
+            timezone: f.timezone,
+        })
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFilter<T> {
+    #[serde(default = "Vec::new")]
+    pub include: Vec<T>,
+    #[serde(default = "Vec::new")]
+    pub exclude: Vec<T>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSmtp {
+    pub transport: Option<Spanned<String>>,
+    pub sendmail_path: Option<Spanned<String>>,
+    pub host: Option<Spanned<String>>,
+    pub port: Option<Spanned<u16>>,
+    pub security: Option<Spanned<Security>>,
+    pub username: Option<Spanned<String>>,
+    pub password_env: Option<Spanned<String>>,
+    pub password_file: Option<Spanned<String>>,
+    pub from: Option<Spanned<String>>,
+    pub timeout: Option<Spanned<String>>,
+    pub ca_file: Option<Spanned<String>>,
+    pub insecure: Option<bool>,
+}
+
+/// `max_bytes`: a plain number of bytes or a size such as `512KiB`, `5MiB`, `10 MB`.
+#[derive(Debug)]
+pub enum ByteSize {
+    Bytes(u64),
+    Text(String),
+}
+
+impl ByteSize {
+    pub fn bytes(&self) -> Result<u64, String> {
+        match self {
+            ByteSize::Bytes(n) => Ok(*n),
+            ByteSize::Text(s) => parse_bytes(s),
+        }
+    }
+}
+
+/// Parses `512KiB`, `5MiB`, `10 MB`, `1.5GiB`, `300`.
+pub fn parse_bytes(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let num: f64 = num.parse().map_err(|_| {
+        format!("`{s}` is not a size; write e.g. 512KiB, 10MiB or a number of bytes")
+    })?;
+    let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "kb" => 1_000,
+        "kib" | "k" => 1 << 10,
+        "mb" => 1_000_000,
+        "mib" | "m" => 1 << 20,
+        "gb" => 1_000_000_000,
+        "gib" | "g" => 1 << 30,
+        other => {
+            return Err(format!(
+                "`{other}` is not a size unit; use KiB, MiB, GiB, kB, MB or GB"
+            ));
+        }
+    };
+    let bytes = num * mult as f64;
+    if !bytes.is_finite() || bytes >= u64::MAX as f64 {
+        return Err(format!("`{s}` is too large"));
+    }
+    Ok(bytes as u64)
+}
+
+impl<'de> Deserialize<'de> for ByteSize {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = ByteSize;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a size such as 10MiB or a number of bytes")
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<ByteSize, E> {
+                Ok(ByteSize::Bytes(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<ByteSize, E> {
+                u64::try_from(v)
+                    .map(ByteSize::Bytes)
+                    .map_err(|_| E::custom("a size cannot be negative"))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<ByteSize, E> {
+                Ok(ByteSize::Text(v.to_string()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// Parses the YAML. serde stops at the first error, so this yields one problem.
+pub fn from_str(text: &str) -> Result<RawConfig, Problem> {
+    let text_for_keys = text;
+    let options = serde_saphyr::options! {
+        strict_booleans: true,
+    };
+    serde_saphyr::from_str_with_options::<Option<RawConfig>>(text, options)
+        .map_err(|e| {
+            let (line, column) = e
+                .location()
+                .map(|l| (l.line(), l.column()))
+                .unwrap_or((0, 0));
+            let message = e.without_snippet().to_string();
+            Problem {
+                line,
+                column,
+                key: key_path_at(text_for_keys, line).unwrap_or_else(|| key_from_message(&message)),
+                message: strip_location(&message),
+            }
+        })?
+        .ok_or(Problem {
+            line: 0,
+            column: 0,
+            key: "feeds".into(),
+            message: "the config file is empty".into(),
+        })
+}
+
+/// serde names the offending key in its message (``unknown field `foo` ``); pull it
+/// out so every problem reads `file:line:col: key: message`.
+fn key_from_message(message: &str) -> String {
+    for marker in ["field `", "variant `"] {
+        if let Some(start) = message.find(marker) {
+            let rest = &message[start + marker.len()..];
+            if let Some(end) = rest.find('`') {
+                return rest[..end].to_string();
+            }
+        }
+    }
+    "yaml".to_string()
+}
+
+/// The dotted key path of the mapping entry on `line` (1-based), found by walking up
+/// to less-indented parents. Good for block-style YAML, which is what configs use;
+/// `None` when the line holds no `key:`.
+fn key_path_at(text: &str, line: u64) -> Option<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    let idx = usize::try_from(line).ok()?.checked_sub(1)?;
+    let (indent, key) = key_on_line(lines.get(idx)?)?;
+    let mut path = vec![key];
+    let mut limit = indent;
+    for l in lines[..idx].iter().rev() {
+        if limit == 0 {
+            break;
+        }
+        if let Some((i, k)) = key_on_line(l) {
+            if i < limit {
+                path.push(k);
+                limit = i;
+            }
+        }
+    }
+    path.reverse();
+    Some(path.join("."))
+}
+
+/// `(indent, key)` for a `key: value` line; a `- ` list marker counts as indentation.
+fn key_on_line(line: &str) -> Option<(usize, String)> {
+    let body = line.trim_start_matches([' ', '-']);
+    let indent = line.len() - body.len();
+    if body.starts_with('#') {
+        return None;
+    }
+    let colon = body.find(':')?;
+    let key = body[..colon].trim().trim_matches(['"', '\'']);
+    let valid = !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'));
+    valid.then(|| (indent, key.to_string()))
+}
+
+fn strip_location(message: &str) -> String {
+    // The location is printed by our own prefix already.
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_string(),
+        None => message.to_string(),
+    }
+}

@@ -1,0 +1,189 @@
+//! The types the pipeline stages hand to each other.
+//!
+//! Everything here is plain data: no stage needs to know how another produced it.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+/// Where a feed is read from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FeedLocation {
+    Url(url::Url),
+    /// A local file: offline demos, tests, feeds produced by another job.
+    Path(PathBuf),
+}
+
+impl fmt::Display for FeedLocation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FeedLocation::Url(url) => f.write_str(url.as_str()),
+            FeedLocation::Path(path) => write!(f, "{}", path.display()),
+        }
+    }
+}
+
+/// One entry of `feeds:` after validation.
+#[derive(Debug, Clone)]
+pub struct FeedSource {
+    /// Position in `feeds:`; also the tie-breaker when ranking.
+    pub index: usize,
+    /// The name from the config, if the user gave one; else the feed's own title is used.
+    pub name: Option<String>,
+    pub location: FeedLocation,
+    /// Lower-cased, so matching is case-insensitive without repeated work.
+    pub tags: Vec<String>,
+}
+
+/// HTTP cache validators remembered from the last successful fetch.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Validators {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+}
+
+/// One entry of a feed, as the rest of the pipeline sees it.
+///
+/// Text fields hold what the feed said, unsanitized: they are escaped or sanitized
+/// when rendered, and only for the items that survive selection.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Item {
+    /// Stable identity within its feed: guid/id, else the canonical link, else a hash.
+    pub key: String,
+    /// Index of the feed it came from (`FeedSource::index`).
+    pub feed: usize,
+    pub title: String,
+    /// Absolute URL of the item, when the feed gave a usable one.
+    pub link: Option<String>,
+    /// Published, else updated. `None` when the feed gave neither.
+    pub date: Option<DateTime<Utc>>,
+    /// Summary / description, HTML or text as the feed gave it.
+    pub summary: Option<String>,
+    /// Full content, HTML or text as the feed gave it.
+    pub content: Option<String>,
+    /// Categories from the feed, as written.
+    pub categories: Vec<String>,
+    pub authors: Vec<String>,
+}
+
+/// A feed that was fetched and parsed.
+#[derive(Debug, Clone, Default)]
+pub struct Feed {
+    /// The feed's own title, if it has one.
+    pub title: Option<String>,
+    /// The site the feed belongs to (used as a base for relative links).
+    pub site: Option<String>,
+    pub items: Vec<Item>,
+}
+
+/// Why a feed could not be used this run. Shown on stderr, in the digest footer and
+/// in `feedletter feeds`, always next to the feed's name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FeedError {
+    #[error("timed out after {}", humantime::format_duration(*.after))]
+    Timeout { after: Duration },
+    #[error("feed is larger than {}", crate::config::format_bytes(*.limit))]
+    TooLarge { limit: u64 },
+    #[error("HTTP {status}{}", if .reason.is_empty() { String::new() } else { format!(" {}", .reason) })]
+    HttpStatus { status: u16, reason: String },
+    #[error("TLS error: {0}")]
+    Tls(String),
+    #[error("DNS lookup failed: {0}")]
+    Dns(String),
+    #[error("connection failed: {0}")]
+    Connection(String),
+    #[error("redirect error: {0}")]
+    Redirect(String),
+    #[error("not a valid feed: {0}")]
+    Parse(String),
+    #[error("this is an HTML page, not a feed{}", match .advertised { Some(u) => format!("; it advertises a feed at {u}"), None => String::new() })]
+    NotAFeed { advertised: Option<String> },
+    #[error("cannot read file: {0}")]
+    Io(String),
+}
+
+impl FeedError {
+    /// A short machine-readable kind, for JSON output and the state file.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            FeedError::Timeout { .. } => "timeout",
+            FeedError::TooLarge { .. } => "too_large",
+            FeedError::HttpStatus { .. } => "http_status",
+            FeedError::Tls(_) => "tls",
+            FeedError::Dns(_) => "dns",
+            FeedError::Connection(_) => "connection",
+            FeedError::Redirect(_) => "redirect",
+            FeedError::Parse(_) => "parse",
+            FeedError::NotAFeed { .. } => "not_a_feed",
+            FeedError::Io(_) => "io",
+        }
+    }
+}
+
+/// What happened to one feed this run.
+#[derive(Debug, Clone)]
+pub struct FeedReport {
+    pub feed: usize,
+    /// Display name: the configured name, else the feed's title, else its location.
+    pub name: String,
+    pub location: String,
+    pub outcome: FeedOutcome,
+    /// Set when the server answered with a permanent redirect (301/308).
+    pub moved_to: Option<String>,
+    /// Consecutive failed runs including this one (0 when this run succeeded).
+    pub failures_in_a_row: u32,
+    /// When the current run of failures began, if the state knows.
+    pub failing_since: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone)]
+pub enum FeedOutcome {
+    /// Fetched and parsed; `not_modified` when the server answered 304.
+    Ok {
+        items: usize,
+        not_modified: bool,
+    },
+    Failed(FeedError),
+}
+
+impl FeedReport {
+    pub fn error(&self) -> Option<&FeedError> {
+        match &self.outcome {
+            FeedOutcome::Failed(e) => Some(e),
+            FeedOutcome::Ok { .. } => None,
+        }
+    }
+}
+
+/// An item chosen for a digest, with what rendering needs beside the item itself.
+#[derive(Debug, Clone, Serialize)]
+pub struct SelectedItem {
+    pub key: String,
+    pub feed: usize,
+    pub feed_name: String,
+    pub feed_url: String,
+    pub title: String,
+    pub link: Option<String>,
+    /// Effective date: published, else updated, else first seen; never in the future.
+    pub date: DateTime<Utc>,
+    /// Feed tags and item categories, lower-cased and de-duplicated.
+    pub tags: Vec<String>,
+    #[serde(skip)]
+    pub summary: Option<String>,
+    #[serde(skip)]
+    pub content: Option<String>,
+    #[serde(skip)]
+    pub authors: Vec<String>,
+}
+
+/// The items one digest gets this run.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    /// Newest first.
+    pub items: Vec<SelectedItem>,
+    /// Items that matched but were cut by `max_per_feed` / `max_items`.
+    pub omitted: usize,
+}
