@@ -247,7 +247,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
 pub fn format_bytes(n: u64) -> String {
     const UNITS: [(&str, u64); 3] = [("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)];
     for (unit, size) in UNITS {
-        if n >= size && n % size == 0 {
+        if n >= size && n.is_multiple_of(size) {
             return format!("{} {unit}", n / size);
         }
     }
@@ -486,7 +486,7 @@ impl Validator {
 
     fn digests(
         &mut self,
-        raw: Option<Spanned<IndexMap<String, raw::RawDigest>>>,
+        raw: Option<Spanned<IndexMap<raw::Name, raw::RawDigest>>>,
     ) -> Vec<DigestConfig> {
         let Some(raw) = raw else {
             self.missing("digests", "no digests configured: add one under `digests:`");
@@ -505,7 +505,9 @@ impl Validator {
             .collect()
     }
 
-    fn digest(&mut self, name: String, d: raw::RawDigest) -> Option<DigestConfig> {
+    fn digest(&mut self, name: raw::Name, d: raw::RawDigest) -> Option<DigestConfig> {
+        let at = name.0;
+        let name = at.value.clone();
         let key = |field: &str| format!("digests.{name}.{field}");
         let before = self.problems.len();
         if name.trim().is_empty() || name.contains(char::is_whitespace) {

@@ -186,4 +186,21 @@ pub struct Selection {
     pub items: Vec<SelectedItem>,
     /// Items that matched but were cut by `max_per_feed` / `max_items`.
     pub omitted: usize,
+    /// (feed location, item key) of copies dropped as duplicates of a selected item;
+    /// they count as sent together with it.
+    pub duplicates: Vec<(String, String)>,
+}
+
+/// The items a feed contributes to this run (fresh from the fetch, or from the state
+/// when the server answered 304), with what selection and rendering need of the feed.
+#[derive(Debug, Clone)]
+pub struct FeedItems {
+    pub feed: usize,
+    pub name: String,
+    /// The configured URL or path: the feed's identity in the state.
+    pub location: String,
+    /// The feed's site, when it has one.
+    pub site: Option<String>,
+    pub tags: Vec<String>,
+    pub items: Vec<Item>,
 }

@@ -18,7 +18,7 @@ pub struct RawConfig {
     pub templates: Option<Spanned<String>>,
     pub fetch: Option<RawFetch>,
     pub feeds: Option<Spanned<Vec<RawFeed>>>,
-    pub digests: Option<Spanned<IndexMap<String, RawDigest>>>,
+    pub digests: Option<Spanned<IndexMap<Name, RawDigest>>>,
     pub smtp: Option<RawSmtp>,
 }
 
@@ -33,6 +33,25 @@ pub struct RawFetch {
     pub retries: Option<Spanned<u64>>,
     pub max_redirects: Option<Spanned<u64>>,
     pub user_agent: Option<Spanned<String>>,
+}
+
+/// A mapping key that remembers where it was written (digest names).
+#[derive(Debug, Deserialize)]
+#[serde(transparent)]
+pub struct Name(pub Spanned<String>);
+
+impl PartialEq for Name {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.value == other.0.value
+    }
+}
+
+impl Eq for Name {}
+
+impl std::hash::Hash for Name {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.value.hash(state);
+    }
 }
 
 /// A feed entry. `at` is the position of the entry itself, for errors about it as a whole.
@@ -296,11 +315,11 @@ fn key_path_at(text: &str, line: u64) -> Option<String> {
         if limit == 0 {
             break;
         }
-        if let Some((i, k)) = key_on_line(l) {
-            if i < limit {
-                path.push(k);
-                limit = i;
-            }
+        if let Some((i, k)) = key_on_line(l)
+            && i < limit
+        {
+            path.push(k);
+            limit = i;
         }
     }
     path.reverse();

@@ -1,0 +1,62 @@
+//! The command line, as clap parses it. Turned into settings in `main`.
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+use clap::{Args, Parser, Subcommand};
+
+use crate::deliver::preview::PreviewFormat;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "feedletter",
+    version,
+    about = "Turns RSS, Atom and JSON feeds into one email digest."
+)]
+pub struct Cli {
+    /// The config file.
+    #[arg(
+        short,
+        long,
+        global = true,
+        default_value = "feeds.yaml",
+        value_name = "FILE"
+    )]
+    pub config: PathBuf,
+    /// More detail on stderr (-v: each feed, -vv: debugging).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "quiet")]
+    pub verbose: u8,
+    /// Print errors only.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Fetch the feeds and send (or preview) the digests.
+    Run(RunArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Digests to run, by name; all of them when none is given.
+    #[arg(value_name = "DIGEST")]
+    pub digests: Vec<String>,
+    /// Preview instead of sending: nothing is sent and no state is written.
+    #[arg(long, value_name = "FORMAT", num_args = 0..=1, require_equals = true, default_missing_value = "html")]
+    pub dry_run: Option<PreviewFormat>,
+    /// Write the preview to FILE instead of stdout.
+    #[arg(long, value_name = "FILE", requires = "dry_run")]
+    pub out: Option<PathBuf>,
+    /// Pretend the time is this (RFC 3339); for reproducible previews and tests.
+    #[arg(long, hide = true, value_parser = parse_time)]
+    pub now: Option<DateTime<Utc>>,
+}
+
+fn parse_time(s: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|d| d.with_timezone(&Utc))
+        .map_err(|e| format!("not an RFC 3339 time: {e}"))
+}

@@ -1,0 +1,143 @@
+//! Feed bytes → our `Feed` model. RSS 2.0, Atom and JSON Feed via feed-rs.
+//!
+//! Runs in the fetch worker so the raw body is dropped as soon as it is parsed.
+
+use chrono::{DateTime, Utc};
+use feed_rs::model::{Entry, Link, Text};
+use sha2::{Digest, Sha256};
+
+use crate::model::{Feed, FeedError, FeedSource, Item};
+use crate::text;
+
+/// Marks ids we generated ourselves, so they can be replaced by a key that also
+/// covers the date (feed-rs's generator never sees it).
+const GENERATED: &str = "\u{1}feedletter-generated:";
+
+/// Parses one feed body. `base` is the URL the body was finally fetched from; it
+/// anchors relative links.
+pub fn parse_feed(
+    source: &FeedSource,
+    body: &[u8],
+    base: Option<&url::Url>,
+) -> Result<Feed, FeedError> {
+    let parser = feed_rs::parser::Builder::new()
+        .base_uri(base.map(|u| u.as_str()))
+        // We sanitize ourselves, later and only for items that are rendered.
+        .sanitize_content(false)
+        .id_generator(generate_id)
+        .build();
+    let parsed = parser
+        .parse(body)
+        .map_err(|e| FeedError::Parse(e.to_string()))?;
+
+    let site = parsed
+        .links
+        .iter()
+        .find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"))
+        .and_then(|l| absolute_http_url(&l.href, base));
+    let link_base = site
+        .as_deref()
+        .and_then(|s| url::Url::parse(s).ok())
+        .or_else(|| base.cloned());
+    let identity = source.location.to_string();
+    let items = parsed
+        .entries
+        .into_iter()
+        .map(|entry| item_from_entry(source.index, &identity, entry, link_base.as_ref().or(base)))
+        .collect();
+    Ok(Feed {
+        title: parsed
+            .title
+            .map(|t| plain_title(&t))
+            .filter(|t| !t.is_empty()),
+        site,
+        items,
+    })
+}
+
+fn item_from_entry(feed: usize, identity: &str, entry: Entry, base: Option<&url::Url>) -> Item {
+    let title = entry.title.as_ref().map(plain_title).unwrap_or_default();
+    let link = entry
+        .links
+        .iter()
+        .find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"))
+        .or(entry.links.first())
+        .and_then(|l| absolute_http_url(&l.href, base));
+    let date: Option<DateTime<Utc>> = entry.published.or(entry.updated);
+    let key = if let Some(generated) = entry.id.strip_prefix(GENERATED) {
+        match generated.strip_prefix("link:") {
+            Some(link) => link.to_string(),
+            None => hashed_key(identity, &title, date),
+        }
+    } else {
+        entry.id.clone()
+    };
+    let mut categories: Vec<String> = Vec::new();
+    for c in &entry.categories {
+        let label = c.label.as_deref().unwrap_or(&c.term).trim();
+        if !label.is_empty() && !categories.iter().any(|x| x == label) {
+            categories.push(label.to_string());
+        }
+    }
+    Item {
+        key,
+        feed,
+        title,
+        link,
+        date,
+        summary: entry.summary.map(|t| t.content),
+        content: entry.content.and_then(|c| c.body),
+        categories,
+        authors: entry
+            .authors
+            .into_iter()
+            .filter_map(|p| p.name.map(|n| text::collapse_whitespace(&n)))
+            .filter(|n| !n.is_empty())
+            .collect(),
+    }
+}
+
+/// feed-rs calls this for entries without an id; we use the canonical link when there
+/// is one and otherwise mark the id for a hash of feed + title + date.
+fn generate_id(links: &[Link], _title: &Option<Text>, _base: Option<&str>) -> String {
+    match links.iter().find_map(|l| text::canonical_link(&l.href)) {
+        Some(link) => format!("{GENERATED}link:{link}"),
+        None => GENERATED.to_string(),
+    }
+}
+
+fn hashed_key(identity: &str, title: &str, date: Option<DateTime<Utc>>) -> String {
+    let mut h = Sha256::new();
+    h.update(identity.as_bytes());
+    h.update([0]);
+    h.update(title.as_bytes());
+    h.update([0]);
+    if let Some(d) = date {
+        h.update(d.to_rfc3339().as_bytes());
+    }
+    let digest = h.finalize();
+    let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    format!("sha256:{hex}")
+}
+
+/// Titles are shown as text. An HTML-typed title (Atom `type="html"`) is reduced to
+/// its text so markup in it is neither rendered nor shown as tags.
+fn plain_title(t: &Text) -> String {
+    let subtype = t.content_type.subty();
+    if subtype == "html" || subtype == "xhtml+xml" {
+        text::html_to_text(&t.content)
+    } else {
+        text::collapse_whitespace(&t.content)
+    }
+}
+
+/// Only http(s) links are kept: a `javascript:` or `data:` item link must never become
+/// clickable in a digest.
+fn absolute_http_url(href: &str, base: Option<&url::Url>) -> Option<String> {
+    let href = href.trim();
+    let url = match base {
+        Some(b) => b.join(href).ok()?,
+        None => url::Url::parse(href).ok()?,
+    };
+    matches!(url.scheme(), "http" | "https").then(|| url.to_string())
+}

@@ -1,0 +1,164 @@
+//! feeds.yaml errors name the file, line, column and key, and every problem is listed.
+
+mod common;
+
+use std::path::Path;
+
+use common::{feedletter, write_config};
+use feedletter::config::{self, ConfigError};
+
+fn problems(yaml: &str) -> String {
+    match config::parse(Path::new("feeds.yaml"), yaml) {
+        Ok(_) => panic!("config should be rejected:\n{yaml}"),
+        Err(e @ ConfigError::Invalid { .. }) => e.to_string(),
+        Err(e) => panic!("unexpected error {e}"),
+    }
+}
+
+const FEED: &str = "feeds:\n  - url: https://example.com/feed.xml\n";
+
+#[test]
+fn unknown_key_names_line_column_and_key() {
+    let msg = problems(&format!(
+        "{FEED}digests:\n  daily:\n    to: [a@example.com]\n    windw: 24h\n"
+    ));
+    assert!(
+        msg.starts_with("feeds.yaml:6:5: digests.daily.windw: unknown field `windw`"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn wrong_type_names_the_key() {
+    let msg = problems(&format!(
+        "{FEED}digests:\n  daily:\n    to: [a@example.com]\n    max_items: lots\n"
+    ));
+    assert!(
+        msg.starts_with("feeds.yaml:6:16: digests.daily.max_items:"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn yes_is_not_a_boolean() {
+    let msg = problems(&format!(
+        "{FEED}digests:\n  daily:\n    to: [a@example.com]\n    send_empty: yes\n"
+    ));
+    assert!(
+        msg.contains("feeds.yaml:6:17: digests.daily.send_empty:"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn malformed_yaml_names_the_position() {
+    let msg = problems("feeds: [\n  - url: x\n");
+    assert!(msg.starts_with("feeds.yaml:"), "{msg}");
+    assert!(
+        msg.split(':')
+            .nth(1)
+            .is_some_and(|l| l.parse::<u32>().is_ok()),
+        "{msg}"
+    );
+}
+
+#[test]
+fn validation_lists_every_problem_with_its_position() {
+    let msg = problems(&format!(
+        "{FEED}digests:\n  daily:\n    window: 0s\n    keywords: {{ include: ['(unclosed'] }}\n    to: [a@example.com]\n  weekly:\n    window: 7 fortnights\n"
+    ));
+    let lines: Vec<&str> = msg.lines().collect();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l
+                .starts_with("feeds.yaml:5:13: digests.daily.window: must be longer than zero")),
+        "{msg}"
+    );
+    assert!(
+        lines.iter().any(|l| l.starts_with(
+            "feeds.yaml:6:27: digests.daily.keywords.include: `(unclosed` is not a valid regex"
+        )),
+        "{msg}"
+    );
+    assert!(
+        lines.iter().any(|l| l.starts_with(
+            "feeds.yaml:9:13: digests.weekly.window: `7 fortnights` is not a duration"
+        )),
+        "{msg}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("feeds.yaml:9:5: digests.weekly: has no recipients")),
+        "{msg}"
+    );
+    assert_eq!(lines.len(), 4, "{msg}");
+}
+
+#[test]
+fn empty_feed_list_is_an_error() {
+    let msg = problems("feeds: []\ndigests:\n  d:\n    to: [a@example.com]\n");
+    assert!(
+        msg.contains("feeds.yaml:1:8: feeds: the feed list is empty"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn a_feed_needs_a_url_or_path_and_urls_must_be_http() {
+    let msg = problems(
+        "feeds:\n  - name: x\n  - url: ftp://example.com/f\ndigests:\n  d:\n    to: [a@example.com]\n",
+    );
+    assert!(msg.contains("feeds[0]: each feed needs a `url`"), "{msg}");
+    assert!(
+        msg.contains("feeds.yaml:3:10: feeds[1].url: `ftp://example.com/f` is not an http(s) URL"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn plain_smtp_to_a_remote_host_is_refused() {
+    let msg = problems(&format!(
+        "{FEED}digests:\n  d:\n    to: [a@example.com]\nsmtp:\n  host: mail.example.com\n  security: none\n  from: a@example.com\n"
+    ));
+    assert!(
+        msg.contains("smtp.security: `none` sends mail unencrypted"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn defaults_apply() {
+    let config = config::parse(
+        Path::new("dir/feeds.yaml"),
+        &format!(
+            "{FEED}digests:\n  daily:\n    to: [a@example.com]\nfetch:\n  max_bytes: 512KiB\n"
+        ),
+    )
+    .expect("valid");
+    let d = &config.digests[0];
+    assert_eq!(d.window, std::time::Duration::from_secs(86400));
+    assert_eq!(d.max_items, 50);
+    assert_eq!(d.template, "digest");
+    assert_eq!(config.fetch.max_bytes, 512 * 1024);
+    assert_eq!(config.fetch.concurrency, 32);
+    assert_eq!(config.state, Path::new("dir/feedletter.db"));
+}
+
+#[test]
+fn the_binary_exits_2_on_an_invalid_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_config(
+        dir.path(),
+        "feeds:\n  - url: https://example.com/f\n    colour: red\n",
+    );
+    feedletter()
+        .args(["run", "--dry-run", "-c"])
+        .arg(&path)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "feeds.yaml:3:5: feeds.colour: unknown field `colour`",
+        ));
+}
