@@ -50,6 +50,9 @@ pub struct RunArgs {
     /// Write the preview to FILE instead of stdout.
     #[arg(long, value_name = "FILE", requires = "dry_run")]
     pub out: Option<PathBuf>,
+    /// If another run holds the state, wait for it instead of exiting.
+    #[arg(long)]
+    pub wait: bool,
     /// Pretend the time is this (RFC 3339); for reproducible previews and tests.
     #[arg(long, hide = true, value_parser = parse_time)]
     pub now: Option<DateTime<Utc>>,

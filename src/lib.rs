@@ -1,4 +1,5 @@
-//! feedletter: feeds.yaml → parallel fetch → parse → select → render → deliver.
+//! feedletter: feeds.yaml → parallel fetch → parse → store → select → render →
+//! deliver → mark sent.
 //!
 //! [`run`] is the whole pipeline in one readable function; each stage lives in its
 //! own module with one entry point and typed input and output.
@@ -7,20 +8,28 @@ pub mod cli;
 pub mod config;
 pub mod deliver;
 pub mod fetch;
+pub mod gather;
 pub mod model;
 pub mod parse;
 pub mod render;
 pub mod select;
+pub mod state;
 pub mod text;
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
 use crate::config::{Config, ConfigError, DigestConfig};
-use crate::deliver::preview::{self, JsonDigest, JsonItem, JsonPreview, PreviewFormat};
-use crate::model::{Feed, FeedError, FeedItems, FeedOutcome, FeedReport, FeedSource, Selection};
-use crate::render::{RenderedDigest, Renderer, RunContext};
+use crate::deliver::preview::{self, DigestOutput, PreviewFormat};
+use crate::model::FeedReport;
+use crate::render::{Renderer, RunContext};
+use crate::state::{SentItem, State, StateError};
+
+/// How long the state remembers items beyond the longest digest window, so a
+/// window that is briefly widened still finds them.
+const STATE_MARGIN: Duration = Duration::from_secs(30 * 24 * 3600);
 
 /// Errors that end a run. Per-feed failures are not among them: they are reported
 /// and the run goes on.
@@ -34,11 +43,12 @@ pub enum Error {
     FetchSetup(#[from] fetch::FetchSetupError),
     #[error(transparent)]
     Render(#[from] render::RenderError),
-    #[error("cannot write the preview to {path}: {source}")]
-    Output {
-        path: String,
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    State(#[from] StateError),
+    #[error("{0}")]
+    Preview(String),
+    #[error("{}", .0.iter().map(|(d, e)| format!("digest {d} was not delivered: {e}")).collect::<Vec<_>>().join("\n"))]
+    Delivery(Vec<(String, deliver::smtp::DeliveryError)>),
 }
 
 impl Error {
@@ -46,6 +56,7 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Config(_) | Error::Usage(_) => 2,
+            Error::State(StateError::Locked { .. }) => 3,
             _ => 1,
         }
     }
@@ -60,6 +71,8 @@ pub struct RunOptions {
     pub preview: Option<PreviewFormat>,
     pub out: Option<PathBuf>,
     pub now: DateTime<Utc>,
+    /// Wait for another run to finish instead of exiting at once.
+    pub wait: bool,
 }
 
 /// What a run did, for the caller to summarise.
@@ -74,18 +87,42 @@ pub struct DigestSummary {
     pub name: String,
     pub items: usize,
     pub omitted: usize,
+    pub sent: bool,
 }
 
 /// Runs the pipeline for the chosen digests.
 pub fn run(config: &Config, options: &RunOptions) -> Result<RunSummary, Error> {
+    let now = options.now;
+    let preview = options.preview;
     let digests = choose_digests(config, &options.digests)?;
     let renderer = Renderer::new(config.templates.as_deref());
     for digest in &digests {
         renderer.check_template(&digest.template)?;
     }
+    let smtp = match (preview, &config.smtp) {
+        (None, None) => {
+            return Err(Error::Usage(format!(
+                "{} has no `smtp:` section; add one to send, or preview with --dry-run",
+                config.path.display()
+            )));
+        }
+        (_, smtp) => smtp.as_ref(),
+    };
 
-    let (feeds, reports) = gather(config)?;
-    for report in &reports {
+    // A preview reads the state and never writes it, so it needs no lock.
+    let _lock = match preview {
+        Some(_) => None,
+        None => Some(state::lock(&config.state, options.wait)?),
+    };
+    let mut state = match preview {
+        Some(_) => State::open_read_only(&config.state)?,
+        None => State::open(&config.state)?,
+    };
+
+    let mut gathered =
+        gather::gather(config, &state, now, preview.is_none()).map_err(Error::from)?;
+    let feeds = std::mem::take(&mut gathered.feeds);
+    for report in &gathered.reports {
         if let Some(error) = report.error() {
             log::warn!("feed {} ({}): {error}", report.name, report.location);
         } else if let Some(to) = &report.moved_to {
@@ -96,15 +133,29 @@ pub fn run(config: &Config, options: &RunOptions) -> Result<RunSummary, Error> {
             );
         }
     }
+    if preview.is_none() {
+        state.record_fetches(now, &gathered.records(&feeds))?;
+    }
+    let reports = gathered.reports;
 
     let run_context = RunContext {
-        now: options.now,
+        now,
         reports: &reports,
     };
     let mut summaries = Vec::new();
-    let mut outputs: Vec<(&DigestConfig, Selection, RenderedDigest)> = Vec::new();
+    let mut outputs = Vec::new();
+    let mut failures = Vec::new();
     for digest in digests {
-        let selection = select::select(digest, &feeds, options.now, &|_, _| false);
+        let sent = state.sent(&digest.name)?;
+        let selection = select::select(digest, &feeds, now, &|feed, item| {
+            sent.keys
+                .contains(&(feed.location.clone(), item.key.clone()))
+                || item
+                    .link
+                    .as_deref()
+                    .and_then(text::canonical_link)
+                    .is_some_and(|l| sent.links.contains(&l))
+        });
         let rendered = renderer.render(digest, &selection, &run_context)?;
         log::info!(
             "{}: {} feeds ok, {} failed; {} items selected{}",
@@ -118,26 +169,94 @@ pub fn run(config: &Config, options: &RunOptions) -> Result<RunSummary, Error> {
                 String::new()
             }
         );
-        summaries.push(DigestSummary {
+        let mut summary = DigestSummary {
             name: digest.name.clone(),
             items: selection.items.len(),
             omitted: selection.omitted,
-        });
-        outputs.push((digest, selection, rendered));
+            sent: false,
+        };
+        if preview.is_some() {
+            outputs.push(DigestOutput {
+                digest,
+                selection,
+                rendered,
+            });
+        } else if selection.items.is_empty() && !digest.send_empty {
+            log::info!(
+                "{}: nothing new, nothing sent (send_empty is off)",
+                digest.name
+            );
+        } else if let Some(smtp) = smtp {
+            match deliver::deliver(smtp, digest, &rendered, now) {
+                Ok(message_id) => {
+                    // Only now, after the server accepted the message, do the items
+                    // count as sent. A crash between the two means one repeat, never a loss.
+                    state.mark_sent(
+                        &digest.name,
+                        &sent_items(&selection),
+                        now,
+                        message_id.as_deref(),
+                    )?;
+                    log::info!("{}: sent {} items", digest.name, selection.items.len());
+                    summary.sent = true;
+                }
+                Err(e) => failures.push((digest.name.clone(), e)),
+            }
+        }
+        summaries.push(summary);
     }
 
-    match options.preview {
-        Some(format) => write_preview(format, options, &reports, &outputs)?,
-        None => {
-            return Err(Error::Usage(
-                "sending is not available yet; use --dry-run to preview".into(),
-            ));
+    match preview {
+        Some(format) => {
+            let bytes = preview::render(format, now, &reports, &outputs, config.smtp.as_ref())
+                .map_err(Error::Preview)?;
+            preview::write(options.out.as_deref(), &bytes).map_err(|e| {
+                Error::Preview(format!(
+                    "cannot write the preview to {}: {e}",
+                    options
+                        .out
+                        .as_ref()
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_else(|| "stdout".into())
+                ))
+            })?;
         }
+        None => {
+            let longest = config
+                .digests
+                .iter()
+                .map(|d| d.window)
+                .max()
+                .unwrap_or_default();
+            state.prune(now, longest + STATE_MARGIN)?;
+        }
+    }
+    if !failures.is_empty() {
+        return Err(Error::Delivery(failures));
     }
     Ok(RunSummary {
         reports,
         digests: summaries,
     })
+}
+
+/// The selected items and the duplicates they stand for, as the state records them.
+fn sent_items(selection: &model::Selection) -> Vec<SentItem> {
+    let mut items: Vec<SentItem> = selection
+        .items
+        .iter()
+        .map(|i| SentItem {
+            feed: i.feed_url.clone(),
+            key: i.key.clone(),
+            link: i.link.as_deref().and_then(text::canonical_link),
+        })
+        .collect();
+    items.extend(selection.duplicates.iter().map(|(feed, key)| SentItem {
+        feed: feed.clone(),
+        key: key.clone(),
+        link: None,
+    }));
+    items
 }
 
 fn choose_digests<'c>(
@@ -160,131 +279,4 @@ fn choose_digests<'c>(
             })
         })
         .collect()
-}
-
-/// Fetches and parses every feed, in parallel. Parsing happens in the fetch worker
-/// so each body is dropped as soon as it has been read.
-fn gather(config: &Config) -> Result<(Vec<FeedItems>, Vec<FeedReport>), Error> {
-    let fetcher = fetch::Fetcher::new(&config.fetch)?;
-    let results = fetcher.fetch_all(&config.feeds, &[], |source, fetched| {
-        let fetched = fetched?;
-        let moved_to = fetched.moved_to.as_ref().map(|u| u.to_string());
-        let feed = match &fetched.body {
-            Some(body) => parse::parse_feed(source, body, fetched.final_url.as_ref())?,
-            // Without stored items a 304 contributes nothing this run.
-            None => Feed::default(),
-        };
-        Ok::<_, FeedError>((feed, fetched.body.is_none(), moved_to))
-    });
-
-    let mut feeds = Vec::new();
-    let mut reports = Vec::new();
-    for (source, result) in config.feeds.iter().zip(results) {
-        match result {
-            Ok((feed, not_modified, moved_to)) => {
-                let name = display_name(source, feed.title.as_deref());
-                reports.push(FeedReport {
-                    feed: source.index,
-                    name: name.clone(),
-                    location: source.location.to_string(),
-                    outcome: FeedOutcome::Ok {
-                        items: feed.items.len(),
-                        not_modified,
-                    },
-                    moved_to,
-                    failures_in_a_row: 0,
-                    failing_since: None,
-                });
-                feeds.push(FeedItems {
-                    feed: source.index,
-                    name,
-                    location: source.location.to_string(),
-                    site: feed.site,
-                    tags: source.tags.clone(),
-                    items: feed.items,
-                });
-            }
-            Err(error) => reports.push(FeedReport {
-                feed: source.index,
-                name: display_name(source, None),
-                location: source.location.to_string(),
-                outcome: FeedOutcome::Failed(error),
-                moved_to: None,
-                failures_in_a_row: 1,
-                failing_since: None,
-            }),
-        }
-    }
-    Ok((feeds, reports))
-}
-
-fn display_name(source: &FeedSource, title: Option<&str>) -> String {
-    source
-        .name
-        .clone()
-        .or_else(|| title.map(str::to_string))
-        .unwrap_or_else(|| source.location.to_string())
-}
-
-fn write_preview(
-    format: PreviewFormat,
-    options: &RunOptions,
-    reports: &[FeedReport],
-    outputs: &[(&DigestConfig, Selection, RenderedDigest)],
-) -> Result<(), Error> {
-    let bytes = match format {
-        PreviewFormat::Html => join(outputs.iter().map(|(_, _, r)| r.html.as_str())),
-        PreviewFormat::Text => join(outputs.iter().map(|(_, _, r)| r.text.as_str())),
-        PreviewFormat::Json => {
-            let mut doc = JsonPreview::new(options.now, reports);
-            for (digest, selection, rendered) in outputs {
-                doc.digests.push(JsonDigest {
-                    digest: digest.name.clone(),
-                    subject: rendered.subject.clone(),
-                    items: selection
-                        .items
-                        .iter()
-                        .map(|item| JsonItem {
-                            digest: digest.name.clone(),
-                            feed: item.feed_name.clone(),
-                            feed_url: item.feed_url.clone(),
-                            title: item.title.clone(),
-                            link: item.link.clone(),
-                            date: preview::rfc3339(item.date),
-                            tags: item.tags.clone(),
-                            excerpt: render::excerpt(digest, item),
-                        })
-                        .collect(),
-                    omitted: selection.omitted,
-                });
-            }
-            let mut json = serde_json::to_string_pretty(&doc).unwrap_or_default();
-            json.push('\n');
-            json
-        }
-        PreviewFormat::Eml => {
-            return Err(Error::Usage("--dry-run=eml is not available yet".into()));
-        }
-    };
-    preview::write_preview(options.out.as_deref(), bytes.as_bytes()).map_err(|source| {
-        Error::Output {
-            path: options
-                .out
-                .as_ref()
-                .map(|p| p.display().to_string())
-                .unwrap_or_else(|| "stdout".into()),
-            source,
-        }
-    })
-}
-
-fn join<'a>(parts: impl Iterator<Item = &'a str>) -> String {
-    let mut out = String::new();
-    for part in parts {
-        if !out.is_empty() && !out.ends_with('\n') {
-            out.push('\n');
-        }
-        out.push_str(part);
-    }
-    out
 }

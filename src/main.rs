@@ -28,6 +28,7 @@ fn run(cli: Cli) -> Result<(), feedletter::Error> {
                 preview: args.dry_run,
                 out: args.out,
                 now: args.now.unwrap_or_else(chrono::Utc::now),
+                wait: args.wait,
             };
             feedletter::run(&config, &options).map(|_| ())
         }

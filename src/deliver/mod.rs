@@ -4,3 +4,42 @@
 pub mod message;
 pub mod preview;
 pub mod smtp;
+
+use chrono::{DateTime, Utc};
+
+use crate::config::{DigestConfig, SmtpSettings};
+use crate::render::RenderedDigest;
+
+/// Builds the message for a rendered digest.
+pub fn message_for(
+    smtp: &SmtpSettings,
+    digest: &DigestConfig,
+    rendered: &RenderedDigest,
+    now: DateTime<Utc>,
+) -> Result<lettre::Message, smtp::DeliveryError> {
+    message::build_message(
+        &smtp.from,
+        &message::OutgoingDigest {
+            digest,
+            subject: rendered.subject.clone(),
+            text: rendered.text.clone(),
+            html: rendered.html.clone(),
+        },
+        now,
+    )
+}
+
+/// Sends a digest; returns its Message-ID once the server has accepted it.
+pub fn deliver(
+    smtp: &SmtpSettings,
+    digest: &DigestConfig,
+    rendered: &RenderedDigest,
+    now: DateTime<Utc>,
+) -> Result<Option<String>, smtp::DeliveryError> {
+    let message = message_for(smtp, digest, rendered, now)?;
+    smtp::send(smtp, &message)?;
+    Ok(message
+        .headers()
+        .get_raw("Message-ID")
+        .map(|id| id.trim().to_string()))
+}

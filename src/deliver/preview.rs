@@ -6,7 +6,9 @@ use std::path::Path;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
-use crate::model::FeedReport;
+use crate::config::{DigestConfig, SmtpSettings};
+use crate::model::{FeedReport, Selection};
+use crate::render::RenderedDigest;
 
 /// Preview formats of `--dry-run`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -81,8 +83,78 @@ pub fn rfc3339(date: DateTime<Utc>) -> String {
     date.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
+/// One digest's result, kept for the preview.
+pub struct DigestOutput<'a> {
+    pub digest: &'a DigestConfig,
+    pub selection: Selection,
+    pub rendered: RenderedDigest,
+}
+
+/// The preview document for all digests of the run.
+pub fn render(
+    format: PreviewFormat,
+    now: DateTime<Utc>,
+    reports: &[FeedReport],
+    outputs: &[DigestOutput<'_>],
+    smtp: Option<&SmtpSettings>,
+) -> Result<Vec<u8>, String> {
+    Ok(match format {
+        PreviewFormat::Html => join(outputs.iter().map(|o| o.rendered.html.as_str())).into_bytes(),
+        PreviewFormat::Text => join(outputs.iter().map(|o| o.rendered.text.as_str())).into_bytes(),
+        PreviewFormat::Json => {
+            let mut doc = JsonPreview::new(now, reports);
+            for o in outputs {
+                doc.digests.push(JsonDigest {
+                    digest: o.digest.name.clone(),
+                    subject: o.rendered.subject.clone(),
+                    items: o
+                        .selection
+                        .items
+                        .iter()
+                        .map(|item| JsonItem {
+                            digest: o.digest.name.clone(),
+                            feed: item.feed_name.clone(),
+                            feed_url: item.feed_url.clone(),
+                            title: item.title.clone(),
+                            link: item.link.clone(),
+                            date: rfc3339(item.date),
+                            tags: item.tags.clone(),
+                            excerpt: crate::render::excerpt(o.digest, item),
+                        })
+                        .collect(),
+                    omitted: o.selection.omitted,
+                });
+            }
+            let mut json = serde_json::to_vec_pretty(&doc).map_err(|e| e.to_string())?;
+            json.push(b'\n');
+            json
+        }
+        PreviewFormat::Eml => {
+            let smtp = smtp.ok_or("--dry-run=eml needs an `smtp:` section (its `from` address)")?;
+            let mut out = Vec::new();
+            for o in outputs {
+                let message = super::message_for(smtp, o.digest, &o.rendered, now)
+                    .map_err(|e| e.to_string())?;
+                out.extend_from_slice(&super::message::to_eml(&message));
+            }
+            out
+        }
+    })
+}
+
+fn join<'a>(parts: impl Iterator<Item = &'a str>) -> String {
+    let mut out = String::new();
+    for part in parts {
+        if !out.is_empty() && !out.ends_with('\n') {
+            out.push('\n');
+        }
+        out.push_str(part);
+    }
+    out
+}
+
 /// Writes preview bytes to `out`, or stdout when `out` is `None`.
-pub fn write_preview(out: Option<&Path>, bytes: &[u8]) -> std::io::Result<()> {
+pub fn write(out: Option<&Path>, bytes: &[u8]) -> std::io::Result<()> {
     match out {
         Some(path) => std::fs::write(path, bytes),
         None => {

@@ -14,6 +14,8 @@ pub struct Route {
     pub body: Vec<u8>,
     /// When set, the response carries this ETag and a matching If-None-Match gets a 304.
     pub etag: Option<String>,
+    /// Wait this long before answering (a slow server).
+    pub delay: Option<std::time::Duration>,
 }
 
 impl Route {
@@ -23,6 +25,7 @@ impl Route {
             content_type: content_type.to_string(),
             body: body.into(),
             etag: None,
+            delay: None,
         }
     }
 
@@ -32,11 +35,17 @@ impl Route {
             content_type: "text/plain".into(),
             body: b"nope".to_vec(),
             etag: None,
+            delay: None,
         }
     }
 
     pub fn with_etag(mut self, etag: &str) -> Route {
         self.etag = Some(etag.to_string());
+        self
+    }
+
+    pub fn with_delay(mut self, delay: std::time::Duration) -> Route {
+        self.delay = Some(delay);
         self
     }
 }
@@ -74,46 +83,53 @@ impl FeedServer {
             let (server, routes, seen) = (server.clone(), routes.clone(), seen.clone());
             std::thread::spawn(move || {
                 for request in server.incoming_requests() {
-                    let header = |name: &'static str| {
-                        request
-                            .headers()
-                            .iter()
-                            .find(|h| h.field.equiv(name))
-                            .map(|h| h.value.as_str().to_string())
-                    };
-                    let if_none_match = header("If-None-Match");
-                    let if_modified_since = header("If-Modified-Since");
-                    let path = request.url().to_string();
-                    let route = routes.lock().unwrap().get(&path).cloned();
-                    let route = route.unwrap_or_else(|| Route::status(404));
-                    let not_modified = route.etag.is_some() && route.etag == if_none_match;
-                    let status = if not_modified { 304 } else { route.status };
-                    seen.lock().unwrap().push(Seen {
-                        path,
-                        if_none_match,
-                        if_modified_since,
-                        status,
-                    });
-                    let body = if not_modified {
-                        Vec::new()
-                    } else {
-                        route.body.clone()
-                    };
-                    let mut response =
-                        tiny_http::Response::from_data(body).with_status_code(status);
-                    response.add_header(
-                        tiny_http::Header::from_bytes(
-                            "Content-Type",
-                            route.content_type.as_bytes(),
-                        )
-                        .expect("header"),
-                    );
-                    if let Some(etag) = &route.etag {
+                    let (routes, seen) = (routes.clone(), seen.clone());
+                    std::thread::spawn(move || {
+                        let header = |name: &'static str| {
+                            request
+                                .headers()
+                                .iter()
+                                .find(|h| h.field.equiv(name))
+                                .map(|h| h.value.as_str().to_string())
+                        };
+                        let if_none_match = header("If-None-Match");
+                        let if_modified_since = header("If-Modified-Since");
+                        let path = request.url().to_string();
+                        let route = routes.lock().unwrap().get(&path).cloned();
+                        let route = route.unwrap_or_else(|| Route::status(404));
+                        let not_modified = route.etag.is_some() && route.etag == if_none_match;
+                        let status = if not_modified { 304 } else { route.status };
+                        seen.lock().unwrap().push(Seen {
+                            path,
+                            if_none_match,
+                            if_modified_since,
+                            status,
+                        });
+                        let body = if not_modified {
+                            Vec::new()
+                        } else {
+                            route.body.clone()
+                        };
+                        let mut response =
+                            tiny_http::Response::from_data(body).with_status_code(status);
                         response.add_header(
-                            tiny_http::Header::from_bytes("ETag", etag.as_bytes()).expect("header"),
+                            tiny_http::Header::from_bytes(
+                                "Content-Type",
+                                route.content_type.as_bytes(),
+                            )
+                            .expect("header"),
                         );
-                    }
-                    let _ = request.respond(response);
+                        if let Some(etag) = &route.etag {
+                            response.add_header(
+                                tiny_http::Header::from_bytes("ETag", etag.as_bytes())
+                                    .expect("header"),
+                            );
+                        }
+                        if let Some(delay) = route.delay {
+                            std::thread::sleep(delay);
+                        }
+                        let _ = request.respond(response);
+                    });
                 }
             })
         };
@@ -180,4 +196,22 @@ pub fn feedletter() -> assert_cmd::Command {
     cmd.timeout(std::time::Duration::from_secs(60));
     cmd.env_remove("FEEDLETTER_SMTP_PASSWORD");
     cmd
+}
+
+/// An RSS 2.0 document with `(guid, title, pubDate)` items; an empty date leaves the item undated.
+pub fn rss(items: &[(&str, &str, &str)]) -> Vec<u8> {
+    let mut s = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\"><channel><title>Test Feed</title><link>https://feed.example.com/</link>\n",
+    );
+    for (guid, title, date) in items {
+        s.push_str(&format!(
+            "<item><guid>{guid}</guid><title>{title}</title><link>https://feed.example.com/{guid}</link><description>About {title}.</description>"
+        ));
+        if !date.is_empty() {
+            s.push_str(&format!("<pubDate>{date}</pubDate>"));
+        }
+        s.push_str("</item>\n");
+    }
+    s.push_str("</channel></rss>\n");
+    s.into_bytes()
 }

@@ -1,0 +1,586 @@
+//! The run state in SQLite: what each feed said last time (validators, health, its
+//! items) and what each digest has sent. It is what makes day two right: a feed that
+//! answers 304 still feeds a digest that has not sent its items, and nothing is sent twice.
+//!
+//! Writes happen in two places only: `record_fetch` (before selection) and
+//! `mark_sent` (after the mail server accepted the digest), each one transaction.
+
+use std::collections::{HashMap, HashSet};
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{DateTime, TimeZone, Utc};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+
+use crate::model::{FeedError, Item, Validators};
+
+/// Schema migrations, in order; `PRAGMA user_version` is how many have run.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE feeds (
+    location          TEXT PRIMARY KEY,
+    etag              TEXT,
+    last_modified     TEXT,
+    last_success      INTEGER,
+    failures_in_a_row INTEGER NOT NULL DEFAULT 0,
+    failing_since     INTEGER,
+    last_error        TEXT,
+    moved_to          TEXT,
+    title             TEXT,
+    site              TEXT
+);
+CREATE TABLE items (
+    feed       TEXT NOT NULL,
+    key        TEXT NOT NULL,
+    first_seen INTEGER NOT NULL,
+    in_feed    INTEGER NOT NULL,
+    title      TEXT NOT NULL,
+    link       TEXT,
+    date       INTEGER,
+    summary    TEXT,
+    content    TEXT,
+    categories TEXT NOT NULL,
+    authors    TEXT NOT NULL,
+    PRIMARY KEY (feed, key)
+);
+CREATE TABLE sent (
+    digest     TEXT NOT NULL,
+    feed       TEXT NOT NULL,
+    key        TEXT NOT NULL,
+    link       TEXT,
+    sent_at    INTEGER NOT NULL,
+    message_id TEXT,
+    PRIMARY KEY (digest, feed, key)
+);
+CREATE INDEX sent_by_link ON sent (digest, link);
+"#];
+
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    #[error("state file {path}: {source}")]
+    Sqlite {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error("cannot create the lock file {path}: {source}")]
+    LockFile {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "another feedletter run is using {path}; try again when it has finished (or pass --wait)"
+    )]
+    Locked { path: PathBuf },
+    #[error(
+        "state file {path} was written by a newer feedletter (schema {found}, this one knows {known})"
+    )]
+    TooNew {
+        path: PathBuf,
+        found: u32,
+        known: u32,
+    },
+}
+
+/// Held for the whole run; the lock is released when it is dropped (or the process dies).
+pub struct RunLock {
+    _file: File,
+}
+
+/// Takes the exclusive run lock that sits beside the state file.
+pub fn lock(state: &Path, wait: bool) -> Result<RunLock, StateError> {
+    let path = lock_path(state);
+    let file = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|source| StateError::LockFile {
+            path: path.clone(),
+            source,
+        })?;
+    if wait {
+        file.lock().map_err(|source| StateError::LockFile {
+            path: path.clone(),
+            source,
+        })?;
+    } else {
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(StateError::Locked {
+                    path: state.to_path_buf(),
+                });
+            }
+            Err(std::fs::TryLockError::Error(source)) => {
+                return Err(StateError::LockFile { path, source });
+            }
+        }
+    }
+    Ok(RunLock { _file: file })
+}
+
+fn lock_path(state: &Path) -> PathBuf {
+    let mut name = state.file_name().unwrap_or_default().to_os_string();
+    name.push(".lock");
+    state.with_file_name(name)
+}
+
+/// What the state remembers of a feed.
+#[derive(Debug, Clone, Default)]
+pub struct FeedRecord {
+    pub validators: Validators,
+    pub last_success: Option<DateTime<Utc>>,
+    pub failures_in_a_row: u32,
+    pub failing_since: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    pub moved_to: Option<String>,
+    pub title: Option<String>,
+    pub site: Option<String>,
+    pub items: usize,
+}
+
+/// What one feed's fetch produced, to be recorded.
+pub enum FetchRecord<'a> {
+    /// A full response: these are the items the feed holds now.
+    Fetched {
+        items: &'a [Item],
+        validators: &'a Validators,
+        title: Option<&'a str>,
+        site: Option<&'a str>,
+        moved_to: Option<&'a str>,
+    },
+    /// 304: unchanged since last time.
+    NotModified {
+        moved_to: Option<&'a str>,
+    },
+    Failed(&'a FeedError),
+}
+
+pub struct State {
+    conn: Connection,
+    path: PathBuf,
+    /// A preview reads the state and never writes it.
+    read_only: bool,
+}
+
+impl State {
+    /// Opens (creating and migrating if needed) the state for a real run.
+    pub fn open(path: &Path) -> Result<State, StateError> {
+        let err = |source| StateError::Sqlite {
+            path: path.to_path_buf(),
+            source,
+        };
+        let conn = Connection::open(path).map_err(err)?;
+        conn.busy_timeout(Duration::from_secs(10)).map_err(err)?;
+        // WAL keeps the file consistent if the process is killed mid-write, and lets a
+        // preview read while a run writes.
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(err)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(err)?;
+        let mut state = State {
+            conn,
+            path: path.to_path_buf(),
+            read_only: false,
+        };
+        state.migrate()?;
+        Ok(state)
+    }
+
+    /// Opens the state for a preview: read-only. With no file yet it is an empty
+    /// in-memory state (a preview must not create one); an old-schema file is read
+    /// through a migrated in-memory copy (a preview must not upgrade it either).
+    pub fn open_read_only(path: &Path) -> Result<State, StateError> {
+        if !path.exists() {
+            let err = |source| StateError::Sqlite {
+                path: path.to_path_buf(),
+                source,
+            };
+            let conn = Connection::open_in_memory().map_err(err)?;
+            let mut s = State {
+                conn,
+                path: path.to_path_buf(),
+                read_only: false,
+            };
+            s.migrate()?;
+            s.read_only = true;
+            return Ok(s);
+        }
+        let err = |source| StateError::Sqlite {
+            path: path.to_path_buf(),
+            source,
+        };
+        let conn =
+            Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(err)?;
+        conn.busy_timeout(Duration::from_secs(10)).map_err(err)?;
+        let state = State {
+            conn,
+            path: path.to_path_buf(),
+            read_only: true,
+        };
+        let version = state.user_version()? as usize;
+        if version > MIGRATIONS.len() {
+            return Err(StateError::TooNew {
+                path: path.to_path_buf(),
+                found: version as u32,
+                known: MIGRATIONS.len() as u32,
+            });
+        }
+        if version < MIGRATIONS.len() {
+            return State::open_copy(path);
+        }
+        Ok(state)
+    }
+
+    fn open_copy(path: &Path) -> Result<State, StateError> {
+        let err = |source| StateError::Sqlite {
+            path: path.to_path_buf(),
+            source,
+        };
+        let mut conn = Connection::open_in_memory().map_err(err)?;
+        {
+            let src =
+                Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(err)?;
+            let backup = rusqlite::backup::Backup::new(&src, &mut conn).map_err(err)?;
+            backup
+                .run_to_completion(256, Duration::ZERO, None)
+                .map_err(err)?;
+        }
+        let mut s = State {
+            conn,
+            path: path.to_path_buf(),
+            read_only: false,
+        };
+        s.migrate()?;
+        s.read_only = true;
+        Ok(s)
+    }
+
+    fn err(&self, source: rusqlite::Error) -> StateError {
+        StateError::Sqlite {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    fn user_version(&self) -> Result<u32, StateError> {
+        self.conn
+            .pragma_query_value(None, "user_version", |r| r.get::<_, u32>(0))
+            .map_err(|e| self.err(e))
+    }
+
+    fn migrate(&mut self) -> Result<(), StateError> {
+        let version = self.user_version()? as usize;
+        if version > MIGRATIONS.len() {
+            return Err(StateError::TooNew {
+                path: self.path.clone(),
+                found: version as u32,
+                known: MIGRATIONS.len() as u32,
+            });
+        }
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
+            let tx = self.conn.transaction().map_err(|e| StateError::Sqlite {
+                path: self.path.clone(),
+                source: e,
+            })?;
+            tx.execute_batch(sql).map_err(|e| StateError::Sqlite {
+                path: self.path.clone(),
+                source: e,
+            })?;
+            tx.pragma_update(None, "user_version", (i + 1) as u32)
+                .map_err(|e| StateError::Sqlite {
+                    path: self.path.clone(),
+                    source: e,
+                })?;
+            tx.commit().map_err(|e| StateError::Sqlite {
+                path: self.path.clone(),
+                source: e,
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Everything remembered about each feed, by location.
+    pub fn feed_records(&self) -> Result<HashMap<String, FeedRecord>, StateError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT f.location, f.etag, f.last_modified, f.last_success, f.failures_in_a_row,
+                        f.failing_since, f.last_error, f.moved_to, f.title, f.site,
+                        (SELECT COUNT(*) FROM items i WHERE i.feed = f.location)
+                 FROM feeds f",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    FeedRecord {
+                        validators: Validators {
+                            etag: r.get(1)?,
+                            last_modified: r.get(2)?,
+                        },
+                        last_success: r.get::<_, Option<i64>>(3)?.and_then(from_unix),
+                        failures_in_a_row: r.get(4)?,
+                        failing_since: r.get::<_, Option<i64>>(5)?.and_then(from_unix),
+                        last_error: r.get(6)?,
+                        moved_to: r.get(7)?,
+                        title: r.get(8)?,
+                        site: r.get(9)?,
+                        items: r.get::<_, i64>(10)? as usize,
+                    },
+                ))
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// The items the feed held at its last successful fetch: what a 304 (or a failed
+    /// fetch) still contributes.
+    pub fn stored_items(&self, feed: &str, feed_index: usize) -> Result<Vec<Item>, StateError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT key, title, link, COALESCE(date, first_seen), summary, content, categories, authors
+                 FROM items WHERE feed = ?1 AND in_feed = 1",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([feed], |r| {
+                Ok(Item {
+                    key: r.get(0)?,
+                    feed: feed_index,
+                    title: r.get(1)?,
+                    link: r.get(2)?,
+                    date: from_unix(r.get(3)?),
+                    summary: r.get(4)?,
+                    content: r.get(5)?,
+                    categories: serde_json::from_str(&r.get::<_, String>(6)?).unwrap_or_default(),
+                    authors: serde_json::from_str(&r.get::<_, String>(7)?).unwrap_or_default(),
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// Dates undated items by the time they were first seen (now, for new ones), so
+    /// they neither vanish from the window nor come back "new" every run.
+    pub fn date_undated(
+        &self,
+        feed: &str,
+        items: &mut [Item],
+        now: DateTime<Utc>,
+    ) -> Result<(), StateError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT first_seen FROM items WHERE feed = ?1 AND key = ?2")
+            .map_err(|e| self.err(e))?;
+        for item in items.iter_mut().filter(|i| i.date.is_none()) {
+            let first_seen: Option<i64> = stmt
+                .query_row(params![feed, item.key], |r| r.get(0))
+                .optional()
+                .map_err(|e| self.err(e))?;
+            item.date = Some(first_seen.and_then(from_unix).unwrap_or(now));
+        }
+        Ok(())
+    }
+
+    /// Records what every feed's fetch produced, in one transaction.
+    pub fn record_fetches(
+        &mut self,
+        now: DateTime<Utc>,
+        records: &[(&str, FetchRecord<'_>)],
+    ) -> Result<(), StateError> {
+        self.ensure_writable();
+        let path = self.path.clone();
+        let err = |source| StateError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(err)?;
+        let t = now.timestamp();
+        for (location, record) in records {
+            tx.execute(
+                "INSERT OR IGNORE INTO feeds (location) VALUES (?1)",
+                [location],
+            )
+            .map_err(err)?;
+            match record {
+                FetchRecord::Fetched {
+                    items,
+                    validators,
+                    title,
+                    site,
+                    moved_to,
+                } => {
+                    tx.execute(
+                        "UPDATE feeds SET etag = ?2, last_modified = ?3, last_success = ?4, failures_in_a_row = 0,
+                                failing_since = NULL, last_error = NULL, moved_to = ?5, title = ?6, site = ?7
+                         WHERE location = ?1",
+                        params![location, validators.etag, validators.last_modified, t, moved_to, title, site],
+                    )
+                    .map_err(err)?;
+                    tx.execute("UPDATE items SET in_feed = 0 WHERE feed = ?1", [location])
+                        .map_err(err)?;
+                    let mut upsert = tx
+                        .prepare_cached(
+                            "INSERT INTO items (feed, key, first_seen, in_feed, title, link, date, summary, content, categories, authors)
+                             VALUES (?1, ?2, ?3, 1, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                             ON CONFLICT (feed, key) DO UPDATE SET in_feed = 1, title = excluded.title,
+                                link = excluded.link, date = excluded.date, summary = excluded.summary,
+                                content = excluded.content, categories = excluded.categories, authors = excluded.authors",
+                        )
+                        .map_err(err)?;
+                    for item in items.iter() {
+                        upsert
+                            .execute(params![
+                                location,
+                                item.key,
+                                t,
+                                item.title,
+                                item.link,
+                                item.date.map(|d| d.timestamp()),
+                                item.summary,
+                                item.content,
+                                serde_json::to_string(&item.categories)
+                                    .unwrap_or_else(|_| "[]".into()),
+                                serde_json::to_string(&item.authors)
+                                    .unwrap_or_else(|_| "[]".into()),
+                            ])
+                            .map_err(err)?;
+                    }
+                }
+                FetchRecord::NotModified { moved_to } => {
+                    tx.execute(
+                        "UPDATE feeds SET last_success = ?2, failures_in_a_row = 0, failing_since = NULL,
+                                last_error = NULL, moved_to = ?3 WHERE location = ?1",
+                        params![location, t, moved_to],
+                    )
+                    .map_err(err)?;
+                }
+                FetchRecord::Failed(error) => {
+                    tx.execute(
+                        "UPDATE feeds SET failures_in_a_row = failures_in_a_row + 1,
+                                failing_since = COALESCE(failing_since, ?2), last_error = ?3 WHERE location = ?1",
+                        params![location, t, error.to_string()],
+                    )
+                    .map_err(err)?;
+                }
+            }
+        }
+        tx.commit().map_err(err)
+    }
+
+    /// What a digest has sent before: item identities, and links (so the same article
+    /// arriving later through another feed is not sent again).
+    pub fn sent(&self, digest: &str) -> Result<SentItems, StateError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT feed, key, link FROM sent WHERE digest = ?1")
+            .map_err(|e| self.err(e))?;
+        let mut sent = SentItems::default();
+        let rows = stmt
+            .query_map([digest], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                ))
+            })
+            .map_err(|e| self.err(e))?;
+        for row in rows {
+            let (feed, key, link) = row.map_err(|e| self.err(e))?;
+            sent.keys.insert((feed, key));
+            if let Some(link) = link {
+                sent.links.insert(link);
+            }
+        }
+        Ok(sent)
+    }
+
+    /// Marks a digest's items sent, in one transaction. Called only after the mail
+    /// server accepted the message.
+    pub fn mark_sent(
+        &mut self,
+        digest: &str,
+        items: &[SentItem],
+        now: DateTime<Utc>,
+        message_id: Option<&str>,
+    ) -> Result<(), StateError> {
+        self.ensure_writable();
+        let path = self.path.clone();
+        let err = |source| StateError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(err)?;
+        {
+            let mut insert = tx
+                .prepare_cached(
+                    "INSERT OR REPLACE INTO sent (digest, feed, key, link, sent_at, message_id)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )
+                .map_err(err)?;
+            for item in items {
+                insert
+                    .execute(params![
+                        digest,
+                        item.feed,
+                        item.key,
+                        item.link,
+                        now.timestamp(),
+                        message_id
+                    ])
+                    .map_err(err)?;
+            }
+        }
+        tx.commit().map_err(err)
+    }
+
+    /// Forgets what no digest can select any more: items gone from their feed and
+    /// older than `keep`, and sent records older than `keep`. Keeps the file small
+    /// after a year of daily runs.
+    pub fn prune(&mut self, now: DateTime<Utc>, keep: Duration) -> Result<(), StateError> {
+        self.ensure_writable();
+        let cutoff = now.timestamp() - i64::try_from(keep.as_secs()).unwrap_or(i64::MAX / 2);
+        let path = self.path.clone();
+        let err = |source| StateError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(err)?;
+        tx.execute(
+            "DELETE FROM items WHERE in_feed = 0 AND COALESCE(date, first_seen) < ?1",
+            [cutoff],
+        )
+        .map_err(err)?;
+        tx.execute("DELETE FROM sent WHERE sent_at < ?1", [cutoff])
+            .map_err(err)?;
+        tx.commit().map_err(err)
+    }
+
+    /// Every caller of a writing method is on the real-run path; a preview reaching one
+    /// would be a bug in the pipeline, not in the input, so it is loud.
+    fn ensure_writable(&self) {
+        assert!(!self.read_only, "a preview must never write the state");
+    }
+}
+
+/// An item a digest sent (or a duplicate that counts as sent with it).
+#[derive(Debug, Clone)]
+pub struct SentItem {
+    pub feed: String,
+    pub key: String,
+    pub link: Option<String>,
+}
+
+#[derive(Debug, Default)]
+pub struct SentItems {
+    pub keys: HashSet<(String, String)>,
+    /// Canonical links.
+    pub links: HashSet<String>,
+}
+
+fn from_unix(t: i64) -> Option<DateTime<Utc>> {
+    Utc.timestamp_opt(t, 0).single()
+}
