@@ -1,0 +1,84 @@
+//! Delivery through a local sendmail program. Its failures carry no SMTP step or reply,
+//! only the program and what it printed, so it needs none of the session machinery.
+
+use std::error::Error as StdError;
+use std::path::Path;
+
+use lettre::{Message, SendmailTransport, Transport as _};
+
+use super::DeliveryError;
+use super::error::find_io_error;
+
+pub(super) fn send(path: Option<&Path>, message: &Message) -> Result<(), DeliveryError> {
+    let (transport, program) = match path {
+        Some(path) => (
+            SendmailTransport::new_with_command(path),
+            path.display().to_string(),
+        ),
+        None => (SendmailTransport::new(), "sendmail".to_string()),
+    };
+    transport.send(message).map_err(|e| {
+        let detail = e
+            .source()
+            .map(|s| s.to_string())
+            .unwrap_or_else(|| e.to_string());
+        let reason = if e.is_client() && find_io_error(&e).is_some() {
+            format!("cannot run it: {detail}")
+        } else if detail.trim().is_empty() {
+            "it exited with an error and printed nothing".to_string()
+        } else {
+            detail.trim().to_string()
+        };
+        DeliveryError::Sendmail {
+            program: program.clone(),
+            reason,
+        }
+    })?;
+    log::info!("handed the digest to {program}");
+    Ok(())
+}
+
+pub(super) fn probe(path: Option<&Path>) -> Result<(), DeliveryError> {
+    match path {
+        Some(path) => {
+            if is_executable(path) {
+                Ok(())
+            } else {
+                Err(DeliveryError::Sendmail {
+                    program: path.display().to_string(),
+                    reason: "no executable file at that path (smtp.sendmail_path)".into(),
+                })
+            }
+        }
+        None => {
+            let path_var = std::env::var_os("PATH").unwrap_or_default();
+            if std::env::split_paths(&path_var).any(|dir| is_executable(&dir.join("sendmail"))) {
+                Ok(())
+            } else {
+                // cron's PATH usually lacks /usr/sbin, where sendmail lives.
+                Err(DeliveryError::Sendmail {
+                    program: "sendmail".into(),
+                    reason: format!(
+                        "not found in PATH ({}); set smtp.sendmail_path, e.g. /usr/sbin/sendmail",
+                        path_var.to_string_lossy()
+                    ),
+                })
+            }
+        }
+    }
+}
+
+fn is_executable(path: &Path) -> bool {
+    let Ok(meta) = std::fs::metadata(path) else {
+        return false;
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        meta.is_file() && meta.permissions().mode() & 0o111 != 0
+    }
+    #[cfg(not(unix))]
+    {
+        meta.is_file()
+    }
+}
