@@ -1,0 +1,165 @@
+//! Fetching feeds: one shared HTTP client, a dedicated thread pool, and every limit a
+//! hostile or broken server could otherwise push past (time, size, redirects, retries,
+//! requests per host).
+//!
+//! The caller's handler runs in the worker thread, so a body is parsed and dropped where
+//! it was downloaded instead of piling up until every feed is in.
+
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use crate::config::FetchSettings;
+use crate::model::{FeedError, FeedLocation, FeedSource, Validators};
+
+mod body;
+mod errors;
+mod hosts;
+mod http;
+mod sniff;
+
+use hosts::{HostLimiter, JobQueue};
+
+/// A feed body as the server (or the disk) gave it, with what the rest of the run needs
+/// to know about how it was obtained.
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    /// `None` when the server answered 304 Not Modified.
+    pub body: Option<Vec<u8>>,
+    /// URL after redirects (`None` for `path:` feeds): the parser's base URI.
+    pub final_url: Option<url::Url>,
+    /// Validators to remember for the next run. On a 304 that omits them, the ones that
+    /// were sent are kept, so storing this never forgets a still-valid validator.
+    pub validators: Validators,
+    /// Where the feed now lives, when the server said so with 301/308 from the very
+    /// first hop on. A permanent redirect reached through a temporary one is not the
+    /// feed's new address, so it is not reported.
+    pub moved_to: Option<url::Url>,
+    /// Final HTTP status (200 for files).
+    pub status: u16,
+    /// Attempts made, retries included.
+    pub attempts: u32,
+    /// Wall time for this feed, retries and back-off included.
+    pub elapsed: Duration,
+}
+
+/// The fetcher could not be set up; nothing was fetched.
+#[derive(Debug, thiserror::Error)]
+pub enum FetchSetupError {
+    #[error("cannot build the HTTP client: {source}")]
+    Client { source: reqwest::Error },
+    #[error("cannot start {threads} fetch threads: {source}")]
+    Pool {
+        threads: usize,
+        source: rayon::ThreadPoolBuildError,
+    },
+    #[error("invalid fetch setting: {0}")]
+    Setting(String),
+}
+
+pub struct Fetcher {
+    client: reqwest::blocking::Client,
+    pool: rayon::ThreadPool,
+    hosts: HostLimiter,
+    settings: FetchSettings,
+}
+
+impl Fetcher {
+    pub fn new(settings: &FetchSettings) -> Result<Fetcher, FetchSetupError> {
+        if settings.concurrency == 0 {
+            // rayon would read 0 as "one thread per CPU", silently ignoring the setting.
+            return Err(FetchSetupError::Setting(
+                "concurrency must be at least 1".into(),
+            ));
+        }
+        if settings.per_host == 0 {
+            return Err(FetchSetupError::Setting(
+                "per_host must be at least 1".into(),
+            ));
+        }
+        let client = http::build_client(settings)?;
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(settings.concurrency)
+            .thread_name(|i| format!("feedletter-fetch-{i}"))
+            .build()
+            .map_err(|source| FetchSetupError::Pool {
+                threads: settings.concurrency,
+                source,
+            })?;
+        Ok(Fetcher {
+            client,
+            pool,
+            hosts: HostLimiter::new(settings.per_host),
+            settings: settings.clone(),
+        })
+    }
+
+    /// Fetches every source in parallel on the dedicated pool and calls `handle` in the
+    /// worker thread with each outcome. Returns results in the order of `sources`.
+    ///
+    /// `validators[i]` belongs to `sources[i]`; an empty slice means none at all.
+    pub fn fetch_all<T: Send, F>(
+        &self,
+        sources: &[FeedSource],
+        validators: &[Option<Validators>],
+        handle: F,
+    ) -> Vec<T>
+    where
+        F: Fn(&FeedSource, Result<Fetched, FeedError>) -> T + Sync,
+    {
+        let slots: Vec<Mutex<Option<T>>> = sources.iter().map(|_| Mutex::new(None)).collect();
+        let queue = JobQueue::new(sources.iter().map(|s| match &s.location {
+            FeedLocation::Url(url) => hosts::host_key(url),
+            FeedLocation::Path(_) => None,
+        }));
+        let workers = self.settings.concurrency.min(sources.len());
+        self.pool.scope(|scope| {
+            for _ in 0..workers {
+                scope.spawn(|_| {
+                    while let Some(i) = queue.next(&self.hosts) {
+                        let source = &sources[i];
+                        let validators = validators.get(i).and_then(Option::as_ref);
+                        let result = handle(source, self.fetch_one(source, validators));
+                        *slots[i].lock().unwrap_or_else(PoisonError::into_inner) = Some(result);
+                    }
+                });
+            }
+        });
+        slots
+            .into_iter()
+            .map(|slot| {
+                slot.into_inner()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .expect("the scope returns only after every queued source was handled")
+            })
+            .collect()
+    }
+
+    /// Fetches one source on the calling thread.
+    pub fn fetch_one(
+        &self,
+        source: &FeedSource,
+        validators: Option<&Validators>,
+    ) -> Result<Fetched, FeedError> {
+        match &source.location {
+            FeedLocation::Url(url) => http::fetch(self, url, validators),
+            FeedLocation::Path(path) => {
+                let started = Instant::now();
+                let bytes = body::read_file(path, self.settings.max_bytes)?;
+                if let sniff::Kind::Html = sniff::sniff(&bytes) {
+                    return Err(FeedError::NotAFeed {
+                        advertised: sniff::advertised_feed(&bytes, None).map(String::from),
+                    });
+                }
+                Ok(Fetched {
+                    body: Some(bytes),
+                    final_url: None,
+                    validators: Validators::default(),
+                    moved_to: None,
+                    status: 200,
+                    attempts: 1,
+                    elapsed: started.elapsed(),
+                })
+            }
+        }
+    }
+}

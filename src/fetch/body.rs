@@ -1,0 +1,151 @@
+//! Reading a body without trusting its sender: a byte cap counted on what we actually
+//! receive (after decompression), and a deadline checked between chunks, because a
+//! per-read timeout never fires on a server that drips one byte at a time.
+
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::Path;
+use std::time::Instant;
+
+use crate::model::FeedError;
+
+const CHUNK: usize = 64 * 1024;
+
+#[derive(Debug)]
+pub(super) enum ReadError {
+    TooLarge,
+    Timeout,
+    Io(io::Error),
+}
+
+/// Reads all of `reader`, failing as soon as it yields more than `cap` bytes or
+/// `deadline` passes. Memory stays within `cap` plus one chunk: the body grows only by
+/// bytes already known to fit, and `size_hint` (a Content-Length, say) only pre-sizes
+/// the buffer up to the cap.
+pub(super) fn read_capped(
+    reader: &mut impl Read,
+    size_hint: Option<u64>,
+    cap: u64,
+    deadline: Option<Instant>,
+) -> Result<Vec<u8>, ReadError> {
+    let cap = usize::try_from(cap).unwrap_or(usize::MAX);
+    let hint = size_hint.and_then(|n| usize::try_from(n).ok()).unwrap_or(0);
+    let mut body = Vec::with_capacity(hint.min(cap));
+    let mut chunk = vec![0u8; CHUNK];
+    loop {
+        if deadline.is_some_and(|d| Instant::now() >= d) {
+            return Err(ReadError::Timeout);
+        }
+        let n = match reader.read(&mut chunk) {
+            Ok(0) => return Ok(body),
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(ReadError::Io(e)),
+        };
+        if n > cap - body.len() {
+            return Err(ReadError::TooLarge);
+        }
+        if body.capacity() - body.len() < n {
+            // Doubling as Vec would, but never past the cap, so a body just under the
+            // cap cannot make us hold twice the cap.
+            let wanted = (body.capacity() * 2)
+                .max(body.len() + n)
+                .max(CHUNK)
+                .min(cap);
+            body.reserve_exact(wanted - body.len());
+        }
+        body.extend_from_slice(&chunk[..n]);
+    }
+}
+
+/// Reads a `path:` feed under the same cap as a download.
+pub(super) fn read_file(path: &Path, cap: u64) -> Result<Vec<u8>, FeedError> {
+    let io_error = |e: io::Error| FeedError::Io(e.to_string());
+    let mut file = File::open(path).map_err(io_error)?;
+    let len = file.metadata().map_err(io_error)?.len();
+    if len > cap {
+        return Err(FeedError::TooLarge { limit: cap });
+    }
+    // The file may grow between the size check and the read, so the cap still applies.
+    read_capped(&mut file, Some(len), cap, None).map_err(|e| match e {
+        ReadError::TooLarge => FeedError::TooLarge { limit: cap },
+        ReadError::Timeout => FeedError::Io("reading the file timed out".into()),
+        ReadError::Io(e) => io_error(e),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    /// An endless source that counts what was pulled from it.
+    struct Endless {
+        pulled: usize,
+        per_read: usize,
+        pause: Duration,
+    }
+
+    impl Read for Endless {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            std::thread::sleep(self.pause);
+            let n = buf.len().min(self.per_read);
+            buf[..n].fill(b'x');
+            self.pulled += n;
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn endless_source_stops_within_one_chunk_of_the_cap() {
+        let cap = 1_000_000;
+        let mut source = Endless {
+            pulled: 0,
+            per_read: usize::MAX,
+            pause: Duration::ZERO,
+        };
+        let result = read_capped(&mut source, None, cap, None);
+        assert!(matches!(result, Err(ReadError::TooLarge)), "{result:?}");
+        assert!(
+            source.pulled as u64 <= cap + CHUNK as u64,
+            "pulled {}",
+            source.pulled
+        );
+    }
+
+    #[test]
+    fn body_exactly_at_the_cap_fits_without_overallocating() {
+        let cap = 300_000;
+        let data = vec![7u8; cap];
+        let body = read_capped(&mut data.as_slice(), None, cap as u64, None).unwrap();
+        assert_eq!(body, data);
+        assert!(body.capacity() <= cap, "capacity {}", body.capacity());
+    }
+
+    #[test]
+    fn lying_size_hint_does_not_allocate_past_the_cap() {
+        let body = read_capped(&mut &b"tiny"[..], Some(u64::MAX), 1024, None).unwrap();
+        assert_eq!(body, b"tiny");
+        assert!(body.capacity() <= 1024);
+    }
+
+    #[test]
+    fn dripping_source_fails_at_the_deadline() {
+        let mut source = Endless {
+            pulled: 0,
+            per_read: 1,
+            pause: Duration::from_millis(20),
+        };
+        let started = Instant::now();
+        let result = read_capped(
+            &mut source,
+            None,
+            u64::MAX,
+            Some(started + Duration::from_millis(300)),
+        );
+        assert!(matches!(result, Err(ReadError::Timeout)), "{result:?}");
+        let took = started.elapsed();
+        assert!(took >= Duration::from_millis(300), "{took:?}");
+        assert!(took < Duration::from_millis(600), "{took:?}");
+    }
+}

@@ -1,0 +1,161 @@
+//! Turning transport errors into `FeedError`s a person can act on.
+//!
+//! The message is built from the causes below reqwest's own error, never from that
+//! error's Display: it carries the full URL, which may hold credentials or a token.
+
+use std::error::Error;
+use std::io;
+use std::time::Duration;
+
+use crate::model::FeedError;
+
+/// Classifies a failed request or body read by walking its source chain.
+///
+/// `timeout` and `connect_timeout` are reported as the limit that was hit.
+pub(super) fn classify(
+    err: &(dyn Error + 'static),
+    timeout: Duration,
+    connect_timeout: Duration,
+) -> FeedError {
+    let chain: Vec<&(dyn Error + 'static)> =
+        std::iter::successors(Some(err), |&e| next(e)).collect();
+    let reqwest_errors = || {
+        chain
+            .iter()
+            .filter_map(|e| e.downcast_ref::<reqwest::Error>())
+    };
+    let io_kind = |kind: io::ErrorKind| {
+        chain
+            .iter()
+            .filter_map(|e| e.downcast_ref::<io::Error>())
+            .any(|e| e.kind() == kind)
+    };
+    let connecting = reqwest_errors().any(|e| e.is_connect());
+
+    if reqwest_errors().any(|e| e.is_timeout()) || io_kind(io::ErrorKind::TimedOut) {
+        let after = if connecting { connect_timeout } else { timeout };
+        return FeedError::Timeout { after };
+    }
+    if reqwest_errors().any(|e| e.is_dns()) || mentions(&chain, DNS_MARKERS) {
+        return FeedError::Dns(cause(&chain));
+    }
+    if let Some(tls) = chain.iter().find_map(|e| e.downcast_ref::<rustls::Error>()) {
+        return FeedError::Tls(tls.to_string());
+    }
+    // The decompressor reports a corrupt stream as invalid data; TLS, the only other
+    // source of it here, was handled above.
+    if !connecting && io_kind(io::ErrorKind::InvalidData) {
+        return FeedError::Parse(format!("the compressed body is corrupt: {}", cause(&chain)));
+    }
+    FeedError::Connection(cause(&chain))
+}
+
+/// The next error down. `io::Error::source` skips the error an `io::Error` wraps (it
+/// returns that error's source), and reqwest hands body errors over wrapped that way.
+fn next<'a>(err: &'a (dyn Error + 'static)) -> Option<&'a (dyn Error + 'static)> {
+    match err.downcast_ref::<io::Error>().and_then(io::Error::get_ref) {
+        Some(inner) => Some(inner),
+        None => err.source(),
+    }
+}
+
+/// Resolver wording, for resolvers that do not use reqwest's `DnsError` type.
+const DNS_MARKERS: &[&str] = &[
+    "dns error",
+    "failed to lookup address",
+    "name or service not known",
+    "no address associated",
+    "nodename nor servname",
+];
+
+fn mentions(chain: &[&(dyn Error + 'static)], markers: &[&str]) -> bool {
+    chain.iter().any(|e| {
+        let text = e.to_string().to_ascii_lowercase();
+        markers.iter().any(|m| text.contains(m))
+    })
+}
+
+/// The innermost cause: the one that says what actually went wrong ("Connection
+/// refused") rather than where ("error sending request for url ...").
+fn cause(chain: &[&(dyn Error + 'static)]) -> String {
+    chain
+        .iter()
+        .rev()
+        .find(|e| !e.is::<reqwest::Error>())
+        .map(|e| e.to_string())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "the request failed".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fmt;
+
+    /// A stand-in for a library error that wraps another.
+    #[derive(Debug)]
+    struct Wrapped(&'static str, Option<io::Error>);
+
+    impl fmt::Display for Wrapped {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(self.0)
+        }
+    }
+
+    impl Error for Wrapped {
+        fn source(&self) -> Option<&(dyn Error + 'static)> {
+            self.1.as_ref().map(|e| e as _)
+        }
+    }
+
+    const T: Duration = Duration::from_secs(20);
+    const C: Duration = Duration::from_secs(10);
+
+    #[test]
+    fn resolver_failure_is_dns() {
+        let err = Wrapped(
+            "dns error",
+            Some(io::Error::other(
+                "failed to lookup address information: Name or service not known",
+            )),
+        );
+        assert_eq!(
+            classify(&err, T, C),
+            FeedError::Dns(
+                "failed to lookup address information: Name or service not known".into()
+            )
+        );
+    }
+
+    #[test]
+    fn io_timeout_is_timeout() {
+        let err = Wrapped(
+            "read failed",
+            Some(io::Error::from(io::ErrorKind::TimedOut)),
+        );
+        assert_eq!(classify(&err, T, C), FeedError::Timeout { after: T });
+    }
+
+    #[test]
+    fn rustls_error_is_tls() {
+        let err = io::Error::new(
+            io::ErrorKind::InvalidData,
+            rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer),
+        );
+        assert!(
+            matches!(classify(&err, T, C), FeedError::Tls(m) if m.contains("invalid peer certificate"))
+        );
+    }
+
+    #[test]
+    fn other_failures_name_the_innermost_cause() {
+        let err = Wrapped(
+            "tcp connect error",
+            Some(io::Error::from(io::ErrorKind::ConnectionReset)),
+        );
+        assert_eq!(
+            classify(&err, T, C),
+            FeedError::Connection("connection reset".into())
+        );
+    }
+}
