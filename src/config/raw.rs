@@ -296,11 +296,11 @@ fn key_path_at(text: &str, line: u64) -> Option<String> {
         if limit == 0 {
             break;
         }
-        if let Some((i, k)) = key_on_line(l) {
-            if i < limit {
-                path.push(k);
-                limit = i;
-            }
+        if let Some((i, k)) = key_on_line(l)
+            && i < limit
+        {
+            path.push(k);
+            limit = i;
         }
     }
     path.reverse();
