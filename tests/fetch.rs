@@ -653,6 +653,28 @@ fn per_host_limit_holds_across_the_pool() {
 }
 
 #[test]
+fn waiting_for_a_host_slot_does_not_count_against_the_deadline() {
+    // Four feeds queued one at a time behind a slow host take longer in total than
+    // the timeout; each request on its own is well within it.
+    let server = Server::start(|_, s| {
+        thread::sleep(Duration::from_millis(400));
+        feed(s)
+    });
+    let settings = FetchSettings {
+        per_host: 1,
+        timeout: Duration::from_secs(1),
+        ..no_retries()
+    };
+    let sources: Vec<_> = (0..4)
+        .map(|i| source(i, FeedLocation::Url(server.url(&format!("/queued/{i}")))))
+        .collect();
+    let fetcher = Fetcher::new(&settings).expect("fetcher");
+    let results = fetcher.fetch_all(&sources, &[], |_, r| r.map(|f| f.status));
+
+    assert!(results.iter().all(|r| r == &Ok(200)), "{results:?}");
+}
+
+#[test]
 fn connection_refused_names_no_secrets() {
     let port = {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
