@@ -15,6 +15,7 @@ mod body;
 mod errors;
 mod hosts;
 mod http;
+mod retry;
 mod sniff;
 
 use hosts::{HostLimiter, JobQueue};

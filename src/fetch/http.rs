@@ -1,11 +1,9 @@
 //! One feed over HTTP: attempts with retries, redirects followed by hand, and the body
 //! read under the deadline and the byte cap.
 
-use std::hash::{BuildHasher, Hasher};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, Utc};
 use reqwest::StatusCode;
 use reqwest::blocking::{Client, Response};
 use reqwest::header::{self, HeaderMap, HeaderValue};
@@ -13,8 +11,9 @@ use url::Url;
 
 use super::body::{self, ReadError};
 use super::hosts::host_key;
+use super::retry::{self, Failure, Retry};
 use super::sniff::{self, Kind};
-use super::{FetchSetupError, Fetched, Fetcher, errors};
+use super::{FetchSetupError, Fetched, Fetcher};
 use crate::config::FetchSettings;
 use crate::model::{FeedError, Validators};
 
@@ -22,14 +21,6 @@ use crate::model::{FeedError, Validators};
 /// anything last, so a server that negotiates strictly still answers.
 const ACCEPT_FEEDS: &str = "application/rss+xml, application/atom+xml, application/feed+json, \
     application/json;q=0.9, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.5";
-
-/// First back-off step; doubled per failed attempt, with jitter so feeds that failed
-/// together do not retry together.
-const BACKOFF_BASE: Duration = Duration::from_millis(250);
-
-/// Longest `Retry-After` worth waiting for. A server asking for more is not coming back
-/// within this run, and retrying sooner than it asked would only be rude.
-pub(super) const MAX_RETRY_AFTER: Duration = Duration::from_secs(30);
 
 pub(super) fn build_client(settings: &FetchSettings) -> Result<Client, FetchSetupError> {
     let mut headers = HeaderMap::new();
@@ -52,27 +43,6 @@ pub(super) fn build_client(settings: &FetchSettings) -> Result<Client, FetchSetu
         .map_err(|source| FetchSetupError::Client { source })
 }
 
-/// Why an attempt failed, and whether another one could go better.
-struct Failure {
-    error: FeedError,
-    retry: Retry,
-}
-
-enum Retry {
-    Never,
-    Backoff,
-    After(Duration),
-}
-
-impl Failure {
-    fn fatal(error: FeedError) -> Failure {
-        Failure {
-            error,
-            retry: Retry::Never,
-        }
-    }
-}
-
 pub(super) fn fetch(
     fetcher: &Fetcher,
     url: &Url,
@@ -92,7 +62,7 @@ pub(super) fn fetch(
         };
         let wait = match failure.retry {
             Retry::Never => None,
-            Retry::Backoff => Some(backoff(attempts)),
+            Retry::Backoff => Some(retry::backoff(attempts)),
             Retry::After(wait) => Some(wait),
         };
         match wait {
@@ -105,7 +75,9 @@ pub(super) fn fetch(
 /// One attempt: the request, its redirects and the body, all within one deadline.
 fn attempt(fetcher: &Fetcher, start: &Url, sent: Option<&Validators>) -> Result<Fetched, Failure> {
     let settings = &fetcher.settings;
-    let deadline = Instant::now() + settings.timeout;
+    // Starts once the first request holds its host slot: time spent queued behind other
+    // feeds on the same host is not this feed's fault.
+    let mut attempt_deadline = None;
     let timed_out = || Failure {
         error: FeedError::Timeout {
             after: settings.timeout,
@@ -118,6 +90,7 @@ fn attempt(fetcher: &Fetcher, start: &Url, sent: Option<&Validators>) -> Result<
     let mut permanent_so_far = true;
     loop {
         let permit = fetcher.hosts.acquire(host_key(&url));
+        let deadline = *attempt_deadline.get_or_insert_with(|| Instant::now() + settings.timeout);
         let remaining = deadline
             .checked_duration_since(Instant::now())
             .filter(|d| !d.is_zero())
@@ -128,7 +101,7 @@ fn attempt(fetcher: &Fetcher, start: &Url, sent: Option<&Validators>) -> Result<
             .headers(conditional_headers(sent))
             .timeout(remaining)
             .send()
-            .map_err(|e| transport_failure(&e, settings))?;
+            .map_err(|e| retry::transport_failure(&e, settings))?;
         let status = response.status();
 
         if matches!(status.as_u16(), 301 | 302 | 303 | 307 | 308) {
@@ -164,7 +137,7 @@ fn attempt(fetcher: &Fetcher, start: &Url, sent: Option<&Validators>) -> Result<
             return Ok(fetched(None, url, validators, moved_to, status));
         }
         if !status.is_success() {
-            return Err(status_failure(status, response.headers()));
+            return Err(retry::status_failure(status, response.headers()));
         }
         let served_as_html = is_html_type(response.headers());
         let length = response.content_length();
@@ -182,7 +155,7 @@ fn attempt(fetcher: &Fetcher, start: &Url, sent: Option<&Validators>) -> Result<
             .map_err(|e| match e {
                 ReadError::TooLarge => too_large(),
                 ReadError::Timeout => timed_out(),
-                ReadError::Io(e) => transport_failure(&e, settings),
+                ReadError::Io(e) => retry::transport_failure(&e, settings),
             })?;
         drop(response);
         drop(permit);
@@ -219,65 +192,6 @@ fn not_a_feed(page: &[u8], page_url: &Url) -> Failure {
     Failure::fatal(FeedError::NotAFeed {
         advertised: sniff::advertised_feed(page, Some(page_url)).map(String::from),
     })
-}
-
-fn transport_failure(err: &(dyn std::error::Error + 'static), settings: &FetchSettings) -> Failure {
-    let error = errors::classify(err, settings.timeout, settings.connect_timeout);
-    let retry = match error {
-        FeedError::Timeout { .. } | FeedError::Connection(_) => Retry::Backoff,
-        _ => Retry::Never,
-    };
-    Failure { error, retry }
-}
-
-fn status_failure(status: StatusCode, headers: &HeaderMap) -> Failure {
-    let error = FeedError::HttpStatus {
-        status: status.as_u16(),
-        reason: status.canonical_reason().unwrap_or_default().to_string(),
-    };
-    if status != StatusCode::TOO_MANY_REQUESTS && !status.is_server_error() {
-        return Failure::fatal(error);
-    }
-    let asked = headers
-        .get(header::RETRY_AFTER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| parse_retry_after(v, Utc::now()));
-    let retry = match asked {
-        Some(wait) if wait > MAX_RETRY_AFTER => Retry::Never,
-        Some(wait) => Retry::After(wait),
-        None => Retry::Backoff,
-    };
-    Failure { error, retry }
-}
-
-/// `Retry-After` as delay-seconds or an HTTP-date; a date in the past means now.
-fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<Duration> {
-    let value = value.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
-    }
-    let at = DateTime::parse_from_rfc2822(value).ok()?;
-    Some(
-        (at.with_timezone(&Utc) - now)
-            .to_std()
-            .unwrap_or(Duration::ZERO),
-    )
-}
-
-/// Half the step, plus up to another half at random.
-fn backoff(failed_attempts: u32) -> Duration {
-    let step = BACKOFF_BASE.saturating_mul(1 << failed_attempts.saturating_sub(1).min(10));
-    let half = step / 2;
-    half + half.mul_f64(jitter())
-}
-
-/// A number in [0, 1). `RandomState` is freshly keyed on every call, which is random
-/// enough to spread retries without a dependency on a random number crate.
-fn jitter() -> f64 {
-    let bits = std::collections::hash_map::RandomState::new()
-        .build_hasher()
-        .finish();
-    (bits >> 11) as f64 / (1u64 << 53) as f64
 }
 
 fn redirect_target(response: &Response, from: &Url) -> Result<Url, Failure> {
@@ -375,42 +289,6 @@ fn is_html_type(headers: &HeaderMap) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn retry_after_accepts_seconds_and_http_dates() {
-        let now = DateTime::parse_from_rfc3339("2024-05-01T12:00:00Z")
-            .unwrap()
-            .with_timezone(&Utc);
-        assert_eq!(parse_retry_after(" 7 ", now), Some(Duration::from_secs(7)));
-        assert_eq!(
-            parse_retry_after("Wed, 01 May 2024 12:00:05 GMT", now),
-            Some(Duration::from_secs(5))
-        );
-        assert_eq!(
-            parse_retry_after("Wed, 01 May 2024 11:00:00 GMT", now),
-            Some(Duration::ZERO),
-            "a date in the past"
-        );
-        assert_eq!(parse_retry_after("soon", now), None);
-        assert_eq!(parse_retry_after("-3", now), None);
-    }
-
-    #[test]
-    fn backoff_grows_and_stays_within_its_step() {
-        for _ in 0..50 {
-            let first = backoff(1);
-            assert!(
-                first >= BACKOFF_BASE / 2 && first <= BACKOFF_BASE,
-                "{first:?}"
-            );
-            let second = backoff(2);
-            assert!(
-                second >= BACKOFF_BASE && second <= BACKOFF_BASE * 2,
-                "{second:?}"
-            );
-        }
-        assert!(backoff(u32::MAX) <= BACKOFF_BASE * 1024);
-    }
 
     #[test]
     fn redacted_urls_hide_credentials_and_queries() {

@@ -2,6 +2,7 @@
 // Each test binary uses a different subset of these helpers.
 #![allow(dead_code)]
 
+pub mod http_server;
 pub mod smtp_server;
 
 use std::sync::mpsc;
