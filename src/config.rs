@@ -696,15 +696,12 @@ impl Validator {
             Security::None => 25,
         });
         let insecure = s.insecure.unwrap_or(false);
-        if transport == Transport::Smtp
-            && security == Security::None
+        // `security` is only `None` when the user wrote it, so its position is known.
+        if let Some(at) = s.security.as_ref().filter(|s| s.value == Security::None)
+            && transport == Transport::Smtp
             && !insecure
             && !is_loopback(&host)
         {
-            let at = s
-                .security
-                .as_ref()
-                .expect("security None is only reached when set");
             self.problem(at, "smtp.security", format!("`none` sends mail unencrypted to {host}; it is allowed only for a loopback host, or with `insecure: true`"));
         }
         let password = match (s.password_env, s.password_file) {
