@@ -1,75 +1,12 @@
 //! Text helpers shared by the stages that turn feed content into words:
 //! HTML to plain text, excerpts, wrapping, and the canonical form of a link.
 
-/// Plain text of an HTML fragment: tags dropped, entities decoded, whitespace collapsed.
-///
-/// Feed HTML is hostile, so it goes through a real HTML parser (ammonia/html5ever):
-/// a `<` in an attribute or an unclosed comment cannot leak markup into the text.
-/// Block elements become spaces so paragraphs do not run into each other.
-pub fn html_to_text(html: &str) -> String {
-    if !html.contains(['<', '&']) {
-        return collapse_whitespace(html);
-    }
-    static BLOCK_TAGS: &[&str] = &[
-        "p",
-        "br",
-        "div",
-        "li",
-        "ul",
-        "ol",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "tr",
-        "td",
-        "th",
-        "blockquote",
-        "pre",
-        "hr",
-        "figure",
-        "figcaption",
-        "dt",
-        "dd",
-        "section",
-        "article",
-    ];
-    static DROPPED: &[&str] = &[
-        "script", "style", "iframe", "object", "embed", "svg", "math", "template", "noscript",
-        "title", "head", "select", "textarea",
-    ];
-    let cleaned = ammonia::Builder::empty()
-        .tags(BLOCK_TAGS.iter().copied().collect())
-        .clean_content_tags(DROPPED.iter().copied().collect())
-        .clean(html)
-        .to_string();
-    // ammonia's output is normalised: the only tags left are attribute-less block
-    // tags, and text is escaped with a handful of entities.
-    let mut text = String::with_capacity(cleaned.len());
-    let mut in_tag = false;
-    for c in cleaned.chars() {
-        match c {
-            '<' => {
-                in_tag = true;
-                text.push(' ');
-            }
-            '>' if in_tag => in_tag = false,
-            _ if !in_tag => text.push(c),
-            _ => {}
-        }
-    }
-    let text = text
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&nbsp;", " ")
-        .replace("&amp;", "&");
-    collapse_whitespace(&text)
-}
+mod html;
 
+pub(crate) use html::INVISIBLE_ELEMENTS;
+pub use html::{html_to_paragraphs, html_to_text, plain_label};
+
+/// Words joined by single spaces: line breaks, tabs and runs of spaces become one space.
 pub fn collapse_whitespace(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for word in s.split_whitespace() {
@@ -94,21 +31,70 @@ pub fn excerpt(text: &str, max_chars: usize) -> String {
         .unwrap_or(text.len());
     let head = &text[..cut];
     // Prefer the last space if it is not too far back; a language written without
-    // spaces (Thai) is cut at the character limit instead.
+    // spaces (Thai) is cut at the character limit instead, but never between a
+    // letter and the marks that belong to it.
     let at = match head.rfind(char::is_whitespace) {
         Some(i) if head[..i].chars().count() >= max_chars * 2 / 3 => i,
-        _ => cut,
+        _ => cluster_boundary(text, cut),
     };
-    let mut out = head[..at]
+    let mut out = text[..at]
         .trim_end_matches(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | ':' | '-'))
         .to_string();
     out.push('…');
     out
 }
 
-/// Wraps text at `width` columns, greedily by words. A word longer than the width (a URL)
-/// goes on a line of its own rather than being broken, so it stays clickable.
+/// The nearest byte offset at or before `at` that does not separate a character
+/// from the combining marks, joiners or modifiers that follow it; past the cluster
+/// instead when the cluster starts the text.
+fn cluster_boundary(text: &str, at: usize) -> usize {
+    let inside = |at: usize| {
+        let next = text[at..].chars().next();
+        let prev = text[..at].chars().next_back();
+        next.is_some_and(joins_previous) || prev == Some('\u{200D}')
+    };
+    let mut back = at;
+    while back > 0 && inside(back) {
+        back -= text[..back].chars().next_back().map_or(1, char::len_utf8);
+    }
+    if back > 0 || at == 0 {
+        return back;
+    }
+    let mut forward = at;
+    while forward < text.len() && inside(forward) {
+        forward += text[forward..].chars().next().map_or(1, char::len_utf8);
+    }
+    forward
+}
+
+/// Characters drawn together with the one before them. A hand-made list of the
+/// common cases (accents, Thai and Lao vowel and tone marks, emoji joiners and
+/// modifiers) rather than a full grapheme table.
+fn joins_previous(c: char) -> bool {
+    matches!(c,
+        '\u{0300}'..='\u{036F}'
+        | '\u{0E31}' | '\u{0E34}'..='\u{0E3A}' | '\u{0E47}'..='\u{0E4E}'
+        | '\u{0EB1}' | '\u{0EB4}'..='\u{0EBC}' | '\u{0EC8}'..='\u{0ECD}'
+        | '\u{200D}' | '\u{20E3}' | '\u{FE00}'..='\u{FE0F}' | '\u{1F3FB}'..='\u{1F3FF}')
+}
+
+/// Columns a string takes in a terminal or a monospace mail view: wide CJK
+/// characters count two, combining marks none.
+pub fn columns(s: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(s)
+}
+
+/// True for a word that is a link, which wrapping must never break.
+pub fn is_url(word: &str) -> bool {
+    word.contains("://") || word.starts_with("mailto:")
+}
+
+/// Wraps text at `width` columns, greedily by words. A URL longer than the width goes
+/// on a line of its own rather than being broken, so it stays clickable; any other
+/// word too long for a line (a run of Thai, which has no spaces) is broken.
 pub fn wrap(text: &str, width: usize, indent: &str) -> String {
+    let indent_cols = columns(indent);
+    let room = width.saturating_sub(indent_cols).max(1);
     let mut out = String::new();
     for (n, paragraph) in text.split('\n').enumerate() {
         if n > 0 {
@@ -116,25 +102,58 @@ pub fn wrap(text: &str, width: usize, indent: &str) -> String {
         }
         let mut line_len = 0;
         let mut first = true;
-        for word in paragraph.split_whitespace() {
-            let len = word.chars().count();
-            if first {
-                out.push_str(indent);
-                line_len = indent.chars().count();
-            } else if line_len + 1 + len > width {
-                out.push('\n');
-                out.push_str(indent);
-                line_len = indent.chars().count();
-            } else {
-                out.push(' ');
-                line_len += 1;
+        for long_word in paragraph.split_whitespace() {
+            for word in split_long_word(long_word, room) {
+                let len = columns(word);
+                if first {
+                    out.push_str(indent);
+                    line_len = indent_cols;
+                } else if line_len + 1 + len > width {
+                    out.push('\n');
+                    out.push_str(indent);
+                    line_len = indent_cols;
+                } else {
+                    out.push(' ');
+                    line_len += 1;
+                }
+                out.push_str(word);
+                line_len += len;
+                first = false;
             }
-            out.push_str(word);
-            line_len += len;
-            first = false;
         }
     }
     out
+}
+
+/// `word` in pieces of at most `room` columns, unless it is a URL.
+fn split_long_word(word: &str, room: usize) -> Vec<&str> {
+    if columns(word) <= room || is_url(word) {
+        return vec![word];
+    }
+    let mut pieces = Vec::new();
+    let mut rest = word;
+    while columns(rest) > room {
+        let mut end = 0;
+        let mut used = 0;
+        for (i, c) in rest.char_indices() {
+            let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+            if used + w > room {
+                break;
+            }
+            used += w;
+            end = i + c.len_utf8();
+        }
+        let end = match cluster_boundary(rest, end) {
+            0 => end.max(rest.chars().next().map_or(rest.len(), char::len_utf8)),
+            e => e,
+        };
+        pieces.push(&rest[..end]);
+        rest = &rest[end..];
+    }
+    if !rest.is_empty() {
+        pieces.push(rest);
+    }
+    pieces
 }
 
 /// The form of a link used to spot the same article in two feeds: scheme and host
@@ -181,11 +200,25 @@ mod tests {
     }
 
     #[test]
-    fn html_to_text_decodes_and_strips() {
+    fn excerpt_keeps_marks_with_their_letter() {
+        // Cutting after the third character would part "ก" from its vowel "ี".
+        assert_eq!(excerpt("กีกีกีกีกี", 3), "กี…");
+        let family = "👨\u{200D}👩\u{200D}👧";
         assert_eq!(
-            html_to_text("<p>Fish &amp; <b>chips</b></p>\n<script>x</script>"),
-            "Fish & chips"
+            excerpt(&format!("{family}{family}"), 4),
+            format!("{family}…")
         );
+    }
+
+    #[test]
+    fn wrap_breaks_long_words_that_are_not_urls() {
+        let thai = "ก".repeat(100);
+        let wrapped = wrap(&thai, 78, "  ");
+        assert!(wrapped.lines().all(|l| columns(l) <= 78), "{wrapped}");
+        assert_eq!(wrapped.replace(['\n', ' '], ""), thai);
+        // Wide characters count two columns.
+        let wide = wrap(&"字".repeat(50), 78, "");
+        assert_eq!(wide.lines().next().map(columns), Some(78));
     }
 
     #[test]

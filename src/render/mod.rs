@@ -4,18 +4,21 @@
 //! Only the items that survived selection reach this stage, so the costly work
 //! (sanitizing, excerpting, CSS inlining) is done for them alone.
 
+mod budget;
+mod context;
 mod sanitize;
 
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
-use serde::Serialize;
 
-use crate::config::{ContentMode, DigestConfig, GroupBy};
-use crate::model::{FeedReport, SelectedItem, Selection};
+use crate::config::{ContentMode, DigestConfig};
+use crate::model::{FeedReport, Selection};
 use crate::text;
 
+pub use budget::GMAIL_CLIP_BYTES;
+pub use context::excerpt;
 pub use sanitize::sanitize_html;
 
 const DEFAULT_HTML: &str = include_str!("../../templates/digest.html.j2");
@@ -78,26 +81,69 @@ impl Renderer {
         Ok(())
     }
 
+    /// Renders one digest. A `content: full` digest whose HTML would be clipped by
+    /// Gmail shows its last items as excerpts instead, with a warning on stderr.
     pub fn render(
         &self,
         digest: &DigestConfig,
         selection: &Selection,
         run: &RunContext<'_>,
     ) -> Result<RenderedDigest, RenderError> {
-        let context = Value::from(minijinja::value::Serde(build_context(
-            digest, selection, run,
-        )));
-        let subject = self
-            .env
-            .render_str(&digest.subject, &context)
-            .map_err(|e| RenderError::Subject {
-                digest: digest.name.clone(),
-                message: detailed(&e),
-            })?;
+        let prepared = context::prepare(digest, selection);
+        let attempt = |full_items: usize| {
+            let context = context::build(digest, selection, &prepared, full_items, run);
+            self.render_with(digest, &Value::from(minijinja::value::Serde(&context)))
+        };
+        let all = selection.items.len();
+        let rendered = attempt(all)?;
+        if rendered.html.len() <= GMAIL_CLIP_BYTES {
+            return Ok(rendered);
+        }
+        let full_size = rendered.html.len();
+        if digest.content == ContentMode::Excerpt || all == 0 {
+            log::warn!(
+                "digest {}: the HTML is {full_size} bytes and Gmail clips messages over \
+                 {GMAIL_CLIP_BYTES}; lower max_items or excerpt_chars",
+                digest.name
+            );
+            return Ok(rendered);
+        }
+        let fitted = budget::fit(all, attempt)?;
+        if fitted.rendered.html.len() > GMAIL_CLIP_BYTES {
+            log::warn!(
+                "digest {}: the HTML is {} bytes even with excerpts only, and Gmail clips \
+                 messages over {GMAIL_CLIP_BYTES}; lower max_items",
+                digest.name,
+                fitted.rendered.html.len()
+            );
+        } else {
+            log::warn!(
+                "digest {}: with full content the HTML would be {full_size} bytes and Gmail \
+                 clips messages over {GMAIL_CLIP_BYTES}; the last {} of {all} items are shown \
+                 as excerpts",
+                digest.name,
+                all - fitted.full_items
+            );
+        }
+        Ok(fitted.rendered)
+    }
+
+    fn render_with(
+        &self,
+        digest: &DigestConfig,
+        context: &Value,
+    ) -> Result<RenderedDigest, RenderError> {
+        let subject =
+            self.env
+                .render_str(&digest.subject, context)
+                .map_err(|e| RenderError::Subject {
+                    digest: digest.name.clone(),
+                    message: detailed(&e),
+                })?;
         let html_name = format!("{}.html.j2", digest.template);
         let text_name = format!("{}.txt.j2", digest.template);
-        let html = self.render_file(&html_name, &context)?;
-        let text = self.render_file(&text_name, &context)?;
+        let html = self.render_file(&html_name, context)?;
+        let text = self.render_file(&text_name, context)?;
         let html = inline_css(&html)?;
         Ok(RenderedDigest {
             // A header is one line; whatever the feed put in a title stays out of it.
@@ -190,202 +236,4 @@ fn tidy_text(text: &str) -> String {
         out.pop();
     }
     out
-}
-
-#[derive(Serialize)]
-struct Context {
-    digest: String,
-    date: String,
-    generated_at: String,
-    timezone: String,
-    window: String,
-    group_by: &'static str,
-    items: Vec<ItemView>,
-    groups: Vec<Group>,
-    omitted: usize,
-    feeds: FeedCounts,
-    failed_feeds: Vec<FailedFeed>,
-    moved_feeds: Vec<MovedFeed>,
-    generator: String,
-}
-
-#[derive(Serialize, Clone)]
-struct ItemView {
-    title: String,
-    link: Option<String>,
-    feed_name: String,
-    feed_url: String,
-    date: String,
-    date_iso: String,
-    tags: Vec<String>,
-    authors: Vec<String>,
-    excerpt: String,
-    /// Sanitized HTML, only for `content: full`.
-    content: Option<Value>,
-}
-
-#[derive(Serialize)]
-struct Group {
-    name: String,
-    items: Vec<ItemView>,
-}
-
-#[derive(Serialize)]
-struct FeedCounts {
-    total: usize,
-    ok: usize,
-    failed: usize,
-}
-
-#[derive(Serialize)]
-struct FailedFeed {
-    name: String,
-    location: String,
-    error: String,
-    failures_in_a_row: u32,
-    failing_since: Option<String>,
-}
-
-#[derive(Serialize)]
-struct MovedFeed {
-    name: String,
-    location: String,
-    moved_to: String,
-}
-
-fn build_context(digest: &DigestConfig, selection: &Selection, run: &RunContext<'_>) -> Context {
-    let tz = digest.timezone;
-    let local_now = run.now.with_timezone(&tz);
-    let items: Vec<ItemView> = selection
-        .items
-        .iter()
-        .map(|i| item_view(digest, i))
-        .collect();
-    let groups = group(digest, &selection.items, &items);
-    let failed_feeds = run
-        .reports
-        .iter()
-        .filter_map(|r| {
-            r.error().map(|e| FailedFeed {
-                name: r.name.clone(),
-                location: r.location.clone(),
-                error: e.to_string(),
-                failures_in_a_row: r.failures_in_a_row,
-                failing_since: r
-                    .failing_since
-                    .map(|d| d.with_timezone(&tz).format("%-d %b %Y").to_string()),
-            })
-        })
-        .collect::<Vec<_>>();
-    let moved_feeds = run
-        .reports
-        .iter()
-        .filter_map(|r| {
-            r.moved_to.as_ref().map(|to| MovedFeed {
-                name: r.name.clone(),
-                location: r.location.clone(),
-                moved_to: to.clone(),
-            })
-        })
-        .collect();
-    Context {
-        digest: digest.name.clone(),
-        date: local_now.format("%-d %B %Y").to_string(),
-        generated_at: local_now.format("%Y-%m-%d %H:%M %Z").to_string(),
-        timezone: tz.name().to_string(),
-        window: humantime::format_duration(digest.window).to_string(),
-        group_by: match digest.group_by {
-            GroupBy::None => "none",
-            GroupBy::Feed => "feed",
-            GroupBy::Tag => "tag",
-        },
-        items,
-        groups,
-        omitted: selection.omitted,
-        feeds: FeedCounts {
-            total: run.reports.len(),
-            ok: run.reports.len() - failed_feeds.len(),
-            failed: failed_feeds.len(),
-        },
-        failed_feeds,
-        moved_feeds,
-        generator: format!("feedletter {}", env!("CARGO_PKG_VERSION")),
-    }
-}
-
-/// The plain-text excerpt of an item, as the digest shows it.
-pub fn excerpt(digest: &DigestConfig, item: &SelectedItem) -> String {
-    let source = item
-        .summary
-        .as_deref()
-        .or(item.content.as_deref())
-        .unwrap_or("");
-    text::excerpt(&text::html_to_text(source), digest.excerpt_chars)
-}
-
-fn item_view(digest: &DigestConfig, item: &SelectedItem) -> ItemView {
-    let excerpt = excerpt(digest, item);
-    let content = match digest.content {
-        ContentMode::Excerpt => None,
-        ContentMode::Full => {
-            let html = item
-                .content
-                .as_deref()
-                .or(item.summary.as_deref())
-                .unwrap_or("");
-            let base = item
-                .link
-                .as_deref()
-                .or(Some(item.feed_url.as_str()))
-                .and_then(|l| url::Url::parse(l).ok());
-            Some(Value::from_safe_string(sanitize_html(html, base.as_ref())))
-        }
-    };
-    let local = item.date.with_timezone(&digest.timezone);
-    ItemView {
-        title: if item.title.is_empty() {
-            "(untitled)".to_string()
-        } else {
-            item.title.clone()
-        },
-        link: item.link.clone(),
-        feed_name: item.feed_name.clone(),
-        feed_url: item.feed_url.clone(),
-        date: local.format("%-d %b %Y, %H:%M").to_string(),
-        date_iso: item.date.to_rfc3339(),
-        tags: item.tags.clone(),
-        authors: item.authors.clone(),
-        excerpt,
-        content,
-    }
-}
-
-/// Sections for `group_by`. An item goes under one section only, so nothing is
-/// listed twice: its feed, or its first tag that the digest asked for (else its first tag).
-fn group(digest: &DigestConfig, items: &[SelectedItem], views: &[ItemView]) -> Vec<Group> {
-    let mut groups: Vec<Group> = Vec::new();
-    for (item, view) in items.iter().zip(views) {
-        let name = match digest.group_by {
-            GroupBy::None => String::new(),
-            GroupBy::Feed => item.feed_name.clone(),
-            GroupBy::Tag => item
-                .tags
-                .iter()
-                .find(|t| digest.include_tags.contains(t))
-                .or(item.tags.first())
-                .cloned()
-                .unwrap_or_else(|| "other".to_string()),
-        };
-        match groups.iter_mut().find(|g| g.name == name) {
-            Some(g) => g.items.push(view.clone()),
-            None => groups.push(Group {
-                name,
-                items: vec![view.clone()],
-            }),
-        }
-    }
-    if digest.group_by == GroupBy::Tag {
-        groups.sort_by(|a, b| a.name.cmp(&b.name));
-    }
-    groups
 }

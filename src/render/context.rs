@@ -1,0 +1,324 @@
+//! What the templates see: the digest's items as display-ready views, its sections,
+//! and the run's feed health. Every string from a feed is reduced to plain text or
+//! sanitized HTML here, once per item, before any template runs.
+
+use std::time::Duration;
+
+use minijinja::Value;
+use serde::Serialize;
+
+use super::RunContext;
+use super::sanitize::sanitize_html;
+use crate::config::{ContentMode, DigestConfig, GroupBy};
+use crate::model::{SelectedItem, Selection};
+use crate::text;
+
+#[derive(Serialize)]
+pub(super) struct Context {
+    digest: String,
+    date: String,
+    /// The date with its weekday, for headings: "Thursday, 14 May 2026".
+    date_long: String,
+    generated_at: String,
+    timezone: String,
+    window: String,
+    group_by: &'static str,
+    items: Vec<ItemView>,
+    groups: Vec<Group>,
+    omitted: usize,
+    /// Items shown as excerpts because their full content did not fit the size budget.
+    shortened: usize,
+    feeds: FeedCounts,
+    failed_feeds: Vec<FailedFeed>,
+    moved_feeds: Vec<MovedFeed>,
+    generator: String,
+}
+
+#[derive(Serialize, Clone)]
+struct ItemView {
+    title: String,
+    link: Option<String>,
+    feed_name: String,
+    feed_url: String,
+    date: String,
+    date_iso: String,
+    tags: Vec<String>,
+    authors: Vec<String>,
+    excerpt: String,
+    /// Sanitized HTML, only for `content: full` (and only while it fits the budget).
+    content: Option<Value>,
+    /// The item as plain text for the text part: the excerpt, or the whole content's
+    /// text with paragraphs apart when `content` is shown.
+    text: String,
+}
+
+#[derive(Serialize)]
+struct Group {
+    name: String,
+    items: Vec<ItemView>,
+}
+
+#[derive(Serialize)]
+struct FeedCounts {
+    total: usize,
+    ok: usize,
+    failed: usize,
+    /// Feeds that have at least one item in this digest.
+    shown: usize,
+}
+
+#[derive(Serialize)]
+struct FailedFeed {
+    name: String,
+    location: String,
+    error: String,
+    failures_in_a_row: u32,
+    failing_since: Option<String>,
+}
+
+#[derive(Serialize)]
+struct MovedFeed {
+    name: String,
+    location: String,
+    moved_to: String,
+}
+
+/// An item made ready for display, with its full content (when the digest wants it)
+/// kept apart so each render can choose between it and the excerpt.
+pub(super) struct PreparedItem {
+    view: ItemView,
+    /// Sanitized HTML and its plain text, for `content: full`.
+    full: Option<(String, String)>,
+}
+
+impl PreparedItem {
+    fn view(&self, full: bool) -> ItemView {
+        let mut view = self.view.clone();
+        if let (true, Some((html, text))) = (full, &self.full) {
+            view.content = Some(Value::from_safe_string(html.clone()));
+            view.text = text.clone();
+        }
+        view
+    }
+}
+
+/// Sanitizes and excerpts the selected items, once per render.
+pub(super) fn prepare(digest: &DigestConfig, selection: &Selection) -> Vec<PreparedItem> {
+    selection
+        .items
+        .iter()
+        .map(|item| prepare_item(digest, item))
+        .collect()
+}
+
+/// The plain-text excerpt of an item, as the digest shows it: from the summary, or
+/// from the content when the summary has no text (only an image, say).
+pub fn excerpt(digest: &DigestConfig, item: &SelectedItem) -> String {
+    let text = [item.summary.as_deref(), item.content.as_deref()]
+        .into_iter()
+        .flatten()
+        .map(text::html_to_text)
+        .find(|t| !t.is_empty())
+        .unwrap_or_default();
+    text::excerpt(&text, digest.excerpt_chars)
+}
+
+fn prepare_item(digest: &DigestConfig, item: &SelectedItem) -> PreparedItem {
+    let excerpt = excerpt(digest, item);
+    let full = match digest.content {
+        ContentMode::Excerpt => None,
+        ContentMode::Full => {
+            let html = item
+                .content
+                .as_deref()
+                .or(item.summary.as_deref())
+                .unwrap_or("");
+            // Relative links in an item resolve against the item's page, which is
+            // where the feed's author wrote them; a path feed has no URL to fall back on.
+            let base = item
+                .link
+                .as_deref()
+                .or(Some(item.feed_url.as_str()))
+                .and_then(|l| url::Url::parse(l).ok());
+            let clean = sanitize_html(html, base.as_ref());
+            let plain = text::html_to_paragraphs(&clean);
+            Some((clean, plain))
+        }
+    };
+    let local = item.date.with_timezone(&digest.timezone);
+    let title = text::plain_label(&item.title);
+    PreparedItem {
+        view: ItemView {
+            title: if title.is_empty() {
+                "(untitled)".to_string()
+            } else {
+                title
+            },
+            link: item.link.clone(),
+            feed_name: text::plain_label(&item.feed_name),
+            feed_url: item.feed_url.clone(),
+            date: local.format("%-d %b %Y, %H:%M").to_string(),
+            date_iso: item.date.to_rfc3339(),
+            tags: labels(&item.tags),
+            authors: labels(&item.authors),
+            text: excerpt.clone(),
+            excerpt,
+            content: None,
+        },
+        full,
+    }
+}
+
+fn labels(raw: &[String]) -> Vec<String> {
+    raw.iter()
+        .map(|l| text::plain_label(l))
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
+/// The template context with the full content of the first `full_items` items; the
+/// rest are shown as excerpts.
+pub(super) fn build(
+    digest: &DigestConfig,
+    selection: &Selection,
+    prepared: &[PreparedItem],
+    full_items: usize,
+    run: &RunContext<'_>,
+) -> Context {
+    let tz = digest.timezone;
+    let local_now = run.now.with_timezone(&tz);
+    let items: Vec<ItemView> = prepared
+        .iter()
+        .enumerate()
+        .map(|(i, p)| p.view(i < full_items))
+        .collect();
+    let shortened = prepared
+        .iter()
+        .skip(full_items)
+        .filter(|p| p.full.is_some())
+        .count();
+    let groups = group(digest, &selection.items, &items);
+    let failed_feeds = run
+        .reports
+        .iter()
+        .filter_map(|r| {
+            r.error().map(|e| FailedFeed {
+                name: text::plain_label(&r.name),
+                location: r.location.clone(),
+                error: e.to_string(),
+                failures_in_a_row: r.failures_in_a_row,
+                failing_since: r
+                    .failing_since
+                    .map(|d| d.with_timezone(&tz).format("%-d %b %Y").to_string()),
+            })
+        })
+        .collect::<Vec<_>>();
+    let moved_feeds = run
+        .reports
+        .iter()
+        .filter_map(|r| {
+            r.moved_to.as_ref().map(|to| MovedFeed {
+                name: text::plain_label(&r.name),
+                location: r.location.clone(),
+                moved_to: to.clone(),
+            })
+        })
+        .collect();
+    let mut shown: Vec<usize> = selection.items.iter().map(|i| i.feed).collect();
+    shown.sort_unstable();
+    shown.dedup();
+    Context {
+        digest: digest.name.clone(),
+        date: local_now.format("%-d %B %Y").to_string(),
+        date_long: local_now.format("%A, %-d %B %Y").to_string(),
+        generated_at: local_now.format("%Y-%m-%d %H:%M %Z").to_string(),
+        timezone: tz.name().to_string(),
+        window: human_duration(digest.window),
+        group_by: match digest.group_by {
+            GroupBy::None => "none",
+            GroupBy::Feed => "feed",
+            GroupBy::Tag => "tag",
+        },
+        items,
+        groups,
+        omitted: selection.omitted,
+        shortened,
+        feeds: FeedCounts {
+            total: run.reports.len(),
+            ok: run.reports.len() - failed_feeds.len(),
+            failed: failed_feeds.len(),
+            shown: shown.len(),
+        },
+        failed_feeds,
+        moved_feeds,
+        generator: format!("feedletter {}", env!("CARGO_PKG_VERSION")),
+    }
+}
+
+/// Sections for `group_by`. An item goes under one section only, so nothing is
+/// listed twice: its feed, or its first tag that the digest asked for (else its first tag).
+fn group(digest: &DigestConfig, items: &[SelectedItem], views: &[ItemView]) -> Vec<Group> {
+    let mut groups: Vec<Group> = Vec::new();
+    for (item, view) in items.iter().zip(views) {
+        let name = match digest.group_by {
+            GroupBy::None => String::new(),
+            GroupBy::Feed => view.feed_name.clone(),
+            GroupBy::Tag => item
+                .tags
+                .iter()
+                .find(|t| digest.include_tags.contains(t))
+                .or(item.tags.first())
+                .map(|t| text::plain_label(t))
+                .unwrap_or_else(|| "other".to_string()),
+        };
+        match groups.iter_mut().find(|g| g.name == name) {
+            Some(g) => g.items.push(view.clone()),
+            None => groups.push(Group {
+                name,
+                items: vec![view.clone()],
+            }),
+        }
+    }
+    if digest.group_by == GroupBy::Tag {
+        groups.sort_by(|a, b| a.name.cmp(&b.name));
+    }
+    groups
+}
+
+/// A window as a reader would say it: "24 hours", "3 days", "2 weeks".
+/// (humantime's "9years 11months 27days 21h 50m 24s" for 3650d is exact but unreadable.)
+pub(super) fn human_duration(d: Duration) -> String {
+    const HOUR: u64 = 3600;
+    const DAY: u64 = 24 * HOUR;
+    const WEEK: u64 = 7 * DAY;
+    let secs = d.as_secs();
+    let (n, unit) = if secs >= 2 * WEEK && secs.is_multiple_of(WEEK) {
+        (secs / WEEK, "week")
+    } else if secs >= 2 * DAY && secs.is_multiple_of(DAY) {
+        (secs / DAY, "day")
+    } else if secs >= HOUR && secs.is_multiple_of(HOUR) {
+        (secs / HOUR, "hour")
+    } else if secs >= 60 && secs.is_multiple_of(60) {
+        (secs / 60, "minute")
+    } else {
+        return humantime::format_duration(d).to_string();
+    };
+    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::human_duration;
+    use std::time::Duration;
+
+    #[test]
+    fn windows_read_like_speech() {
+        let h = |n: u64| Duration::from_secs(n * 3600);
+        assert_eq!(human_duration(h(24)), "24 hours");
+        assert_eq!(human_duration(h(1)), "1 hour");
+        assert_eq!(human_duration(h(72)), "3 days");
+        assert_eq!(human_duration(h(24 * 14)), "2 weeks");
+        assert_eq!(human_duration(h(24 * 3650)), "3650 days");
+        assert_eq!(human_duration(Duration::from_secs(90 * 60)), "90 minutes");
+    }
+}

@@ -1,0 +1,186 @@
+//! Feed HTML and labels to plain text, through a real HTML parser.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::collapse_whitespace;
+
+/// Elements whose content is never shown to a reader (code, styling, embedded
+/// documents, form controls, metadata): removed together with everything inside.
+pub(crate) const INVISIBLE_ELEMENTS: &[&str] = &[
+    "script",
+    "style",
+    "iframe",
+    "object",
+    "embed",
+    "applet",
+    "form",
+    "input",
+    "button",
+    "select",
+    "textarea",
+    "svg",
+    "math",
+    "template",
+    "noscript",
+    "noembed",
+    "noframes",
+    "frame",
+    "frameset",
+    "xmp",
+    "plaintext",
+    "audio",
+    "video",
+    "canvas",
+    "title",
+    "head",
+    "base",
+    "meta",
+    "link",
+];
+
+/// Elements that separate paragraphs when HTML becomes text.
+const BLOCK_TAGS: &[&str] = &[
+    "p",
+    "br",
+    "div",
+    "li",
+    "ul",
+    "ol",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "tr",
+    "td",
+    "th",
+    "blockquote",
+    "pre",
+    "hr",
+    "figure",
+    "figcaption",
+    "dt",
+    "dd",
+    "section",
+    "article",
+];
+
+/// Plain text of an HTML fragment: tags dropped, entities decoded, whitespace collapsed.
+///
+/// Feed HTML is hostile, so it goes through a real HTML parser (ammonia/html5ever):
+/// a `<` in an attribute or an unclosed comment cannot leak markup into the text.
+/// Block elements become spaces so paragraphs do not run into each other.
+pub fn html_to_text(html: &str) -> String {
+    if !html.contains(['<', '&']) {
+        return collapse_whitespace(html);
+    }
+    collapse_whitespace(&html_to_blocks(html).join(" "))
+}
+
+/// Plain text of an HTML fragment with its paragraphs kept apart by blank lines,
+/// for the text part of a `content: full` digest.
+pub fn html_to_paragraphs(html: &str) -> String {
+    html_to_blocks(html)
+        .iter()
+        .map(|b| collapse_whitespace(b))
+        .filter(|b| !b.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n\n")
+}
+
+/// The text between block boundaries, entities decoded, whitespace as it was.
+fn html_to_blocks(html: &str) -> Vec<String> {
+    let cleaned = ammonia::Builder::empty()
+        .tags(BLOCK_TAGS.iter().copied().collect())
+        .clean_content_tags(INVISIBLE_ELEMENTS.iter().copied().collect())
+        .clean(html)
+        .to_string();
+    // ammonia's output is normalised: the only tags left are attribute-less block
+    // tags, and text is escaped with a handful of entities.
+    let mut blocks = Vec::new();
+    let mut block = String::new();
+    let mut in_tag = false;
+    for c in cleaned.chars() {
+        match c {
+            '<' => {
+                in_tag = true;
+                blocks.push(std::mem::take(&mut block));
+            }
+            '>' if in_tag => in_tag = false,
+            _ if !in_tag => block.push(c),
+            _ => {}
+        }
+    }
+    blocks.push(block);
+    blocks
+        .into_iter()
+        .map(|b| {
+            b.replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&quot;", "\"")
+                .replace("&#39;", "'")
+                .replace("&nbsp;", " ")
+                .replace("&amp;", "&")
+        })
+        .collect()
+}
+
+/// A short label from a feed (title, author, category) as plain text: tags that are
+/// HTML are dropped and entities decoded, but a `<T>` in "Vec<T>" is kept, because
+/// the feed most likely meant it as text.
+pub fn plain_label(label: &str) -> String {
+    static MARKUP: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(&format!(
+            r"(?is)<(?:script|style)\b.*?</(?:script|style)\s*>|</?(?:{})(?:[\s/][^>]*)?>",
+            LABEL_TAGS
+        ))
+        .expect("valid regex")
+    });
+    if !label.contains(['<', '&']) {
+        return collapse_whitespace(label);
+    }
+    let without_tags = MARKUP.replace_all(label, " ");
+    // What is left of `<` and `>` is text; escaping them lets the HTML parser decode
+    // the entities without seeing any tags.
+    html_to_text(&without_tags.replace('<', "&lt;").replace('>', "&gt;"))
+}
+
+/// Element names recognised as markup inside a label, as a regex alternation.
+const LABEL_TAGS: &str = "a|abbr|article|audio|b|base|big|blockquote|body|br|button|cite|\
+    code|del|div|em|embed|font|form|h[1-6]|head|hr|html|i|iframe|img|input|ins|kbd|label|li|\
+    link|mark|math|meta|noscript|object|ol|p|pre|q|s|samp|script|section|select|small|span|\
+    strike|strong|style|sub|sup|svg|table|tbody|td|textarea|th|time|title|tr|tt|u|ul|var|video";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_to_text_decodes_and_strips() {
+        assert_eq!(
+            html_to_text("<p>Fish &amp; <b>chips</b></p>\n<script>x</script>"),
+            "Fish & chips"
+        );
+    }
+
+    #[test]
+    fn plain_label_drops_markup_but_keeps_generics() {
+        assert_eq!(
+            plain_label("Vec<T> &amp; <b onclick=\"x()\">bold</b>\r\nnext"),
+            "Vec<T> & bold next"
+        );
+        assert_eq!(plain_label("a <script>steal()</script>b"), "a b");
+        assert_eq!(plain_label("AT&T &#x2014; &eacute;"), "AT&T — é");
+    }
+
+    #[test]
+    fn html_to_paragraphs_keeps_blocks_apart() {
+        assert_eq!(
+            html_to_paragraphs("<p>One &amp;\n two</p><ul><li>three</li></ul><script>x</script>"),
+            "One & two\n\nthree"
+        );
+    }
+}
