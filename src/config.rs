@@ -13,6 +13,7 @@ use serde::Deserialize;
 use crate::model::FeedSource;
 
 mod raw;
+mod recover;
 mod validate;
 
 pub use raw::parse_bytes as parse_byte_size;
@@ -224,20 +225,25 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
 }
 
 /// Validates config text; `path` names the file in errors and anchors relative paths.
+/// Every problem is reported, schema and semantic alike, in the order of the file.
 pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
-    let raw = raw::from_str(text).map_err(|problem| ConfigError::Invalid {
-        path: path.to_path_buf(),
-        problems: vec![problem],
-    })?;
-    let mut v = validate::Validator::default();
-    let config = v.config(path, raw);
-    if v.problems.is_empty() {
-        Ok(config)
-    } else {
-        Err(ConfigError::Invalid {
-            path: path.to_path_buf(),
-            problems: v.problems,
-        })
+    let (raw, mut problems) = recover::parse(text);
+    let config = raw.map(|raw| {
+        let mut v = validate::Validator::default();
+        let config = v.config(path, raw);
+        problems.append(&mut v.problems);
+        config
+    });
+    match config {
+        Some(config) if problems.is_empty() => Ok(config),
+        _ => {
+            // Problems without a position (a missing section) go last.
+            problems.sort_by_key(|p| (p.line == 0, p.line, p.column));
+            Err(ConfigError::Invalid {
+                path: path.to_path_buf(),
+                problems,
+            })
+        }
     }
 }
 
