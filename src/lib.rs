@@ -11,6 +11,7 @@ pub mod fetch;
 pub mod gather;
 pub mod model;
 pub mod parse;
+pub mod progress;
 pub mod render;
 pub mod select;
 pub mod state;
@@ -24,6 +25,7 @@ use chrono::{DateTime, Utc};
 use crate::config::{Config, ConfigError, DigestConfig};
 use crate::deliver::preview::{self, DigestOutput, PreviewFormat};
 use crate::model::FeedReport;
+use crate::progress::Progress;
 use crate::render::{Renderer, RunContext};
 use crate::state::{SentItem, State, StateError};
 
@@ -73,6 +75,8 @@ pub struct RunOptions {
     pub now: DateTime<Utc>,
     /// Wait for another run to finish instead of exiting at once.
     pub wait: bool,
+    /// Draw a progress bar while fetching, if stderr is a terminal.
+    pub progress: bool,
 }
 
 /// What a run did, for the caller to summarise.
@@ -119,8 +123,12 @@ pub fn run(config: &Config, options: &RunOptions) -> Result<RunSummary, Error> {
         None => State::open(&config.state)?,
     };
 
-    let mut gathered =
-        gather::gather(config, &state, now, preview.is_none()).map_err(Error::from)?;
+    let progress = Progress::new(options.progress, config.feeds.len());
+    let mut gathered = gather::gather(config, &state, now, preview.is_none(), &|feed| {
+        progress.feed_done(feed)
+    })
+    .map_err(Error::from)?;
+    drop(progress);
     let feeds = std::mem::take(&mut gathered.feeds);
     for report in &gathered.reports {
         if let Some(error) = report.error() {

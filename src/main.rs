@@ -29,6 +29,9 @@ fn run(cli: Cli) -> Result<(), feedletter::Error> {
                 out: args.out,
                 now: args.now.unwrap_or_else(chrono::Utc::now),
                 wait: args.wait,
+                // With -v every feed gets its own line; a bar drawn over them would
+                // garble both.
+                progress: !cli.quiet && cli.verbose == 0,
             };
             feedletter::run(&config, &options).map(|_| ())
         }
