@@ -9,6 +9,7 @@ pub mod config;
 pub mod deliver;
 pub mod fetch;
 pub mod gather;
+pub mod logging;
 pub mod model;
 pub mod parse;
 pub mod progress;
@@ -33,6 +34,29 @@ use crate::state::{SentItem, State, StateError};
 /// window that is briefly widened still finds them.
 const STATE_MARGIN: Duration = Duration::from_secs(30 * 24 * 3600);
 
+/// The process exit status. Stable, because cron wrappers and scripts branch on it;
+/// the README has the same table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[repr(u8)]
+pub enum ExitStatus {
+    /// Done: digests sent or previewed, including "nothing new" and runs where some
+    /// feeds failed (those are reported, and retried next run).
+    Success = 0,
+    /// A runtime failure: delivery, rendering, the state, writing output; for `check`,
+    /// a feed or the SMTP server that failed its probe.
+    Failure = 1,
+    /// Invalid config or command line: nothing was attempted.
+    Usage = 2,
+    /// Another run holds the lock on the state file.
+    Locked = 3,
+}
+
+impl From<ExitStatus> for std::process::ExitCode {
+    fn from(status: ExitStatus) -> Self {
+        std::process::ExitCode::from(status as u8)
+    }
+}
+
 /// Errors that end a run. Per-feed failures are not among them: they are reported
 /// and the run goes on.
 #[derive(Debug, thiserror::Error)]
@@ -54,12 +78,12 @@ pub enum Error {
 }
 
 impl Error {
-    /// The process exit code for this error (see the README's table).
-    pub fn exit_code(&self) -> i32 {
+    /// The process exit status for this error (see the README's table).
+    pub fn exit_status(&self) -> ExitStatus {
         match self {
-            Error::Config(_) | Error::Usage(_) => 2,
-            Error::State(StateError::Locked { .. }) => 3,
-            _ => 1,
+            Error::Config(_) | Error::Usage(_) => ExitStatus::Usage,
+            Error::State(StateError::Locked { .. }) => ExitStatus::Locked,
+            _ => ExitStatus::Failure,
         }
     }
 }
