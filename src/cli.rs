@@ -23,10 +23,10 @@ pub struct Cli {
         value_name = "FILE"
     )]
     pub config: PathBuf,
-    /// More detail on stderr (-v: each feed, -vv: debugging).
+    /// More detail on stderr (-v: each feed's status and timing, -vv: debugging).
     #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "quiet")]
     pub verbose: u8,
-    /// Print errors only.
+    /// Print errors only (no summary, no warnings about failing feeds, no progress bar).
     #[arg(short, long, global = true)]
     pub quiet: bool,
     #[command(subcommand)]
@@ -37,6 +37,8 @@ pub struct Cli {
 pub enum Command {
     /// Fetch the feeds and send (or preview) the digests.
     Run(RunArgs),
+    /// Show each feed's health from the state: last success, failures, last error.
+    Feeds,
 }
 
 #[derive(Debug, Args)]

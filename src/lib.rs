@@ -14,8 +14,10 @@ pub mod model;
 pub mod parse;
 pub mod progress;
 pub mod render;
+pub mod report;
 pub mod select;
 pub mod state;
+pub mod table;
 pub mod text;
 
 use std::path::PathBuf;
@@ -75,6 +77,8 @@ pub enum Error {
     Preview(String),
     #[error("{}", .0.iter().map(|(d, e)| format!("digest {d} was not delivered: {e}")).collect::<Vec<_>>().join("\n"))]
     Delivery(Vec<(String, deliver::smtp::DeliveryError)>),
+    #[error("cannot write the output: {0}")]
+    Output(#[from] std::io::Error),
 }
 
 impl Error {

@@ -25,6 +25,7 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<ExitStatus, Error> {
     // With -v every feed gets its own line; a bar drawn over them would garble both.
     let progress = !cli.quiet && cli.verbose == 0;
+    let mut stdout = std::io::stdout();
     match cli.command {
         Command::Run(args) => {
             let config = feedletter::config::load(&cli.config)?;
@@ -38,5 +39,6 @@ fn run(cli: Cli) -> Result<ExitStatus, Error> {
             };
             feedletter::run(&config, &options).map(|_| ExitStatus::Success)
         }
+        Command::Feeds => feedletter::report::feeds(&cli.config, &mut stdout),
     }
 }
