@@ -37,8 +37,20 @@ pub struct Cli {
 pub enum Command {
     /// Fetch the feeds and send (or preview) the digests.
     Run(RunArgs),
+    /// Validate the config and templates; with --fetch and --smtp, probe feeds and mail server.
+    Check(CheckArgs),
     /// Show each feed's health from the state: last success, failures, last error.
     Feeds,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Also fetch every feed and print a table of the results.
+    #[arg(long)]
+    pub fetch: bool,
+    /// Also connect to the SMTP server, negotiate TLS and log in (nothing is sent).
+    #[arg(long)]
+    pub smtp: bool,
 }
 
 #[derive(Debug, Args)]

@@ -39,6 +39,15 @@ fn run(cli: Cli) -> Result<ExitStatus, Error> {
             };
             feedletter::run(&config, &options).map(|_| ExitStatus::Success)
         }
+        Command::Check(args) => {
+            let options = feedletter::check::CheckOptions {
+                fetch: args.fetch,
+                smtp: args.smtp,
+                progress,
+                now: chrono::Utc::now(),
+            };
+            feedletter::check::check(&cli.config, &options, &mut stdout)
+        }
         Command::Feeds => feedletter::report::feeds(&cli.config, &mut stdout),
     }
 }
