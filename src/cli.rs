@@ -41,6 +41,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Show each feed's health from the state: last success, failures, last error.
     Feeds,
+    /// Print feeds.yaml entries for the feeds in an OPML export from another reader.
+    Import(ImportArgs),
 }
 
 #[derive(Debug, Args)]
@@ -51,6 +53,13 @@ pub struct CheckArgs {
     /// Also connect to the SMTP server, negotiate TLS and log in (nothing is sent).
     #[arg(long)]
     pub smtp: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The OPML file (File → Export in most feed readers).
+    #[arg(value_name = "FILE.opml")]
+    pub file: PathBuf,
 }
 
 #[derive(Debug, Args)]

@@ -10,6 +10,7 @@ pub mod config;
 pub mod deliver;
 pub mod fetch;
 pub mod gather;
+pub mod import;
 pub mod logging;
 pub mod model;
 pub mod parse;
@@ -48,7 +49,7 @@ pub enum ExitStatus {
     /// A runtime failure: delivery, rendering, the state, writing output; for `check`,
     /// a feed or the SMTP server that failed its probe.
     Failure = 1,
-    /// Invalid config or command line: nothing was attempted.
+    /// Invalid config, command line or input file: nothing was attempted.
     Usage = 2,
     /// Another run holds the lock on the state file.
     Locked = 3,
@@ -78,6 +79,8 @@ pub enum Error {
     Preview(String),
     #[error("{}", .0.iter().map(|(d, e)| format!("digest {d} was not delivered: {e}")).collect::<Vec<_>>().join("\n"))]
     Delivery(Vec<(String, deliver::smtp::DeliveryError)>),
+    #[error(transparent)]
+    Import(#[from] import::ImportError),
     #[error("cannot write the output: {0}")]
     Output(#[from] std::io::Error),
 }
@@ -86,7 +89,7 @@ impl Error {
     /// The process exit status for this error (see the README's table).
     pub fn exit_status(&self) -> ExitStatus {
         match self {
-            Error::Config(_) | Error::Usage(_) => ExitStatus::Usage,
+            Error::Config(_) | Error::Usage(_) | Error::Import(_) => ExitStatus::Usage,
             Error::State(StateError::Locked { .. }) => ExitStatus::Locked,
             _ => ExitStatus::Failure,
         }

@@ -49,5 +49,6 @@ fn run(cli: Cli) -> Result<ExitStatus, Error> {
             feedletter::check::check(&cli.config, &options, &mut stdout)
         }
         Command::Feeds => feedletter::report::feeds(&cli.config, &mut stdout),
+        Command::Import(args) => feedletter::import::import(&args.file, &mut stdout),
     }
 }
