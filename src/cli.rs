@@ -1,9 +1,11 @@
 //! The command line, as clap parses it. Turned into settings in `main`.
 
+use std::io::Write;
 use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
+use clap_complete::Shell;
 
 use crate::deliver::preview::PreviewFormat;
 
@@ -43,6 +45,8 @@ pub enum Command {
     Feeds,
     /// Print feeds.yaml entries for the feeds in an OPML export from another reader.
     Import(ImportArgs),
+    /// Print a shell completion script (e.g. `feedletter completions bash`).
+    Completions(CompletionsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -60,6 +64,23 @@ pub struct ImportArgs {
     /// The OPML file (File → Export in most feed readers).
     #[arg(value_name = "FILE.opml")]
     pub file: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    #[arg(value_enum)]
+    pub shell: Shell,
+}
+
+/// Writes the completion script for `shell`.
+pub fn completions(shell: Shell, out: &mut dyn Write) -> std::io::Result<()> {
+    let mut command = Cli::command();
+    let name = command.get_name().to_string();
+    // clap_complete panics when its writer fails (`| head` closes the pipe), so it
+    // writes to memory and the write error, if any, is ours to report.
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut command, name, &mut script);
+    out.write_all(&script)
 }
 
 #[derive(Debug, Args)]

@@ -50,5 +50,9 @@ fn run(cli: Cli) -> Result<ExitStatus, Error> {
         }
         Command::Feeds => feedletter::report::feeds(&cli.config, &mut stdout),
         Command::Import(args) => feedletter::import::import(&args.file, &mut stdout),
+        Command::Completions(args) => {
+            feedletter::cli::completions(args.shell, &mut stdout)?;
+            Ok(ExitStatus::Success)
+        }
     }
 }
