@@ -231,6 +231,10 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
     let config = raw.map(|raw| {
         let mut v = validate::Validator::default();
         let config = v.config(path, raw);
+        // A key removed for a schema error reads as missing now; saying so again
+        // would only repeat the first problem.
+        v.problems
+            .retain(|p| p.line > 0 || !problems.iter().any(|s| s.key == p.key));
         problems.append(&mut v.problems);
         config
     });

@@ -186,3 +186,11 @@ fn schema_errors_do_not_hide_each_other_or_semantic_problems() {
         );
     }
 }
+
+#[test]
+fn a_key_with_the_wrong_type_is_not_also_reported_missing() {
+    let msg =
+        problems("feeds: https://example.com/feed.xml\ndigests:\n  d:\n    to: [a@example.com]\n");
+    assert_eq!(msg.lines().count(), 1, "{msg}");
+    assert!(msg.starts_with("feeds.yaml:1:8: feeds: "), "{msg}");
+}
