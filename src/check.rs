@@ -9,7 +9,9 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 
-use crate::config::{self, Config, DigestConfig, Security, SmtpSettings, Transport};
+use crate::config::{
+    self, Config, DigestConfig, PasswordSource, Security, SmtpSettings, Transport,
+};
 use crate::deliver::smtp;
 use crate::fetch::{Fetched, Fetcher};
 use crate::model::{FeedError, FeedOutcome, FeedReport, SelectedItem, Selection};
@@ -49,6 +51,9 @@ pub fn check(
     } else {
         status = ExitStatus::Usage;
     }
+    if let Some(smtp) = &config.smtp {
+        warn_about_missing_files(smtp);
+    }
     if options.fetch && !probe_feeds(&config, options, out)? {
         status = status.max(ExitStatus::Failure);
     }
@@ -74,6 +79,24 @@ fn summary(config: &Config) -> String {
         count(digests.len(), "digest"),
         digests.join(", ")
     )
+}
+
+/// Files the mail settings name but that are not there (yet). Only warnings: they
+/// may be provisioned when the job runs (systemd credentials, a mounted secret).
+/// An unset `password_env` says nothing, for cron's environment is not this shell's.
+fn warn_about_missing_files(smtp: &SmtpSettings) {
+    let files = [
+        match &smtp.password {
+            Some(PasswordSource::File(path)) => Some(("smtp.password_file", path)),
+            _ => None,
+        },
+        smtp.ca_file.as_ref().map(|path| ("smtp.ca_file", path)),
+    ];
+    for (key, path) in files.into_iter().flatten() {
+        if !path.is_file() {
+            log::warn!("{key}: {} does not exist (yet)", path.display());
+        }
+    }
 }
 
 fn count(n: usize, what: &str) -> String {

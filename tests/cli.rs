@@ -113,6 +113,34 @@ fn check_reports_a_broken_template_as_an_invalid_config() {
     );
 }
 
+#[test]
+fn check_fetch_of_the_offline_example_is_clean() {
+    let output = feedletter()
+        .current_dir(common::repo_root())
+        .args(["check", "--fetch", "-c", "examples/offline.yaml"])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let table = stdout(&output);
+    assert_eq!(table.lines().count(), 4, "header and three feeds: {table}");
+    assert_eq!(table.matches("  ok  ").count(), 3, "{table}");
+}
+
+#[test]
+fn check_warns_about_a_missing_password_file_without_failing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = write_config(
+        dir.path(),
+        "feeds:\n  - path: feed.xml\ndigests:\n  daily:\n    to: [me@example.com]\nsmtp:\n  host: smtp.example.com\n  username: me\n  password_file: nowhere.txt\n  from: me@example.com\n",
+    );
+    feedletter()
+        .args(["check", "-c"])
+        .arg(&path)
+        .assert()
+        .success()
+        .stderr(predicates::str::contains("warning: smtp.password_file: "));
+}
+
 const OPML: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 <opml version="2.0">
   <head><title>Subscriptions</title></head>
