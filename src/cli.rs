@@ -1,9 +1,11 @@
 //! The command line, as clap parses it. Turned into settings in `main`.
 
+use std::io::Write;
 use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
+use clap_complete::Shell;
 
 use crate::deliver::preview::PreviewFormat;
 
@@ -23,10 +25,10 @@ pub struct Cli {
         value_name = "FILE"
     )]
     pub config: PathBuf,
-    /// More detail on stderr (-v: each feed, -vv: debugging).
+    /// More detail on stderr (-v: each feed's status and timing, -vv: debugging).
     #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "quiet")]
     pub verbose: u8,
-    /// Print errors only.
+    /// Print errors only (no summary, no warnings about failing feeds, no progress bar).
     #[arg(short, long, global = true)]
     pub quiet: bool,
     #[command(subcommand)]
@@ -37,6 +39,48 @@ pub struct Cli {
 pub enum Command {
     /// Fetch the feeds and send (or preview) the digests.
     Run(RunArgs),
+    /// Validate the config and templates; with --fetch and --smtp, probe feeds and mail server.
+    Check(CheckArgs),
+    /// Show each feed's health from the state: last success, failures, last error.
+    Feeds,
+    /// Print feeds.yaml entries for the feeds in an OPML export from another reader.
+    Import(ImportArgs),
+    /// Print a shell completion script (e.g. `feedletter completions bash`).
+    Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Also fetch every feed and print a table of the results.
+    #[arg(long)]
+    pub fetch: bool,
+    /// Also connect to the SMTP server, negotiate TLS and log in (nothing is sent).
+    #[arg(long)]
+    pub smtp: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The OPML file (File → Export in most feed readers).
+    #[arg(value_name = "FILE.opml")]
+    pub file: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    #[arg(value_enum)]
+    pub shell: Shell,
+}
+
+/// Writes the completion script for `shell`.
+pub fn completions(shell: Shell, out: &mut dyn Write) -> std::io::Result<()> {
+    let mut command = Cli::command();
+    let name = command.get_name().to_string();
+    // clap_complete panics when its writer fails (`| head` closes the pipe), so it
+    // writes to memory and the write error, if any, is ours to report.
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut command, name, &mut script);
+    out.write_all(&script)
 }
 
 #[derive(Debug, Args)]

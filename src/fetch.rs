@@ -107,6 +107,23 @@ impl Fetcher {
     where
         F: Fn(&FeedSource, Result<Fetched, FeedError>) -> T + Sync,
     {
+        self.fetch_all_timed(sources, validators, |source, result, _| {
+            handle(source, result)
+        })
+    }
+
+    /// [`Fetcher::fetch_all`], also telling `handle` how long each feed took, retries
+    /// included: failures carry no timing of their own, and `check --fetch` and `-v`
+    /// show it for them too.
+    pub fn fetch_all_timed<T: Send, F>(
+        &self,
+        sources: &[FeedSource],
+        validators: &[Option<Validators>],
+        handle: F,
+    ) -> Vec<T>
+    where
+        F: Fn(&FeedSource, Result<Fetched, FeedError>, Duration) -> T + Sync,
+    {
         let slots: Vec<Mutex<Option<T>>> = sources.iter().map(|_| Mutex::new(None)).collect();
         let queue = JobQueue::new(sources.iter().map(|s| match &s.location {
             FeedLocation::Url(url) => hosts::host_key(url),
@@ -119,7 +136,9 @@ impl Fetcher {
                     while let Some(i) = queue.next(&self.hosts) {
                         let source = &sources[i];
                         let validators = validators.get(i).and_then(Option::as_ref);
-                        let result = handle(source, self.fetch_one(source, validators));
+                        let started = Instant::now();
+                        let fetched = self.fetch_one(source, validators);
+                        let result = handle(source, fetched, started.elapsed());
                         *slots[i].lock().unwrap_or_else(PoisonError::into_inner) = Some(result);
                     }
                 });

@@ -82,11 +82,13 @@ impl Gathered {
 /// Fetches and parses every feed in parallel. Parsing happens in the fetch worker so
 /// each body is dropped as soon as it has been read. `conditional`: send the stored
 /// validators (a preview does not, so it shows what a real run would select).
+/// `on_feed` is called from the fetch workers as each feed finishes (a progress bar).
 pub fn gather(
     config: &Config,
     state: &State,
     now: DateTime<Utc>,
     conditional: bool,
+    on_feed: &(dyn Fn(&FeedSource) + Sync),
 ) -> Result<Gathered, GatherError> {
     let records = state.feed_records()?;
     let validators: Vec<Option<Validators>> = if conditional {
@@ -106,19 +108,25 @@ pub fn gather(
     };
 
     let fetcher = fetch::Fetcher::new(&config.fetch)?;
-    let results = fetcher.fetch_all(&config.feeds, &validators, |source, fetched| {
-        let Fetched {
-            body,
-            final_url,
-            validators,
-            moved_to,
-            ..
-        } = fetched?;
-        let feed = match body {
-            Some(body) => Some(parse::parse_feed(source, &body, final_url.as_ref())?),
-            None => None,
-        };
-        Ok::<_, FeedError>((feed, validators, moved_to.map(|u| u.to_string())))
+    let results = fetcher.fetch_all_timed(&config.feeds, &validators, |source, fetched, took| {
+        let status = fetched.as_ref().map_or(0, |f| f.status);
+        let result = fetched.and_then(|fetched| {
+            let Fetched {
+                body,
+                final_url,
+                validators,
+                moved_to,
+                ..
+            } = fetched;
+            let feed = match body {
+                Some(body) => Some(parse::parse_feed(source, &body, final_url.as_ref())?),
+                None => None,
+            };
+            Ok::<_, FeedError>((feed, validators, moved_to.map(|u| u.to_string())))
+        });
+        log_feed(source, status, &result, took);
+        on_feed(source);
+        result
     });
 
     let mut gathered = Gathered {
@@ -210,6 +218,28 @@ pub fn gather(
         gathered.feeds.push(feed);
     }
     Ok(gathered)
+}
+
+/// One line per feed for `-v`: how it went and how long it took.
+fn log_feed<V, M>(
+    source: &FeedSource,
+    status: u16,
+    result: &Result<(Option<Feed>, V, M), FeedError>,
+    took: std::time::Duration,
+) {
+    let name = source
+        .name
+        .clone()
+        .unwrap_or_else(|| source.location.to_string());
+    let took = format!("{:.2}s", took.as_secs_f64());
+    match result {
+        Ok((Some(feed), _, _)) => log::debug!(
+            "feed {name}: status {status}, {} items, {took}",
+            feed.items.len()
+        ),
+        Ok((None, _, _)) => log::debug!("feed {name}: 304 not modified, {took}"),
+        Err(e) => log::debug!("feed {name}: failed after {took}: {e}"),
+    }
 }
 
 fn feed_items(

@@ -4,16 +4,22 @@
 //! [`run`] is the whole pipeline in one readable function; each stage lives in its
 //! own module with one entry point and typed input and output.
 
+pub mod check;
 pub mod cli;
 pub mod config;
 pub mod deliver;
 pub mod fetch;
 pub mod gather;
+pub mod import;
+pub mod logging;
 pub mod model;
 pub mod parse;
+pub mod progress;
 pub mod render;
+pub mod report;
 pub mod select;
 pub mod state;
+pub mod table;
 pub mod text;
 
 use std::path::PathBuf;
@@ -24,12 +30,36 @@ use chrono::{DateTime, Utc};
 use crate::config::{Config, ConfigError, DigestConfig};
 use crate::deliver::preview::{self, DigestOutput, PreviewFormat};
 use crate::model::FeedReport;
+use crate::progress::Progress;
 use crate::render::{Renderer, RunContext};
 use crate::state::{SentItem, State, StateError};
 
 /// How long the state remembers items beyond the longest digest window, so a
 /// window that is briefly widened still finds them.
 const STATE_MARGIN: Duration = Duration::from_secs(30 * 24 * 3600);
+
+/// The process exit status. Stable, because cron wrappers and scripts branch on it;
+/// the README has the same table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[repr(u8)]
+pub enum ExitStatus {
+    /// Done: digests sent or previewed, including "nothing new" and runs where some
+    /// feeds failed (those are reported, and retried next run).
+    Success = 0,
+    /// A runtime failure: delivery, rendering, the state, writing output; for `check`,
+    /// a feed or the SMTP server that failed its probe.
+    Failure = 1,
+    /// Invalid config, command line or input file: nothing was attempted.
+    Usage = 2,
+    /// Another run holds the lock on the state file.
+    Locked = 3,
+}
+
+impl From<ExitStatus> for std::process::ExitCode {
+    fn from(status: ExitStatus) -> Self {
+        std::process::ExitCode::from(status as u8)
+    }
+}
 
 /// Errors that end a run. Per-feed failures are not among them: they are reported
 /// and the run goes on.
@@ -49,15 +79,19 @@ pub enum Error {
     Preview(String),
     #[error("{}", .0.iter().map(|(d, e)| format!("digest {d} was not delivered: {e}")).collect::<Vec<_>>().join("\n"))]
     Delivery(Vec<(String, deliver::smtp::DeliveryError)>),
+    #[error(transparent)]
+    Import(#[from] import::ImportError),
+    #[error("cannot write the output: {0}")]
+    Output(#[from] std::io::Error),
 }
 
 impl Error {
-    /// The process exit code for this error (see the README's table).
-    pub fn exit_code(&self) -> i32 {
+    /// The process exit status for this error (see the README's table).
+    pub fn exit_status(&self) -> ExitStatus {
         match self {
-            Error::Config(_) | Error::Usage(_) => 2,
-            Error::State(StateError::Locked { .. }) => 3,
-            _ => 1,
+            Error::Config(_) | Error::Usage(_) | Error::Import(_) => ExitStatus::Usage,
+            Error::State(StateError::Locked { .. }) => ExitStatus::Locked,
+            _ => ExitStatus::Failure,
         }
     }
 }
@@ -73,6 +107,8 @@ pub struct RunOptions {
     pub now: DateTime<Utc>,
     /// Wait for another run to finish instead of exiting at once.
     pub wait: bool,
+    /// Draw a progress bar while fetching, if stderr is a terminal.
+    pub progress: bool,
 }
 
 /// What a run did, for the caller to summarise.
@@ -119,8 +155,12 @@ pub fn run(config: &Config, options: &RunOptions) -> Result<RunSummary, Error> {
         None => State::open(&config.state)?,
     };
 
-    let mut gathered =
-        gather::gather(config, &state, now, preview.is_none()).map_err(Error::from)?;
+    let progress = Progress::new(options.progress, config.feeds.len());
+    let mut gathered = gather::gather(config, &state, now, preview.is_none(), &|feed| {
+        progress.feed_done(feed)
+    })
+    .map_err(Error::from)?;
+    drop(progress);
     let feeds = std::mem::take(&mut gathered.feeds);
     for report in &gathered.reports {
         if let Some(error) = report.error() {

@@ -1,59 +1,58 @@
 //! The binary: parse the command line, set up logging, call the library, turn the
 //! outcome into an exit code. Everything else lives in the library.
 
-use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
 use feedletter::cli::{Cli, Command};
+use feedletter::{Error, ExitStatus};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging(&cli);
+    feedletter::logging::init(cli.quiet, cli.verbose);
     match run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(status) => status.into(),
         Err(e) => {
-            log::error!("{e}");
-            ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(1))
+            // One prefix per line: a config error lists every problem on its own line.
+            for line in e.to_string().lines() {
+                log::error!("{line}");
+            }
+            e.exit_status().into()
         }
     }
 }
 
-fn run(cli: Cli) -> Result<(), feedletter::Error> {
-    let config = feedletter::config::load(&cli.config)?;
+fn run(cli: Cli) -> Result<ExitStatus, Error> {
+    // With -v every feed gets its own line; a bar drawn over them would garble both.
+    let progress = !cli.quiet && cli.verbose == 0;
+    let mut stdout = std::io::stdout();
     match cli.command {
         Command::Run(args) => {
+            let config = feedletter::config::load(&cli.config)?;
             let options = feedletter::RunOptions {
                 digests: args.digests,
                 preview: args.dry_run,
                 out: args.out,
                 now: args.now.unwrap_or_else(chrono::Utc::now),
                 wait: args.wait,
+                progress,
             };
-            feedletter::run(&config, &options).map(|_| ())
+            feedletter::run(&config, &options).map(|_| ExitStatus::Success)
+        }
+        Command::Check(args) => {
+            let options = feedletter::check::CheckOptions {
+                fetch: args.fetch,
+                smtp: args.smtp,
+                progress,
+                now: chrono::Utc::now(),
+            };
+            feedletter::check::check(&cli.config, &options, &mut stdout)
+        }
+        Command::Feeds => feedletter::report::feeds(&cli.config, &mut stdout),
+        Command::Import(args) => feedletter::import::import(&args.file, &mut stdout),
+        Command::Completions(args) => {
+            feedletter::cli::completions(args.shell, &mut stdout)?;
+            Ok(ExitStatus::Success)
         }
     }
-}
-
-/// Plain lines on stderr: cron mails them, so no timestamps or colours, and a prefix
-/// only where it tells the reader something.
-fn init_logging(cli: &Cli) {
-    let level = match (cli.quiet, cli.verbose) {
-        (true, _) => log::LevelFilter::Error,
-        (false, 0) => log::LevelFilter::Info,
-        (false, 1) => log::LevelFilter::Debug,
-        (false, _) => log::LevelFilter::Trace,
-    };
-    env_logger::Builder::new()
-        .filter_level(log::LevelFilter::Warn)
-        .filter_module("feedletter", level)
-        .format(|buf, record| {
-            let prefix = match record.level() {
-                log::Level::Error => "error: ",
-                log::Level::Warn => "warning: ",
-                _ => "",
-            };
-            writeln!(buf, "{prefix}{}", record.args())
-        })
-        .init();
 }

@@ -162,3 +162,35 @@ fn the_binary_exits_2_on_an_invalid_config() {
             "feeds.yaml:3:5: feeds.colour: unknown field `colour`",
         ));
 }
+
+#[test]
+fn schema_errors_do_not_hide_each_other_or_semantic_problems() {
+    let msg = problems(
+        "feeds:\n  - url: https://example.com/f\n    colour: red\n  - url: https://example.com/g\ndigests:\n  daily:\n    window: 1 fortnight\n    max_items: lots\n    keywords: { exclude: ['(unclosed'] }\n  weekly:\n    send_empty: yes\n",
+    );
+    let lines: Vec<&str> = msg.lines().collect();
+    let expected = [
+        "feeds.yaml:3:5: feeds.colour: unknown field `colour`",
+        "feeds.yaml:7:5: digests.daily: has no recipients",
+        "feeds.yaml:7:13: digests.daily.window: `1 fortnight` is not a duration",
+        "feeds.yaml:8:16: digests.daily.max_items:",
+        "feeds.yaml:9:27: digests.daily.keywords.exclude: `(unclosed` is not a valid regex",
+        "feeds.yaml:10:11: digests.weekly: has no recipients",
+        "feeds.yaml:11:17: digests.weekly.send_empty:",
+    ];
+    assert_eq!(lines.len(), expected.len(), "{msg}");
+    for (line, want) in lines.iter().zip(expected) {
+        assert!(
+            line.starts_with(want),
+            "expected {want:?}, got {line:?}\n{msg}"
+        );
+    }
+}
+
+#[test]
+fn a_key_with_the_wrong_type_is_not_also_reported_missing() {
+    let msg =
+        problems("feeds: https://example.com/feed.xml\ndigests:\n  d:\n    to: [a@example.com]\n");
+    assert_eq!(msg.lines().count(), 1, "{msg}");
+    assert!(msg.starts_with("feeds.yaml:1:8: feeds: "), "{msg}");
+}

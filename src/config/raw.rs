@@ -327,7 +327,7 @@ fn key_path_at(text: &str, line: u64) -> Option<String> {
 }
 
 /// `(indent, key)` for a `key: value` line; a `- ` list marker counts as indentation.
-fn key_on_line(line: &str) -> Option<(usize, String)> {
+pub(super) fn key_on_line(line: &str) -> Option<(usize, String)> {
     let body = line.trim_start_matches([' ', '-']);
     let indent = line.len() - body.len();
     if body.starts_with('#') {

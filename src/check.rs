@@ -1,0 +1,313 @@
+//! `feedletter check`: everything that can be wrong before a run, found in one go.
+//! The config (every problem, with its position), every digest's templates rendered
+//! against a sample, and on request the feeds (`--fetch`) and the mail server
+//! (`--smtp`, which logs in but sends nothing). Never touches the state.
+
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+
+use crate::config::{
+    self, Config, DigestConfig, PasswordSource, Security, SmtpSettings, Transport,
+};
+use crate::deliver::smtp;
+use crate::fetch::{Fetched, Fetcher};
+use crate::model::{FeedError, FeedOutcome, FeedReport, SelectedItem, Selection};
+use crate::parse;
+use crate::progress::Progress;
+use crate::render::{Renderer, RunContext};
+use crate::table::Table;
+use crate::{Error, ExitStatus};
+
+#[derive(Debug, Clone)]
+pub struct CheckOptions {
+    /// Fetch every feed and print a table of the results.
+    pub fetch: bool,
+    /// Connect to the mail server, negotiate TLS and log in.
+    pub smtp: bool,
+    /// Draw a progress bar while fetching, if stderr is a terminal.
+    pub progress: bool,
+    pub now: DateTime<Utc>,
+}
+
+/// Runs the checks; the tables go to `out`, problems to the log. An unusable config
+/// is an `Err` (exit 2); otherwise the status says how the rest went: templates that
+/// do not render make it 2, as they are config too; failed probes make it 1.
+pub fn check(
+    path: &Path,
+    options: &CheckOptions,
+    out: &mut dyn Write,
+) -> Result<ExitStatus, Error> {
+    let config = config::load(path)?;
+    let mut status = ExitStatus::Success;
+    let broken = check_templates(&config, options.now);
+    for problem in &broken {
+        log::error!("{}: {problem}", path.display());
+    }
+    if broken.is_empty() {
+        log::info!("{}: ok: {}", path.display(), summary(&config));
+    } else {
+        status = ExitStatus::Usage;
+    }
+    if let Some(smtp) = &config.smtp {
+        warn_about_missing_files(smtp);
+    }
+    if options.fetch && !probe_feeds(&config, options, out)? {
+        status = status.max(ExitStatus::Failure);
+    }
+    if options.smtp {
+        // Ord follows the codes: an invalid config (2) outranks a failed probe (1).
+        status = status.max(probe_smtp(&config, out)?);
+    }
+    Ok(status)
+}
+
+fn summary(config: &Config) -> String {
+    let digests: Vec<&str> = config.digests.iter().map(|d| d.name.as_str()).collect();
+    let mail = match &config.smtp {
+        None => "no smtp section (previews only)".to_string(),
+        Some(s) => match &s.transport {
+            Transport::Sendmail { .. } => "mail by sendmail".to_string(),
+            Transport::Smtp => format!("mail via {}:{} ({})", s.host, s.port, security(s)),
+        },
+    };
+    format!(
+        "{}, {} ({}), templates render, {mail}",
+        count(config.feeds.len(), "feed"),
+        count(digests.len(), "digest"),
+        digests.join(", ")
+    )
+}
+
+/// Files the mail settings name but that are not there (yet). Only warnings: they
+/// may be provisioned when the job runs (systemd credentials, a mounted secret).
+/// An unset `password_env` says nothing, for cron's environment is not this shell's.
+fn warn_about_missing_files(smtp: &SmtpSettings) {
+    let files = [
+        match &smtp.password {
+            Some(PasswordSource::File(path)) => Some(("smtp.password_file", path)),
+            _ => None,
+        },
+        smtp.ca_file.as_ref().map(|path| ("smtp.ca_file", path)),
+    ];
+    for (key, path) in files.into_iter().flatten() {
+        if !path.is_file() {
+            log::warn!("{key}: {} does not exist (yet)", path.display());
+        }
+    }
+}
+
+fn count(n: usize, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
+}
+
+fn security(s: &SmtpSettings) -> &'static str {
+    match s.security {
+        Security::Starttls => "starttls",
+        Security::Tls => "tls",
+        Security::None => "no encryption",
+    }
+}
+
+/// Compiles every template a digest uses and renders it (subject included) against
+/// a sample item, a failing feed and a moved one, so a template error shows up here
+/// and not in the morning's cron mail. Returns one message per broken digest.
+fn check_templates(config: &Config, now: DateTime<Utc>) -> Vec<String> {
+    let renderer = Renderer::new(config.templates.as_deref());
+    let mut problems = Vec::new();
+    let names: BTreeSet<&str> = config.digests.iter().map(|d| d.template.as_str()).collect();
+    let mut compiled = BTreeSet::new();
+    for name in names {
+        match renderer.check_template(name) {
+            Ok(()) => {
+                compiled.insert(name);
+            }
+            Err(e) => problems.push(e.to_string()),
+        }
+    }
+    let reports = sample_reports(now);
+    let run = RunContext {
+        now,
+        reports: &reports,
+    };
+    for digest in &config.digests {
+        if !compiled.contains(digest.template.as_str()) {
+            continue;
+        }
+        if let Err(e) = renderer.render(digest, &sample_selection(digest, now), &run) {
+            problems.push(format!("digest {}: {e}", digest.name));
+        }
+    }
+    problems
+}
+
+fn sample_selection(digest: &DigestConfig, now: DateTime<Utc>) -> Selection {
+    let item = SelectedItem {
+        key: "sample".into(),
+        feed: 0,
+        feed_name: "Sample Feed".into(),
+        feed_url: "https://example.com/feed.xml".into(),
+        // Markup and quotes, as real titles have: escaping bugs show up here.
+        title: "A sample item with <markup> & \"quotes\"".into(),
+        link: Some("https://example.com/2026/sample".into()),
+        date: now,
+        tags: digest
+            .include_tags
+            .first()
+            .cloned()
+            .into_iter()
+            .chain(["sample".to_string()])
+            .collect(),
+        summary: Some("<p>A short <em>summary</em> of the sample item.</p>".into()),
+        content: Some("<p>The full text of the sample item.</p>".into()),
+        authors: vec!["A. Writer".into()],
+    };
+    Selection {
+        items: vec![item],
+        omitted: 1,
+        duplicates: Vec::new(),
+    }
+}
+
+fn sample_reports(now: DateTime<Utc>) -> Vec<FeedReport> {
+    vec![
+        FeedReport {
+            feed: 0,
+            name: "Sample Feed".into(),
+            location: "https://example.com/feed.xml".into(),
+            outcome: FeedOutcome::Ok {
+                items: 1,
+                not_modified: false,
+            },
+            moved_to: Some("https://example.com/new-feed.xml".into()),
+            failures_in_a_row: 0,
+            failing_since: None,
+        },
+        FeedReport {
+            feed: 1,
+            name: "Broken Feed".into(),
+            location: "https://broken.example.com/rss".into(),
+            outcome: FeedOutcome::Failed(FeedError::HttpStatus {
+                status: 404,
+                reason: "Not Found".into(),
+            }),
+            moved_to: None,
+            failures_in_a_row: 3,
+            failing_since: Some(now - chrono::Duration::days(2)),
+        },
+    ]
+}
+
+/// One feed's probe, as `check --fetch` shows it.
+struct Probe {
+    name: String,
+    status: &'static str,
+    items: Option<usize>,
+    newest: Option<DateTime<Utc>>,
+    took: std::time::Duration,
+    note: String,
+}
+
+/// Fetches and parses every feed (unconditionally: a 304 would prove little) and
+/// prints the table. `Ok(false)` when any feed failed.
+fn probe_feeds(
+    config: &Config,
+    options: &CheckOptions,
+    out: &mut dyn Write,
+) -> Result<bool, Error> {
+    let fetcher = Fetcher::new(&config.fetch)?;
+    let progress = Progress::new(options.progress, config.feeds.len());
+    let probes = fetcher.fetch_all_timed(&config.feeds, &[], |source, fetched, took| {
+        let configured = source.name.clone();
+        let parsed = fetched.and_then(|f: Fetched| {
+            let body = f.body.unwrap_or_default();
+            let feed = parse::parse_feed(source, &body, f.final_url.as_ref())?;
+            Ok((feed, f.moved_to))
+        });
+        progress.feed_done(source);
+        let (name, status, items, newest, note) = match parsed {
+            Ok((feed, moved_to)) => {
+                let newest = feed.items.iter().filter_map(|i| i.date).max();
+                let name = configured.or(feed.title);
+                let (status, note) = match moved_to {
+                    Some(to) => ("moved", format!("moved permanently to {to}")),
+                    None => ("ok", String::new()),
+                };
+                (name, status, Some(feed.items.len()), newest, note)
+            }
+            Err(e) => (configured, "FAILED", None, None, e.to_string()),
+        };
+        Probe {
+            name: name.unwrap_or_else(|| source.location.to_string()),
+            status,
+            items,
+            newest,
+            took,
+            note,
+        }
+    });
+    drop(progress);
+    let mut table = Table::new(vec!["FEED", "STATUS", "ITEMS", "NEWEST", "TIME", "ERROR"]);
+    for p in &probes {
+        table.row(vec![
+            p.name.clone(),
+            p.status.to_string(),
+            p.items.map(|n| n.to_string()).unwrap_or_default(),
+            p.newest
+                .map(|d| d.format("%Y-%m-%d %H:%M").to_string())
+                .unwrap_or_default(),
+            format!("{:.2}s", p.took.as_secs_f64()),
+            p.note.clone(),
+        ]);
+    }
+    table.write(out)?;
+    let failed = probes.iter().filter(|p| p.status == "FAILED").count();
+    if failed > 0 {
+        log::error!("{failed} of {} feeds failed", probes.len());
+    }
+    Ok(failed == 0)
+}
+
+/// Connects, negotiates TLS and logs in, sending nothing.
+fn probe_smtp(config: &Config, out: &mut dyn Write) -> Result<ExitStatus, Error> {
+    let Some(settings) = &config.smtp else {
+        log::error!(
+            "{}: --smtp: there is no `smtp:` section to check",
+            config.path.display()
+        );
+        return Ok(ExitStatus::Usage);
+    };
+    let what = match &settings.transport {
+        Transport::Sendmail { path } => format!(
+            "sendmail ({})",
+            path.as_ref()
+                .map_or("default path".into(), |p| p.display().to_string())
+        ),
+        Transport::Smtp => format!(
+            "{}:{} ({})",
+            settings.host,
+            settings.port,
+            security(settings)
+        ),
+    };
+    match smtp::probe(settings) {
+        Ok(()) => {
+            let login = match (&settings.transport, &settings.username) {
+                (Transport::Smtp, Some(user)) => format!(", logged in as {user}"),
+                _ => String::new(),
+            };
+            writeln!(out, "smtp: {what}: ok{login}")?;
+            Ok(ExitStatus::Success)
+        }
+        Err(e) => {
+            log::error!("smtp: {what}: {e}");
+            Ok(ExitStatus::Failure)
+        }
+    }
+}

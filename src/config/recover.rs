@@ -1,0 +1,169 @@
+//! serde stops at the first error, but a person fixing a config wants every problem
+//! at once. When the strict parse fails on an unknown key or a wrong type, the entry
+//! it points at is blanked out (so every other line keeps its number) and the text is
+//! parsed again, until it parses; semantic validation then runs on what is left.
+
+use std::collections::HashSet;
+
+use super::Problem;
+use super::raw::{self, RawConfig, key_on_line};
+
+/// More schema errors than any hand-written config has; the bound keeps a
+/// pathological file from costing more than a moment.
+const MAX_REPAIRS: usize = 100;
+
+/// Parses `text`, collecting the schema problems. `Some` when the text, with the
+/// offending entries removed, parsed: semantic validation can then run on it.
+pub(super) fn parse(text: &str) -> (Option<RawConfig>, Vec<Problem>) {
+    let first = match raw::from_str(text) {
+        Ok(raw) => return (Some(raw), Vec::new()),
+        Err(problem) => problem,
+    };
+    // Not YAML at all: nothing after the first syntax error can be trusted.
+    if !is_yaml(text) {
+        return (None, vec![first]);
+    }
+    let mut problems = Vec::new();
+    let mut text = text.to_string();
+    let mut edited: HashSet<u64> = HashSet::new();
+    let mut next = first;
+    for _ in 0..MAX_REPAIRS {
+        // An error on a line already edited follows from the edit (a list entry left
+        // empty, say), not from anything the user wrote.
+        if !edited.contains(&next.line) {
+            problems.push(next.clone());
+        }
+        let Some((repaired, lines)) = blank_entry(&text, next.line, next.column) else {
+            break;
+        };
+        // An edit that broke the YAML itself (a flow collection spread over lines,
+        // say) would only produce errors of our own making.
+        if !is_yaml(&repaired) {
+            break;
+        }
+        edited.extend(lines);
+        text = repaired;
+        match raw::from_str(&text) {
+            Ok(raw) => return (Some(raw), problems),
+            Err(problem) => next = problem,
+        }
+    }
+    (None, problems)
+}
+
+fn is_yaml(text: &str) -> bool {
+    serde_saphyr::from_str::<serde::de::IgnoredAny>(text).is_ok()
+}
+
+/// Removes the mapping entry at `line`:`column` (1-based) together with its nested
+/// block value, leaving empty lines in their place. Returns the new text and the
+/// numbers of the lines changed; `None` when there is nothing left to remove there.
+fn blank_entry(text: &str, line: u64, column: u64) -> Option<(String, Vec<u64>)> {
+    let mut lines: Vec<&str> = text.lines().collect();
+    let edited_parent: String;
+    let idx = usize::try_from(line).ok()?.checked_sub(1)?;
+    let current = *lines.get(idx)?;
+    let column = usize::try_from(column).ok()?.saturating_sub(1);
+    let at = current
+        .char_indices()
+        .nth(column)
+        .map_or(current.len(), |(i, _)| i);
+    // Remove the whole `key: value`, not just the value the error points at: a
+    // key left with no value would be an error of its own.
+    let mut start = match key_on_line(current) {
+        Some((indent, _)) if indent <= at => indent,
+        _ => at,
+    };
+    if current[start..].trim().is_empty() {
+        start = current.len() - current.trim_start().len();
+    }
+    let removed = current[start..].trim();
+    if removed.is_empty() {
+        return None;
+    }
+    let value_below = removed.ends_with(':');
+    lines[idx] = current[..start].trim_end();
+    let mut changed = vec![line];
+    for (offset, l) in lines.iter_mut().enumerate().skip(idx + 1) {
+        let body = l.trim_start_matches(' ');
+        if body.is_empty() || body.starts_with('#') {
+            continue;
+        }
+        let indent = l.len() - body.len();
+        // A block sequence may sit at its key's own indentation.
+        let nested = indent > start || (value_below && indent == start && body.starts_with('-'));
+        if !nested {
+            break;
+        }
+        *l = "";
+        changed.push(offset as u64 + 1);
+    }
+    // A mapping (or list) emptied by the edit would read as null, an error of our
+    // making; as `{}` (or `[]`) its remaining checks still run: a digest left
+    // without keys is still a digest without recipients.
+    if let Some(parent) = emptied_parent(&lines, idx, start) {
+        let empty = if removed.starts_with('-') { "[]" } else { "{}" };
+        edited_parent = format!("{} {empty}", lines[parent]);
+        lines[parent] = &edited_parent;
+        changed.push(parent as u64 + 1);
+    }
+    let mut out = lines.join("\n");
+    out.push('\n');
+    Some((out, changed))
+}
+
+/// The line of the block key whose only nested content started at `idx`, if the
+/// edit at column `start` left it with nothing under it.
+fn emptied_parent(lines: &[&str], idx: usize, start: usize) -> Option<usize> {
+    let content = |l: &str| {
+        let body = l.trim_start_matches(' ');
+        (!body.is_empty() && !body.starts_with('#')).then(|| l.len() - body.len())
+    };
+    let parent = (0..idx)
+        .rev()
+        .find(|&i| content(lines[i]).is_some_and(|indent| indent < start))?;
+    let parent_indent = content(lines[parent])?;
+    if !lines[parent].trim_end().ends_with(':') {
+        return None;
+    }
+    let has_children = lines[parent + 1..]
+        .iter()
+        .filter_map(|l| content(l))
+        .next()
+        .is_some_and(|indent| indent > parent_indent);
+    (!has_children).then_some(parent)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blanks_an_entry_and_its_nested_lines_keeping_line_numbers() {
+        let text = "a:\n  bad:\n    - 1\n    - 2\n  good: 3\n";
+        let (out, lines) = blank_entry(text, 2, 3).expect("something to remove");
+        assert_eq!(out, "a:\n\n\n\n  good: 3\n");
+        assert_eq!(lines, [2, 3, 4]);
+    }
+
+    #[test]
+    fn keeps_the_rest_of_a_list_entry() {
+        let text = "feeds:\n  - colour: red\n    url: x\n";
+        let (out, _) = blank_entry(text, 2, 5).expect("something to remove");
+        assert_eq!(out, "feeds:\n  -\n    url: x\n");
+    }
+
+    #[test]
+    fn an_emptied_mapping_stays_a_mapping() {
+        let text = "digests:\n  weekly:\n    send_empty: yes\nsmtp: {}\n";
+        let (out, lines) = blank_entry(text, 3, 17).expect("something to remove");
+        assert_eq!(out, "digests:\n  weekly: {}\n\nsmtp: {}\n");
+        assert_eq!(lines, [3, 2]);
+    }
+
+    #[test]
+    fn nothing_to_remove_on_an_empty_line() {
+        assert!(blank_entry("a: 1\n\nb: 2\n", 2, 1).is_none());
+        assert!(blank_entry("a: 1\n", 0, 0).is_none());
+    }
+}

@@ -1,0 +1,188 @@
+//! Digest definitions: window, filters, caps, recipients, template, time zone.
+
+use std::time::Duration;
+
+use indexmap::IndexMap;
+use lettre::message::Mailbox;
+use regex::Regex;
+use serde_saphyr::Spanned;
+
+use super::{Validator, normalise_tags};
+use crate::config::{ContentMode, DigestConfig, GroupBy, raw};
+
+impl Validator {
+    pub(super) fn digests(
+        &mut self,
+        raw: Option<Spanned<IndexMap<raw::Name, raw::RawDigest>>>,
+    ) -> Vec<DigestConfig> {
+        let Some(raw) = raw else {
+            self.missing("digests", "no digests configured: add one under `digests:`");
+            return Vec::new();
+        };
+        if raw.value.is_empty() {
+            self.problem(
+                &raw,
+                "digests",
+                "no digests configured: add one under `digests:`",
+            );
+        }
+        raw.value
+            .into_iter()
+            .filter_map(|(name, d)| self.digest(name, d))
+            .collect()
+    }
+
+    fn digest(&mut self, name: raw::Name, d: raw::RawDigest) -> Option<DigestConfig> {
+        let at = name.0;
+        let name = at.value.clone();
+        let key = |field: &str| format!("digests.{name}.{field}");
+        let before = self.problems.len();
+        if name.trim().is_empty() || name.contains(char::is_whitespace) {
+            self.problem(
+                &d.at,
+                format!("digests.{name}"),
+                "a digest name must be one word (it is used on the command line)",
+            );
+        }
+        let window = match &d.window {
+            Some(w) => self.duration(w, &key("window")),
+            None => Some(Duration::from_secs(24 * 3600)),
+        };
+        let (include_tags, exclude_tags) = match d.tags {
+            Some(t) => (normalise_tags(t.include), normalise_tags(t.exclude)),
+            None => (Vec::new(), Vec::new()),
+        };
+        let (include_keywords, exclude_keywords) = match d.keywords {
+            Some(k) => (
+                self.regexes(k.include, &key("keywords.include")),
+                self.regexes(k.exclude, &key("keywords.exclude")),
+            ),
+            None => (Vec::new(), Vec::new()),
+        };
+        let max_items = match &d.max_items {
+            Some(v) => self.positive(v, &key("max_items")).unwrap_or(1) as usize,
+            None => 50,
+        };
+        let max_per_feed = d
+            .max_per_feed
+            .as_ref()
+            .and_then(|v| self.positive(v, &key("max_per_feed")))
+            .map(|v| v as usize);
+        let excerpt_chars = match &d.excerpt_chars {
+            Some(v) => self.positive(v, &key("excerpt_chars")).unwrap_or(300) as usize,
+            None => 300,
+        };
+        let subject = d
+            .subject
+            .map(|s| s.value)
+            .unwrap_or_else(|| "{{ digest }} — {{ date }} ({{ items|length }} items)".to_string());
+        let to = self.mailboxes(d.to, &key("to"));
+        let cc = self.mailboxes(d.cc, &key("cc"));
+        let bcc = self.mailboxes(d.bcc, &key("bcc"));
+        if to.is_empty() && cc.is_empty() && bcc.is_empty() {
+            self.problem(
+                &d.at,
+                format!("digests.{name}"),
+                "has no recipients: add `to: [you@example.com]`",
+            );
+        }
+        let template = match d.template {
+            Some(t) if is_template_name(&t.value) => t.value,
+            Some(t) => {
+                self.problem(
+                    &t,
+                    key("template"),
+                    "a template name is a plain file stem like `digest`",
+                );
+                String::new()
+            }
+            None => "digest".to_string(),
+        };
+        let timezone = match d.timezone {
+            Some(tz) => match tz.value.parse::<chrono_tz::Tz>() {
+                Ok(tz) => tz,
+                Err(_) => {
+                    self.problem(
+                        &tz,
+                        key("timezone"),
+                        format!(
+                            "`{}` is not an IANA time zone such as Europe/Paris",
+                            tz.value
+                        ),
+                    );
+                    chrono_tz::UTC
+                }
+            },
+            None => chrono_tz::UTC,
+        };
+        if self.problems.len() > before {
+            return None;
+        }
+        Some(DigestConfig {
+            name,
+            window: window?,
+            include_tags,
+            exclude_tags,
+            include_keywords,
+            exclude_keywords,
+            max_items,
+            max_per_feed,
+            group_by: d.group_by.unwrap_or(GroupBy::None),
+            send_empty: d.send_empty.unwrap_or(false),
+            subject,
+            to,
+            cc,
+            bcc,
+            template,
+            content: d.content.unwrap_or(ContentMode::Excerpt),
+            excerpt_chars,
+            timezone,
+        })
+    }
+
+    fn regexes(&mut self, raw: Vec<Spanned<String>>, key: &str) -> Vec<Regex> {
+        raw.into_iter()
+            .filter_map(|r| match Regex::new(&r.value) {
+                Ok(re) => Some(re),
+                Err(e) => {
+                    let first_line = e
+                        .to_string()
+                        .lines()
+                        .last()
+                        .unwrap_or_default()
+                        .trim()
+                        .to_string();
+                    self.problem(
+                        &r,
+                        key,
+                        format!("`{}` is not a valid regex: {first_line}", r.value),
+                    );
+                    None
+                }
+            })
+            .collect()
+    }
+
+    fn mailboxes(&mut self, raw: Vec<Spanned<String>>, key: &str) -> Vec<Mailbox> {
+        raw.into_iter()
+            .filter_map(|a| match a.value.parse::<Mailbox>() {
+                Ok(m) => Some(m),
+                Err(e) => {
+                    self.problem(
+                        &a,
+                        key,
+                        format!("`{}` is not an email address ({e})", a.value),
+                    );
+                    None
+                }
+            })
+            .collect()
+    }
+}
+
+fn is_template_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
+}

@@ -1,0 +1,102 @@
+//! Plain-text tables for `feeds` and `check --fetch`: aligned columns, no box drawing,
+//! so they read the same in a terminal, a pipe and a cron mail.
+
+use std::io::{self, Write};
+
+/// Cells longer than this are cut (the last column excepted, where a long error has
+/// room to run on without pushing anything out of line).
+const MAX_CELL: usize = 48;
+/// Even the last column ends somewhere: a hostile feed title can be any length.
+const MAX_LAST_CELL: usize = 300;
+
+pub struct Table {
+    header: Vec<&'static str>,
+    rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    pub fn new(header: Vec<&'static str>) -> Table {
+        Table {
+            header,
+            rows: Vec::new(),
+        }
+    }
+
+    /// Adds a row; an empty cell is shown as `-`.
+    pub fn row(&mut self, cells: Vec<String>) {
+        let last = cells.len().saturating_sub(1);
+        let cells = cells
+            .into_iter()
+            .enumerate()
+            .map(|(i, c)| cell(&c, if i == last { MAX_LAST_CELL } else { MAX_CELL }))
+            .collect();
+        self.rows.push(cells);
+    }
+
+    pub fn write(&self, out: &mut dyn Write) -> io::Result<()> {
+        let columns = self.header.len();
+        let mut widths: Vec<usize> = self.header.iter().map(|h| h.chars().count()).collect();
+        for row in &self.rows {
+            for (i, c) in row.iter().enumerate().take(columns) {
+                widths[i] = widths[i].max(c.chars().count());
+            }
+        }
+        let header: Vec<String> = self.header.iter().map(|h| h.to_string()).collect();
+        for row in std::iter::once(&header).chain(&self.rows) {
+            let mut line = String::new();
+            for (i, c) in row.iter().enumerate().take(columns) {
+                if i + 1 == columns {
+                    line.push_str(c);
+                } else {
+                    line.push_str(c);
+                    let pad = widths[i] - c.chars().count() + 2;
+                    line.extend(std::iter::repeat_n(' ', pad));
+                }
+            }
+            writeln!(out, "{}", line.trim_end())?;
+        }
+        Ok(())
+    }
+}
+
+/// One line of printable text: feed titles and errors are anybody's text, and a
+/// newline or an escape sequence would break the table or the terminal.
+fn cell(text: &str, max: usize) -> String {
+    let flat: String = text
+        .trim()
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if flat.is_empty() {
+        return "-".into();
+    }
+    if flat.chars().count() <= max {
+        return flat;
+    }
+    let mut cut: String = flat.chars().take(max - 1).collect();
+    cut.push('…');
+    cut
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_line_up_and_cells_are_one_clean_line() {
+        let mut t = Table::new(vec!["NAME", "ITEMS", "ERROR"]);
+        t.row(vec!["a\x1b[2J\nb".into(), "3".into(), String::new()]);
+        t.row(vec!["long name".into(), "12".into(), "HTTP 404".into()]);
+        let mut out = Vec::new();
+        t.write(&mut out).expect("write to a Vec");
+        assert_eq!(
+            String::from_utf8(out).expect("UTF-8"),
+            "NAME       ITEMS  ERROR\na [2J b    3      -\nlong name  12     HTTP 404\n"
+        );
+    }
+
+    #[test]
+    fn long_cells_are_cut() {
+        assert_eq!(cell(&"x".repeat(100), 5), "xxxx…");
+    }
+}

@@ -1,0 +1,384 @@
+//! The everyday commands through the real binary: `check` (config, `--fetch`,
+//! `--smtp`), `import`, `completions`, and the exit codes. Loopback servers only.
+
+mod common;
+mod support;
+
+use std::path::Path;
+use std::time::Duration;
+
+use common::{FeedServer, Route, feedletter, rss, write_config};
+use predicates::prelude::PredicateBooleanExt;
+use support::bounded;
+use support::smtp_server::{Mode, Options, SmtpServer, closed_port};
+
+const LIMIT: Duration = Duration::from_secs(60);
+const USER: &str = "digest@example.com";
+const PASSWORD: &str = "correct horse battery staple";
+
+fn stderr(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn stdout(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn check_names_every_problem_with_its_line_and_exits_2() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = write_config(
+        dir.path(),
+        "feeds:
+  - url: https://example.com/feed.xml
+    colour: red
+digests:
+  daily:
+    window: 3 fortnights
+    keywords: { include: [\"(unclosed\"] }
+    to: [me@example.com]
+  weekly:
+    window: 7d
+",
+    );
+    let output = feedletter()
+        .arg("check")
+        .arg("-c")
+        .arg(&path)
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    let err = stderr(&output);
+    let lines: Vec<&str> = err.lines().collect();
+    let expected = [
+        "error: ",
+        "feeds.yaml:3:5: feeds.colour: unknown field `colour`",
+        "feeds.yaml:6:13: digests.daily.window: `3 fortnights` is not a duration",
+        "feeds.yaml:7:27: digests.daily.keywords.include: `(unclosed` is not a valid regex",
+        "feeds.yaml:10:5: digests.weekly: has no recipients",
+    ];
+    assert_eq!(lines.len(), 4, "{err}");
+    for (line, want) in lines.iter().zip(&expected[1..]) {
+        assert!(line.starts_with(expected[0]), "{err}");
+        assert!(line.contains(want), "expected {want:?} in {line:?}\n{err}");
+    }
+}
+
+#[test]
+fn check_passes_a_valid_config_and_is_silent_with_q() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = write_config(
+        dir.path(),
+        "feeds:\n  - url: https://example.com/feed.xml\ndigests:\n  daily:\n    to: [me@example.com]\n",
+    );
+    let output = feedletter()
+        .args(["check", "-c"])
+        .arg(&path)
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(stderr(&output).contains("ok: 1 feed, 1 digest (daily)"));
+    feedletter()
+        .args(["check", "-q", "-c"])
+        .arg(&path)
+        .assert()
+        .success()
+        .stderr("")
+        .stdout("");
+}
+
+#[test]
+fn check_reports_a_broken_template_as_an_invalid_config() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir(dir.path().join("templates")).expect("mkdir");
+    std::fs::write(
+        dir.path().join("templates/digest.html.j2"),
+        "{{ items | nosuchfilter }}",
+    )
+    .expect("template");
+    let path = write_config(
+        dir.path(),
+        "feeds:\n  - url: https://example.com/feed.xml\ndigests:\n  daily:\n    to: [me@example.com]\n",
+    );
+    let output = feedletter()
+        .args(["check", "-c"])
+        .arg(&path)
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("digest.html.j2"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn check_fetch_of_the_offline_example_is_clean() {
+    let output = feedletter()
+        .current_dir(common::repo_root())
+        .args(["check", "--fetch", "-c", "examples/offline.yaml"])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let table = stdout(&output);
+    assert_eq!(table.lines().count(), 4, "header and three feeds: {table}");
+    assert_eq!(table.matches("  ok  ").count(), 3, "{table}");
+}
+
+#[test]
+fn check_warns_about_a_missing_password_file_without_failing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = write_config(
+        dir.path(),
+        "feeds:\n  - path: feed.xml\ndigests:\n  daily:\n    to: [me@example.com]\nsmtp:\n  host: smtp.example.com\n  username: me\n  password_file: nowhere.txt\n  from: me@example.com\n",
+    );
+    feedletter()
+        .args(["check", "-c"])
+        .arg(&path)
+        .assert()
+        .success()
+        .stderr(predicates::str::contains("warning: smtp.password_file: "));
+}
+
+const OPML: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<opml version="2.0">
+  <head><title>Subscriptions</title></head>
+  <body>
+    <outline text="Rust &amp; Systems" title="Rust &amp; Systems">
+      <outline type="rss" text="Rust Blog" title="Rust Blog: &quot;official&quot;"
+               xmlUrl="https://blog.rust-lang.org/feed.xml" htmlUrl="https://blog.rust-lang.org/"/>
+      <outline type="rss" text="yes" xmlUrl="https://notes.example.org/atom.xml"/>
+    </outline>
+  </body>
+</opml>
+"#;
+
+#[test]
+fn imported_opml_is_yaml_that_check_accepts() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let opml = dir.path().join("subscriptions.opml");
+    std::fs::write(&opml, OPML).expect("opml");
+    let output = feedletter()
+        .arg("import")
+        .arg(&opml)
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let yaml = stdout(&output);
+    // Titles that would be misread as plain YAML (a colon, quotes, `yes`) are quoted.
+    assert!(
+        yaml.contains(r#"name: "Rust Blog: \"official\"""#),
+        "{yaml}"
+    );
+    assert!(yaml.contains(r#"name: "yes""#), "{yaml}");
+
+    let path = write_config(
+        dir.path(),
+        &format!("{yaml}digests:\n  daily:\n    to: [me@example.com]\n"),
+    );
+    feedletter()
+        .args(["check", "-c"])
+        .arg(&path)
+        .assert()
+        .success();
+    let config = feedletter::config::load(&path).expect("valid");
+    assert_eq!(config.feeds.len(), 2);
+    for feed in &config.feeds {
+        assert_eq!(feed.tags, ["rust & systems"], "the folder is the tag");
+    }
+    assert_eq!(
+        config.feeds[0].name.as_deref(),
+        Some("Rust Blog: \"official\"")
+    );
+}
+
+#[test]
+fn import_of_a_missing_or_invalid_file_exits_2() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    feedletter()
+        .arg("import")
+        .arg(dir.path().join("missing.opml"))
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("cannot read"));
+    let bad = dir.path().join("bad.opml");
+    std::fs::write(&bad, "<html>not opml</html>").expect("write");
+    feedletter()
+        .arg("import")
+        .arg(&bad)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("is not a usable OPML file"));
+}
+
+#[test]
+fn check_fetch_prints_a_table_and_exits_1_when_a_feed_fails() {
+    bounded(LIMIT, || {
+        let items = [
+            ("a", "First", "Tue, 12 May 2026 08:00:00 GMT"),
+            ("b", "Second", "Wed, 13 May 2026 09:30:00 GMT"),
+        ];
+        let server = FeedServer::start(vec![
+            ("/ok.xml", Route::ok("application/rss+xml", rss(&items))),
+            ("/gone.xml", Route::status(404)),
+        ]);
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = write_config(
+            dir.path(),
+            &format!(
+                "feeds:\n  - url: {}\n    name: Good Feed\n  - url: {}\n    name: Gone Feed\ndigests:\n  daily:\n    to: [me@example.com]\n",
+                server.url("/ok.xml"),
+                server.url("/gone.xml")
+            ),
+        );
+        let output = feedletter()
+            .args(["check", "--fetch", "-c"])
+            .arg(&path)
+            .output()
+            .expect("runs");
+        assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+        let table = stdout(&output);
+        let lines: Vec<&str> = table.lines().collect();
+        assert_eq!(lines.len(), 3, "{table}");
+        for column in ["FEED", "STATUS", "ITEMS", "NEWEST", "TIME", "ERROR"] {
+            assert!(lines[0].contains(column), "{table}");
+        }
+        let good: Vec<&str> = lines[1].split_whitespace().collect();
+        assert_eq!(
+            &good[..6],
+            ["Good", "Feed", "ok", "2", "2026-05-13", "09:30"]
+        );
+        assert!(good[6].ends_with('s'), "time taken: {table}");
+        assert!(lines[2].starts_with("Gone Feed"), "{table}");
+        assert!(lines[2].contains("FAILED"), "{table}");
+        assert!(lines[2].ends_with("HTTP 404 Not Found"), "{table}");
+        assert!(stderr(&output).contains("1 of 2 feeds failed"));
+        // Probing reads nothing from the state and writes none.
+        assert!(!dir.path().join("feedletter.db").exists());
+    });
+}
+
+fn smtp_config(dir: &Path, port: u16, password: &str) -> std::path::PathBuf {
+    std::fs::write(dir.join("password.txt"), format!("{password}\n")).expect("password");
+    write_config(
+        dir,
+        &format!(
+            "feeds:\n  - path: feed.xml\ndigests:\n  daily:\n    to: [me@example.com]\nsmtp:\n  host: 127.0.0.1\n  port: {port}\n  security: starttls\n  username: {USER}\n  password_file: password.txt\n  from: \"Feedletter <{USER}>\"\n  timeout: 10s\n  ca_file: ca.pem\n"
+        ),
+    )
+}
+
+#[test]
+fn check_smtp_logs_in_over_tls_and_sends_nothing() {
+    bounded(LIMIT, || {
+        let server = SmtpServer::start(Options::new(Mode::StartTls).with_login(USER, PASSWORD));
+        let dir = tempfile::tempdir().expect("tempdir");
+        server.write_ca_file(dir.path());
+        let path = smtp_config(dir.path(), server.port(), PASSWORD);
+        let output = feedletter()
+            .args(["check", "--smtp", "-c"])
+            .arg(&path)
+            .output()
+            .expect("runs");
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        let out = stdout(&output);
+        assert!(
+            out.contains(&format!(
+                "smtp: 127.0.0.1:{} (starttls): ok, logged in as {USER}",
+                server.port()
+            )),
+            "{out}"
+        );
+        let log = server.log();
+        assert!(
+            log.auth.iter().all(|a| a.tls && a.accepted),
+            "{:?}",
+            log.auth
+        );
+        assert_eq!(log.auth.len(), 1);
+        assert!(log.messages.is_empty(), "a probe sends nothing");
+        assert!(!log.verbs().contains(&"MAIL".to_string()));
+    });
+}
+
+#[test]
+fn check_smtp_exits_1_when_the_server_refuses_the_login_or_is_down() {
+    bounded(LIMIT, || {
+        let server = SmtpServer::start(Options::new(Mode::StartTls).with_login(USER, PASSWORD));
+        let dir = tempfile::tempdir().expect("tempdir");
+        server.write_ca_file(dir.path());
+        let path = smtp_config(dir.path(), server.port(), "wrong password");
+        let output = feedletter()
+            .args(["check", "--smtp", "-c"])
+            .arg(&path)
+            .output()
+            .expect("runs");
+        assert_eq!(output.status.code(), Some(1));
+        let err = stderr(&output);
+        assert!(
+            err.lines()
+                .any(|l| l.starts_with("error: smtp: 127.0.0.1:")),
+            "{err}"
+        );
+        assert!(
+            !stderr(&output).contains("wrong password"),
+            "no secrets in logs"
+        );
+
+        let path = smtp_config(dir.path(), closed_port(), PASSWORD);
+        feedletter()
+            .args(["check", "--smtp", "-c"])
+            .arg(&path)
+            .assert()
+            .code(1);
+    });
+}
+
+#[test]
+fn completions_for_bash_are_a_script() {
+    let output = feedletter()
+        .args(["completions", "bash"])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(0));
+    let script = stdout(&output);
+    assert!(script.contains("_feedletter()"), "{script}");
+    assert!(script.contains("check") && script.contains("import"));
+    for shell in ["zsh", "fish"] {
+        feedletter()
+            .args(["completions", shell])
+            .assert()
+            .success()
+            .stdout(predicates::str::is_empty().not());
+    }
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    feedletter()
+        .args(["run", "--no-such-flag"])
+        .assert()
+        .code(2);
+    feedletter().args(["completions", "tcsh"]).assert().code(2);
+}
+
+#[test]
+fn a_held_lock_exits_3() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = write_config(
+        dir.path(),
+        &format!(
+            "feeds:\n  - path: feed.xml\ndigests:\n  daily:\n    to: [me@example.com]\nsmtp:\n  host: 127.0.0.1\n  port: {}\n  security: none\n  from: {USER}\n",
+            closed_port()
+        ),
+    );
+    let lock = std::fs::File::create(dir.path().join("feedletter.db.lock")).expect("lock file");
+    lock.lock().expect("take the lock");
+    feedletter()
+        .args(["run", "-c"])
+        .arg(&path)
+        .assert()
+        .code(3)
+        .stderr(predicates::str::contains("another feedletter run"));
+}
