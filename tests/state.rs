@@ -453,3 +453,31 @@ fn old_items_that_left_their_feed_are_pruned() {
         .unwrap();
     assert_eq!(sent, 1, "only the Zulu item's record is left");
 }
+
+#[test]
+fn the_footer_flags_a_feed_failing_several_runs_in_a_row() {
+    let s = setup(three_items());
+    s.feeds.set("/broken.xml", Route::status(500));
+    let config = s.config(s.smtp.port(), DAILY);
+    let yaml = std::fs::read_to_string(&config).unwrap().replace(
+        "feeds:\n",
+        &format!(
+            "feeds:\n  - url: {}\n    name: Flaky Feed\n",
+            s.feeds.url("/broken.xml")
+        ),
+    );
+    std::fs::write(&config, yaml).unwrap();
+    assert!(run(&config, T0, &[]).status.success());
+    assert!(run(&config, "2026-05-15T07:00:00Z", &[]).status.success());
+    // The third run's footer says how long the feed has been failing.
+    let preview = run(&config, "2026-05-16T07:00:00Z", &["--dry-run=text"]);
+    let text = String::from_utf8_lossy(&preview.stdout);
+    assert!(text.contains("Flaky Feed"), "{text}");
+    assert!(
+        text.contains("failing since 14 May 2026 (3 runs in a row)"),
+        "{text}"
+    );
+    // The first run's digest named it too, without the streak.
+    assert!(s.texts()[0].contains("Flaky Feed"));
+    assert!(!s.texts()[0].contains("runs in a row"));
+}
