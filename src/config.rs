@@ -142,6 +142,8 @@ pub enum ContentMode {
 #[derive(Debug, Clone)]
 pub struct DigestConfig {
     pub name: String,
+    /// Position in `digests:`: where the digest's flags are in per-digest lists.
+    pub index: usize,
     pub window: Duration,
     /// Lower-cased; an item matches when any feed tag or item category is in the list.
     pub include_tags: Vec<String>,
@@ -499,10 +501,15 @@ impl Validator {
                 "no digests configured: add one under `digests:`",
             );
         }
-        raw.value
+        let mut digests: Vec<DigestConfig> = raw
+            .value
             .into_iter()
             .filter_map(|(name, d)| self.digest(name, d))
-            .collect()
+            .collect();
+        for (index, digest) in digests.iter_mut().enumerate() {
+            digest.index = index;
+        }
+        digests
     }
 
     fn digest(&mut self, name: raw::Name, d: raw::RawDigest) -> Option<DigestConfig> {
@@ -593,6 +600,7 @@ impl Validator {
         }
         Some(DigestConfig {
             name,
+            index: 0,
             window: window?,
             include_tags,
             exclude_tags,

@@ -119,9 +119,10 @@ pub fn run(config: &Config, options: &RunOptions) -> Result<RunSummary, Error> {
         None => State::open(&config.state)?,
     };
 
-    let mut gathered =
-        gather::gather(config, &state, now, preview.is_none()).map_err(Error::from)?;
-    let feeds = std::mem::take(&mut gathered.feeds);
+    // A real run records every fetch as it completes (one transaction) and keeps
+    // item texts in the state, not in memory.
+    let gathered = gather::gather(config, &state, now, preview.is_none()).map_err(Error::from)?;
+    let feeds = gathered.feeds;
     for report in &gathered.reports {
         if let Some(error) = report.error() {
             log::warn!("feed {} ({}): {error}", report.name, report.location);
@@ -132,9 +133,6 @@ pub fn run(config: &Config, options: &RunOptions) -> Result<RunSummary, Error> {
                 config.path.display()
             );
         }
-    }
-    if preview.is_none() {
-        state.record_fetches(now, &gathered.records(&feeds))?;
     }
     let reports = gathered.reports;
 
@@ -147,7 +145,7 @@ pub fn run(config: &Config, options: &RunOptions) -> Result<RunSummary, Error> {
     let mut failures = Vec::new();
     for digest in digests {
         let sent = state.sent(&digest.name)?;
-        let selection = select::select(digest, &feeds, now, &|feed, item| {
+        let mut selection = select::select(digest, &feeds, now, &|feed, item| {
             sent.keys
                 .contains(&(feed.location.clone(), item.key.clone()))
                 || item
@@ -156,6 +154,11 @@ pub fn run(config: &Config, options: &RunOptions) -> Result<RunSummary, Error> {
                     .and_then(text::canonical_link)
                     .is_some_and(|l| sent.links.contains(&l))
         });
+        if preview.is_none() {
+            for item in &mut selection.items {
+                (item.summary, item.content) = state.item_texts(&item.feed_url, &item.key)?;
+            }
+        }
         let rendered = renderer.render(digest, &selection, &run_context)?;
         log::info!(
             "{}: {} feeds ok, {} failed; {} items selected{}",
