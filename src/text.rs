@@ -43,10 +43,7 @@ pub fn html_to_text(html: &str) -> String {
     if !html.contains(['<', '&']) {
         return collapse_whitespace(html);
     }
-    match scan::plain_text(html) {
-        Some(text) => collapse_whitespace(&text),
-        None => parsed_text(html),
-    }
+    scan::plain_text(html).unwrap_or_else(|| parsed_text(html))
 }
 
 /// `html_to_text` through html5ever and ammonia: the reference the scan must match.

@@ -6,33 +6,13 @@
 //! It is exact by refusing, not by approximating: only markup whose effect on the text
 //! is known (tags from an allowlist, simple attributes, comments, a few entities, tables
 //! with no stray content) is accepted; anything else returns `None` and the caller
-//! parses properly. What it must reproduce of the HTML tree builder is where block
-//! elements open and close, because each of those becomes a space: so it keeps the
-//! stack of open block elements and applies the tree builder's rules for them (implied
-//! `</p>` and `</li>`, end tags that are ignored when nothing matching is in scope).
-//! Inline elements never add or move text, so they are skipped. `tests` compare both
-//! paths on fixtures, hand-written cases and generated markup.
+//! parses properly. What it must reproduce of the tree builder is where block elements
+//! open and close (`tree`). `tests` compare both paths on fixtures, hand-written cases
+//! and generated markup.
 
-use super::BLOCK_TAGS;
+mod tree;
 
-/// Block elements that are kept open on the stack but do not become spaces
-/// (ammonia unwraps them). Each closes an open `<p>` when it starts.
-const QUIET_BLOCKS: &[&str] = &[
-    "address", "aside", "details", "dl", "footer", "header", "main", "nav", "summary",
-];
-
-const HEADINGS: &[&str] = &["h1", "h2", "h3", "h4", "h5", "h6"];
-
-/// Phrasing elements the tree builder treats as ordinary: whatever it does with them
-/// (reopening formatting elements, the adoption agency), text keeps its order and no
-/// block element moves.
-const INLINE: &[&str] = &[
-    "a", "abbr", "b", "bdi", "bdo", "big", "cite", "code", "data", "del", "dfn", "em", "i", "ins",
-    "kbd", "mark", "q", "s", "samp", "small", "span", "strike", "strong", "sub", "sup", "time",
-    "tt", "u", "var",
-];
-
-const TABLE_SECTIONS: &[&str] = &["thead", "tbody", "tfoot"];
+use tree::{Blocks, Kind};
 
 /// The few entities feeds use in practice; anything else goes the slow way. Each is
 /// matched with its `;`, which no longer entity name can extend.
@@ -63,20 +43,22 @@ const ENTITIES: &[(&str, char)] = &[
     ("pound", '£'),
 ];
 
-/// The text of `html` with a space wherever a block element opens or closes, not yet
-/// collapsed; `None` when the markup needs the real parser.
+/// The text of `html` with a space wherever a block element opens or closes, and
+/// whitespace collapsed as `collapse_whitespace` does; `None` when the markup needs
+/// the real parser.
 pub(super) fn plain_text(html: &str) -> Option<String> {
     // html5ever drops a leading byte order mark and rewrites NULs.
-    if html.starts_with('\u{feff}') || html.contains('\0') {
+    if html.starts_with('\u{feff}') || memchr::memchr(0, html.as_bytes()).is_some() {
         return None;
     }
     let mut scan = Scan {
-        out: String::with_capacity(html.len()),
-        stack: Vec::new(),
+        out: String::with_capacity(html.len() / 2),
+        space: false,
+        blocks: Blocks::default(),
     };
     let mut rest = html;
     while !rest.is_empty() {
-        let next = rest.find(['<', '&']).unwrap_or(rest.len());
+        let next = memchr::memchr2(b'<', b'&', rest.as_bytes()).unwrap_or(rest.len());
         scan.text(&rest[..next])?;
         rest = &rest[next..];
         if rest.starts_with('&') {
@@ -90,75 +72,74 @@ pub(super) fn plain_text(html: &str) -> Option<String> {
     Some(scan.out)
 }
 
-struct Scan {
+struct Scan<'a> {
     out: String,
-    /// Open block elements, innermost last.
-    stack: Vec<&'static str>,
+    /// Whitespace or a block boundary since the last word: the next word is preceded
+    /// by one space (unless it is the first).
+    space: bool,
+    blocks: Blocks<'a>,
 }
 
-impl Scan {
-    fn top(&self) -> Option<&'static str> {
-        self.stack.last().copied()
-    }
-
-    /// Between table parts the tree builder moves stray content out of the table
-    /// ("foster parenting"), which reorders text: only whitespace may appear there.
-    fn in_table_layout(&self) -> bool {
-        self.top()
-            .is_some_and(|t| t == "table" || t == "tr" || TABLE_SECTIONS.contains(&t))
-    }
-
+impl<'a> Scan<'a> {
     fn text(&mut self, text: &str) -> Option<()> {
-        if self.in_table_layout() && !text.bytes().all(is_html_space) {
+        if self.blocks.in_table_layout() && !text.bytes().all(is_html_space) {
             return None;
         }
-        self.out.push_str(text);
+        self.words(text);
         Some(())
     }
 
-    fn push(&mut self, name: &'static str) {
-        self.space_if_block(name);
-        self.stack.push(name);
+    /// Appends `text` collapsed in the same pass: runs of Unicode whitespace become
+    /// one space between words, none at the ends. Text is copied in runs: a single
+    /// `' '` between two words needs no change, so only other whitespace ends a run.
+    fn words(&mut self, text: &str) {
+        let bytes = text.as_bytes();
+        let mut run = 0;
+        let mut i = 0;
+        while i < bytes.len() {
+            let b = bytes[i];
+            // Most bytes are ASCII and not whitespace: step over them without decoding.
+            let len = if b < 0x80 {
+                if !ASCII_WHITESPACE[usize::from(b)] {
+                    i += 1;
+                    continue;
+                }
+                if b == b' ' && i > run && bytes.get(i + 1).is_some_and(|&n| is_word_byte(n)) {
+                    i += 1;
+                    continue;
+                }
+                1
+            } else {
+                match text[i..].chars().next() {
+                    Some(c) if c.is_whitespace() => c.len_utf8(),
+                    Some(c) => {
+                        i += c.len_utf8();
+                        continue;
+                    }
+                    None => break,
+                }
+            };
+            self.word(&text[run..i]);
+            self.space = true;
+            i += len;
+            run = i;
+        }
+        self.word(&text[run..]);
     }
 
-    fn space_if_block(&mut self, name: &str) {
-        if BLOCK_TAGS.contains(&name) {
+    fn word(&mut self, word: &str) {
+        if word.is_empty() {
+            return;
+        }
+        if self.space && !self.out.is_empty() {
             self.out.push(' ');
         }
-    }
-
-    /// Pops up to and including the innermost element `done` accepts.
-    fn pop_until(&mut self, done: impl Fn(&str) -> bool) {
-        while let Some(name) = self.stack.pop() {
-            self.space_if_block(name);
-            if done(name) {
-                break;
-            }
-        }
-    }
-
-    /// Whether an element `wanted` accepts is open, looking no further out than a
-    /// table, a cell, or one of `limits` (the tree builder's element scopes).
-    fn in_scope(&self, wanted: impl Fn(&str) -> bool, limits: &[&str]) -> bool {
-        for &name in self.stack.iter().rev() {
-            if wanted(name) {
-                return true;
-            }
-            if matches!(name, "table" | "td" | "th") || limits.contains(&name) {
-                return false;
-            }
-        }
-        false
-    }
-
-    fn close_p(&mut self) {
-        if self.in_scope(|n| n == "p", &[]) {
-            self.pop_until(|n| n == "p");
-        }
+        self.space = false;
+        self.out.push_str(word);
     }
 
     /// Reads one `<…>` construct; returns what follows it.
-    fn markup<'a>(&mut self, s: &'a str) -> Option<&'a str> {
+    fn markup(&mut self, s: &'a str) -> Option<&'a str> {
         let b = s.as_bytes();
         match b.get(1) {
             Some(b'!') => {
@@ -173,16 +154,20 @@ impl Scan {
                 Some(&body[end + 3..])
             }
             Some(b'/') => {
-                let (name, rest) = tag_name(&s[2..])?;
-                let rest = rest.trim_start_matches(|c: char| is_space(c));
+                let (name, kind, rest) = tag_name(&s[2..])?;
+                let rest = rest.trim_start_matches(is_space);
                 let rest = rest.strip_prefix('>')?;
-                self.end_tag(&name)?;
+                if self.blocks.end_tag(name, kind)? {
+                    self.space = true;
+                }
                 Some(rest)
             }
             Some(c) if c.is_ascii_alphabetic() => {
-                let (name, rest) = tag_name(&s[1..])?;
+                let (name, kind, rest) = tag_name(&s[1..])?;
                 let rest = attributes(rest)?;
-                self.start_tag(&name)?;
+                if self.blocks.start_tag(name, kind)? {
+                    self.space = true;
+                }
                 Some(rest)
             }
             Some(b'?') => None,
@@ -193,153 +178,23 @@ impl Scan {
             }
         }
     }
-
-    fn start_tag(&mut self, name: &str) -> Option<()> {
-        if self.in_table_layout() {
-            let top = self.top()?;
-            match name {
-                _ if TABLE_SECTIONS.contains(&name) && top == "table" => {
-                    self.push(static_name(name, TABLE_SECTIONS)?)
-                }
-                "tr" if top == "table" => {
-                    self.push("tbody");
-                    self.push("tr");
-                }
-                "tr" if TABLE_SECTIONS.contains(&top) => self.push("tr"),
-                "td" if top == "tr" => self.push("td"),
-                "th" if top == "tr" => self.push("th"),
-                _ => return None,
-            }
-            return Some(());
-        }
-        match name {
-            "br" => self.out.push(' '),
-            "hr" => {
-                self.close_p();
-                self.out.push(' ');
-            }
-            "img" | "wbr" => {}
-            "table" => {
-                self.close_p();
-                self.push("table");
-            }
-            "li" => {
-                self.close_list_item(&["li"]);
-                self.close_p();
-                self.push("li");
-            }
-            "dd" | "dt" => {
-                self.close_list_item(&["dd", "dt"]);
-                self.close_p();
-                self.push(static_name(name, &["dd", "dt"])?);
-            }
-            _ if HEADINGS.contains(&name) => {
-                self.close_p();
-                // A heading inside a heading closes it only when nothing inline is
-                // open in between, which this scan does not track.
-                if self.top().is_some_and(|t| HEADINGS.contains(&t)) {
-                    return None;
-                }
-                self.push(static_name(name, HEADINGS)?);
-            }
-            _ if INLINE.contains(&name) => {}
-            _ => {
-                let name =
-                    static_name(name, BLOCK_TAGS).or_else(|| static_name(name, QUIET_BLOCKS))?;
-                if matches!(name, "tr" | "td" | "th") {
-                    // Table parts outside a table are dropped by the tree builder.
-                    return None;
-                }
-                self.close_p();
-                self.push(name);
-            }
-        }
-        Some(())
-    }
-
-    /// `<li>` (or `<dd>`/`<dt>`) closes the item it is in, unless a block other than
-    /// `address`, `div` or `p` comes first.
-    fn close_list_item(&mut self, items: &[&str]) {
-        for &name in self.stack.iter().rev() {
-            if items.contains(&name) {
-                self.pop_until(|n| n == name);
-                return;
-            }
-            if !matches!(name, "address" | "div" | "p") {
-                return;
-            }
-        }
-    }
-
-    fn end_tag(&mut self, name: &str) -> Option<()> {
-        if self.in_table_layout() {
-            let top = self.top()?;
-            match name {
-                "tr" if top == "tr" => self.pop_until(|_| true),
-                _ if TABLE_SECTIONS.contains(&name) && top == name => self.pop_until(|_| true),
-                "table" if top == "table" || TABLE_SECTIONS.contains(&top) => {
-                    self.pop_until(|n| n == "table")
-                }
-                _ => return None,
-            }
-            return Some(());
-        }
-        match name {
-            "td" | "th" => {
-                let cell = self
-                    .stack
-                    .iter()
-                    .rev()
-                    .find(|n| matches!(**n, "td" | "th"))?;
-                if *cell != name {
-                    return None;
-                }
-                self.pop_until(|n| n == name);
-            }
-            // `</p>` with no open paragraph makes an empty one: a space either way.
-            "p" => {
-                if self.in_scope(|n| n == "p", &[]) {
-                    self.pop_until(|n| n == "p");
-                } else {
-                    self.out.push(' ');
-                }
-            }
-            "br" => self.out.push(' '),
-            "li" => {
-                if self.in_scope(|n| n == "li", &["ol", "ul"]) {
-                    self.pop_until(|n| n == "li");
-                }
-            }
-            _ if HEADINGS.contains(&name) => {
-                let heading = |n: &str| HEADINGS.contains(&n);
-                if self.in_scope(heading, &[]) {
-                    self.pop_until(heading);
-                }
-            }
-            _ if INLINE.contains(&name) => {}
-            _ if (BLOCK_TAGS.contains(&name) || QUIET_BLOCKS.contains(&name))
-                && !matches!(name, "hr" | "tr") =>
-            {
-                // An end tag with nothing of its name in scope is ignored.
-                if self.in_scope(|n| n == name, &[]) {
-                    self.pop_until(|n| n == name);
-                }
-            }
-            _ => return None,
-        }
-        Some(())
-    }
 }
 
-/// The lower-cased tag name and what follows it; `None` for names outside `[a-z0-9]`.
-fn tag_name(s: &str) -> Option<(String, &str)> {
+/// A known tag's name and kind, and what follows the name. Names in upper case are
+/// left to the parser: rare in feeds, and not worth lower-casing every name for.
+fn tag_name(s: &str) -> Option<(&str, Kind, &str)> {
     let end = s
-        .find(|c: char| is_space(c) || c == '/' || c == '>')
+        .bytes()
+        .position(|b| is_html_space(b) || b == b'/' || b == b'>')
         .unwrap_or(s.len());
     let name = &s[..end];
-    let ok = name.bytes().next().is_some_and(|b| b.is_ascii_alphabetic())
-        && name.bytes().all(|b| b.is_ascii_alphanumeric());
-    ok.then(|| (name.to_ascii_lowercase(), &s[end..]))
+    if !name
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    {
+        return None;
+    }
+    Some((name, tree::kind(name)?, &s[end..]))
 }
 
 /// Skips a start tag's attributes and its closing `>` (or `/>`); `None` for anything
@@ -422,11 +277,6 @@ fn entity(s: &str) -> Option<(char, usize)> {
     Some((*c, 1 + len + 1))
 }
 
-/// The `&'static` spelling of `name` from `names`.
-fn static_name(name: &str, names: &[&'static str]) -> Option<&'static str> {
-    names.iter().copied().find(|n| *n == name)
-}
-
 /// HTML's whitespace: space, tab, line feed, form feed, carriage return.
 fn is_html_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\x0c' | b'\r')
@@ -435,6 +285,30 @@ fn is_html_space(b: u8) -> bool {
 fn is_space(c: char) -> bool {
     c.is_ascii() && is_html_space(c as u8)
 }
+
+/// Whether `b` cannot start whitespace: an ASCII non-space, or a byte inside or
+/// starting a multi-byte character none of whose whitespace characters starts with it.
+fn is_word_byte(b: u8) -> bool {
+    if b < 0x80 {
+        !ASCII_WHITESPACE[usize::from(b)]
+    } else {
+        // U+0085 and U+00A0 start with C2; U+1680 with E1; U+2000–U+205F with E2;
+        // U+3000 with E3.
+        !matches!(b, 0xc2 | 0xe1 | 0xe2 | 0xe3)
+    }
+}
+
+/// ASCII characters `char::is_whitespace` (what `split_whitespace` uses) accepts.
+const ASCII_WHITESPACE: [bool; 128] = {
+    let mut table = [false; 128];
+    let mut b = b'\t';
+    while b <= b'\r' {
+        table[b as usize] = true;
+        b += 1;
+    }
+    table[b' ' as usize] = true;
+    table
+};
 
 #[cfg(test)]
 mod tests;

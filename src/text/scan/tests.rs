@@ -2,11 +2,11 @@
 //! both ways and compared.
 
 use super::plain_text;
-use crate::text::{collapse_whitespace, parsed_text};
+use crate::text::{BLOCK_TAGS, parsed_text};
 
 /// `Some(text)` when the scan took `html`; panics if it disagrees with the parser.
 fn compare(html: &str) -> Option<String> {
-    let fast = plain_text(html).map(|t| collapse_whitespace(&t))?;
+    let fast = plain_text(html)?;
     assert_eq!(
         fast,
         parsed_text(html),
@@ -70,6 +70,7 @@ fn reads_plain_markup_like_the_parser() {
         "<dd>a<div>b<dt>c",
         "<h3>a</h4>b",
         "<h2><b>a<h3>b</h3></b></h2>",
+        "\u{a0}<p>\u{2003}a\u{3000}b\u{1c}c &nbsp; d\u{85}e\u{b}</p>\t",
     ] {
         compare(html);
     }
@@ -141,6 +142,11 @@ fn soup(pieces: &[&str], documents: usize, mut seed: u64) -> usize {
 }
 
 const WORDS: &[&str] = &[
+    "\u{2003}",
+    "\u{a0}",
+    "\u{1f}",
+    "é",
+    "\t\r",
     " ",
     "\n",
     "word",
@@ -222,4 +228,87 @@ fn agrees_with_the_parser_on_generated_tables() {
         accepted > 1000,
         "only {accepted} documents took the fast path"
     );
+}
+
+/// The scan's word breaks must be the parser's: a known tag is spaced exactly when it
+/// is one of the block tags `parsed_text` keeps.
+#[test]
+fn spaced_tags_are_the_block_tags() {
+    let known = [
+        "p",
+        "div",
+        "ul",
+        "ol",
+        "blockquote",
+        "pre",
+        "figure",
+        "figcaption",
+        "section",
+        "article",
+        "address",
+        "aside",
+        "details",
+        "dl",
+        "footer",
+        "header",
+        "main",
+        "nav",
+        "summary",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "li",
+        "dd",
+        "dt",
+        "a",
+        "abbr",
+        "b",
+        "bdi",
+        "bdo",
+        "big",
+        "cite",
+        "code",
+        "data",
+        "del",
+        "dfn",
+        "em",
+        "i",
+        "ins",
+        "kbd",
+        "mark",
+        "q",
+        "s",
+        "samp",
+        "small",
+        "span",
+        "strike",
+        "strong",
+        "sub",
+        "sup",
+        "time",
+        "tt",
+        "u",
+        "var",
+        "br",
+        "hr",
+        "img",
+        "wbr",
+        "table",
+        "thead",
+        "tbody",
+        "tfoot",
+        "tr",
+        "td",
+        "th",
+    ];
+    for name in known {
+        let kind = super::tree::kind(name).unwrap_or_else(|| panic!("{name} is known"));
+        assert_eq!(kind.spaced(), BLOCK_TAGS.contains(&name), "{name}");
+    }
+    for name in BLOCK_TAGS {
+        assert!(known.contains(name), "{name} is handled by the scan");
+    }
 }
