@@ -8,7 +8,8 @@
 //! content), which are read back only for the items a digest selects.
 
 use std::collections::HashMap;
-use std::sync::mpsc;
+use std::num::NonZeroUsize;
+use std::sync::{Condvar, Mutex, PoisonError, mpsc};
 use std::thread;
 
 use chrono::{DateTime, Utc};
@@ -88,17 +89,24 @@ pub fn gather(
         records: &records,
         now,
     };
-    // Bounded, so that workers wait rather than pile parsed feeds up when recording
-    // falls behind.
-    let (sender, receiver) = mpsc::sync_channel::<(usize, Parsed)>(config.fetch.concurrency);
+    // Parsing is CPU work: more parses at once than cores only multiplies the memory
+    // held (a body and its parse each), so fetch workers take turns for it, and wait
+    // rather than pile parsed feeds up when recording falls behind.
+    let cores = thread::available_parallelism().map_or(1, NonZeroUsize::get);
+    let turns = Turns::new(cores);
+    let (sender, receiver) = mpsc::sync_channel::<(usize, Parsed)>(cores);
     let mut settled: Vec<Option<(FeedItems, FeedReport)>> =
         config.feeds.iter().map(|_| None).collect();
     let mut failure = None;
     thread::scope(|scope| {
         scope.spawn(move || {
             fetcher.fetch_all(&config.feeds, &validators, |source, fetched| {
+                let has_body = matches!(&fetched, Ok(f) if f.body.is_some());
+                let turn = has_body.then(|| turns.take());
+                let parsed = fetch_and_parse(config, source, fetched);
+                drop(turn);
                 // The receiver is drained until every sender is gone, so this cannot fail.
-                let _ = sender.send((source.index, fetch_and_parse(config, source, fetched)));
+                let _ = sender.send((source.index, parsed));
             });
         });
         for (index, parsed) in receiver {
@@ -149,6 +157,43 @@ fn fetch_and_parse(
         None => None,
     };
     Ok((feed, validators, moved_to.map(|u| u.to_string())))
+}
+
+/// A counting semaphore: `take` waits for one of `n` turns, given back on drop.
+struct Turns {
+    free: Mutex<usize>,
+    freed: Condvar,
+}
+
+struct Turn<'a>(&'a Turns);
+
+impl Turns {
+    fn new(n: usize) -> Turns {
+        Turns {
+            free: Mutex::new(n),
+            freed: Condvar::new(),
+        }
+    }
+
+    fn take(&self) -> Turn<'_> {
+        // A plain counter is never left half-updated, so a poisoned lock is still sound.
+        let mut free = self.free.lock().unwrap_or_else(PoisonError::into_inner);
+        while *free == 0 {
+            free = self
+                .freed
+                .wait(free)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        *free -= 1;
+        Turn(self)
+    }
+}
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        *self.0.free.lock().unwrap_or_else(PoisonError::into_inner) += 1;
+        self.0.freed.notify_one();
+    }
 }
 
 fn match_keywords(config: &Config, items: &mut [Item]) {
