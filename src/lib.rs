@@ -4,6 +4,7 @@
 //! [`run`] is the whole pipeline in one readable function; each stage lives in its
 //! own module with one entry point and typed input and output.
 
+pub mod alloc;
 pub mod cli;
 pub mod config;
 pub mod deliver;

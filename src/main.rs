@@ -8,6 +8,7 @@ use clap::Parser;
 use feedletter::cli::{Cli, Command};
 
 fn main() -> ExitCode {
+    feedletter::alloc::keep_large_blocks_mapped();
     let cli = Cli::parse();
     init_logging(&cli);
     match run(cli) {

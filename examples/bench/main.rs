@@ -93,6 +93,8 @@ fn main() -> ExitCode {
 
 /// What the child reports on stdout, one line: items, 304s, failed feeds, mails sent.
 fn child(config: &Path) -> ExitCode {
+    // As the binary does before anything else.
+    feedletter::alloc::keep_large_blocks_mapped();
     let config = match feedletter::config::load(config) {
         Ok(c) => c,
         Err(e) => {
