@@ -97,7 +97,8 @@ impl<'a> Scan<'a> {
         let mut run = 0;
         let mut i = 0;
         while i < bytes.len() {
-            let b = bytes[i];
+            i = skip_plain_words(bytes, run, i);
+            let Some(&b) = bytes.get(i) else { break };
             // Most bytes are ASCII and not whitespace: step over them without decoding.
             let len = if b < 0x80 {
                 if !ASCII_WHITESPACE[usize::from(b)] {
@@ -155,7 +156,7 @@ impl<'a> Scan<'a> {
             }
             Some(b'/') => {
                 let (name, kind, rest) = tag_name(&s[2..])?;
-                let rest = rest.trim_start_matches(is_space);
+                let rest = skip_space(rest);
                 let rest = rest.strip_prefix('>')?;
                 if self.blocks.end_tag(name, kind)? {
                     self.space = true;
@@ -201,41 +202,58 @@ fn tag_name(s: &str) -> Option<(&str, Kind, &str)> {
 /// but plain `name`, `name=value`, `name="value"` and `name='value'` separated by spaces.
 fn attributes(mut s: &str) -> Option<&str> {
     loop {
-        s = s.trim_start_matches(|c: char| is_space(c));
+        s = skip_space(s);
         if let Some(rest) = s.strip_prefix('>').or_else(|| s.strip_prefix("/>")) {
             return Some(rest);
         }
-        let name_end = s.find(|c: char| is_space(c) || matches!(c, '/' | '>' | '='))?;
-        let name = &s[..name_end];
-        if name.is_empty() || name.contains(['"', '\'', '<']) {
+        let name_end = s
+            .bytes()
+            .position(|b| is_html_space(b) || matches!(b, b'/' | b'>' | b'='))?;
+        let name = &s.as_bytes()[..name_end];
+        if name.is_empty() || name.iter().any(|b| matches!(b, b'"' | b'\'' | b'<')) {
             return None;
         }
-        s = s[name_end..].trim_start_matches(|c: char| is_space(c));
+        s = skip_space(&s[name_end..]);
         let Some(value) = s.strip_prefix('=') else {
             continue;
         };
-        let value = value.trim_start_matches(|c: char| is_space(c));
+        let value = skip_space(value);
         s = match value.as_bytes().first()? {
             &q @ (b'"' | b'\'') => {
-                let end = value[1..].find(q as char)? + 1;
+                let end = memchr::memchr(q, &value.as_bytes()[1..])? + 1;
                 let after = &value[end + 1..];
                 // `a="x"b="y"` parses, but is nothing a feed needs.
-                if !after.starts_with(|c: char| is_space(c) || c == '/' || c == '>') {
+                if !after
+                    .bytes()
+                    .next()
+                    .is_some_and(|b| is_html_space(b) || matches!(b, b'/' | b'>'))
+                {
                     return None;
                 }
                 after
             }
             _ => {
                 let end = value
-                    .find(|c: char| is_space(c) || c == '>')
+                    .bytes()
+                    .position(|b| is_html_space(b) || b == b'>')
                     .unwrap_or(value.len());
-                if end == 0 || value[..end].contains(['"', '\'', '<', '=', '`']) {
+                let unquoted = &value.as_bytes()[..end];
+                if end == 0
+                    || unquoted
+                        .iter()
+                        .any(|b| matches!(b, b'"' | b'\'' | b'<' | b'=' | b'`'))
+                {
                     return None;
                 }
                 &value[end..]
             }
         };
     }
+}
+
+fn skip_space(s: &str) -> &str {
+    let start = s.bytes().position(|b| !is_html_space(b)).unwrap_or(s.len());
+    &s[start..]
 }
 
 /// A character reference at the start of `s` (which begins with `&`): the character
@@ -282,8 +300,34 @@ fn is_html_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\x0c' | b'\r')
 }
 
-fn is_space(c: char) -> bool {
-    c.is_ascii() && is_html_space(c as u8)
+/// Skips, eight bytes at a time, what `words` would copy unchanged: printable ASCII
+/// with single spaces between words. Returns where the byte-wise scan must go on.
+fn skip_plain_words(bytes: &[u8], run: usize, mut i: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    while let Some(window) = bytes.get(i..i + 8) {
+        let w = u64::from_le_bytes(window.try_into().unwrap_or_default());
+        // Any byte outside 0x20..=0x7f (b + 0x60 carries into the high bit only
+        // from 0x20 up, and never into the next byte).
+        if w & HIGH != 0 || (w + 0x60 * ONES) & HIGH != HIGH {
+            break;
+        }
+        // The high bit of every space: zero bytes of `w ^ 0x20…`, found exactly.
+        let t = w ^ (0x20 * ONES);
+        let spaces = !((((t & !HIGH) + !HIGH) | t) | !HIGH);
+        if spaces != 0 {
+            let first_is_space = spaces & 0x80 != 0;
+            let last_is_space = spaces >> 63 != 0;
+            if spaces & (spaces >> 8) != 0
+                || (first_is_space && i == run)
+                || (last_is_space && !bytes.get(i + 8).is_some_and(|&b| is_word_byte(b)))
+            {
+                break;
+            }
+        }
+        i += 8;
+    }
+    i
 }
 
 /// Whether `b` cannot start whitespace: an ASCII non-space, or a byte inside or

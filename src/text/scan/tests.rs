@@ -312,3 +312,28 @@ fn spaced_tags_are_the_block_tags() {
         assert!(known.contains(name), "{name} is handled by the scan");
     }
 }
+
+/// Whitespace collapsing, eight bytes at a time, around every window edge.
+#[test]
+fn collapses_whitespace_at_every_offset() {
+    let gaps = [" ", "  ", "\n", " \t ", "\u{a0}", " \u{2003}"];
+    for word in ["a", "abcdefg", "abcdefgh", "abcdefghi", "é", "x’y"] {
+        for gap in gaps {
+            for lead in 0..10 {
+                let text = format!(
+                    "{}{word}{gap}{word}{gap}{word}{}",
+                    " ".repeat(lead % 3),
+                    gap.repeat(lead % 2)
+                );
+                let html = format!("{}<b></b>{text}", "x".repeat(lead));
+                let expected =
+                    crate::text::collapse_whitespace(&format!("{}{text}", "x".repeat(lead)));
+                assert_eq!(
+                    plain_text(&html).as_deref(),
+                    Some(expected.as_str()),
+                    "{html:?}"
+                );
+            }
+        }
+    }
+}
