@@ -134,8 +134,9 @@ pub fn gather(
     Ok(Gathered { feeds, reports })
 }
 
-/// Runs in the fetch worker: parses the body (which is dropped here) and matches the
-/// items against the keyword filters while their text is at hand.
+/// Runs in the fetch worker: parses the body (whose buffer goes back to the worker for
+/// its next body) and matches the items against the keyword filters while their text
+/// is at hand.
 fn fetch_and_parse(
     config: &Config,
     source: &FeedSource,
@@ -150,7 +151,9 @@ fn fetch_and_parse(
     } = fetched?;
     let feed = match body {
         Some(body) => {
-            let mut feed = parse::parse_feed(source, &body, final_url.as_ref())?;
+            let parsed = parse::parse_feed(source, &body, final_url.as_ref());
+            fetch::recycle(body);
+            let mut feed = parsed?;
             match_keywords(config, &mut feed.items);
             Some(feed)
         }

@@ -2,6 +2,7 @@
 //! receive (after decompression), and a deadline checked between chunks, because a
 //! per-read timeout never fires on a server that drips one byte at a time.
 
+use std::cell::Cell;
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::Path;
@@ -10,6 +11,24 @@ use std::time::Instant;
 use crate::model::FeedError;
 
 const CHUNK: usize = 64 * 1024;
+
+/// The largest buffer a fetch thread keeps for its next body.
+const SPARE_MAX: usize = 1024 * 1024;
+
+thread_local! {
+    /// The buffer of the last body this thread read, once it is done with.
+    static SPARE: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
+}
+
+/// Hands a body's buffer back, for the next body this thread reads. Bodies are large
+/// and there are hundreds: each in a fresh block costs a page fault per 4 KB (large
+/// blocks are mapped afresh, see `crate::alloc`), a reused one costs nothing.
+pub fn recycle(mut body: Vec<u8>) {
+    if body.capacity() <= SPARE_MAX {
+        body.clear();
+        SPARE.set(body);
+    }
+}
 
 #[derive(Debug)]
 pub(super) enum ReadError {
@@ -36,7 +55,10 @@ pub(super) fn read_capped(
     let cap = usize::try_from(cap).unwrap_or(usize::MAX);
     let hint = size_hint.and_then(|n| usize::try_from(n).ok()).unwrap_or(0);
     // Zero-filled up to its length; the first `filled` bytes are the body.
-    let mut body: Vec<u8> = Vec::new();
+    let mut body = SPARE.take();
+    if body.capacity() > cap {
+        body = Vec::new();
+    }
     let mut filled = 0;
     loop {
         if deadline.is_some_and(|d| Instant::now() >= d) {
