@@ -5,8 +5,10 @@
 //! cargo run --release --example bench -- --all                      # the README table
 //! ```
 //!
-//! Each case runs the pipeline twice on a fresh state: a first run (every feed answers
-//! 200) and a second run (every feed answers 304). The pipeline runs in a child process
+//! Each case runs the pipeline three times on a fresh state: a first run (every feed
+//! answers 200), a second run (every feed answers 304), and a third where the server
+//! ignores validators, so every unchanged feed comes again whole (as from servers
+//! without ETags). The pipeline runs in a child process
 //! (this same binary with `--child`), so its wall time, CPU time and peak RSS are its
 //! own and not the feed server's; they are read with `wait4`. A parse-only baseline
 //! (feed-rs alone, one thread, the same bytes) is measured in the same run.
@@ -143,19 +145,31 @@ fn run_case(feeds: usize, latency_ms: u64, args: &Args) {
     let latency = Duration::from_millis(latency_ms);
     let server = FeedServer::start(maker.clone(), args.hosts, latency).expect("feed server");
     let sink = SmtpSink::start().expect("SMTP sink");
-    let (mut firsts, mut seconds) = (Vec::new(), Vec::new());
+    let (mut firsts, mut seconds, mut thirds) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..args.repeat.max(1) {
         let dir = tempfile::tempdir().expect("temp dir");
         let config = write_config(dir.path(), &server, feeds, sink.port);
-        for runs in [&mut firsts, &mut seconds] {
+        // The third run is a day where nothing changed but the servers ignore
+        // validators: every feed comes again, whole, with the items already stored.
+        for (runs, conditional) in [
+            (&mut firsts, true),
+            (&mut seconds, true),
+            (&mut thirds, false),
+        ] {
+            server.set_conditional(conditional);
             let mut run = run_child(&config);
-            run.responses = server.counts.take();
+            run.responses = server.counts().take();
             run.mails = sink.received.take().0;
             runs.push(run);
         }
+        server.set_conditional(true);
     }
     let parse_cpu = parse_only(&maker, &server, feeds);
-    for (name, mut runs) in [("first", firsts), ("all-304", seconds)] {
+    for (name, mut runs) in [
+        ("first", firsts),
+        ("all-304", seconds),
+        ("unchanged-200", thirds),
+    ] {
         runs.sort_by_key(|r| r.wall);
         let run = &runs[runs.len() / 2];
         let secs = run.wall.as_secs_f64();

@@ -10,7 +10,7 @@
 use std::io::{self, BufRead, BufReader, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread;
 use std::time::Duration;
 
@@ -120,34 +120,55 @@ impl Counts {
 
 pub struct FeedServer {
     hosts: Vec<SocketAddr>,
-    pub counts: Arc<Counts>,
+    site: Arc<Site>,
+}
+
+/// What every connection of the server shares.
+struct Site {
+    maker: Arc<FeedMaker>,
+    counts: Counts,
+    latency: Duration,
+    /// Off: every request gets the whole feed, as from a server that ignores
+    /// `If-None-Match` (or sends no validators at all).
+    conditional: AtomicBool,
 }
 
 impl FeedServer {
     /// Listens on `hosts` loopback addresses; every connection gets its own thread.
     /// The server lives until the process exits.
     pub fn start(maker: Arc<FeedMaker>, hosts: usize, latency: Duration) -> io::Result<Self> {
-        let counts = Arc::new(Counts::default());
+        let site = Arc::new(Site {
+            maker,
+            counts: Counts::default(),
+            latency,
+            conditional: AtomicBool::new(true),
+        });
         let mut addrs = Vec::new();
         for h in 0..hosts {
             let ip = Ipv4Addr::new(127, 0, 0, u8::try_from(h + 1).expect("at most 254 hosts"));
             let listener = TcpListener::bind((ip, 0))?;
             addrs.push(listener.local_addr()?);
-            let (maker, counts) = (maker.clone(), counts.clone());
+            let site = site.clone();
             thread::spawn(move || {
                 for stream in listener.incoming().flatten() {
-                    let (maker, counts) = (maker.clone(), counts.clone());
+                    let site = site.clone();
                     thread::spawn(move || {
                         // A client hanging up mid-response is its business, not ours.
-                        let _ = serve(stream, &maker, &counts, latency);
+                        let _ = serve(stream, &site);
                     });
                 }
             });
         }
-        Ok(FeedServer {
-            hosts: addrs,
-            counts,
-        })
+        Ok(FeedServer { hosts: addrs, site })
+    }
+
+    pub fn counts(&self) -> &Counts {
+        &self.site.counts
+    }
+
+    /// Whether `If-None-Match` is honoured (it is unless told otherwise).
+    pub fn set_conditional(&self, on: bool) {
+        self.site.conditional.store(on, Ordering::Relaxed);
     }
 
     /// Feed `n`'s URL: feeds are dealt round-robin over the hosts.
@@ -157,12 +178,8 @@ impl FeedServer {
 }
 
 /// Answers requests on one keep-alive connection until the client closes it.
-fn serve(
-    stream: TcpStream,
-    maker: &FeedMaker,
-    counts: &Counts,
-    latency: Duration,
-) -> io::Result<()> {
+fn serve(stream: TcpStream, site: &Site) -> io::Result<()> {
+    let counts = &site.counts;
     // Headers and body go out in one write, but a 304 after a 200 on the same
     // connection must not wait for a delayed ACK.
     stream.set_nodelay(true)?;
@@ -189,7 +206,7 @@ fn serve(
                 if_none_match = Some(value.trim().to_string());
             }
         }
-        thread::sleep(latency);
+        thread::sleep(site.latency);
         let feed = request_line
             .split_whitespace()
             .nth(1)
@@ -203,14 +220,15 @@ fn serve(
         };
         // The bodies never change while the server runs, so one tag per feed will do.
         let etag = format!("\"bench-{n}\"");
-        if if_none_match.as_deref() == Some(etag.as_str()) {
+        let conditional = site.conditional.load(Ordering::Relaxed);
+        if conditional && if_none_match.as_deref() == Some(etag.as_str()) {
             counts.not_modified.fetch_add(1, Ordering::Relaxed);
             let head =
                 format!("HTTP/1.1 304 Not Modified\r\netag: {etag}\r\ncontent-length: 0\r\n\r\n");
             writer.write_all(head.as_bytes())?;
             continue;
         }
-        let body = maker.body(n);
+        let body = site.maker.body(n);
         let mut response = format!(
             "HTTP/1.1 200 OK\r\ncontent-type: application/rss+xml; charset=utf-8\r\n\
              etag: {etag}\r\ncontent-length: {}\r\n\r\n",
