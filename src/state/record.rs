@@ -5,6 +5,8 @@
 //! for the few items a digest selects. Nothing is visible to other readers, and
 //! nothing survives a failed run, until [`FetchRecorder::commit`].
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, Utc};
 use rusqlite::{Transaction, params};
 
@@ -60,15 +62,40 @@ impl FetchRecorder<'_> {
                     params![location, validators.etag, validators.last_modified, t, moved_to, title, site],
                 )
                 .map_err(err)?;
-                tx.execute("UPDATE items SET in_feed = 0 WHERE feed = ?1", [location])
+                // Rows are rewritten only where something changed: a feed that comes
+                // again unchanged (no validators, or ignored) costs reads, not writes
+                // of every item's text. So items that left the feed are found, not
+                // reset wholesale before the upsert.
+                let mut gone: HashSet<String> = {
+                    let mut current = tx
+                        .prepare_cached("SELECT key FROM items WHERE feed = ?1 AND in_feed = 1")
+                        .map_err(err)?;
+                    current
+                        .query_map([location], |r| r.get(0))
+                        .map_err(err)?
+                        .collect::<Result<_, _>>()
+                        .map_err(err)?
+                };
+                for item in items.iter() {
+                    gone.remove(&item.key);
+                }
+                let mut leave = tx
+                    .prepare_cached("UPDATE items SET in_feed = 0 WHERE feed = ?1 AND key = ?2")
                     .map_err(err)?;
+                for key in &gone {
+                    leave.execute(params![location, key]).map_err(err)?;
+                }
                 let mut upsert = tx
                     .prepare_cached(
                         "INSERT INTO items (feed, key, first_seen, in_feed, title, link, date, summary, content, categories, authors)
                          VALUES (?1, ?2, ?3, 1, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
                          ON CONFLICT (feed, key) DO UPDATE SET in_feed = 1, title = excluded.title,
                             link = excluded.link, date = excluded.date, summary = excluded.summary,
-                            content = excluded.content, categories = excluded.categories, authors = excluded.authors",
+                            content = excluded.content, categories = excluded.categories, authors = excluded.authors
+                         WHERE in_feed = 0 OR title IS NOT excluded.title OR link IS NOT excluded.link
+                            OR date IS NOT excluded.date OR summary IS NOT excluded.summary
+                            OR content IS NOT excluded.content OR categories IS NOT excluded.categories
+                            OR authors IS NOT excluded.authors",
                     )
                     .map_err(err)?;
                 for item in items.iter() {
