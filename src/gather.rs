@@ -313,7 +313,10 @@ impl Settle<'_> {
     /// What the feed held at its last successful fetch, matched against the keyword
     /// filters like fresh items.
     fn stored_items(&self, source: &FeedSource, location: &str) -> Result<Vec<Item>, StateError> {
-        let mut items = self.state.stored_items(location, source.index)?;
+        // A real run needs the texts here only to match keywords: it reads them back
+        // for the items a digest selects. A preview keeps them in memory.
+        let texts = self.recorder.is_none() || self.config.digests.iter().any(select::has_keywords);
+        let mut items = self.state.stored_items(location, source.index, texts)?;
         match_keywords(self.config, &mut items);
         Ok(items)
     }

@@ -130,7 +130,8 @@ pub fn keyword_matches(digests: &[DigestConfig], item: &Item) -> Vec<bool> {
         .collect()
 }
 
-fn has_keywords(digest: &DigestConfig) -> bool {
+/// Whether the digest filters by keywords, which means reading every item's text.
+pub fn has_keywords(digest: &DigestConfig) -> bool {
     !digest.include_keywords.is_empty() || !digest.exclude_keywords.is_empty()
 }
 

@@ -345,17 +345,25 @@ impl State {
     }
 
     /// The items the feed held at its last successful fetch: what a 304 (or a failed
-    /// fetch) still contributes.
-    pub fn stored_items(&self, feed: &str, feed_index: usize) -> Result<Vec<Item>, StateError> {
+    /// fetch) still contributes. Without `texts`, summary and content are left out
+    /// (see `item_texts`).
+    pub fn stored_items(
+        &self,
+        feed: &str,
+        feed_index: usize,
+        texts: bool,
+    ) -> Result<Vec<Item>, StateError> {
         let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT key, title, link, COALESCE(date, first_seen), summary, content, categories, authors
+                "SELECT key, title, link, COALESCE(date, first_seen),
+                        CASE WHEN ?2 THEN summary END, CASE WHEN ?2 THEN content END,
+                        categories, authors
                  FROM items WHERE feed = ?1 AND in_feed = 1",
             )
             .map_err(|e| self.err(e))?;
         let rows = stmt
-            .query_map([feed], |r| {
+            .query_map(params![feed, texts], |r| {
                 Ok(Item {
                     key: r.get(0)?,
                     feed: feed_index,

@@ -34,8 +34,16 @@ fn texts(smtp: &SmtpServer) -> Vec<String> {
         .collect()
 }
 
-#[test]
-fn keyword_filters_and_excerpts_read_texts_back_from_the_state() {
+/// A loopback feed (with an ETag, so the second fetch is a 304), a mail server, and a
+/// config with `digests`, in a temp dir that lives as long as the returned handle.
+fn setup(
+    digests: &str,
+) -> (
+    FeedServer,
+    SmtpServer,
+    tempfile::TempDir,
+    std::path::PathBuf,
+) {
     let feeds = FeedServer::start(vec![(
         "/feed.xml",
         Route::ok("application/rss+xml", FEED).with_etag("\"v1\""),
@@ -49,13 +57,7 @@ fn keyword_filters_and_excerpts_read_texts_back_from_the_state() {
 feeds:
   - url: {feed}
 digests:
-  everything:
-    window: 1d
-    to: [me@example.com]
-  picky:
-    window: 1d
-    keywords: {{ exclude: ["(?i)sponsored"] }}
-    to: [me@example.com]
+{digests}
 smtp:
   host: 127.0.0.1
   port: {port}
@@ -66,39 +68,69 @@ smtp:
             port = smtp.port(),
         ),
     );
-    let run = |digest: &str| {
-        let out = feedletter()
-            .args(["run", digest, "--now", "2026-05-14T07:00:00Z", "-c"])
-            .arg(&config)
-            .output()
-            .expect("feedletter runs");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
+    (feeds, smtp, dir, config)
+}
 
-    run("everything");
+fn run(config: &std::path::Path, digest: &str) {
+    let out = feedletter()
+        .args(["run", digest, "--now", "2026-05-14T07:00:00Z", "-c"])
+        .arg(config)
+        .output()
+        .expect("feedletter runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+const EXCERPTS: [&str; 3] = [
+    "Notes on borrowing rules.",
+    "A sponsored post.",
+    "Plain words on lifetimes.",
+];
+
+#[test]
+fn keyword_filters_and_excerpts_read_texts_back_from_the_state() {
+    let (feeds, smtp, _dir, config) = setup(
+        r#"  everything:
+    window: 1d
+    to: [me@example.com]
+  picky:
+    window: 1d
+    keywords: { exclude: ["(?i)sponsored"] }
+    to: [me@example.com]"#,
+    );
+    run(&config, "everything");
     let first = &texts(&smtp)[0];
-    for expected in [
-        "Alpha item",
-        "Notes on borrowing rules.",
-        "Bravo item",
-        "A sponsored post.",
-        "Plain words on lifetimes.",
-    ] {
+    for expected in EXCERPTS.iter().chain(&["Alpha item", "Bravo item"]) {
         assert!(first.contains(expected), "{expected:?} in {first}");
     }
 
     // The feed now answers 304: the items, and their texts, come from the state.
-    run("picky");
+    run(&config, "picky");
     assert_eq!(feeds.seen().last().map(|s| s.status), Some(304));
     let second = &texts(&smtp)[1];
-    assert!(second.contains("Notes on borrowing rules."), "{second}");
-    assert!(second.contains("Plain words on lifetimes."), "{second}");
+    assert!(second.contains(EXCERPTS[0]), "{second}");
+    assert!(second.contains(EXCERPTS[2]), "{second}");
     assert!(
         !second.contains("Bravo item"),
         "excluded by a keyword in its summary: {second}"
     );
+}
+
+/// Without keyword filters a 304 does not load texts at all; the digest still shows
+/// them, read back for the items it selected.
+#[test]
+fn excerpts_of_items_a_304_brought_back_come_from_the_state() {
+    let (feeds, smtp, _dir, config) = setup(
+        "  today:\n    window: 1d\n    to: [me@example.com]\n  again:\n    window: 1d\n    to: [me@example.com]",
+    );
+    run(&config, "today");
+    run(&config, "again");
+    assert_eq!(feeds.seen().last().map(|s| s.status), Some(304));
+    let second = &texts(&smtp)[1];
+    for expected in EXCERPTS {
+        assert!(second.contains(expected), "{expected:?} in {second}");
+    }
 }
