@@ -141,6 +141,8 @@ pub enum ContentMode {
 #[derive(Debug, Clone)]
 pub struct DigestConfig {
     pub name: String,
+    /// Position in `digests:`: where the digest's flags are in per-digest lists.
+    pub index: usize,
     pub window: Duration,
     /// Lower-cased; an item matches when any feed tag or item category is in the list.
     pub include_tags: Vec<String>,

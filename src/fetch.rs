@@ -18,6 +18,7 @@ mod http;
 mod retry;
 mod sniff;
 
+pub use body::recycle;
 use hosts::{HostLimiter, JobQueue};
 
 /// A feed body as the server (or the disk) gave it, with what the rest of the run needs

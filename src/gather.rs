@@ -1,14 +1,26 @@
 //! Fetch and parse every feed, then merge with what the state remembers: a feed that
 //! answered 304, or failed this time, still offers the items it held last time, so a
 //! digest that has not sent them yet does not lose them.
+//!
+//! Memory stays flat however many feeds there are: each feed is parsed in its fetch
+//! worker (the body is dropped there), handed over as soon as it is done, recorded in
+//! the state at once by a real run, and kept in memory without its texts (summary and
+//! content), which are read back only for the items a digest selects.
+
+use std::collections::HashMap;
+use std::num::NonZeroUsize;
+use std::sync::{Condvar, Mutex, PoisonError, mpsc};
+use std::thread;
 
 use chrono::{DateTime, Utc};
 
 use crate::config::Config;
 use crate::fetch::{self, Fetched};
-use crate::model::{Feed, FeedError, FeedItems, FeedOutcome, FeedReport, FeedSource, Validators};
-use crate::parse;
-use crate::state::{FetchRecord, State, StateError};
+use crate::model::{
+    Feed, FeedError, FeedItems, FeedOutcome, FeedReport, FeedSource, Item, Validators,
+};
+use crate::state::{FeedRecord, FetchRecord, FetchRecorder, State, StateError};
+use crate::{parse, select};
 
 #[derive(Debug, thiserror::Error)]
 pub enum GatherError {
@@ -27,71 +39,30 @@ impl From<GatherError> for crate::Error {
     }
 }
 
-/// One feed's fetch, reduced to what the rest of the run needs (the body is gone).
-enum Outcome {
-    Fetched {
-        validators: Validators,
-        title: Option<String>,
-        site: Option<String>,
-        moved_to: Option<String>,
-    },
-    NotModified {
-        moved_to: Option<String>,
-    },
-    Failed(FeedError),
-}
-
 /// The feeds' items (fresh or remembered) and a report per feed, in config order.
 pub struct Gathered {
     pub feeds: Vec<FeedItems>,
     pub reports: Vec<FeedReport>,
-    outcomes: Vec<(String, Outcome, usize)>,
 }
 
-impl Gathered {
-    /// What the state should record of this run's fetches. `feeds` are this
-    /// gathering's own feeds (undated items already dated by first sight).
-    pub fn records<'a>(&'a self, feeds: &'a [FeedItems]) -> Vec<(&'a str, FetchRecord<'a>)> {
-        self.outcomes
-            .iter()
-            .map(|(location, outcome, feed_pos)| {
-                let record = match outcome {
-                    Outcome::Fetched {
-                        validators,
-                        title,
-                        site,
-                        moved_to,
-                    } => FetchRecord::Fetched {
-                        items: &feeds[*feed_pos].items,
-                        validators,
-                        title: title.as_deref(),
-                        site: site.as_deref(),
-                        moved_to: moved_to.as_deref(),
-                    },
-                    Outcome::NotModified { moved_to } => FetchRecord::NotModified {
-                        moved_to: moved_to.as_deref(),
-                    },
-                    Outcome::Failed(e) => FetchRecord::Failed(e),
-                };
-                (location.as_str(), record)
-            })
-            .collect()
-    }
-}
+/// What a fetch worker hands over: the parsed feed (`None` on 304), the validators to
+/// remember and where the feed has moved.
+type Parsed = Result<(Option<Feed>, Validators, Option<String>), FeedError>;
 
-/// Fetches and parses every feed in parallel. Parsing happens in the fetch worker so
-/// each body is dropped as soon as it has been read. `conditional`: send the stored
-/// validators (a preview does not, so it shows what a real run would select).
-/// `on_feed` is called from the fetch workers as each feed finishes (a progress bar).
+/// Fetches and parses every feed in parallel. `record`: a real run, which sends the
+/// stored validators, records every outcome in the state (one transaction, committed
+/// once all feeds are in) and leaves item texts there. A preview does neither, so it
+/// shows what a real run would select, and keeps texts in memory. `on_feed` is called
+/// from the fetch workers as each feed finishes (a progress bar).
 pub fn gather(
     config: &Config,
     state: &State,
     now: DateTime<Utc>,
-    conditional: bool,
+    record: bool,
     on_feed: &(dyn Fn(&FeedSource) + Sync),
 ) -> Result<Gathered, GatherError> {
     let records = state.feed_records()?;
-    let validators: Vec<Option<Validators>> = if conditional {
+    let validators: Vec<Option<Validators>> = if record {
         config
             .feeds
             .iter()
@@ -108,98 +79,220 @@ pub fn gather(
     };
 
     let fetcher = fetch::Fetcher::new(&config.fetch)?;
-    let results = fetcher.fetch_all_timed(&config.feeds, &validators, |source, fetched, took| {
-        let status = fetched.as_ref().map_or(0, |f| f.status);
-        let result = fetched.and_then(|fetched| {
-            let Fetched {
-                body,
-                final_url,
-                validators,
-                moved_to,
-                ..
-            } = fetched;
-            let feed = match body {
-                Some(body) => Some(parse::parse_feed(source, &body, final_url.as_ref())?),
-                None => None,
-            };
-            Ok::<_, FeedError>((feed, validators, moved_to.map(|u| u.to_string())))
-        });
-        log_feed(source, status, &result, took);
-        on_feed(source);
-        result
-    });
-
-    let mut gathered = Gathered {
-        feeds: Vec::new(),
-        reports: Vec::new(),
-        outcomes: Vec::new(),
+    let recorder = if record {
+        Some(state.record_fetches(now)?)
+    } else {
+        None
     };
-    for (source, result) in config.feeds.iter().zip(results) {
+    let settle = Settle {
+        config,
+        state,
+        recorder: recorder.as_ref(),
+        records: &records,
+        now,
+    };
+    // Parsing is CPU work: more parses at once than cores only multiplies the memory
+    // held (a body and its parse each), so fetch workers take turns for it, and wait
+    // rather than pile parsed feeds up when recording falls behind.
+    let cores = thread::available_parallelism().map_or(1, NonZeroUsize::get);
+    let turns = Turns::new(cores);
+    let (sender, receiver) = mpsc::sync_channel::<(usize, Parsed)>(cores);
+    let mut settled: Vec<Option<(FeedItems, FeedReport)>> =
+        config.feeds.iter().map(|_| None).collect();
+    let mut failure = None;
+    thread::scope(|scope| {
+        scope.spawn(move || {
+            fetcher.fetch_all_timed(&config.feeds, &validators, |source, fetched, took| {
+                let status = fetched.as_ref().map_or(0, |f| f.status);
+                let has_body = matches!(&fetched, Ok(f) if f.body.is_some());
+                let turn = has_body.then(|| turns.take());
+                let parsed = fetch_and_parse(config, source, fetched);
+                drop(turn);
+                log_feed(source, status, &parsed, took);
+                on_feed(source);
+                // The receiver is drained until every sender is gone, so this cannot fail.
+                let _ = sender.send((source.index, parsed));
+            });
+        });
+        for (index, parsed) in receiver {
+            // After a failure, keep draining: a worker blocked on a full channel would
+            // never finish.
+            if failure.is_some() {
+                continue;
+            }
+            match settle.feed(&config.feeds[index], parsed) {
+                Ok(done) => settled[index] = Some(done),
+                Err(e) => failure = Some(e),
+            }
+        }
+    });
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    if let Some(recorder) = recorder {
+        recorder.commit()?;
+    }
+    let (feeds, reports) = settled
+        .into_iter()
+        .map(|s| s.expect("every feed is handed over exactly once"))
+        .unzip();
+    Ok(Gathered { feeds, reports })
+}
+
+/// Runs in the fetch worker: parses the body (whose buffer goes back to the worker for
+/// its next body) and matches the items against the keyword filters while their text
+/// is at hand.
+fn fetch_and_parse(
+    config: &Config,
+    source: &FeedSource,
+    fetched: Result<Fetched, FeedError>,
+) -> Parsed {
+    let Fetched {
+        body,
+        final_url,
+        validators,
+        moved_to,
+        ..
+    } = fetched?;
+    let feed = match body {
+        Some(body) => {
+            let parsed = parse::parse_feed(source, &body, final_url.as_ref());
+            fetch::recycle(body);
+            let mut feed = parsed?;
+            match_keywords(config, &mut feed.items);
+            Some(feed)
+        }
+        None => None,
+    };
+    Ok((feed, validators, moved_to.map(|u| u.to_string())))
+}
+
+/// A counting semaphore: `take` waits for one of `n` turns, given back on drop.
+struct Turns {
+    free: Mutex<usize>,
+    freed: Condvar,
+}
+
+struct Turn<'a>(&'a Turns);
+
+impl Turns {
+    fn new(n: usize) -> Turns {
+        Turns {
+            free: Mutex::new(n),
+            freed: Condvar::new(),
+        }
+    }
+
+    fn take(&self) -> Turn<'_> {
+        // A plain counter is never left half-updated, so a poisoned lock is still sound.
+        let mut free = self.free.lock().unwrap_or_else(PoisonError::into_inner);
+        while *free == 0 {
+            free = self
+                .freed
+                .wait(free)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        *free -= 1;
+        Turn(self)
+    }
+}
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        *self.0.free.lock().unwrap_or_else(PoisonError::into_inner) += 1;
+        self.0.freed.notify_one();
+    }
+}
+
+fn match_keywords(config: &Config, items: &mut [Item]) {
+    for item in items {
+        item.keyword_matches = select::keyword_matches(&config.digests, item);
+    }
+}
+
+/// What turns one feed's fetch into its items and report, on the receiving thread.
+struct Settle<'a> {
+    config: &'a Config,
+    state: &'a State,
+    recorder: Option<&'a FetchRecorder<'a>>,
+    records: &'a HashMap<String, FeedRecord>,
+    now: DateTime<Utc>,
+}
+
+impl Settle<'_> {
+    fn feed(
+        &self,
+        source: &FeedSource,
+        parsed: Parsed,
+    ) -> Result<(FeedItems, FeedReport), GatherError> {
         let location = source.location.to_string();
-        let record = records.get(&location);
+        let record = self.records.get(&location);
         let stored_title = record.and_then(|r| r.title.clone());
-        let (feed, outcome, report_outcome) = match result {
+        let stored_site = || record.and_then(|r| r.site.clone());
+        let (mut feed, outcome, moved_to) = match parsed {
             Ok((Some(feed), validators, moved_to)) => {
                 let Feed {
                     title,
                     site,
                     mut items,
                 } = feed;
-                state.date_undated(&location, &mut items, now)?;
+                self.state.date_undated(&location, &mut items, self.now)?;
+                self.record(
+                    &location,
+                    &FetchRecord::Fetched {
+                        items: &items,
+                        validators: &validators,
+                        title: title.as_deref(),
+                        site: site.as_deref(),
+                        moved_to: moved_to.as_deref(),
+                    },
+                )?;
                 let count = items.len();
-                let feed_items = feed_items(source, title.as_deref(), site.clone(), items);
-                let outcome = Outcome::Fetched {
-                    validators,
-                    title,
-                    site,
-                    moved_to,
+                let outcome = FeedOutcome::Ok {
+                    items: count,
+                    not_modified: false,
                 };
                 (
-                    feed_items,
+                    feed_items(source, title.as_deref(), site, items),
                     outcome,
-                    FeedOutcome::Ok {
-                        items: count,
-                        not_modified: false,
-                    },
+                    moved_to,
                 )
             }
             Ok((None, _, moved_to)) => {
-                let items = state.stored_items(&location, source.index)?;
-                let count = items.len();
-                let site = record.and_then(|r| r.site.clone());
-                let feed_items = feed_items(source, stored_title.as_deref(), site, items);
-                (
-                    feed_items,
-                    Outcome::NotModified { moved_to },
-                    FeedOutcome::Ok {
-                        items: count,
-                        not_modified: true,
+                self.record(
+                    &location,
+                    &FetchRecord::NotModified {
+                        moved_to: moved_to.as_deref(),
                     },
-                )
+                )?;
+                let items = self.stored_items(source, &location)?;
+                let outcome = FeedOutcome::Ok {
+                    items: items.len(),
+                    not_modified: true,
+                };
+                let feed = feed_items(source, stored_title.as_deref(), stored_site(), items);
+                (feed, outcome, moved_to)
             }
             Err(error) => {
-                let items = state.stored_items(&location, source.index)?;
-                let site = record.and_then(|r| r.site.clone());
-                let feed_items = feed_items(source, stored_title.as_deref(), site, items);
-                (
-                    feed_items,
-                    Outcome::Failed(error.clone()),
-                    FeedOutcome::Failed(error),
-                )
+                self.record(&location, &FetchRecord::Failed(&error))?;
+                let items = self.stored_items(source, &location)?;
+                let feed = feed_items(source, stored_title.as_deref(), stored_site(), items);
+                (feed, FeedOutcome::Failed(error), None)
             }
         };
-        let failed = matches!(report_outcome, FeedOutcome::Failed(_));
-        let moved_to = match &outcome {
-            Outcome::Fetched { moved_to, .. } | Outcome::NotModified { moved_to } => {
-                moved_to.clone()
+        if self.recorder.is_some() {
+            // Recorded: the state holds the texts until a digest selects the item.
+            for item in &mut feed.items {
+                item.summary = None;
+                item.content = None;
             }
-            Outcome::Failed(_) => None,
-        };
-        gathered.reports.push(FeedReport {
+        }
+        let failed = matches!(outcome, FeedOutcome::Failed(_));
+        let report = FeedReport {
             feed: source.index,
             name: feed.name.clone(),
-            location: location.clone(),
-            outcome: report_outcome,
+            location,
+            outcome,
             moved_to,
             failures_in_a_row: if failed {
                 record.map_or(0, |r| r.failures_in_a_row) + 1
@@ -207,20 +300,54 @@ pub fn gather(
                 0
             },
             failing_since: if failed {
-                Some(record.and_then(|r| r.failing_since).unwrap_or(now))
+                Some(record.and_then(|r| r.failing_since).unwrap_or(self.now))
             } else {
                 None
             },
-        });
-        gathered
-            .outcomes
-            .push((location, outcome, gathered.feeds.len()));
-        gathered.feeds.push(feed);
+        };
+        Ok((feed, report))
     }
-    Ok(gathered)
+
+    fn record(&self, location: &str, record: &FetchRecord<'_>) -> Result<(), StateError> {
+        match self.recorder {
+            Some(recorder) => recorder.record(location, record),
+            None => Ok(()),
+        }
+    }
+
+    /// What the feed held at its last successful fetch, matched against the keyword
+    /// filters like fresh items.
+    fn stored_items(&self, source: &FeedSource, location: &str) -> Result<Vec<Item>, StateError> {
+        // A real run needs the texts here only to match keywords: it reads them back
+        // for the items a digest selects. A preview keeps them in memory.
+        let texts = self.recorder.is_none() || self.config.digests.iter().any(select::has_keywords);
+        let mut items = self.state.stored_items(location, source.index, texts)?;
+        match_keywords(self.config, &mut items);
+        Ok(items)
+    }
 }
 
-/// One line per feed for `-v`: how it went and how long it took.
+fn feed_items(
+    source: &FeedSource,
+    title: Option<&str>,
+    site: Option<String>,
+    items: Vec<Item>,
+) -> FeedItems {
+    FeedItems {
+        feed: source.index,
+        name: source
+            .name
+            .clone()
+            .or_else(|| title.map(str::to_string))
+            .unwrap_or_else(|| source.location.to_string()),
+        location: source.location.to_string(),
+        site,
+        tags: source.tags.clone(),
+        items,
+    }
+}
+
+/// One line per feed at -v: status, items and time taken.
 fn log_feed<V, M>(
     source: &FeedSource,
     status: u16,
@@ -239,25 +366,5 @@ fn log_feed<V, M>(
         ),
         Ok((None, _, _)) => log::debug!("feed {name}: 304 not modified, {took}"),
         Err(e) => log::debug!("feed {name}: failed after {took}: {e}"),
-    }
-}
-
-fn feed_items(
-    source: &FeedSource,
-    title: Option<&str>,
-    site: Option<String>,
-    items: Vec<crate::model::Item>,
-) -> FeedItems {
-    FeedItems {
-        feed: source.index,
-        name: source
-            .name
-            .clone()
-            .or_else(|| title.map(str::to_string))
-            .unwrap_or_else(|| source.location.to_string()),
-        location: source.location.to_string(),
-        site,
-        tags: source.tags.clone(),
-        items,
     }
 }

@@ -4,6 +4,7 @@
 //! [`run`] is the whole pipeline in one readable function; each stage lives in its
 //! own module with one entry point and typed input and output.
 
+pub mod alloc;
 pub mod check;
 pub mod cli;
 pub mod config;
@@ -155,13 +156,15 @@ pub fn run(config: &Config, options: &RunOptions) -> Result<RunSummary, Error> {
         None => State::open(&config.state)?,
     };
 
+    // A real run records every fetch as it completes (one transaction) and keeps
+    // item texts in the state, not in memory.
     let progress = Progress::new(options.progress, config.feeds.len());
-    let mut gathered = gather::gather(config, &state, now, preview.is_none(), &|feed| {
+    let gathered = gather::gather(config, &state, now, preview.is_none(), &|feed| {
         progress.feed_done(feed)
     })
     .map_err(Error::from)?;
     drop(progress);
-    let feeds = std::mem::take(&mut gathered.feeds);
+    let feeds = gathered.feeds;
     for report in &gathered.reports {
         if let Some(error) = report.error() {
             log::warn!("feed {} ({}): {error}", report.name, report.location);
@@ -172,9 +175,6 @@ pub fn run(config: &Config, options: &RunOptions) -> Result<RunSummary, Error> {
                 config.path.display()
             );
         }
-    }
-    if preview.is_none() {
-        state.record_fetches(now, &gathered.records(&feeds))?;
     }
     let reports = gathered.reports;
 
@@ -187,7 +187,7 @@ pub fn run(config: &Config, options: &RunOptions) -> Result<RunSummary, Error> {
     let mut failures = Vec::new();
     for digest in digests {
         let sent = state.sent(&digest.name)?;
-        let selection = select::select(digest, &feeds, now, &|feed, item| {
+        let mut selection = select::select(digest, &feeds, now, &|feed, item| {
             sent.keys
                 .contains(&(feed.location.clone(), item.key.clone()))
                 || item
@@ -196,6 +196,11 @@ pub fn run(config: &Config, options: &RunOptions) -> Result<RunSummary, Error> {
                     .and_then(text::canonical_link)
                     .is_some_and(|l| sent.links.contains(&l))
         });
+        if preview.is_none() {
+            for item in &mut selection.items {
+                (item.summary, item.content) = state.item_texts(&item.feed_url, &item.key)?;
+            }
+        }
         let rendered = renderer.render(digest, &selection, &run_context)?;
         log::info!(
             "{}: {} feeds ok, {} failed; {} items selected{}",

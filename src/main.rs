@@ -8,6 +8,7 @@ use feedletter::cli::{Cli, Command};
 use feedletter::{Error, ExitStatus};
 
 fn main() -> ExitCode {
+    feedletter::alloc::keep_large_blocks_mapped();
     let cli = Cli::parse();
     feedletter::logging::init(cli.quiet, cli.verbose);
     match run(cli) {

@@ -48,7 +48,8 @@ pub struct Validators {
 /// One entry of a feed, as the rest of the pipeline sees it.
 ///
 /// Text fields hold what the feed said, unsanitized: they are escaped or sanitized
-/// when rendered, and only for the items that survive selection.
+/// when rendered, and only for the items that survive selection. In a real run,
+/// `summary` and `content` are in memory only until the state has recorded them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Item {
     /// Stable identity within its feed: guid/id, else the canonical link, else a hash.
@@ -67,6 +68,10 @@ pub struct Item {
     /// Categories from the feed, as written.
     pub categories: Vec<String>,
     pub authors: Vec<String>,
+    /// Whether the item passes each digest's keyword filter, by `DigestConfig::index`.
+    /// Worked out while the item's text is at hand, so that a real run can leave
+    /// `summary` and `content` in the state; empty until then.
+    pub keyword_matches: Vec<bool>,
 }
 
 /// A feed that was fetched and parsed.

@@ -94,6 +94,7 @@ fn item_from_entry(feed: usize, identity: &str, entry: Entry, base: Option<&url:
             .filter_map(|p| p.name.map(|n| text::collapse_whitespace(&n)))
             .filter(|n| !n.is_empty())
             .collect(),
+        keyword_matches: Vec::new(),
     }
 }
 

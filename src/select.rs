@@ -116,21 +116,51 @@ fn tags_match(digest: &DigestConfig, tags: &[String]) -> bool {
     digest.include_tags.is_empty() || tags.iter().any(|t| digest.include_tags.contains(t))
 }
 
+/// Whether `item` passes each digest's keyword filter, in the order of `digests`
+/// (a config's digests, so that `DigestConfig::index` finds the flag). The item's
+/// text is worked out once for all of them; empty when no digest filters keywords.
+pub fn keyword_matches(digests: &[DigestConfig], item: &Item) -> Vec<bool> {
+    if !digests.iter().any(has_keywords) {
+        return Vec::new();
+    }
+    let haystack = haystack(item);
+    digests
+        .iter()
+        .map(|d| keywords_match_text(d, &haystack))
+        .collect()
+}
+
+/// Whether the digest filters by keywords, which means reading every item's text.
+pub fn has_keywords(digest: &DigestConfig) -> bool {
+    !digest.include_keywords.is_empty() || !digest.exclude_keywords.is_empty()
+}
+
 fn keywords_match(digest: &DigestConfig, item: &Item) -> bool {
-    if digest.include_keywords.is_empty() && digest.exclude_keywords.is_empty() {
+    if !has_keywords(digest) {
         return true;
     }
+    match item.keyword_matches.get(digest.index) {
+        Some(&matched) => matched,
+        None => keywords_match_text(digest, &haystack(item)),
+    }
+}
+
+/// Title and summary text: what keywords are matched against.
+fn haystack(item: &Item) -> String {
     let summary = item
         .summary
         .as_deref()
         .or(item.content.as_deref())
         .map(text::html_to_text)
         .unwrap_or_default();
-    let haystack = format!("{}\n{}", item.title, summary);
+    format!("{}\n{}", item.title, summary)
+}
+
+fn keywords_match_text(digest: &DigestConfig, haystack: &str) -> bool {
     if digest
         .exclude_keywords
         .iter()
-        .any(|re| re.is_match(&haystack))
+        .any(|re| re.is_match(haystack))
     {
         return false;
     }
@@ -138,5 +168,5 @@ fn keywords_match(digest: &DigestConfig, item: &Item) -> bool {
         || digest
             .include_keywords
             .iter()
-            .any(|re| re.is_match(&haystack))
+            .any(|re| re.is_match(haystack))
 }

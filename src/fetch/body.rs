@@ -2,6 +2,7 @@
 //! receive (after decompression), and a deadline checked between chunks, because a
 //! per-read timeout never fires on a server that drips one byte at a time.
 
+use std::cell::Cell;
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::Path;
@@ -11,6 +12,24 @@ use crate::model::FeedError;
 
 const CHUNK: usize = 64 * 1024;
 
+/// The largest buffer a fetch thread keeps for its next body.
+const SPARE_MAX: usize = 1024 * 1024;
+
+thread_local! {
+    /// The buffer of the last body this thread read, once it is done with.
+    static SPARE: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
+}
+
+/// Hands a body's buffer back, for the next body this thread reads. Bodies are large
+/// and there are hundreds: each in a fresh block costs a page fault per 4 KB (large
+/// blocks are mapped afresh, see `crate::alloc`), a reused one costs nothing.
+pub fn recycle(mut body: Vec<u8>) {
+    if body.capacity() <= SPARE_MAX {
+        body.clear();
+        SPARE.set(body);
+    }
+}
+
 #[derive(Debug)]
 pub(super) enum ReadError {
     TooLarge,
@@ -19,9 +38,14 @@ pub(super) enum ReadError {
 }
 
 /// Reads all of `reader`, failing as soon as it yields more than `cap` bytes or
-/// `deadline` passes. Memory stays within `cap` plus one chunk: the body grows only by
-/// bytes already known to fit, and `size_hint` (a Content-Length, say) only pre-sizes
-/// the buffer up to the cap.
+/// `deadline` passes. Memory stays within `cap`: the buffer doubles as a `Vec` would,
+/// but never past the cap, and `size_hint` (a Content-Length, say) only pre-sizes it
+/// up to the cap.
+///
+/// Reads go straight into the body, as large as its free room. An HTTP response hands
+/// over its data in chunks of up to ~400 KB; one read takes a whole chunk, so the
+/// connection can reuse its buffer instead of allocating another while a small
+/// intermediate buffer drains it.
 pub(super) fn read_capped(
     reader: &mut impl Read,
     size_hint: Option<u64>,
@@ -30,31 +54,51 @@ pub(super) fn read_capped(
 ) -> Result<Vec<u8>, ReadError> {
     let cap = usize::try_from(cap).unwrap_or(usize::MAX);
     let hint = size_hint.and_then(|n| usize::try_from(n).ok()).unwrap_or(0);
-    let mut body = Vec::with_capacity(hint.min(cap));
-    let mut chunk = vec![0u8; CHUNK];
+    // Zero-filled up to its length; the first `filled` bytes are the body.
+    let mut body = SPARE.take();
+    if body.capacity() > cap {
+        body = Vec::new();
+    }
+    let mut filled = 0;
     loop {
         if deadline.is_some_and(|d| Instant::now() >= d) {
             return Err(ReadError::Timeout);
         }
-        let n = match reader.read(&mut chunk) {
-            Ok(0) => return Ok(body),
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(ReadError::Io(e)),
-        };
-        if n > cap - body.len() {
-            return Err(ReadError::TooLarge);
-        }
-        if body.capacity() - body.len() < n {
-            // Doubling as Vec would, but never past the cap, so a body just under the
-            // cap cannot make us hold twice the cap.
-            let wanted = (body.capacity() * 2)
-                .max(body.len() + n)
-                .max(CHUNK)
+        if filled == body.len() {
+            if filled == cap {
+                // Full: only the end of the data may follow.
+                return match read_some(reader, &mut [0u8; 1])? {
+                    0 => Ok(body),
+                    _ => Err(ReadError::TooLarge),
+                };
+            }
+            // One byte past the hint, so that a body of the announced size needs no
+            // second buffer to see its end.
+            let wanted = (body.len() * 2)
+                .max(filled + CHUNK)
+                .max(hint.saturating_add(1))
                 .min(cap);
             body.reserve_exact(wanted - body.len());
+            body.resize(wanted, 0);
         }
-        body.extend_from_slice(&chunk[..n]);
+        match read_some(reader, &mut body[filled..])? {
+            0 => {
+                body.truncate(filled);
+                return Ok(body);
+            }
+            n => filled += n,
+        }
+    }
+}
+
+/// One read, retried when interrupted.
+fn read_some(reader: &mut impl Read, buf: &mut [u8]) -> Result<usize, ReadError> {
+    loop {
+        match reader.read(buf) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(ReadError::Io(e)),
+            Ok(n) => return Ok(n),
+        }
     }
 }
 

@@ -26,10 +26,15 @@ impl Validator {
                 "no digests configured: add one under `digests:`",
             );
         }
-        raw.value
+        let mut digests: Vec<DigestConfig> = raw
+            .value
             .into_iter()
             .filter_map(|(name, d)| self.digest(name, d))
-            .collect()
+            .collect();
+        for (index, digest) in digests.iter_mut().enumerate() {
+            digest.index = index;
+        }
+        digests
     }
 
     fn digest(&mut self, name: raw::Name, d: raw::RawDigest) -> Option<DigestConfig> {
@@ -120,6 +125,7 @@ impl Validator {
         }
         Some(DigestConfig {
             name,
+            index: 0,
             window: window?,
             include_tags,
             exclude_tags,

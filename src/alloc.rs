@@ -1,0 +1,20 @@
+//! Allocator settings for the process.
+
+/// Keeps large blocks out of the heap: they are mapped when allocated and returned to
+/// the system when freed.
+///
+/// glibc raises its mapping threshold each time a large mapped block is freed, after
+/// which blocks of that size come from the heap. A run frees many: hyper's read buffer
+/// grows to ~400 KB per connection, and a fetch keeps up to `concurrency` connections
+/// busy. From the heap, those blocks fragment it around the items the run keeps, and
+/// peak memory grows with the feed list (67 MB instead of 43 MB for 200 DEV-sized
+/// feeds). A fixed threshold (glibc's default starting value) keeps them mapped.
+///
+/// Call it at start-up, before other threads exist. Elsewhere than glibc it does nothing.
+pub fn keep_large_blocks_mapped() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: `mallopt` only sets an allocator parameter; no memory is touched.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
+    }
+}
