@@ -2,8 +2,11 @@
 //! HTML to plain text, excerpts, wrapping, and the canonical form of a link.
 
 mod html;
+mod scan;
 
 pub(crate) use html::INVISIBLE_ELEMENTS;
+#[cfg(test)]
+pub(crate) use html::{BLOCK_TAGS, parsed_text};
 pub use html::{html_to_paragraphs, html_to_text, plain_label};
 
 /// Words joined by single spaces: line breaks, tabs and runs of spaces become one space.
