@@ -5,8 +5,7 @@
 //! Writes happen in two places only: `record_fetches` (while fetching) and
 //! `mark_sent` (after the mail server accepted the digest), each one transaction.
 
-use std::collections::{HashMap, HashSet};
-use std::fs::File;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -15,7 +14,12 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
 use crate::model::{FeedError, Item, Validators};
 
+mod lock;
 mod record;
+mod sent;
+
+pub use lock::{RunLock, lock};
+pub use sent::{SentItem, SentItems};
 
 pub use record::FetchRecorder;
 
@@ -83,50 +87,6 @@ pub enum StateError {
         found: u32,
         known: u32,
     },
-}
-
-/// Held for the whole run; the lock is released when it is dropped (or the process dies).
-pub struct RunLock {
-    _file: File,
-}
-
-/// Takes the exclusive run lock that sits beside the state file.
-pub fn lock(state: &Path, wait: bool) -> Result<RunLock, StateError> {
-    let path = lock_path(state);
-    let file = File::options()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .map_err(|source| StateError::LockFile {
-            path: path.clone(),
-            source,
-        })?;
-    if wait {
-        file.lock().map_err(|source| StateError::LockFile {
-            path: path.clone(),
-            source,
-        })?;
-    } else {
-        match file.try_lock() {
-            Ok(()) => {}
-            Err(std::fs::TryLockError::WouldBlock) => {
-                return Err(StateError::Locked {
-                    path: state.to_path_buf(),
-                });
-            }
-            Err(std::fs::TryLockError::Error(source)) => {
-                return Err(StateError::LockFile { path, source });
-            }
-        }
-    }
-    Ok(RunLock { _file: file })
-}
-
-fn lock_path(state: &Path) -> PathBuf {
-    let mut name = state.file_name().unwrap_or_default().to_os_string();
-    name.push(".lock");
-    state.with_file_name(name)
 }
 
 /// What the state remembers of a feed.
@@ -420,72 +380,6 @@ impl State {
             .map_err(|e| self.err(e))
     }
 
-    /// What a digest has sent before: item identities, and links (so the same article
-    /// arriving later through another feed is not sent again).
-    pub fn sent(&self, digest: &str) -> Result<SentItems, StateError> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT feed, key, link FROM sent WHERE digest = ?1")
-            .map_err(|e| self.err(e))?;
-        let mut sent = SentItems::default();
-        let rows = stmt
-            .query_map([digest], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, Option<String>>(2)?,
-                ))
-            })
-            .map_err(|e| self.err(e))?;
-        for row in rows {
-            let (feed, key, link) = row.map_err(|e| self.err(e))?;
-            sent.keys.insert((feed, key));
-            if let Some(link) = link {
-                sent.links.insert(link);
-            }
-        }
-        Ok(sent)
-    }
-
-    /// Marks a digest's items sent, in one transaction. Called only after the mail
-    /// server accepted the message.
-    pub fn mark_sent(
-        &mut self,
-        digest: &str,
-        items: &[SentItem],
-        now: DateTime<Utc>,
-        message_id: Option<&str>,
-    ) -> Result<(), StateError> {
-        self.ensure_writable();
-        let path = self.path.clone();
-        let err = |source| StateError::Sqlite {
-            path: path.clone(),
-            source,
-        };
-        let tx = self.conn.transaction().map_err(err)?;
-        {
-            let mut insert = tx
-                .prepare_cached(
-                    "INSERT OR REPLACE INTO sent (digest, feed, key, link, sent_at, message_id)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                )
-                .map_err(err)?;
-            for item in items {
-                insert
-                    .execute(params![
-                        digest,
-                        item.feed,
-                        item.key,
-                        item.link,
-                        now.timestamp(),
-                        message_id
-                    ])
-                    .map_err(err)?;
-            }
-        }
-        tx.commit().map_err(err)
-    }
-
     /// Forgets what no digest can select any more: items gone from their feed and
     /// older than `keep`, and sent records older than `keep`. Keeps the file small
     /// after a year of daily runs.
@@ -513,21 +407,6 @@ impl State {
     fn ensure_writable(&self) {
         assert!(!self.read_only, "a preview must never write the state");
     }
-}
-
-/// An item a digest sent (or a duplicate that counts as sent with it).
-#[derive(Debug, Clone)]
-pub struct SentItem {
-    pub feed: String,
-    pub key: String,
-    pub link: Option<String>,
-}
-
-#[derive(Debug, Default)]
-pub struct SentItems {
-    pub keys: HashSet<(String, String)>,
-    /// Canonical links.
-    pub links: HashSet<String>,
 }
 
 fn from_unix(t: i64) -> Option<DateTime<Utc>> {

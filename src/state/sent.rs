@@ -1,0 +1,91 @@
+//! What each digest has sent: read before selection, written after delivery.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Utc};
+use rusqlite::params;
+
+use super::{State, StateError};
+
+impl State {
+    /// What a digest has sent before: item identities, and links (so the same article
+    /// arriving later through another feed is not sent again).
+    pub fn sent(&self, digest: &str) -> Result<SentItems, StateError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT feed, key, link FROM sent WHERE digest = ?1")
+            .map_err(|e| self.err(e))?;
+        let mut sent = SentItems::default();
+        let rows = stmt
+            .query_map([digest], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                ))
+            })
+            .map_err(|e| self.err(e))?;
+        for row in rows {
+            let (feed, key, link) = row.map_err(|e| self.err(e))?;
+            sent.keys.insert((feed, key));
+            if let Some(link) = link {
+                sent.links.insert(link);
+            }
+        }
+        Ok(sent)
+    }
+
+    /// Marks a digest's items sent, in one transaction. Called only after the mail
+    /// server accepted the message.
+    pub fn mark_sent(
+        &mut self,
+        digest: &str,
+        items: &[SentItem],
+        now: DateTime<Utc>,
+        message_id: Option<&str>,
+    ) -> Result<(), StateError> {
+        self.ensure_writable();
+        let path = self.path.clone();
+        let err = |source| StateError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(err)?;
+        {
+            let mut insert = tx
+                .prepare_cached(
+                    "INSERT OR REPLACE INTO sent (digest, feed, key, link, sent_at, message_id)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )
+                .map_err(err)?;
+            for item in items {
+                insert
+                    .execute(params![
+                        digest,
+                        item.feed,
+                        item.key,
+                        item.link,
+                        now.timestamp(),
+                        message_id
+                    ])
+                    .map_err(err)?;
+            }
+        }
+        tx.commit().map_err(err)
+    }
+}
+
+/// An item a digest sent (or a duplicate that counts as sent with it).
+#[derive(Debug, Clone)]
+pub struct SentItem {
+    pub feed: String,
+    pub key: String,
+    pub link: Option<String>,
+}
+
+#[derive(Debug, Default)]
+pub struct SentItems {
+    pub keys: HashSet<(String, String)>,
+    /// Canonical links.
+    pub links: HashSet<String>,
+}
