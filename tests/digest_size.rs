@@ -6,32 +6,15 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{example_feed, feedletter, repo_root, write_config};
+use common::{example_feed, repo_root, write_config};
 use regex::Regex;
 
 const NOW: &str = "2026-05-14T07:00:00Z";
-const GMAIL_CLIP_BYTES: usize = 102_400;
 
 fn preview(config: &Path, digest: &str, format: &str) -> (String, String) {
-    let output = feedletter()
-        .args([
-            "run",
-            digest,
-            &format!("--dry-run={format}"),
-            "--now",
-            NOW,
-            "-c",
-        ])
-        .arg(config)
-        .assert()
-        .success()
-        .get_output()
-        .clone();
-    (
-        String::from_utf8(output.stdout).expect("UTF-8 stdout"),
-        String::from_utf8(output.stderr).expect("UTF-8 stderr"),
-    )
+    common::preview(config, digest, format, NOW)
 }
+const GMAIL_CLIP_BYTES: usize = 102_400;
 
 /// An RSS feed of `copies` × the DEV Community example's 12 items: the same seed-sized
 /// content under distinct guids and links, so nothing is merged as a duplicate.

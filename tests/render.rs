@@ -6,31 +6,13 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{FeedServer, Route, feedletter, repo_root, write_config};
+use common::{FeedServer, Route, repo_root, write_config};
 use regex::Regex;
 
 const NOW: &str = "2026-05-14T07:00:00Z";
 
-/// Runs `feedletter run DIGEST --dry-run=FORMAT` and returns (stdout, stderr).
 fn preview(config: &Path, digest: &str, format: &str) -> (String, String) {
-    let output = feedletter()
-        .args([
-            "run",
-            digest,
-            &format!("--dry-run={format}"),
-            "--now",
-            NOW,
-            "-c",
-        ])
-        .arg(config)
-        .assert()
-        .success()
-        .get_output()
-        .clone();
-    (
-        String::from_utf8(output.stdout).expect("UTF-8 stdout"),
-        String::from_utf8(output.stderr).expect("UTF-8 stderr"),
-    )
+    common::preview(config, digest, format, NOW)
 }
 
 /// The hostile fixture under two digests: `full` (sanitized feed HTML) and `short`

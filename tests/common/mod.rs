@@ -215,3 +215,26 @@ pub fn rss(items: &[(&str, &str, &str)]) -> Vec<u8> {
     s.push_str("</channel></rss>\n");
     s.into_bytes()
 }
+
+/// Runs `feedletter run DIGEST --dry-run=FORMAT --now NOW` on `config`, expects success,
+/// and returns (stdout, stderr).
+pub fn preview(config: &Path, digest: &str, format: &str, now: &str) -> (String, String) {
+    let output = feedletter()
+        .args([
+            "run",
+            digest,
+            &format!("--dry-run={format}"),
+            "--now",
+            now,
+            "-c",
+        ])
+        .arg(config)
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    (
+        String::from_utf8(output.stdout).expect("UTF-8 stdout"),
+        String::from_utf8(output.stderr).expect("UTF-8 stderr"),
+    )
+}
