@@ -7,7 +7,7 @@
 //! the state at once by a real run, and kept in memory without its texts (summary and
 //! content), which are read back only for the items a digest selects.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::num::NonZeroUsize;
 use std::sync::{Condvar, Mutex, PoisonError, mpsc};
 use std::thread;
@@ -19,7 +19,7 @@ use crate::fetch::{self, Fetched};
 use crate::model::{
     Feed, FeedError, FeedItems, FeedOutcome, FeedReport, FeedSource, Item, Validators,
 };
-use crate::state::{FeedRecord, FetchRecord, FetchRecorder, State, StateError};
+use crate::state::{FeedRecord, FetchRecord, FetchRecorder, State, StateError, Stored};
 use crate::{parse, select};
 
 #[derive(Debug, thiserror::Error)]
@@ -90,6 +90,7 @@ pub fn gather(
         recorder: recorder.as_ref(),
         records: &records,
         now,
+        since: longest_window_start(config, now),
     };
     // Parsing is CPU work: more parses at once than cores only multiplies the memory
     // held (a body and its parse each), so fetch workers take turns for it, and wait
@@ -217,6 +218,8 @@ struct Settle<'a> {
     recorder: Option<&'a FetchRecorder<'a>>,
     records: &'a HashMap<String, FeedRecord>,
     now: DateTime<Utc>,
+    /// The start of the longest digest window: older stored items are owed to no one.
+    since: DateTime<Utc>,
 }
 
 impl Settle<'_> {
@@ -252,6 +255,22 @@ impl Settle<'_> {
                     items: count,
                     not_modified: false,
                 };
+                // Items that left the feed since the last run may still be owed to a
+                // digest (a failed delivery, a weekly digest run after daily fetches).
+                // Once recorded, those are the ones marked as gone; a preview records
+                // nothing, so it drops whatever the fetch still lists.
+                let which = match self.recorder {
+                    Some(_) => Stored::GoneSince(self.since),
+                    None => Stored::InFeedOrSince(self.since),
+                };
+                let fresh: HashSet<&str> = items.iter().map(|i| i.key.as_str()).collect();
+                let gone: Vec<Item> = self
+                    .stored_items(source, &location, which)?
+                    .into_iter()
+                    .filter(|i| !fresh.contains(i.key.as_str()))
+                    .collect();
+                drop(fresh);
+                items.extend(gone);
                 (
                     feed_items(source, title.as_deref(), site, items),
                     outcome,
@@ -265,7 +284,8 @@ impl Settle<'_> {
                         moved_to: moved_to.as_deref(),
                     },
                 )?;
-                let items = self.stored_items(source, &location)?;
+                let items =
+                    self.stored_items(source, &location, Stored::InFeedOrSince(self.since))?;
                 let outcome = FeedOutcome::Ok {
                     items: items.len(),
                     not_modified: true,
@@ -275,7 +295,8 @@ impl Settle<'_> {
             }
             Err(error) => {
                 self.record(&location, &FetchRecord::Failed(&error))?;
-                let items = self.stored_items(source, &location)?;
+                let items =
+                    self.stored_items(source, &location, Stored::InFeedOrSince(self.since))?;
                 let feed = feed_items(source, stored_title.as_deref(), stored_site(), items);
                 (feed, FeedOutcome::Failed(error), None)
             }
@@ -317,11 +338,18 @@ impl Settle<'_> {
 
     /// What the feed held at its last successful fetch, matched against the keyword
     /// filters like fresh items.
-    fn stored_items(&self, source: &FeedSource, location: &str) -> Result<Vec<Item>, StateError> {
+    fn stored_items(
+        &self,
+        source: &FeedSource,
+        location: &str,
+        which: Stored,
+    ) -> Result<Vec<Item>, StateError> {
         // A real run needs the texts here only to match keywords: it reads them back
         // for the items a digest selects. A preview keeps them in memory.
         let texts = self.recorder.is_none() || self.config.digests.iter().any(select::has_keywords);
-        let mut items = self.state.stored_items(location, source.index, texts)?;
+        let mut items = self
+            .state
+            .stored_items(location, source.index, texts, which)?;
         match_keywords(self.config, &mut items);
         Ok(items)
     }
@@ -367,4 +395,16 @@ fn log_feed<V, M>(
         Ok((None, _, _)) => log::debug!("feed {name}: 304 not modified, {took}"),
         Err(e) => log::debug!("feed {name}: failed after {took}: {e}"),
     }
+}
+
+/// Now minus the longest digest window: the oldest date any digest can still select.
+fn longest_window_start(config: &Config, now: DateTime<Utc>) -> DateTime<Utc> {
+    config
+        .digests
+        .iter()
+        .map(|d| d.window)
+        .max()
+        .and_then(|w| chrono::Duration::from_std(w).ok())
+        .and_then(|w| now.checked_sub_signed(w))
+        .unwrap_or(DateTime::<Utc>::MIN_UTC)
 }

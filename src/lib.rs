@@ -273,7 +273,7 @@ pub fn run(config: &Config, options: &RunOptions) -> Result<RunSummary, Error> {
                 .map(|d| d.window)
                 .max()
                 .unwrap_or_default();
-            state.prune(now, longest + STATE_MARGIN)?;
+            state.prune(now, longest.saturating_add(STATE_MARGIN))?;
         }
     }
     if !failures.is_empty() {

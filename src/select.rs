@@ -17,7 +17,10 @@ pub fn select(
     now: DateTime<Utc>,
     already_sent: &dyn Fn(&FeedItems, &Item) -> bool,
 ) -> Selection {
-    let since = now - chrono::Duration::from_std(digest.window).unwrap_or(chrono::Duration::MAX);
+    let since = chrono::Duration::from_std(digest.window)
+        .ok()
+        .and_then(|w| now.checked_sub_signed(w))
+        .unwrap_or(DateTime::<Utc>::MIN_UTC);
     let mut candidates: Vec<(&FeedItems, &Item, DateTime<Utc>, Vec<String>)> = Vec::new();
     for feed in feeds {
         for item in &feed.items {

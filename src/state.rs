@@ -89,6 +89,17 @@ pub enum StateError {
     },
 }
 
+/// Which stored items of a feed to read back.
+#[derive(Debug, Clone, Copy)]
+pub enum Stored {
+    /// Those in the feed at its last successful fetch, and any that left it but are
+    /// dated after this time: a digest may still owe them (a 304, a failed fetch).
+    InFeedOrSince(DateTime<Utc>),
+    /// Only those that have left the feed and are dated after this time: what a fresh
+    /// fetch no longer lists but a digest may still owe.
+    GoneSince(DateTime<Utc>),
+}
+
 /// What the state remembers of a feed.
 #[derive(Debug, Clone, Default)]
 pub struct FeedRecord {
@@ -141,11 +152,13 @@ impl State {
         // writes (and checkpoints) a tenth as many pages. It only takes effect when
         // the file is created; an existing state keeps its page size.
         conn.pragma_update(None, "page_size", 65536).map_err(err)?;
-        // WAL keeps the file consistent if the process is killed mid-write, and lets a
-        // preview read while a run writes.
-        conn.pragma_update(None, "journal_mode", "WAL")
+        // A rollback journal, not WAL: each transaction is still all-or-nothing if the
+        // process is killed mid-write, and a preview can open the file read-only
+        // without leaving -wal/-shm files beside it (a WAL reader must create them).
+        // An existing WAL state is switched back when a run opens it.
+        conn.pragma_update(None, "journal_mode", "DELETE")
             .map_err(err)?;
-        conn.pragma_update(None, "synchronous", "NORMAL")
+        conn.pragma_update(None, "synchronous", "FULL")
             .map_err(err)?;
         let mut state = State {
             conn,
@@ -312,18 +325,25 @@ impl State {
         feed: &str,
         feed_index: usize,
         texts: bool,
+        which: Stored,
     ) -> Result<Vec<Item>, StateError> {
+        let (current, since) = match which {
+            Stored::InFeedOrSince(t) => (true, t.timestamp()),
+            Stored::GoneSince(t) => (false, t.timestamp()),
+        };
         let mut stmt = self
             .conn
             .prepare_cached(
                 "SELECT key, title, link, COALESCE(date, first_seen),
                         CASE WHEN ?2 THEN summary END, CASE WHEN ?2 THEN content END,
                         categories, authors
-                 FROM items WHERE feed = ?1 AND in_feed = 1",
+                 FROM items WHERE feed = ?1 AND CASE WHEN ?3
+                     THEN in_feed = 1 OR COALESCE(date, first_seen) >= ?4
+                     ELSE in_feed = 0 AND COALESCE(date, first_seen) >= ?4 END",
             )
             .map_err(|e| self.err(e))?;
         let rows = stmt
-            .query_map(params![feed, texts], |r| {
+            .query_map(params![feed, texts, current, since], |r| {
                 Ok(Item {
                     key: r.get(0)?,
                     feed: feed_index,
@@ -341,8 +361,9 @@ impl State {
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 
-    /// Dates undated items by the time they were first seen (now, for new ones), so
-    /// they neither vanish from the window nor come back "new" every run.
+    /// Dates undated items, and items dated in the future, by the time they were first
+    /// seen (now, for new ones). An undated item then neither vanishes from the window nor
+    /// comes back "new" every run; a future date cannot keep an item "new" for ever.
     pub fn date_undated(
         &self,
         feed: &str,
@@ -353,7 +374,7 @@ impl State {
             .conn
             .prepare_cached("SELECT first_seen FROM items WHERE feed = ?1 AND key = ?2")
             .map_err(|e| self.err(e))?;
-        for item in items.iter_mut().filter(|i| i.date.is_none()) {
+        for item in items.iter_mut().filter(|i| i.date.is_none_or(|d| d > now)) {
             let first_seen: Option<i64> = stmt
                 .query_row(params![feed, item.key], |r| r.get(0))
                 .optional()
@@ -397,8 +418,14 @@ impl State {
             [cutoff],
         )
         .map_err(err)?;
-        tx.execute("DELETE FROM sent WHERE sent_at < ?1", [cutoff])
-            .map_err(err)?;
+        // A sent record goes only once its item is gone too: an item still in its feed
+        // (an evergreen post, a date in the future) must never look new again.
+        tx.execute(
+            "DELETE FROM sent WHERE sent_at < ?1 AND NOT EXISTS
+                 (SELECT 1 FROM items i WHERE i.feed = sent.feed AND i.key = sent.key)",
+            [cutoff],
+        )
+        .map_err(err)?;
         tx.commit().map_err(err)
     }
 

@@ -194,3 +194,14 @@ fn a_key_with_the_wrong_type_is_not_also_reported_missing() {
     assert_eq!(msg.lines().count(), 1, "{msg}");
     assert!(msg.starts_with("feeds.yaml:1:8: feeds: "), "{msg}");
 }
+
+#[test]
+fn an_absurd_window_is_a_config_error_not_a_crash() {
+    let msg = problems(&format!(
+        "{FEED}digests:\n  daily:\n    window: 200y\n    to: [a@example.com]\n"
+    ));
+    assert!(
+        msg.contains("feeds.yaml:5:13: digests.daily.window: must be at most 100 years"),
+        "{msg}"
+    );
+}

@@ -481,3 +481,77 @@ fn the_footer_flags_a_feed_failing_several_runs_in_a_row() {
     assert!(s.texts()[0].contains("Flaky Feed"));
     assert!(!s.texts()[0].contains("runs in a row"));
 }
+
+#[test]
+fn an_item_that_left_its_feed_before_it_was_sent_is_still_delivered() {
+    let s = setup(three_items());
+    // Run 1 cannot deliver: Alpha, Bravo and Charlie are owed.
+    let down = s.config(common::closed_port(), DAILY);
+    assert_eq!(run(&down, T0, &[]).status.code(), Some(1));
+    // By run 2 the feed has rotated Alpha out and Delta in.
+    s.feeds.set(
+        "/feed.xml",
+        Route::ok(
+            "application/rss+xml",
+            rss(&[
+                ("d", "Delta item", "Thu, 14 May 2026 06:30:00 +0000"),
+                ("b", "Bravo item", "Thu, 14 May 2026 05:00:00 +0000"),
+                ("c", "Charlie item", "Thu, 14 May 2026 04:00:00 +0000"),
+            ]),
+        )
+        .with_etag("\"v2\""),
+    );
+    let good = s.config(s.smtp.port(), DAILY);
+    let second = run(&good, "2026-05-14T08:00:00Z", &[]);
+    assert!(second.status.success(), "{}", stderr(&second));
+    let texts = s.texts();
+    assert_eq!(texts.len(), 1);
+    for title in ["Alpha item", "Bravo item", "Charlie item", "Delta item"] {
+        assert!(
+            texts[0].contains(&format!("* {title}")),
+            "{title} owed:\n{}",
+            texts[0]
+        );
+    }
+    // And nothing is owed afterwards.
+    assert!(run(&good, "2026-05-14T09:00:00Z", &[]).status.success());
+    assert_eq!(s.texts().len(), 1);
+}
+
+#[test]
+fn a_future_dated_item_is_sent_once_even_after_pruning() {
+    let s = setup(rss(&[(
+        "f",
+        "Future item",
+        "Sat, 14 May 2033 06:00:00 +0000",
+    )]));
+    let config = s.config(s.smtp.port(), DAILY);
+    assert!(run(&config, T0, &[]).status.success());
+    assert_eq!(s.texts().len(), 1);
+    // Well past the window plus the state's margin, the item is still in its feed
+    // and still dated in the future: it must not look new.
+    for later in ["2026-06-30T07:00:00Z", "2026-09-01T07:00:00Z"] {
+        let out = run(&config, later, &[]);
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    assert_eq!(s.texts().len(), 1, "sent once");
+}
+
+#[test]
+fn a_preview_leaves_no_files_beside_an_existing_state() {
+    let s = setup(three_items());
+    let config = s.config(s.smtp.port(), DAILY);
+    assert!(run(&config, T0, &[]).status.success());
+    let listing = || {
+        let mut names: Vec<String> = std::fs::read_dir(s.dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    let before = listing();
+    let preview = run(&config, "2026-05-14T08:00:00Z", &["--dry-run=json"]);
+    assert!(preview.status.success(), "{}", stderr(&preview));
+    assert_eq!(listing(), before);
+}

@@ -5,6 +5,9 @@ use std::collections::HashSet;
 use std::path::Path;
 use std::time::Duration;
 
+/// The longest duration a config may hold (100 years).
+const MAX_DURATION: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+
 use serde_saphyr::Spanned;
 
 use super::{Config, FetchSettings, Problem, raw};
@@ -42,6 +45,12 @@ impl Validator {
         match humantime::parse_duration(value.value.trim()) {
             Ok(d) if d.is_zero() => {
                 self.problem(value, key, "must be longer than zero");
+                None
+            }
+            // Far beyond any sensible window or timeout, and date arithmetic on it
+            // would overflow.
+            Ok(d) if d > MAX_DURATION => {
+                self.problem(value, key, "must be at most 100 years");
                 None
             }
             Ok(d) => Some(d),
