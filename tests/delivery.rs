@@ -81,6 +81,37 @@ fn misbehaving_server() -> Server {
     })
 }
 
+/// The Rust Notes feed, a STARTTLS+AUTH server, and a config in a temp dir with one
+/// digest (`digest_extra` adds keys to it) delivered to `smtp_port` (the server's own
+/// port when `None`).
+struct NotesSetup {
+    _feeds: Server,
+    smtp: SmtpServer,
+    dir: tempfile::TempDir,
+    config: PathBuf,
+}
+
+fn notes_setup(digest_extra: &str, smtp_port: Option<u16>) -> NotesSetup {
+    let feeds = misbehaving_server();
+    let smtp = SmtpServer::start(Options::new(Mode::StartTls).with_login(USER, PASSWORD));
+    let dir = tempfile::tempdir().unwrap();
+    let ca = smtp.write_ca_file(dir.path());
+    let config = write_config(
+        dir.path(),
+        &format!(
+            "feeds:\n  - url: \"{}\"\ndigests:\n  daily:\n    window: 30d\n    to: [me@example.com]\n{digest_extra}{}",
+            feeds.url("/notes.atom"),
+            smtp_section(smtp_port.unwrap_or(smtp.port()), &ca)
+        ),
+    );
+    NotesSetup {
+        _feeds: feeds,
+        smtp,
+        dir,
+        config,
+    }
+}
+
 #[test]
 fn broken_feeds_cost_their_limits_and_the_good_items_are_delivered() {
     let feeds = misbehaving_server();
@@ -169,26 +200,19 @@ digests:
 
 #[test]
 fn the_eml_preview_is_the_message_and_out_writes_it_to_a_file() {
-    let feeds = misbehaving_server();
-    let smtp = SmtpServer::start(Options::new(Mode::StartTls).with_login(USER, PASSWORD));
-    let dir = tempfile::tempdir().unwrap();
-    let ca = smtp.write_ca_file(dir.path());
-    let config = write_config(
-        dir.path(),
-        &format!(
-            "feeds:\n  - url: \"{}\"\ndigests:\n  daily:\n    window: 30d\n    subject: \"Digest {{{{ date }}}}\"\n    to: [me@example.com]\n    bcc: [hidden@example.com]\n{}",
-            feeds.url("/notes.atom"),
-            smtp_section(smtp.port(), &ca)
-        ),
+    let setup = notes_setup(
+        "    subject: \"Digest {{ date }}\"\n    bcc: [hidden@example.com]\n",
+        None,
     );
+    let (smtp, dir, config) = (&setup.smtp, &setup.dir, &setup.config);
     let out_file: PathBuf = dir.path().join("preview.eml");
-    let out = run(&config, "", &["--dry-run=eml", "--out"]);
+    let out = run(config, "", &["--dry-run=eml", "--out"]);
     assert_eq!(out.status.code(), Some(2), "--out needs a file name");
     let out = feedletter()
         .args(["run", "--dry-run=eml", "--now", NOW, "--out"])
         .arg(&out_file)
         .arg("-c")
-        .arg(&config)
+        .arg(config)
         .output()
         .unwrap();
     assert!(
@@ -227,20 +251,10 @@ fn the_eml_preview_is_the_message_and_out_writes_it_to_a_file() {
 
 #[test]
 fn a_wrong_password_fails_and_is_never_shown() {
-    let feeds = misbehaving_server();
-    let smtp = SmtpServer::start(Options::new(Mode::StartTls).with_login(USER, PASSWORD));
-    let dir = tempfile::tempdir().unwrap();
-    let ca = smtp.write_ca_file(dir.path());
-    let config = write_config(
-        dir.path(),
-        &format!(
-            "feeds:\n  - url: \"{}\"\ndigests:\n  daily:\n    window: 30d\n    to: [me@example.com]\n{}",
-            feeds.url("/notes.atom"),
-            smtp_section(smtp.port(), &ca)
-        ),
-    );
+    let setup = notes_setup("", None);
+    let (smtp, config) = (&setup.smtp, &setup.config);
     let wrong = "not-the-password-123";
-    let out = run(&config, wrong, &[]);
+    let out = run(config, wrong, &[]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(
@@ -254,7 +268,7 @@ fn a_wrong_password_fails_and_is_never_shown() {
     assert!(!stderr.contains(wrong) && !String::from_utf8_lossy(&out.stdout).contains(wrong));
     assert!(smtp.messages().is_empty());
     // Nothing was marked sent: the next run with the right password delivers it all.
-    let out = run(&config, PASSWORD, &[]);
+    let out = run(config, PASSWORD, &[]);
     assert!(
         out.status.success(),
         "{}",
@@ -267,21 +281,10 @@ fn a_wrong_password_fails_and_is_never_shown() {
 
 #[test]
 fn a_server_that_is_down_fails_within_the_timeout_budget() {
-    let feeds = misbehaving_server();
-    let dir = tempfile::tempdir().unwrap();
-    let ca_dir = tempfile::tempdir().unwrap();
-    let smtp = SmtpServer::start(Options::new(Mode::StartTls));
-    let ca = smtp.write_ca_file(ca_dir.path());
-    let config = write_config(
-        dir.path(),
-        &format!(
-            "feeds:\n  - url: \"{}\"\ndigests:\n  daily:\n    window: 30d\n    to: [me@example.com]\n{}",
-            feeds.url("/notes.atom"),
-            smtp_section(common::closed_port(), &ca)
-        ),
-    );
+    let setup = notes_setup("", Some(common::closed_port()));
+    let config = &setup.config;
     let started = Instant::now();
-    let out = run(&config, PASSWORD, &[]);
+    let out = run(config, PASSWORD, &[]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("cannot connect to 127.0.0.1:"), "{stderr}");
