@@ -188,13 +188,8 @@ pub fn run(config: &Config, options: &RunOptions) -> Result<RunSummary, Error> {
     for digest in digests {
         let sent = state.sent(&digest.name)?;
         let mut selection = select::select(digest, &feeds, now, &|feed, item| {
-            sent.keys
-                .contains(&(feed.location.clone(), item.key.clone()))
-                || item
-                    .link
-                    .as_deref()
-                    .and_then(text::canonical_link)
-                    .is_some_and(|l| sent.links.contains(&l))
+            let link = item.link.as_deref().and_then(text::canonical_link);
+            sent.contains(&feed.location, &item.key, link.as_deref())
         });
         if preview.is_none() {
             for item in &mut selection.items {

@@ -1,6 +1,6 @@
 //! What each digest has sent: read before selection, written after delivery.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use rusqlite::params;
@@ -27,7 +27,7 @@ impl State {
             .map_err(|e| self.err(e))?;
         for row in rows {
             let (feed, key, link) = row.map_err(|e| self.err(e))?;
-            sent.keys.insert((feed, key));
+            sent.keys.entry(feed).or_default().insert(key);
             if let Some(link) = link {
                 sent.links.insert(link);
             }
@@ -85,7 +85,16 @@ pub struct SentItem {
 
 #[derive(Debug, Default)]
 pub struct SentItems {
-    pub keys: HashSet<(String, String)>,
+    /// Item keys by feed location: looked up by reference for every candidate item.
+    keys: HashMap<String, HashSet<String>>,
     /// Canonical links.
-    pub links: HashSet<String>,
+    links: HashSet<String>,
+}
+
+impl SentItems {
+    /// Whether the item (by feed location and key, or by its canonical link) was sent.
+    pub fn contains(&self, feed: &str, key: &str, canonical_link: Option<&str>) -> bool {
+        self.keys.get(feed).is_some_and(|keys| keys.contains(key))
+            || canonical_link.is_some_and(|l| self.links.contains(l))
+    }
 }
