@@ -196,6 +196,24 @@ digests:
         "{stderr}"
     );
     assert!(text.contains("has moved to"), "{text}");
+
+    // The state remembers the move and each failure; `feeds` shows them.
+    let table = feedletter()
+        .args(["feeds", "-c"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    let table = String::from_utf8_lossy(&table.stdout);
+    let moved = table
+        .lines()
+        .find(|l| l.contains("Moved Notes"))
+        .unwrap_or_else(|| panic!("feeds lists Moved Notes:\n{table}"));
+    assert!(
+        moved.contains(&url("/notes.atom")),
+        "moved-to URL shown: {moved}"
+    );
+    let missing = table.lines().find(|l| l.contains("Missing Feed")).unwrap();
+    assert!(missing.contains("HTTP 404"), "{missing}");
 }
 
 #[test]
