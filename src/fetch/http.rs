@@ -23,6 +23,10 @@ const ACCEPT_FEEDS: &str = "application/rss+xml, application/atom+xml, applicati
     application/json;q=0.9, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.5";
 
 pub(super) fn build_client(settings: &FetchSettings) -> Result<Client, FetchSetupError> {
+    // reqwest is built without a crypto provider of its own, so that the TLS stack is
+    // ring's alone (the mail side uses ring too) and no second one is compiled. It
+    // reads the process default; installing it again is a harmless error.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let mut headers = HeaderMap::new();
     headers.insert(header::ACCEPT, HeaderValue::from_static(ACCEPT_FEEDS));
     Client::builder()

@@ -129,7 +129,7 @@ impl SmtpServer {
             certified.signing_key.serialize_der(),
         ));
         let cert: CertificateDer<'static> = certified.cert.der().clone();
-        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
         let tls = ServerConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
             .expect("protocol versions")
