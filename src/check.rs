@@ -10,14 +10,15 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 
 use crate::config::{
-    self, Config, DigestConfig, PasswordSource, Security, SmtpSettings, Transport,
+    self, Config, ConfigError, DigestConfig, PasswordSource, Security, SmtpSettings, Transport,
 };
 use crate::deliver::smtp;
 use crate::fetch::{Fetched, Fetcher};
+use crate::logging::count;
 use crate::model::{FeedError, FeedOutcome, FeedReport, SelectedItem, Selection};
 use crate::parse;
 use crate::progress::Progress;
-use crate::render::{Renderer, RunContext};
+use crate::render::{Renderer, RunContext, TemplateSource};
 use crate::table::Table;
 use crate::{Error, ExitStatus};
 
@@ -32,25 +33,43 @@ pub struct CheckOptions {
     pub now: DateTime<Utc>,
 }
 
-/// Runs the checks; the tables go to `out`, problems to the log. An unusable config
-/// is an `Err` (exit 2); otherwise the status says how the rest went: templates that
-/// do not render make it 2, as they are config too; failed probes make it 1.
+/// Runs the checks; results (the ok line, tables) go to `out`, problems to the log.
+/// Every problem in the config and in the templates is reported, each with its file
+/// and line, and makes the status 2; failed probes make it 1. Probes run only on a
+/// valid config: an invalid one is not run at all.
 pub fn check(
     path: &Path,
     options: &CheckOptions,
     out: &mut dyn Write,
 ) -> Result<ExitStatus, Error> {
-    let config = config::load(path)?;
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let (config, problems) = config::parse_partial(path, &text);
+    let mut invalid = !problems.is_empty();
+    if invalid {
+        let error = ConfigError::Invalid {
+            path: path.to_path_buf(),
+            problems,
+        };
+        for line in error.to_string().lines() {
+            log::error!("{line}");
+        }
+    }
+    // The templates can be located even when other parts of the config are wrong.
+    let Some(config) = config else {
+        return Ok(ExitStatus::Usage);
+    };
+    for problem in check_templates(&config, &text, options.now) {
+        log::error!("{problem}");
+        invalid = true;
+    }
+    if invalid {
+        return Ok(ExitStatus::Usage);
+    }
+    writeln!(out, "{}: ok: {}", path.display(), summary(&config))?;
     let mut status = ExitStatus::Success;
-    let broken = check_templates(&config, options.now);
-    for problem in &broken {
-        log::error!("{}: {problem}", path.display());
-    }
-    if broken.is_empty() {
-        log::info!("{}: ok: {}", path.display(), summary(&config));
-    } else {
-        status = ExitStatus::Usage;
-    }
     if let Some(smtp) = &config.smtp {
         warn_about_missing_files(smtp);
     }
@@ -99,14 +118,6 @@ fn warn_about_missing_files(smtp: &SmtpSettings) {
     }
 }
 
-fn count(n: usize, what: &str) -> String {
-    if n == 1 {
-        format!("1 {what}")
-    } else {
-        format!("{n} {what}s")
-    }
-}
-
 fn security(s: &SmtpSettings) -> &'static str {
     match s.security {
         Security::Starttls => "starttls",
@@ -115,36 +126,56 @@ fn security(s: &SmtpSettings) -> &'static str {
     }
 }
 
-/// Compiles every template a digest uses and renders it (subject included) against
-/// a sample item, a failing feed and a moved one, so a template error shows up here
-/// and not in the morning's cron mail. Returns one message per broken digest.
-fn check_templates(config: &Config, now: DateTime<Utc>) -> Vec<String> {
+/// Renders every digest's subject and templates against a sample item, a failing
+/// feed and a moved one, so a template error shows up here and not in the morning's
+/// cron mail. Returns every problem, each with its file and line; a template file
+/// shared by several digests is reported once.
+fn check_templates(config: &Config, text: &str, now: DateTime<Utc>) -> Vec<String> {
     let renderer = Renderer::new(config.templates.as_deref());
-    let mut problems = Vec::new();
-    let names: BTreeSet<&str> = config.digests.iter().map(|d| d.template.as_str()).collect();
-    let mut compiled = BTreeSet::new();
-    for name in names {
-        match renderer.check_template(name) {
-            Ok(()) => {
-                compiled.insert(name);
-            }
-            Err(e) => problems.push(e.to_string()),
-        }
-    }
     let reports = sample_reports(now);
     let run = RunContext {
         now,
         reports: &reports,
     };
-    for digest in &config.digests {
-        if !compiled.contains(digest.template.as_str()) {
-            continue;
-        }
-        if let Err(e) = renderer.render(digest, &sample_selection(digest, now), &run) {
-            problems.push(format!("digest {}: {e}", digest.name));
+    let mut seen = BTreeSet::new();
+    let mut messages = Vec::new();
+    // A digest whose template name is invalid has been reported by the config.
+    for digest in config.digests.iter().filter(|d| !d.template.is_empty()) {
+        for problem in renderer.lint(digest, &sample_selection(digest, now), &run) {
+            let message = match &problem.source {
+                TemplateSource::Subject => {
+                    let key = format!("digests.{}.subject", digest.name);
+                    match config::position_of(text, &key) {
+                        Some((line, column)) => format!(
+                            "{}:{line}:{column}: {key}: {}",
+                            config.path.display(),
+                            problem.message
+                        ),
+                        None => format!("{}: {key}: {}", config.path.display(), problem.message),
+                    }
+                }
+                TemplateSource::File(name) => {
+                    let file = template_file(config, name);
+                    match problem.line {
+                        Some(line) => format!("{file}:{line}: {}", problem.message),
+                        None => format!("{file}: {}", problem.message),
+                    }
+                }
+            };
+            if seen.insert(message.clone()) {
+                messages.push(message);
+            }
         }
     }
-    problems
+    messages
+}
+
+/// A template file as the user knows it: its path, or the built-in one's name.
+fn template_file(config: &Config, name: &str) -> String {
+    match &config.templates {
+        Some(dir) if dir.join(name).is_file() => dir.join(name).display().to_string(),
+        _ => format!("{name} (built in)"),
+    }
 }
 
 fn sample_selection(digest: &DigestConfig, now: DateTime<Utc>) -> Selection {
@@ -269,7 +300,7 @@ fn probe_feeds(
     table.write(out)?;
     let failed = probes.iter().filter(|p| p.status == "FAILED").count();
     if failed > 0 {
-        log::error!("{failed} of {} feeds failed", probes.len());
+        log::error!("{failed} of {} failed", count(probes.len(), "feed"));
     }
     Ok(failed == 0)
 }

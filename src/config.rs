@@ -229,6 +229,20 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
 /// Validates config text; `path` names the file in errors and anchors relative paths.
 /// Every problem is reported, schema and semantic alike, in the order of the file.
 pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
+    match parse_partial(path, text) {
+        (Some(config), problems) if problems.is_empty() => Ok(config),
+        (_, problems) => Err(ConfigError::Invalid {
+            path: path.to_path_buf(),
+            problems,
+        }),
+    }
+}
+
+/// Every problem in config text, and the config as far as it could be read: entries
+/// with schema errors left out, invalid values replaced by their defaults. Only for
+/// looking further (`check` renders the templates of an invalid config too); `None`
+/// when the text is not YAML enough to say what it configures.
+pub fn parse_partial(path: &Path, text: &str) -> (Option<Config>, Vec<Problem>) {
     let (raw, mut problems) = recover::parse(text);
     let config = raw.map(|raw| {
         let mut v = validate::Validator::default();
@@ -240,17 +254,15 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
         problems.append(&mut v.problems);
         config
     });
-    match config {
-        Some(config) if problems.is_empty() => Ok(config),
-        _ => {
-            // Problems without a position (a missing section) go last.
-            problems.sort_by_key(|p| (p.line == 0, p.line, p.column));
-            Err(ConfigError::Invalid {
-                path: path.to_path_buf(),
-                problems,
-            })
-        }
-    }
+    // Problems without a position (a missing section) go last.
+    problems.sort_by_key(|p| (p.line == 0, p.line, p.column));
+    (config, problems)
+}
+
+/// Where the value of the dotted `key` (`digests.daily.subject`) is written in
+/// config text: 1-based line and column.
+pub fn position_of(text: &str, key: &str) -> Option<(u64, u64)> {
+    raw::position_of(text, key)
 }
 
 /// Formats a byte count the way users write it: `10 MiB`, `512 KiB`, `300 bytes`.

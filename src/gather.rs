@@ -17,7 +17,7 @@ use chrono::{DateTime, Utc};
 use crate::config::Config;
 use crate::fetch::{self, Fetched};
 use crate::model::{
-    Feed, FeedError, FeedItems, FeedOutcome, FeedReport, FeedSource, Item, Validators,
+    Feed, FeedError, FeedItems, FeedLocation, FeedOutcome, FeedReport, FeedSource, Item, Validators,
 };
 use crate::state::{FeedRecord, FetchRecord, FetchRecorder, State, StateError, Stored};
 use crate::{parse, select};
@@ -375,23 +375,32 @@ fn feed_items(
     }
 }
 
-/// One line per feed at -v: status, items and time taken.
+/// One line per feed at -v: status, items and time taken; at -vv, what the parse
+/// found. An unnamed feed goes by its own title once the parse has it.
 fn log_feed<V, M>(
     source: &FeedSource,
     status: u16,
     result: &Result<(Option<Feed>, V, M), FeedError>,
     took: std::time::Duration,
 ) {
-    let name = source
-        .name
-        .clone()
-        .unwrap_or_else(|| source.location.to_string());
+    let location = source.location.to_string();
+    let title = match result {
+        Ok((Some(feed), _, _)) => feed.title.as_deref(),
+        _ => None,
+    };
+    let name = source.name.as_deref().or(title).unwrap_or(&location);
     let took = format!("{:.2}s", took.as_secs_f64());
+    let status = match source.location {
+        FeedLocation::Path(_) => "read".to_string(),
+        FeedLocation::Url(_) => format!("status {status}"),
+    };
     match result {
-        Ok((Some(feed), _, _)) => log::debug!(
-            "feed {name}: status {status}, {} items, {took}",
-            feed.items.len()
-        ),
+        Ok((Some(feed), _, _)) => {
+            let items = crate::logging::count(feed.items.len(), "item");
+            log::debug!("feed {name}: {status}, {items}, {took}");
+            let undated = feed.items.iter().filter(|i| i.date.is_none()).count();
+            log::trace!("feed {name}: parsed {items}, {undated} undated");
+        }
         Ok((None, _, _)) => log::debug!("feed {name}: 304 not modified, {took}"),
         Err(e) => log::debug!("feed {name}: failed after {took}: {e}"),
     }

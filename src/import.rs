@@ -57,8 +57,8 @@ pub fn import(path: &Path, out: &mut dyn Write) -> Result<ExitStatus, Error> {
     );
     writeln!(
         out,
-        "# {} feeds imported from {}",
-        feeds.len(),
+        "# {} imported from {}",
+        crate::logging::count(feeds.len(), "feed"),
         yaml_comment(&source)
     )?;
     out.write_all(to_yaml(&feeds).as_bytes())?;

@@ -15,6 +15,7 @@ pub mod import;
 pub mod logging;
 pub mod model;
 pub mod parse;
+pub mod preflight;
 pub mod progress;
 pub mod render;
 pub mod report;
@@ -131,6 +132,7 @@ pub struct DigestSummary {
 pub fn run(config: &Config, options: &RunOptions) -> Result<RunSummary, Error> {
     let now = options.now;
     let preview = options.preview;
+    preflight::check(config, options)?;
     let digests = choose_digests(config, &options.digests)?;
     let renderer = Renderer::new(config.templates.as_deref());
     for digest in &digests {
@@ -167,7 +169,8 @@ pub fn run(config: &Config, options: &RunOptions) -> Result<RunSummary, Error> {
     let feeds = gathered.feeds;
     for report in &gathered.reports {
         if let Some(error) = report.error() {
-            log::warn!("feed {} ({}): {error}", report.name, report.location);
+            let label = logging::feed_label(&report.name, &report.location);
+            log::warn!("feed {label}: {error}");
         } else if let Some(to) = &report.moved_to {
             log::warn!(
                 "feed {} has moved to {to}: update {}",
@@ -197,12 +200,21 @@ pub fn run(config: &Config, options: &RunOptions) -> Result<RunSummary, Error> {
             }
         }
         let rendered = renderer.render(digest, &selection, &run_context)?;
-        log::info!(
-            "{}: {} feeds ok, {} failed; {} items selected{}",
+        let offered = feeds.iter().map(|f| f.items.len()).sum();
+        log::trace!(
+            "{}: {}",
             digest.name,
-            reports.iter().filter(|r| r.error().is_none()).count(),
+            logging::selection_detail(offered, &selection)
+        );
+        log::info!(
+            "{}: {} ok, {} failed; {} selected{}",
+            digest.name,
+            logging::count(
+                reports.iter().filter(|r| r.error().is_none()).count(),
+                "feed"
+            ),
             reports.iter().filter(|r| r.error().is_some()).count(),
-            selection.items.len(),
+            logging::count(selection.items.len(), "item"),
             if selection.omitted > 0 {
                 format!(" ({} more not shown)", selection.omitted)
             } else {
@@ -237,7 +249,8 @@ pub fn run(config: &Config, options: &RunOptions) -> Result<RunSummary, Error> {
                         now,
                         message_id.as_deref(),
                     )?;
-                    log::info!("{}: sent {} items", digest.name, selection.items.len());
+                    let sent = logging::count(selection.items.len(), "item");
+                    log::info!("{}: sent {sent}", digest.name);
                     summary.sent = true;
                 }
                 Err(e) => failures.push((digest.name.clone(), e)),

@@ -6,7 +6,7 @@ mod common;
 
 use std::path::Path;
 
-use common::repo_root;
+use common::{FeedServer, Route, example_feed, feedletter, repo_root, write_config};
 use feedletter::ExitStatus;
 use feedletter::config::{self, ConfigError};
 
@@ -126,4 +126,390 @@ fn the_readme_lists_every_exit_code() {
         let row = format!("| {} |", status as u8);
         assert!(readme.contains(&row), "no row for exit code {status:?}");
     }
+}
+
+// The sample outputs. Each test below runs the command a sample shows, on inputs made
+// to match it, and finds the program's output among the README's fenced blocks. Two
+// things are allowed to differ, and the tests say where: the loopback servers'
+// addresses stand for the README's hosts, and times taken are masked.
+
+/// `(line of the opening fence, block text)` for every fenced block.
+fn fenced_blocks(readme: &str) -> Vec<(usize, String)> {
+    let mut blocks = Vec::new();
+    let mut current: Option<(usize, String)> = None;
+    for (i, line) in readme.lines().enumerate() {
+        match &mut current {
+            None if line.starts_with("```") => current = Some((i + 1, String::new())),
+            None => {}
+            Some(_) if line == "```" => blocks.extend(current.take()),
+            Some((_, text)) => {
+                text.push_str(line);
+                text.push('\n');
+            }
+        }
+    }
+    blocks
+}
+
+/// `0.31s` and the like: how long something took, which no two runs agree on.
+fn mask_times(text: &str) -> String {
+    let times = regex::Regex::new(r"\b\d+\.\d\ds\b").expect("regex");
+    times.replace_all(text, "#.##s").into_owned()
+}
+
+/// Asserts that some fenced block of the README is `output`, times masked.
+fn assert_sample(output: &str, what: &str) {
+    let readme = readme();
+    let want = mask_times(output);
+    let found = fenced_blocks(&readme)
+        .iter()
+        .any(|(_, block)| mask_times(block) == want);
+    assert!(
+        found,
+        "README.md has no sample of {what}; the program prints:\n{output}"
+    );
+}
+
+/// Asserts that some fenced block of the README is the table `output`, compared cell
+/// by cell: the program pads columns to the loopback addresses, the README to its hosts.
+fn assert_sample_table(output: &str, what: &str) {
+    let cells = |text: &str| -> Vec<Vec<String>> {
+        mask_times(text)
+            .lines()
+            .map(|l| l.split_whitespace().map(str::to_string).collect())
+            .collect()
+    };
+    let want = cells(output);
+    let found = fenced_blocks(&readme())
+        .iter()
+        .any(|(_, block)| cells(block) == want);
+    assert!(
+        found,
+        "README.md has no sample of {what}; the program prints:\n{output}"
+    );
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8(bytes.to_vec()).expect("UTF-8")
+}
+
+#[test]
+fn readme_sample_of_a_dry_run_summary() {
+    let output = feedletter()
+        .current_dir(repo_root())
+        .args(["run", "-c", "examples/offline.yaml", "--dry-run=text"])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(0));
+    assert_sample(&text(&output.stderr), "the dry-run summary");
+}
+
+const CHECKED: &str = "\
+feeds:
+  - url: https://blog.rust-lang.org/feed.xml
+    name: Rust Blog
+    tags: [rust]
+  - url: https://this-week-in-rust.org/atom.xml
+    tags: [rust]
+  - url: https://simonwillison.net/atom/everything/
+    tags: [ai]
+  - url: https://old.example.com/rss
+    name: Old Blog
+digests:
+  daily:
+    to: [me@example.com]
+  weekly-team:
+    window: 7d
+    to: [me@example.com]
+smtp:
+  host: smtp.example.com
+  username: digest@example.com
+  password_env: FEEDLETTER_SMTP_PASSWORD
+  from: \"Feedletter <digest@example.com>\"
+";
+
+#[test]
+fn readme_sample_of_a_clean_check() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_config(dir.path(), CHECKED);
+    let output = feedletter()
+        .current_dir(dir.path())
+        .arg("check")
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(text(&output.stderr), "");
+    assert_sample(
+        &format!("$ feedletter check\n{}", text(&output.stdout)),
+        "a clean check",
+    );
+}
+
+#[test]
+fn readme_sample_of_config_errors() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_config(
+        dir.path(),
+        "feeds:
+  - url: https://example.com/feed.xml
+    colour: red
+digests:
+  daily:
+    window: 3 fortnights
+    keywords: { include: [\"(unclosed\"] }
+    to: [me@example.com]
+  weekly:
+    window: 7d
+",
+    );
+    let output = feedletter()
+        .current_dir(dir.path())
+        .arg("check")
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    assert_sample(&text(&output.stderr), "config errors");
+}
+
+#[test]
+fn readme_sample_of_template_errors() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let templates = dir.path().join("templates");
+    std::fs::create_dir(&templates).expect("mkdir");
+    std::fs::write(
+        templates.join("digest.html.j2"),
+        "<h1>{{ digest }}</h1>\n{% for item in items %}\n<p>{{ item.title }} {{ dat }}</p>\n{% endfor %}\n",
+    )
+    .expect("template");
+    std::fs::write(
+        templates.join("digest.txt.j2"),
+        "{{ digest }}\n\n{{ items | lenght }} items\n",
+    )
+    .expect("template");
+    write_config(
+        dir.path(),
+        "feeds:
+  - url: https://blog.rust-lang.org/feed.xml
+    colour: red
+digests:
+  weekly:
+    subject: \"{{ dat }} ({{ items|lenght }} items)\"
+    to: [me@example.com]
+",
+    );
+    let output = feedletter()
+        .current_dir(dir.path())
+        .arg("check")
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    assert_sample(
+        &format!("$ feedletter check\n{}", text(&output.stderr)),
+        "config and template errors",
+    );
+}
+
+/// An RSS feed titled `title` with `(title, date)` items.
+fn blog(title: &str, items: &[(&str, &str)]) -> Vec<u8> {
+    let mut s = format!(
+        "<?xml version=\"1.0\"?>\n<rss version=\"2.0\"><channel><title>{title}</title><link>https://example.com/</link>\n"
+    );
+    for (i, (item, date)) in items.iter().enumerate() {
+        s.push_str(&format!(
+            "<item><guid>{i}</guid><title>{item}</title><link>https://example.com/{i}</link><pubDate>{date}</pubDate></item>\n"
+        ));
+    }
+    s.push_str("</channel></rss>\n");
+    s.into_bytes()
+}
+
+fn rust_blog() -> Vec<u8> {
+    blog(
+        "Rust Blog",
+        &[
+            ("Announcing Rust 1.95", "Wed, 13 May 2026 18:00:00 GMT"),
+            ("Project goals", "Tue, 12 May 2026 09:00:00 GMT"),
+        ],
+    )
+}
+
+fn simon() -> Vec<u8> {
+    blog(
+        "Simon Willison's Weblog",
+        &[("Notes on tools", "Thu, 14 May 2026 06:12:00 GMT")],
+    )
+}
+
+#[test]
+fn readme_sample_of_check_fetch() {
+    let server = FeedServer::start(vec![
+        ("/feed.xml", Route::ok("application/rss+xml", rust_blog())),
+        ("/rss", Route::status(404)),
+        (
+            "/atom/everything/",
+            Route::ok("application/rss+xml", simon()),
+        ),
+    ]);
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_config(
+        dir.path(),
+        &format!(
+            "feeds:\n  - url: {}\n    name: Rust Blog\n  - url: {}\n    name: Old Blog\n  - url: {}\ndigests:\n  daily:\n    to: [me@example.com]\n",
+            server.url("/feed.xml"),
+            server.url("/rss"),
+            server.url("/atom/everything/")
+        ),
+    );
+    let output = feedletter()
+        .current_dir(dir.path())
+        .args(["check", "--fetch"])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = text(&output.stdout);
+    let table: String = stdout.lines().skip(1).map(|l| format!("{l}\n")).collect();
+    assert_sample_table(&table, "check --fetch");
+}
+
+#[test]
+fn readme_sample_of_the_feeds_table() {
+    let rust = FeedServer::start(vec![(
+        "/feed.xml",
+        Route::ok("application/rss+xml", rust_blog()),
+    )]);
+    let old = FeedServer::start(vec![("/rss", Route::status(404))]);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = write_config(
+        dir.path(),
+        &format!(
+            "feeds:\n  - url: {}\n    name: Rust Blog\n  - url: {}\n    name: Old Blog\ndigests:\n  daily:\n    to: [me@example.com]\n",
+            rust.url("/feed.xml"),
+            old.url("/rss")
+        ),
+    );
+    // A run's fetch, recorded in the state as a real run records it.
+    let config = feedletter::config::load(&path).expect("valid");
+    let state = feedletter::state::State::open(&config.state).expect("state");
+    let now = chrono::DateTime::parse_from_rfc3339("2026-05-14T07:00:00Z")
+        .expect("time")
+        .to_utc();
+    feedletter::gather::gather(&config, &state, now, true, &|_| {}).expect("gathered");
+    drop(state);
+    let output = feedletter()
+        .current_dir(dir.path())
+        .arg("feeds")
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let table = text(&output.stdout)
+        .replace(&rust.url(""), "https://blog.rust-lang.org")
+        .replace(&old.url(""), "https://old.example.com");
+    assert_sample_table(&table, "the feeds table");
+}
+
+#[test]
+fn readme_sample_of_an_import() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("subscriptions.opml"),
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<opml version="2.0">
+  <head><title>Subscriptions</title></head>
+  <body>
+    <outline text="Rust">
+      <outline type="rss" text="Rust Blog" xmlUrl="https://blog.rust-lang.org/feed.xml"/>
+    </outline>
+    <outline text="AI">
+      <outline type="rss" text="Simon Willison's Weblog" xmlUrl="https://simonwillison.net/atom/everything/"/>
+    </outline>
+  </body>
+</opml>
+"#,
+    )
+    .expect("opml");
+    let output = feedletter()
+        .current_dir(dir.path())
+        .args(["import", "subscriptions.opml"])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(text(&output.stderr), "");
+    assert_sample(
+        &format!(
+            "# fragment: the output of `feedletter import subscriptions.opml`\n{}",
+            text(&output.stdout)
+        ),
+        "an import",
+    );
+}
+
+#[test]
+fn readme_sample_of_a_json_preview() {
+    let notes = FeedServer::start(vec![(
+        "/atom.xml",
+        Route::ok("application/atom+xml", example_feed("rust-notes.atom")),
+    )]);
+    let old = FeedServer::start(vec![("/rss", Route::status(404))]);
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_config(
+        dir.path(),
+        &format!(
+            "feeds:\n  - url: {}\n  - url: {}\n    name: Old Blog\ndigests:\n  daily:\n    keywords: {{ include: [thiserror] }}\n    subject: \"Daily digest — {{{{ date }}}} ({{{{ items|length }}}} items)\"\n    to: [me@example.com]\n",
+            notes.url("/atom.xml"),
+            old.url("/rss")
+        ),
+    );
+    let output = feedletter()
+        .current_dir(dir.path())
+        .args(["run", "--dry-run=json", "--now", "2026-05-14T07:00:00Z"])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let json = text(&output.stdout)
+        .replace(&notes.url(""), "https://notes.example.org")
+        .replace(&old.url(""), "https://old.example.com");
+    assert_sample(&json, "a JSON preview");
+}
+
+#[test]
+fn readme_sample_of_vv() {
+    let rust = FeedServer::start(vec![(
+        "/feed.xml",
+        Route::ok("application/rss+xml", rust_blog()).with_etag("\"5f2a\""),
+    )]);
+    let old = FeedServer::start(vec![("/rss", Route::status(404))]);
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_config(
+        dir.path(),
+        &format!(
+            "feeds:\n  - url: {}\n  - url: {}\n    name: Old Blog\ndigests:\n  daily:\n    to: [me@example.com]\n",
+            rust.url("/feed.xml"),
+            old.url("/rss")
+        ),
+    );
+    let output = feedletter()
+        .current_dir(dir.path())
+        .args(["run", "--dry-run", "--out", "digest.html", "-vv"])
+        .args(["--now", "2026-05-14T07:00:00Z"])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    // Feeds are fetched in parallel: their lines come in either order.
+    let mut lines: Vec<String> = text(&output.stderr)
+        .replace(&rust.url(""), "https://blog.rust-lang.org")
+        .replace(&old.url(""), "https://old.example.com")
+        .lines()
+        .map(str::to_string)
+        .collect();
+    let fetch_lines = lines
+        .iter()
+        .position(|l| l.starts_with("warning:"))
+        .expect("a warning for the old blog");
+    lines[..fetch_lines]
+        .sort_by_key(|l| !l.contains("blog.rust-lang.org") && !l.contains("Rust Blog"));
+    let stderr: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    assert_sample(
+        &format!("$ feedletter run --dry-run --out digest.html -vv\n{stderr}"),
+        "-vv",
+    );
 }

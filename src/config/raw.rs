@@ -260,6 +260,12 @@ impl<'de> Deserialize<'de> for ByteSize {
     }
 }
 
+/// What `password:` in `smtp:` gets instead of "unknown field": the key people try
+/// first is refused on purpose, and the message says what to write instead.
+const LITERAL_PASSWORD: &str = "a password is never written in the config: give \
+    `password_file: FILE` (a file only you can read) or `password_env: NAME` (an \
+    environment variable) instead";
+
 /// Parses the YAML. serde stops at the first error, so this yields one problem.
 pub fn from_str(text: &str) -> Result<RawConfig, Problem> {
     let text_for_keys = text;
@@ -273,11 +279,17 @@ pub fn from_str(text: &str) -> Result<RawConfig, Problem> {
                 .map(|l| (l.line(), l.column()))
                 .unwrap_or((0, 0));
             let message = e.without_snippet().to_string();
+            let key =
+                key_path_at(text_for_keys, line).unwrap_or_else(|| key_from_message(&message));
+            let message = match key.as_str() {
+                "smtp.password" => LITERAL_PASSWORD.to_string(),
+                _ => strip_location(&message),
+            };
             Problem {
                 line,
                 column,
-                key: key_path_at(text_for_keys, line).unwrap_or_else(|| key_from_message(&message)),
-                message: strip_location(&message),
+                key,
+                message,
             }
         })?
         .ok_or(Problem {
@@ -324,6 +336,17 @@ fn key_path_at(text: &str, line: u64) -> Option<String> {
     }
     path.reverse();
     Some(path.join("."))
+}
+
+/// 1-based line and column of the value of the dotted `key` in block-style YAML.
+pub(super) fn position_of(text: &str, key: &str) -> Option<(u64, u64)> {
+    let line = (1..=text.lines().count() as u64)
+        .find(|&l| key_path_at(text, l).is_some_and(|k| k == key))?;
+    let content = text.lines().nth(usize::try_from(line - 1).ok()?)?;
+    let colon = content.find(':')?;
+    let value = content[colon + 1..].len() - content[colon + 1..].trim_start().len();
+    let column = content[..colon + 1 + value].chars().count() as u64 + 1;
+    Some((line, column))
 }
 
 /// `(indent, key)` for a `key: value` line; a `- ` list marker counts as indentation.

@@ -55,11 +55,19 @@ impl Validator {
             }
             Ok(d) => Some(d),
             Err(e) => {
+                // humantime's own message lists units (months, years, ns) this
+                // config has no use for.
+                let why = match e {
+                    humantime::DurationError::UnknownUnit { unit, .. } => {
+                        format!(": `{unit}` is not a unit")
+                    }
+                    _ => String::new(),
+                };
                 self.problem(
                     value,
                     key,
                     format!(
-                        "`{}` is not a duration ({e}); write e.g. 30s, 24h, 7d, 2w",
+                        "`{}` is not a duration{why}; write e.g. 30s, 10m, 24h, 7d, 2w",
                         value.value
                     ),
                 );

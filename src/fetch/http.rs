@@ -99,10 +99,16 @@ fn attempt(fetcher: &Fetcher, start: &Url, sent: Option<&Validators>) -> Result<
             .checked_duration_since(Instant::now())
             .filter(|d| !d.is_zero())
             .ok_or_else(timed_out)?;
+        let conditional = conditional_headers(sent);
+        log::trace!(
+            "GET {}: {}",
+            redacted(&url),
+            describe_conditional(&conditional)
+        );
         let mut response = fetcher
             .client
             .get(url.clone())
-            .headers(conditional_headers(sent))
+            .headers(conditional)
             .timeout(remaining)
             .send()
             .map_err(|e| retry::transport_failure(&e, settings))?;
@@ -137,6 +143,11 @@ fn attempt(fetcher: &Fetcher, start: &Url, sent: Option<&Validators>) -> Result<
         }
 
         let validators = response_validators(response.headers(), status, sent);
+        log::trace!(
+            "{}: {status}, {}",
+            redacted(&url),
+            describe_response(response.headers(), &validators)
+        );
         if status == StatusCode::NOT_MODIFIED {
             return Ok(fetched(None, url, validators, moved_to, status));
         }
@@ -163,6 +174,7 @@ fn attempt(fetcher: &Fetcher, start: &Url, sent: Option<&Validators>) -> Result<
             })?;
         drop(response);
         drop(permit);
+        log::trace!("{}: {} bytes of body", redacted(&url), body.len());
 
         match sniff::sniff(&body) {
             Kind::Feed => {}
@@ -249,6 +261,40 @@ fn conditional_headers(sent: Option<&Validators>) -> HeaderMap {
         headers.insert(header::IF_MODIFIED_SINCE, date);
     }
     headers
+}
+
+/// At -vv: the conditional headers a request carries.
+fn describe_conditional(headers: &HeaderMap) -> String {
+    let sent: Vec<String> = headers
+        .iter()
+        .map(|(name, value)| format!("{name}: {}", value.to_str().unwrap_or("?")))
+        .collect();
+    if sent.is_empty() {
+        "no conditional headers".to_string()
+    } else {
+        sent.join(", ")
+    }
+}
+
+/// At -vv: a response's content type and the validators remembered from it.
+fn describe_response(headers: &HeaderMap, validators: &Validators) -> String {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("no content type");
+    let mut stored = Vec::new();
+    if let Some(etag) = &validators.etag {
+        stored.push(format!("ETag {etag}"));
+    }
+    if let Some(date) = &validators.last_modified {
+        stored.push(format!("Last-Modified {date}"));
+    }
+    let stored = if stored.is_empty() {
+        "no validators".to_string()
+    } else {
+        format!("validators {}", stored.join(", "))
+    };
+    format!("{content_type}, {stored}")
 }
 
 fn response_validators(

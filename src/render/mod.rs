@@ -6,6 +6,7 @@
 
 mod budget;
 mod context;
+mod lint;
 mod sanitize;
 
 use std::path::{Path, PathBuf};
@@ -19,6 +20,7 @@ use crate::text;
 
 pub use budget::GMAIL_CLIP_BYTES;
 pub use context::excerpt;
+pub use lint::{TemplateProblem, TemplateSource};
 pub use sanitize::sanitize_html;
 
 const DEFAULT_HTML: &str = include_str!("../../templates/digest.html.j2");

@@ -22,22 +22,26 @@ pub fn lock(state: &Path, wait: bool) -> Result<RunLock, StateError> {
             path: path.clone(),
             source,
         })?;
-    if wait {
-        file.lock().map_err(|source| StateError::LockFile {
-            path: path.clone(),
-            source,
-        })?;
-    } else {
-        match file.try_lock() {
-            Ok(()) => {}
-            Err(std::fs::TryLockError::WouldBlock) => {
-                return Err(StateError::Locked {
-                    path: state.to_path_buf(),
-                });
-            }
-            Err(std::fs::TryLockError::Error(source)) => {
-                return Err(StateError::LockFile { path, source });
-            }
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) if wait => {
+            // Silence here would look like a hang in a terminal or a journal.
+            log::info!(
+                "waiting for the other feedletter run on {} to finish (--wait)",
+                state.display()
+            );
+            file.lock().map_err(|source| StateError::LockFile {
+                path: path.clone(),
+                source,
+            })?;
+        }
+        Err(std::fs::TryLockError::WouldBlock) => {
+            return Err(StateError::Locked {
+                path: state.to_path_buf(),
+            });
+        }
+        Err(std::fs::TryLockError::Error(source)) => {
+            return Err(StateError::LockFile { path, source });
         }
     }
     Ok(RunLock { _file: file })

@@ -29,7 +29,7 @@ impl Validator {
         let mut digests: Vec<DigestConfig> = raw
             .value
             .into_iter()
-            .filter_map(|(name, d)| self.digest(name, d))
+            .map(|(name, d)| self.digest(name, d))
             .collect();
         for (index, digest) in digests.iter_mut().enumerate() {
             digest.index = index;
@@ -37,11 +37,13 @@ impl Validator {
         digests
     }
 
-    fn digest(&mut self, name: raw::Name, d: raw::RawDigest) -> Option<DigestConfig> {
+    /// A digest with problems still yields its settings, defaults standing in for
+    /// the invalid values, so `check` can render its templates; the config as a whole
+    /// is refused all the same.
+    fn digest(&mut self, name: raw::Name, d: raw::RawDigest) -> DigestConfig {
         let at = name.0;
         let name = at.value.clone();
         let key = |field: &str| format!("digests.{name}.{field}");
-        let before = self.problems.len();
         if name.trim().is_empty() || name.contains(char::is_whitespace) {
             self.problem(
                 &d.at,
@@ -49,9 +51,10 @@ impl Validator {
                 "a digest name must be one word (it is used on the command line)",
             );
         }
+        let default_window = Duration::from_secs(24 * 3600);
         let window = match &d.window {
-            Some(w) => self.duration(w, &key("window")),
-            None => Some(Duration::from_secs(24 * 3600)),
+            Some(w) => self.duration(w, &key("window")).unwrap_or(default_window),
+            None => default_window,
         };
         let (include_tags, exclude_tags) = match d.tags {
             Some(t) => (normalise_tags(t.include), normalise_tags(t.exclude)),
@@ -120,13 +123,10 @@ impl Validator {
             },
             None => chrono_tz::UTC,
         };
-        if self.problems.len() > before {
-            return None;
-        }
-        Some(DigestConfig {
+        DigestConfig {
             name,
             index: 0,
-            window: window?,
+            window,
             include_tags,
             exclude_tags,
             include_keywords,
@@ -143,7 +143,7 @@ impl Validator {
             content: d.content.unwrap_or(ContentMode::Excerpt),
             excerpt_chars,
             timezone,
-        })
+        }
     }
 
     fn regexes(&mut self, raw: Vec<Spanned<String>>, key: &str) -> Vec<Regex> {

@@ -1,0 +1,181 @@
+//! Every error in a digest's templates at once, for `check`. Rendering stops at the
+//! first error, so a person fixing templates would otherwise need one round per
+//! mistake: here variables the context does not have are found before rendering,
+//! and unknown filters and tests are stood in for after they are reported, so the
+//! render can go on to the next one.
+
+use std::collections::BTreeSet;
+
+use minijinja::{Environment, ErrorKind, Value};
+
+use super::{Renderer, RunContext, context};
+use crate::config::DigestConfig;
+use crate::model::Selection;
+
+/// Stand-ins added before a template is given up on; far more than any real template
+/// has mistakes.
+const MAX_STAND_INS: usize = 20;
+
+/// The subject's name in the lint's own environment; not a file name, so no file
+/// template can take it.
+const SUBJECT: &str = "subject";
+
+/// Which of a digest's templates a problem is in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TemplateSource {
+    /// The digest's `subject:` in the config.
+    Subject,
+    /// A template file, by name (`digest.html.j2`).
+    File(String),
+}
+
+/// One mistake in a template, with its 1-based line within that template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplateProblem {
+    pub source: TemplateSource,
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+impl Renderer {
+    /// Renders the digest's subject and both template files against `selection`,
+    /// each on its own, and returns every problem found in any of them.
+    pub fn lint(
+        &self,
+        digest: &DigestConfig,
+        selection: &Selection,
+        run: &RunContext<'_>,
+    ) -> Vec<TemplateProblem> {
+        let prepared = context::prepare(digest, selection);
+        let built = context::build(digest, selection, &prepared, selection.items.len(), run);
+        let context = Value::from(minijinja::value::Serde(&built));
+        let mut problems = Vec::new();
+        let sources = [
+            TemplateSource::Subject,
+            TemplateSource::File(format!("{}.html.j2", digest.template)),
+            TemplateSource::File(format!("{}.txt.j2", digest.template)),
+        ];
+        for source in sources {
+            let found = lint_one(&self.env, &source, &digest.subject, &context);
+            problems.extend(found.into_iter().map(|(line, message)| TemplateProblem {
+                source: source.clone(),
+                line,
+                message,
+            }));
+        }
+        problems
+    }
+}
+
+fn lint_one(
+    env: &Environment<'static>,
+    source: &TemplateSource,
+    subject: &str,
+    context: &Value,
+) -> Vec<(Option<usize>, String)> {
+    let mut env = env.clone();
+    let name = match source {
+        TemplateSource::Subject => {
+            if let Err(e) = env.add_template_owned(SUBJECT, subject.to_string()) {
+                return vec![(e.line(), describe(&e))];
+            }
+            SUBJECT
+        }
+        TemplateSource::File(name) => name.as_str(),
+    };
+    let (text, undeclared) = match env.get_template(name) {
+        Ok(t) => (t.source().to_string(), t.undeclared_variables(false)),
+        Err(e) => return vec![(e.line(), describe(&e))],
+    };
+    let mut problems = Vec::new();
+    let globals: BTreeSet<String> = env.globals().map(|(name, _)| name.to_string()).collect();
+    let mut known = BTreeSet::new();
+    if let Ok(keys) = context.try_iter() {
+        known.extend(keys.filter_map(|k| k.as_str().map(str::to_string)));
+    }
+    let mut missing: Vec<String> = undeclared
+        .into_iter()
+        .filter(|name| !known.contains(name) && !globals.contains(name))
+        .collect();
+    missing.sort();
+    for name in &missing {
+        problems.push((line_of(&text, name), format!("undefined variable `{name}`")));
+        // An empty string renders, loops and compares: the rest of the template runs.
+        env.add_global(name.clone(), Value::from(""));
+    }
+    let reported: BTreeSet<Option<usize>> = problems.iter().map(|(line, _)| *line).collect();
+    for _ in 0..MAX_STAND_INS {
+        let Err(e) = env.get_template(name).and_then(|t| t.render(context)) else {
+            break;
+        };
+        // A stand-in variable used as a function or a mapping fails again on its
+        // line; that line has been reported already.
+        if !reported.contains(&e.line()) || matches!(e.kind(), ErrorKind::UnknownFilter) {
+            problems.push((e.line(), describe(&e)));
+        }
+        match e.kind() {
+            ErrorKind::UnknownFilter => match unknown_name(&e) {
+                Some(name) => env.add_filter(name, |v: Value| v),
+                None => break,
+            },
+            ErrorKind::UnknownTest => match unknown_name(&e) {
+                Some(name) => env.add_test(name, |_: Value| false),
+                None => break,
+            },
+            _ => break,
+        }
+    }
+    problems.sort_by_key(|(line, _)| *line);
+    problems
+}
+
+/// The name in minijinja's "filter NAME is unknown" / "test NAME is unknown".
+fn unknown_name(e: &minijinja::Error) -> Option<String> {
+    let detail = e.detail()?;
+    let name = detail.split_whitespace().nth(1)?;
+    Some(name.to_string())
+}
+
+/// The error in words, without the template name and line minijinja appends: the
+/// caller prefixes its own `file:line`.
+fn describe(e: &minijinja::Error) -> String {
+    let kind = e.kind().to_string();
+    let mut message = match (e.kind(), unknown_name(e), e.detail()) {
+        (ErrorKind::UnknownFilter | ErrorKind::UnknownTest, Some(name), _) => {
+            format!("{kind} `{name}`")
+        }
+        (_, _, Some(detail)) => format!("{kind}: {detail}"),
+        (_, _, None) => kind,
+    };
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        message.push_str(&format!(": {s}"));
+        source = s.source();
+    }
+    message
+}
+
+/// The first line where `name` is used as a variable (not as an attribute).
+fn line_of(text: &str, name: &str) -> Option<usize> {
+    let is_ident = |c: char| c.is_alphanumeric() || c == '_';
+    text.lines()
+        .position(|line| {
+            line.match_indices(name).any(|(at, _)| {
+                let before = line[..at].chars().next_back();
+                let after = line[at + name.len()..].chars().next();
+                !before.is_some_and(|c| is_ident(c) || c == '.') && !after.is_some_and(is_ident)
+            })
+        })
+        .map(|i| i + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_a_variable_as_a_word_not_as_an_attribute() {
+        let text = "{{ item.dat }}\n{{ data }}\n{{ dat|upper }}";
+        assert_eq!(line_of(text, "dat"), Some(3));
+    }
+}
