@@ -173,7 +173,14 @@ fn check_templates(config: &Config, text: &str, now: DateTime<Utc>) -> Vec<Strin
 /// A template file as the user knows it: its path, or the built-in one's name.
 fn template_file(config: &Config, name: &str) -> String {
     match &config.templates {
-        Some(dir) if dir.join(name).is_file() => dir.join(name).display().to_string(),
+        // `./templates/…` when the config is in the working directory: shown as written.
+        Some(dir) if dir.join(name).is_file() => {
+            let path = dir.join(name);
+            path.strip_prefix(".")
+                .unwrap_or(&path)
+                .display()
+                .to_string()
+        }
         _ => format!("{name} (built in)"),
     }
 }
