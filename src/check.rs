@@ -61,7 +61,7 @@ pub fn check(
     let Some(config) = config else {
         return Ok(ExitStatus::Usage);
     };
-    for problem in check_templates(&config, &text, options.now) {
+    for problem in check_templates(&config, &config.digests, &text, options.now) {
         log::error!("{problem}");
         invalid = true;
     }
@@ -130,7 +130,12 @@ fn security(s: &SmtpSettings) -> &'static str {
 /// feed and a moved one, so a template error shows up here and not in the morning's
 /// cron mail. Returns every problem, each with its file and line; a template file
 /// shared by several digests is reported once.
-fn check_templates(config: &Config, text: &str, now: DateTime<Utc>) -> Vec<String> {
+pub(crate) fn check_templates<'c>(
+    config: &Config,
+    digests: impl IntoIterator<Item = &'c DigestConfig>,
+    text: &str,
+    now: DateTime<Utc>,
+) -> Vec<String> {
     let renderer = Renderer::new(config.templates.as_deref());
     let reports = sample_reports(now);
     let run = RunContext {
@@ -140,7 +145,7 @@ fn check_templates(config: &Config, text: &str, now: DateTime<Utc>) -> Vec<Strin
     let mut seen = BTreeSet::new();
     let mut messages = Vec::new();
     // A digest whose template name is invalid has been reported by the config.
-    for digest in config.digests.iter().filter(|d| !d.template.is_empty()) {
+    for digest in digests.into_iter().filter(|d| !d.template.is_empty()) {
         for problem in renderer.lint(digest, &sample_selection(digest, now), &run) {
             let message = match &problem.source {
                 TemplateSource::Subject => {
