@@ -175,19 +175,23 @@ pub(crate) fn check_templates<'c>(
     messages
 }
 
-/// A template file as the user knows it: its path, or the built-in one's name.
+/// A template file as the user knows it: its path (where it is, or where it would
+/// be looked for), or the built-in one's name.
 fn template_file(config: &Config, name: &str) -> String {
-    match &config.templates {
-        // `./templates/…` when the config is in the working directory: shown as written.
-        Some(dir) if dir.join(name).is_file() => {
-            let path = dir.join(name);
-            path.strip_prefix(".")
-                .unwrap_or(&path)
-                .display()
-                .to_string()
-        }
-        _ => format!("{name} (built in)"),
+    let dir = config.templates.clone().unwrap_or_else(|| {
+        let base = config.path.parent().unwrap_or(Path::new(""));
+        base.join("templates")
+    });
+    let path = dir.join(name);
+    let built_in = matches!(name, "digest.html.j2" | "digest.txt.j2");
+    if built_in && !path.is_file() {
+        return format!("{name} (built in)");
     }
+    // `./templates/…` when the config is in the working directory: shown as written.
+    path.strip_prefix(".")
+        .unwrap_or(&path)
+        .display()
+        .to_string()
 }
 
 fn sample_selection(digest: &DigestConfig, now: DateTime<Utc>) -> Selection {

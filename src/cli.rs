@@ -25,7 +25,8 @@ pub struct Cli {
         value_name = "FILE"
     )]
     pub config: PathBuf,
-    /// More detail on stderr (-v: each feed's status and timing, -vv: debugging).
+    /// More detail on stderr (-v: each feed's status and timing; -vv: also each request,
+    /// response and parse, and what each digest's selection did).
     #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "quiet")]
     pub verbose: u8,
     /// Print errors only (no summary, no warnings about failing feeds, no progress bar).
@@ -94,7 +95,7 @@ pub struct RunArgs {
     /// Write the preview to FILE instead of stdout.
     #[arg(long, value_name = "FILE", requires = "dry_run")]
     pub out: Option<PathBuf>,
-    /// If another run holds the state, wait for it instead of exiting.
+    /// If another run holds the state, wait for it (saying so) instead of exiting.
     #[arg(long)]
     pub wait: bool,
     /// Pretend the time is this (RFC 3339); for reproducible previews and tests.

@@ -512,3 +512,53 @@ fn a_template_that_renders_is_not_faulted_for_a_variable_it_tests_for() {
         .success()
         .stderr("");
 }
+
+#[test]
+fn one_imported_feed_is_counted_in_the_singular() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let opml = dir.path().join("one.opml");
+    std::fs::write(
+        &opml,
+        r#"<?xml version="1.0"?><opml version="2.0"><head/><body><outline text="A" xmlUrl="https://a.example.com/feed.xml"/></body></opml>"#,
+    )
+    .expect("opml");
+    let output = feedletter()
+        .arg("import")
+        .arg(&opml)
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let yaml = stdout(&output);
+    assert_eq!(
+        yaml.lines().next(),
+        Some("# 1 feed imported from one.opml"),
+        "{yaml}"
+    );
+}
+
+#[test]
+fn check_names_where_a_missing_template_file_was_looked_for() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = write_config(
+        dir.path(),
+        "feeds:\n  - url: https://example.com/feed.xml\ndigests:\n  daily:\n    template: weekly\n    to: [me@example.com]\n",
+    );
+    let output = feedletter()
+        .args(["check", "-c"])
+        .arg(&path)
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    let templates = dir.path().join("templates");
+    let expected: Vec<String> = ["weekly.html.j2", "weekly.txt.j2"]
+        .iter()
+        .map(|name| {
+            format!(
+                "error: {}: no such file, and no built-in template of that name",
+                templates.join(name).display()
+            )
+        })
+        .collect();
+    let err = stderr(&output);
+    assert_eq!(err.lines().collect::<Vec<_>>(), expected, "{err}");
+}

@@ -149,6 +149,9 @@ fn unknown_name(e: &minijinja::Error) -> Option<String> {
 /// caller prefixes its own `file:line`.
 fn describe(e: &minijinja::Error) -> String {
     let kind = e.kind().to_string();
+    if e.kind() == ErrorKind::TemplateNotFound {
+        return "no such file, and no built-in template of that name".to_string();
+    }
     let mut message = match (e.kind(), unknown_name(e), e.detail()) {
         (ErrorKind::UnknownFilter | ErrorKind::UnknownTest, Some(name), _) => {
             format!("{kind} `{name}`")
