@@ -14,7 +14,7 @@ use crate::config::{
 };
 use crate::deliver::smtp;
 use crate::fetch::{Fetched, Fetcher};
-use crate::logging::count;
+use crate::label::count;
 use crate::model::{FeedError, FeedOutcome, FeedReport, SelectedItem, Selection};
 use crate::parse;
 use crate::progress::Progress;

@@ -396,7 +396,7 @@ fn log_feed<V, M>(
     };
     match result {
         Ok((Some(feed), _, _)) => {
-            let items = crate::logging::count(feed.items.len(), "item");
+            let items = crate::label::count(feed.items.len(), "item");
             log::debug!("feed {name}: {status}, {items}, {took}");
             let undated = feed.items.iter().filter(|i| i.date.is_none()).count();
             log::trace!("feed {name}: parsed {items}, {undated} undated");

@@ -58,7 +58,7 @@ pub fn import(path: &Path, out: &mut dyn Write) -> Result<ExitStatus, Error> {
     writeln!(
         out,
         "# {} imported from {}",
-        crate::logging::count(feeds.len(), "feed"),
+        crate::label::count(feeds.len(), "feed"),
         yaml_comment(&source)
     )?;
     out.write_all(to_yaml(&feeds).as_bytes())?;

@@ -12,6 +12,7 @@ pub mod deliver;
 pub mod fetch;
 pub mod gather;
 pub mod import;
+pub mod label;
 pub mod logging;
 pub mod model;
 pub mod parse;
@@ -169,7 +170,7 @@ pub fn run(config: &Config, options: &RunOptions) -> Result<RunSummary, Error> {
     let feeds = gathered.feeds;
     for report in &gathered.reports {
         if let Some(error) = report.error() {
-            let label = logging::feed_label(&report.name, &report.location);
+            let label = label::feed_label(&report.name, &report.location);
             log::warn!("feed {label}: {error}");
         } else if let Some(to) = &report.moved_to {
             log::warn!(
@@ -204,17 +205,17 @@ pub fn run(config: &Config, options: &RunOptions) -> Result<RunSummary, Error> {
         log::trace!(
             "{}: {}",
             digest.name,
-            logging::selection_detail(offered, &selection)
+            label::selection_detail(offered, &selection)
         );
         log::info!(
             "{}: {} ok, {} failed; {} selected{}",
             digest.name,
-            logging::count(
+            label::count(
                 reports.iter().filter(|r| r.error().is_none()).count(),
                 "feed"
             ),
             reports.iter().filter(|r| r.error().is_some()).count(),
-            logging::count(selection.items.len(), "item"),
+            label::count(selection.items.len(), "item"),
             if selection.omitted > 0 {
                 format!(" ({} more not shown)", selection.omitted)
             } else {
@@ -249,7 +250,7 @@ pub fn run(config: &Config, options: &RunOptions) -> Result<RunSummary, Error> {
                         now,
                         message_id.as_deref(),
                     )?;
-                    let sent = logging::count(selection.items.len(), "item");
+                    let sent = label::count(selection.items.len(), "item");
                     log::info!("{}: sent {sent}", digest.name);
                     summary.sent = true;
                 }
