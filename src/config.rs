@@ -16,8 +16,6 @@ mod raw;
 mod recover;
 mod validate;
 
-pub use raw::parse_bytes as parse_byte_size;
-
 /// A config file that could not be used. Lists every problem found, not only the first.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -251,20 +249,4 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
             })
         }
     }
-}
-
-/// Formats a byte count the way users write it: `10 MiB`, `512 KiB`, `300 bytes`.
-pub fn format_bytes(n: u64) -> String {
-    const UNITS: [(&str, u64); 3] = [("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)];
-    for (unit, size) in UNITS {
-        if n >= size && n.is_multiple_of(size) {
-            return format!("{} {unit}", n / size);
-        }
-    }
-    for (unit, size) in UNITS {
-        if n >= size {
-            return format!("{:.1} {unit}", n as f64 / size as f64);
-        }
-    }
-    format!("{n} bytes")
 }

@@ -8,9 +8,12 @@ use feedletter::cli::{Cli, Command};
 use feedletter::{Error, ExitStatus};
 
 fn main() -> ExitCode {
-    feedletter::alloc::keep_large_blocks_mapped();
+    let mapped = feedletter::alloc::keep_large_blocks_mapped();
     let cli = Cli::parse();
     feedletter::logging::init(cli.quiet, cli.verbose);
+    if !mapped {
+        log::debug!("the allocator kept its own mapping threshold; peak memory may be higher");
+    }
     match run(cli) {
         Ok(status) => status.into(),
         Err(e) => {
@@ -32,7 +35,7 @@ fn run(cli: Cli) -> Result<ExitStatus, Error> {
             let config = feedletter::config::load(&cli.config)?;
             let options = feedletter::RunOptions {
                 digests: args.digests,
-                preview: args.dry_run,
+                preview: args.dry_run.map(Into::into),
                 out: args.out,
                 now: args.now.unwrap_or_else(chrono::Utc::now),
                 wait: args.wait,
