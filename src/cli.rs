@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use clap::{Args, CommandFactory, Parser, Subcommand};
 use clap_complete::Shell;
 
-use crate::deliver::preview::PreviewFormat;
+use feedletter::deliver::preview::PreviewFormat;
 
 #[derive(Debug, Parser)]
 #[command(

@@ -4,98 +4,41 @@
 //! [`run`] is the whole pipeline in one readable function; each stage lives in its
 //! own module with one entry point and typed input and output.
 
-pub mod alloc;
 pub mod check;
-pub mod cli;
 pub mod config;
 pub mod deliver;
+mod error;
 pub mod fetch;
 pub mod gather;
 pub mod import;
-pub mod logging;
 pub mod model;
 pub mod parse;
-pub mod progress;
+mod progress;
 pub mod render;
 pub mod report;
 pub mod select;
+mod semaphore;
 pub mod state;
-pub mod table;
+mod table;
 pub mod text;
+
+pub use error::{Error, ExitStatus};
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use crate::config::{Config, ConfigError, DigestConfig};
+use crate::config::{Config, DigestConfig};
 use crate::deliver::preview::{self, DigestOutput, PreviewFormat};
 use crate::model::FeedReport;
 use crate::progress::Progress;
 use crate::render::{Renderer, RunContext};
-use crate::state::{SentItem, State, StateError};
+use crate::state::{SentItem, State};
 
 /// How long the state remembers items beyond the longest digest window, so a
 /// window that is briefly widened still finds them.
 const STATE_MARGIN: Duration = Duration::from_secs(30 * 24 * 3600);
-
-/// The process exit status. Stable, because cron wrappers and scripts branch on it;
-/// the README has the same table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-#[repr(u8)]
-pub enum ExitStatus {
-    /// Done: digests sent or previewed, including "nothing new" and runs where some
-    /// feeds failed (those are reported, and retried next run).
-    Success = 0,
-    /// A runtime failure: delivery, rendering, the state, writing output; for `check`,
-    /// a feed or the SMTP server that failed its probe.
-    Failure = 1,
-    /// Invalid config, command line or input file: nothing was attempted.
-    Usage = 2,
-    /// Another run holds the lock on the state file.
-    Locked = 3,
-}
-
-impl From<ExitStatus> for std::process::ExitCode {
-    fn from(status: ExitStatus) -> Self {
-        std::process::ExitCode::from(status as u8)
-    }
-}
-
-/// Errors that end a run. Per-feed failures are not among them: they are reported
-/// and the run goes on.
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    #[error(transparent)]
-    Config(#[from] ConfigError),
-    #[error("{0}")]
-    Usage(String),
-    #[error("cannot start fetching: {0}")]
-    FetchSetup(#[from] fetch::FetchSetupError),
-    #[error(transparent)]
-    Render(#[from] render::RenderError),
-    #[error(transparent)]
-    State(#[from] StateError),
-    #[error("{0}")]
-    Preview(String),
-    #[error("{}", .0.iter().map(|(d, e)| format!("digest {d} was not delivered: {e}")).collect::<Vec<_>>().join("\n"))]
-    Delivery(Vec<(String, deliver::smtp::DeliveryError)>),
-    #[error(transparent)]
-    Import(#[from] import::ImportError),
-    #[error("cannot write the output: {0}")]
-    Output(#[from] std::io::Error),
-}
-
-impl Error {
-    /// The process exit status for this error (see the README's table).
-    pub fn exit_status(&self) -> ExitStatus {
-        match self {
-            Error::Config(_) | Error::Usage(_) | Error::Import(_) => ExitStatus::Usage,
-            Error::State(StateError::Locked { .. }) => ExitStatus::Locked,
-            _ => ExitStatus::Failure,
-        }
-    }
-}
 
 /// What `feedletter run` was asked to do.
 #[derive(Debug, Clone)]

@@ -3,14 +3,18 @@
 
 use std::process::ExitCode;
 
+mod alloc;
+mod cli;
+mod logging;
+
 use clap::Parser;
-use feedletter::cli::{Cli, Command};
+use cli::{Cli, Command};
 use feedletter::{Error, ExitStatus};
 
 fn main() -> ExitCode {
-    let mapped = feedletter::alloc::keep_large_blocks_mapped();
+    let mapped = alloc::keep_large_blocks_mapped();
     let cli = Cli::parse();
-    feedletter::logging::init(cli.quiet, cli.verbose);
+    logging::init(cli.quiet, cli.verbose);
     if !mapped {
         log::debug!("the allocator kept its own mapping threshold; peak memory may be higher");
     }
@@ -55,7 +59,7 @@ fn run(cli: Cli) -> Result<ExitStatus, Error> {
         Command::Feeds => feedletter::report::feeds(&cli.config, &mut stdout),
         Command::Import(args) => feedletter::import::import(&args.file, &mut stdout),
         Command::Completions(args) => {
-            feedletter::cli::completions(args.shell, &mut stdout)?;
+            cli::completions(args.shell, &mut stdout)?;
             Ok(ExitStatus::Success)
         }
     }
