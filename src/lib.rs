@@ -1,8 +1,9 @@
 //! feedletter: feeds.yaml → parallel fetch → parse → store → select → render →
 //! deliver → mark sent.
 //!
-//! [`run`] is the whole pipeline in one readable function; each stage lives in its
-//! own module with one entry point and typed input and output.
+//! [`run`] is the whole pipeline: fetch once, then each digest on its own (`run_digest`),
+//! so that one digest's failure never stops the others. Each stage lives in its own
+//! module with one entry point and typed input and output.
 
 pub mod alloc;
 pub mod check;
@@ -14,6 +15,7 @@ pub mod gather;
 pub mod import;
 pub mod logging;
 pub mod model;
+pub mod outcome;
 pub mod parse;
 pub mod progress;
 pub mod render;
@@ -28,11 +30,12 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use crate::config::{Config, ConfigError, DigestConfig};
+use crate::config::{Config, ConfigError, DigestConfig, SmtpSettings};
 use crate::deliver::preview::{self, DigestOutput, PreviewFormat};
-use crate::model::FeedReport;
+use crate::model::{FeedItems, FeedReport, Selection};
+use crate::outcome::{DigestError, DigestFailure, DigestOutcome};
 use crate::progress::Progress;
-use crate::render::{Renderer, RunContext};
+use crate::render::{RenderedDigest, Renderer, RunContext};
 use crate::state::{SentItem, State, StateError};
 
 /// How long the state remembers items beyond the longest digest window, so a
@@ -78,8 +81,9 @@ pub enum Error {
     State(#[from] StateError),
     #[error("{0}")]
     Preview(String),
-    #[error("{}", .0.iter().map(|(d, e)| format!("digest {d} was not delivered: {e}")).collect::<Vec<_>>().join("\n"))]
-    Delivery(Vec<(String, deliver::smtp::DeliveryError)>),
+    /// Digests that failed while the others were still attempted.
+    #[error("{}", outcome::lines(.0))]
+    Digests(Vec<DigestFailure>),
     #[error(transparent)]
     Import(#[from] import::ImportError),
     #[error("cannot write the output: {0}")]
@@ -145,6 +149,12 @@ pub fn run(config: &Config, options: &RunOptions) -> Result<RunSummary, Error> {
         }
         (_, smtp) => smtp.as_ref(),
     };
+    if let Some(warning) = smtp
+        .and_then(|s| s.password.as_ref())
+        .and_then(deliver::smtp::permission_warning)
+    {
+        log::warn!("{warning}");
+    }
 
     // A preview reads the state and never writes it, so it needs no lock.
     let _lock = match preview {
@@ -164,8 +174,30 @@ pub fn run(config: &Config, options: &RunOptions) -> Result<RunSummary, Error> {
     })
     .map_err(Error::from)?;
     drop(progress);
-    let feeds = gathered.feeds;
-    for report in &gathered.reports {
+    warn_about_feeds(config, &gathered.reports);
+    let reports = gathered.reports;
+
+    // Each digest on its own: one that fails is reported at the end, the others go on.
+    let mut run = DigestRun {
+        state: &mut state,
+        renderer: &renderer,
+        feeds: &gathered.feeds,
+        context: RunContext {
+            now,
+            reports: &reports,
+        },
+        smtp,
+        preview: preview.is_some(),
+    };
+    let outcomes: Vec<_> = digests
+        .into_iter()
+        .map(|digest| run_digest(&mut run, digest))
+        .collect();
+    finish(config, options, &mut state, reports, outcomes)
+}
+
+fn warn_about_feeds(config: &Config, reports: &[FeedReport]) {
+    for report in reports {
         if let Some(error) = report.error() {
             log::warn!("feed {} ({}): {error}", report.name, report.location);
         } else if let Some(to) = &report.moved_to {
@@ -176,91 +208,168 @@ pub fn run(config: &Config, options: &RunOptions) -> Result<RunSummary, Error> {
             );
         }
     }
-    let reports = gathered.reports;
+}
 
-    let run_context = RunContext {
-        now,
-        reports: &reports,
+/// What every digest of a run shares.
+struct DigestRun<'r> {
+    state: &'r mut State,
+    renderer: &'r Renderer,
+    feeds: &'r [FeedItems],
+    context: RunContext<'r>,
+    /// `None` only for a preview.
+    smtp: Option<&'r SmtpSettings>,
+    preview: bool,
+}
+
+/// Selects, renders and sends (or keeps for the preview) one digest.
+fn run_digest<'c>(
+    run: &mut DigestRun<'_>,
+    digest: &'c DigestConfig,
+) -> (DigestSummary, DigestOutcome<'c>) {
+    let mut summary = DigestSummary {
+        name: digest.name.clone(),
+        items: 0,
+        omitted: 0,
+        sent: false,
     };
-    let mut summaries = Vec::new();
-    let mut outputs = Vec::new();
-    let mut failures = Vec::new();
-    for digest in digests {
-        let sent = state.sent(&digest.name)?;
-        let mut selection = select::select(digest, &feeds, now, &|feed, item| {
-            let link = item.link.as_deref().and_then(text::canonical_link);
-            sent.contains(&feed.location, &item.key, link.as_deref())
-        });
-        if preview.is_none() {
-            for item in &mut selection.items {
-                (item.summary, item.content) = state.item_texts(&item.feed_url, &item.key)?;
-            }
-        }
-        let rendered = renderer.render(digest, &selection, &run_context)?;
-        log::info!(
-            "{}: {} feeds ok, {} failed; {} items selected{}",
-            digest.name,
-            reports.iter().filter(|r| r.error().is_none()).count(),
-            reports.iter().filter(|r| r.error().is_some()).count(),
-            selection.items.len(),
-            if selection.omitted > 0 {
-                format!(" ({} more not shown)", selection.omitted)
-            } else {
-                String::new()
-            }
-        );
-        let mut summary = DigestSummary {
-            name: digest.name.clone(),
-            items: selection.items.len(),
-            omitted: selection.omitted,
-            sent: false,
-        };
-        if preview.is_some() {
-            outputs.push(DigestOutput {
-                digest,
-                selection,
-                rendered,
-            });
-        } else if selection.items.is_empty() && !digest.send_empty {
+    let (selection, rendered) = match compose(run, digest) {
+        Ok(composed) => composed,
+        Err(e) => return (summary, DigestOutcome::Failed(e)),
+    };
+    summary.items = selection.items.len();
+    summary.omitted = selection.omitted;
+    let outcome = match run.smtp {
+        _ if run.preview => DigestOutcome::Previewed(DigestOutput {
+            digest,
+            selection,
+            rendered,
+        }),
+        _ if selection.items.is_empty() && !digest.send_empty => {
             log::info!(
                 "{}: nothing new, nothing sent (send_empty is off)",
                 digest.name
             );
-        } else if let Some(smtp) = smtp {
-            match deliver::deliver(smtp, digest, &rendered, now) {
-                Ok(message_id) => {
-                    // Only now, after the server accepted the message, do the items
-                    // count as sent. A crash between the two means one repeat, never a loss.
-                    state.mark_sent(
-                        &digest.name,
-                        &sent_items(&selection),
-                        now,
-                        message_id.as_deref(),
-                    )?;
-                    log::info!("{}: sent {} items", digest.name, selection.items.len());
-                    summary.sent = true;
-                }
-                Err(e) => failures.push((digest.name.clone(), e)),
-            }
+            DigestOutcome::Skipped
         }
-        summaries.push(summary);
-    }
+        Some(smtp) => send(run, smtp, digest, &selection, &rendered),
+        None => DigestOutcome::Skipped,
+    };
+    summary.sent = matches!(outcome, DigestOutcome::Sent { .. });
+    (summary, outcome)
+}
 
-    match preview {
-        Some(format) => {
-            let bytes = preview::render(format, now, &reports, &outputs, config.smtp.as_ref())
-                .map_err(Error::Preview)?;
-            preview::write(options.out.as_deref(), &bytes).map_err(|e| {
-                Error::Preview(format!(
-                    "cannot write the preview to {}: {e}",
-                    options
-                        .out
-                        .as_ref()
-                        .map(|p| p.display().to_string())
-                        .unwrap_or_else(|| "stdout".into())
-                ))
-            })?;
+/// The digest's items, chosen and rendered.
+fn compose(
+    run: &DigestRun<'_>,
+    digest: &DigestConfig,
+) -> Result<(Selection, RenderedDigest), DigestError> {
+    let now = run.context.now;
+    let sent = run.state.sent(&digest.name).map_err(DigestError::State)?;
+    let mut selection = select::select(digest, run.feeds, now, &|feed, item| {
+        let link = item.link.as_deref().and_then(text::canonical_link);
+        sent.contains(&feed.location, &item.key, link.as_deref())
+    });
+    if !run.preview {
+        for item in &mut selection.items {
+            (item.summary, item.content) = run
+                .state
+                .item_texts(&item.feed_url, &item.key)
+                .map_err(DigestError::State)?;
         }
+    }
+    let rendered = run
+        .renderer
+        .render(digest, &selection, &run.context)
+        .map_err(DigestError::Render)?;
+    let reports = run.context.reports;
+    log::info!(
+        "{}: {} feeds ok, {} failed; {} items selected{}",
+        digest.name,
+        reports.iter().filter(|r| r.error().is_none()).count(),
+        reports.iter().filter(|r| r.error().is_some()).count(),
+        selection.items.len(),
+        if selection.omitted > 0 {
+            format!(" ({} more not shown)", selection.omitted)
+        } else {
+            String::new()
+        }
+    );
+    Ok((selection, rendered))
+}
+
+fn send<'c>(
+    run: &mut DigestRun<'_>,
+    smtp: &SmtpSettings,
+    digest: &DigestConfig,
+    selection: &Selection,
+    rendered: &RenderedDigest,
+) -> DigestOutcome<'c> {
+    let now = run.context.now;
+    let mut delivered = match deliver::deliver(smtp, digest, rendered, now) {
+        Ok(delivered) => delivered,
+        Err(e) => return DigestOutcome::Failed(DigestError::Delivery(e)),
+    };
+    // Only now, after the server accepted the message, do the items count as sent,
+    // and before QUIT: a crash between the two means one repeat, never a loss, and a
+    // server slow to answer QUIT does not widen that gap.
+    let recorded = run.state.mark_sent(
+        &digest.name,
+        &sent_items(selection),
+        now,
+        delivered.message_id.as_deref(),
+    );
+    let refused = std::mem::take(&mut delivered.accepted.refused);
+    let delivered_to = delivered.accepted.delivered_to;
+    delivered.accepted.close();
+    if let Err(e) = recorded {
+        return DigestOutcome::Failed(DigestError::NotRecorded(e));
+    }
+    log::info!("{}: sent {} items", digest.name, selection.items.len());
+    DigestOutcome::Sent {
+        refused,
+        delivered_to,
+    }
+}
+
+/// Writes the preview or tidies the state, then turns the digests' outcomes into the
+/// run's result.
+fn finish(
+    config: &Config,
+    options: &RunOptions,
+    state: &mut State,
+    reports: Vec<FeedReport>,
+    outcomes: Vec<(DigestSummary, DigestOutcome<'_>)>,
+) -> Result<RunSummary, Error> {
+    let mut outputs = Vec::new();
+    let mut failures = Vec::new();
+    let mut digests = Vec::new();
+    for (summary, outcome) in outcomes {
+        let error = match outcome {
+            DigestOutcome::Previewed(output) => {
+                outputs.push(output);
+                None
+            }
+            DigestOutcome::Skipped => None,
+            DigestOutcome::Sent { refused, .. } if refused.is_empty() => None,
+            DigestOutcome::Sent {
+                refused,
+                delivered_to,
+            } => Some(DigestError::Refused {
+                refused,
+                delivered_to,
+            }),
+            DigestOutcome::Failed(error) => Some(error),
+        };
+        if let Some(error) = error {
+            failures.push(DigestFailure {
+                digest: summary.name.clone(),
+                error,
+            });
+        }
+        digests.push(summary);
+    }
+    let finished = match options.preview {
+        Some(format) => write_preview(config, options, format, &reports, &outputs),
         None => {
             let longest = config
                 .digests
@@ -268,15 +377,44 @@ pub fn run(config: &Config, options: &RunOptions) -> Result<RunSummary, Error> {
                 .map(|d| d.window)
                 .max()
                 .unwrap_or_default();
-            state.prune(now, longest.saturating_add(STATE_MARGIN))?;
+            state
+                .prune(options.now, longest.saturating_add(STATE_MARGIN))
+                .map_err(Error::from)
+        }
+    };
+    match (finished, failures.is_empty()) {
+        (Ok(()), true) => Ok(RunSummary { reports, digests }),
+        (Ok(()), false) => Err(Error::Digests(failures)),
+        (Err(e), all_went_well) => {
+            // The run's own error is the one returned; the digests' are not lost.
+            if !all_went_well {
+                for line in outcome::lines(&failures).lines() {
+                    log::error!("{line}");
+                }
+            }
+            Err(e)
         }
     }
-    if !failures.is_empty() {
-        return Err(Error::Delivery(failures));
-    }
-    Ok(RunSummary {
-        reports,
-        digests: summaries,
+}
+
+fn write_preview(
+    config: &Config,
+    options: &RunOptions,
+    format: PreviewFormat,
+    reports: &[FeedReport],
+    outputs: &[DigestOutput<'_>],
+) -> Result<(), Error> {
+    let bytes = preview::render(format, options.now, reports, outputs, config.smtp.as_ref())
+        .map_err(Error::Preview)?;
+    preview::write(options.out.as_deref(), &bytes).map_err(|e| {
+        Error::Preview(format!(
+            "cannot write the preview to {}: {e}",
+            options
+                .out
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|| "stdout".into())
+        ))
     })
 }
 
