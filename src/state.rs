@@ -87,9 +87,7 @@ pub enum StateError {
         "another feedletter run is using {path}; try again when it has finished (or pass --wait)"
     )]
     Locked { path: PathBuf },
-    #[error(
-        "{path} is not a feedletter state file ({reason}); set `state:` to another file"
-    )]
+    #[error("{path} is not a feedletter state file ({reason}); set `state:` to another file")]
     NotOurs { path: PathBuf, reason: String },
     #[error(
         "state file {path} was written by a newer feedletter (schema {found}, this one knows {known}); it was left untouched"

@@ -44,7 +44,13 @@ impl Setup {
     fn new(smtp: &SmtpServer, digests: &str, timeout: &str) -> Setup {
         let dir = tempfile::tempdir().expect("tempdir");
         let ca = smtp.write_ca_file(dir.path());
-        Setup::with_trust(smtp, digests, timeout, dir, &format!("ca_file: {}", ca.display()))
+        Setup::with_trust(
+            smtp,
+            digests,
+            timeout,
+            dir,
+            &format!("ca_file: {}", ca.display()),
+        )
     }
 
     fn with_trust(
@@ -253,7 +259,11 @@ fn one_digest_failing_does_not_stop_the_others() {
         err.contains("the next run will send the same items again"),
         "{err}"
     );
-    assert_eq!(smtp.messages().len(), 2, "unrecorded and fine were both sent");
+    assert_eq!(
+        smtp.messages().len(),
+        2,
+        "unrecorded and fine were both sent"
+    );
     assert_eq!(setup.sent(), keys("fine"));
 }
 
@@ -289,7 +299,10 @@ fn a_ca_certificate_given_as_ca_file_is_refused_with_a_hint_to_pin_it() {
 #[test]
 fn a_pinned_self_signed_relay_is_trusted_and_no_other_certificate_is() {
     let smtp = ca_certificate_server();
-    let pin = format!("tls_fingerprint: \"sha256 Fingerprint={}\"", smtp.fingerprint());
+    let pin = format!(
+        "tls_fingerprint: \"sha256 Fingerprint={}\"",
+        smtp.fingerprint()
+    );
     let setup = Setup::with_trust(&smtp, DAILY, "5s", tempfile::tempdir().unwrap(), &pin);
     let out = setup.run(NOW);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -331,9 +344,10 @@ fn a_password_file_others_can_read_is_warned_about_by_run_and_check() {
     std::fs::set_permissions(&password, std::fs::Permissions::from_mode(0o644)).unwrap();
     let trust = format!("ca_file: {}", ca.display());
     let setup = Setup::with_trust(&smtp, DAILY, "5s", dir, &trust);
-    let yaml = std::fs::read_to_string(&setup.config)
-        .unwrap()
-        .replace("password_env: FEEDLETTER_SMTP_PASSWORD", "password_file: password.txt");
+    let yaml = std::fs::read_to_string(&setup.config).unwrap().replace(
+        "password_env: FEEDLETTER_SMTP_PASSWORD",
+        "password_file: password.txt",
+    );
     std::fs::write(&setup.config, yaml).unwrap();
     let warning = format!(
         "warning: smtp.password_file {} can be read by everyone (mode 644); run `chmod 600 {}`",
@@ -373,7 +387,11 @@ fn assert_refused_untouched(state: &Path, expected: &str) {
     let out = setup.run(NOW);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(stderr(&out).contains(expected), "{}", stderr(&out));
-    assert_eq!(std::fs::read(setup.state()).unwrap(), before, "file changed");
+    assert_eq!(
+        std::fs::read(setup.state()).unwrap(),
+        before,
+        "file changed"
+    );
     assert!(smtp.messages().is_empty());
 }
 
@@ -404,7 +422,13 @@ fn a_state_from_a_newer_version_or_another_program_is_refused_untouched() {
     );
 
     let text = dir.path().join("notes.txt");
-    std::fs::write(&text, "not a database, just some notes that are long enough\n".repeat(20))
-        .unwrap();
-    assert_refused_untouched(&text, "is not a feedletter state file (not an SQLite database)");
+    std::fs::write(
+        &text,
+        "not a database, just some notes that are long enough\n".repeat(20),
+    )
+    .unwrap();
+    assert_refused_untouched(
+        &text,
+        "is not a feedletter state file (not an SQLite database)",
+    );
 }

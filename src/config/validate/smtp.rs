@@ -193,8 +193,15 @@ mod tests {
             expected
         );
         assert_eq!(parse_fingerprint(&format!("sha256:{bare}")), expected);
-        assert_eq!(parse_fingerprint(&"ab".repeat(20)), None, "a SHA-1 is refused");
+        assert_eq!(
+            parse_fingerprint(&"ab".repeat(20)),
+            None,
+            "a SHA-1 is refused"
+        );
         assert_eq!(parse_fingerprint(&"zz".repeat(32)), None);
-        assert_eq!(parse_fingerprint(&format!("md5 Fingerprint={colons}")), None);
+        assert_eq!(
+            parse_fingerprint(&format!("md5 Fingerprint={colons}")),
+            None
+        );
     }
 }

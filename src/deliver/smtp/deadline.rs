@@ -69,7 +69,6 @@ impl Watch {
         self.abandoned.store(true, Ordering::SeqCst);
         current.clone()
     }
-
 }
 
 /// Why `within` gave up waiting.

@@ -277,7 +277,10 @@ mod tests {
                 retry: true,
             })
         });
-        assert_eq!(calls, 1, "350ms spent, 40ms pause: under a tenth of the budget left");
+        assert_eq!(
+            calls, 1,
+            "350ms spent, 40ms pause: under a tenth of the budget left"
+        );
         assert!(started.elapsed() < Duration::from_millis(450));
     }
 }

@@ -63,7 +63,11 @@ pub fn permission_warning(source: &PasswordSource) -> Option<String> {
         format!(
             "smtp.password_file {} can be read by {} (mode {mode:03o}); run `chmod 600 {}`",
             path.display(),
-            if mode & 0o004 != 0 { "everyone" } else { "its group" },
+            if mode & 0o004 != 0 {
+                "everyone"
+            } else {
+                "its group"
+            },
             path.display()
         )
     })

@@ -254,14 +254,11 @@ impl Session {
                 Ok(_) => {}
                 // One address the server will not take must not keep the digest from
                 // everyone else: it is left out and named.
-                Err(e) if e.status().is_some() => {
+                Err(e) if let Some(code) = e.status() => {
+                    let reply = format!("{} {}", u16::from(code), reply_text(&e));
                     refused.push(Refused {
                         recipient: recipient.to_string(),
-                        reply: self.scrub(
-                            &format!("{} {}", e.status().map(u16::from).unwrap_or_default(), reply_text(&e))
-                                .trim_end()
-                                .to_string(),
-                        ),
+                        reply: self.scrub(reply.trim_end()),
                     });
                     first_refusal.get_or_insert((step, e));
                 }
