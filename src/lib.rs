@@ -10,6 +10,7 @@ pub mod check;
 pub mod cli;
 pub mod config;
 pub mod deliver;
+mod digest;
 pub mod fetch;
 pub mod gather;
 pub mod import;
@@ -30,13 +31,14 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use crate::config::{Config, ConfigError, DigestConfig, SmtpSettings};
+use crate::config::{Config, ConfigError, DigestConfig};
 use crate::deliver::preview::{self, DigestOutput, PreviewFormat};
-use crate::model::{FeedItems, FeedReport, Selection};
+use crate::digest::{DigestRun, run_digest};
+use crate::model::FeedReport;
 use crate::outcome::{DigestError, DigestFailure, DigestOutcome};
 use crate::progress::Progress;
-use crate::render::{RenderedDigest, Renderer, RunContext};
-use crate::state::{SentItem, State, StateError};
+use crate::render::{Renderer, RunContext};
+use crate::state::{State, StateError};
 
 /// How long the state remembers items beyond the longest digest window, so a
 /// window that is briefly widened still finds them.
@@ -210,127 +212,6 @@ fn warn_about_feeds(config: &Config, reports: &[FeedReport]) {
     }
 }
 
-/// What every digest of a run shares.
-struct DigestRun<'r> {
-    state: &'r mut State,
-    renderer: &'r Renderer,
-    feeds: &'r [FeedItems],
-    context: RunContext<'r>,
-    /// `None` only for a preview.
-    smtp: Option<&'r SmtpSettings>,
-    preview: bool,
-}
-
-/// Selects, renders and sends (or keeps for the preview) one digest.
-fn run_digest<'c>(
-    run: &mut DigestRun<'_>,
-    digest: &'c DigestConfig,
-) -> (DigestSummary, DigestOutcome<'c>) {
-    let mut summary = DigestSummary {
-        name: digest.name.clone(),
-        items: 0,
-        omitted: 0,
-        sent: false,
-    };
-    let (selection, rendered) = match compose(run, digest) {
-        Ok(composed) => composed,
-        Err(e) => return (summary, DigestOutcome::Failed(e)),
-    };
-    summary.items = selection.items.len();
-    summary.omitted = selection.omitted;
-    let outcome = match run.smtp {
-        _ if run.preview => DigestOutcome::Previewed(DigestOutput {
-            digest,
-            selection,
-            rendered,
-        }),
-        _ if selection.items.is_empty() && !digest.send_empty => {
-            log::info!(
-                "{}: nothing new, nothing sent (send_empty is off)",
-                digest.name
-            );
-            DigestOutcome::Skipped
-        }
-        Some(smtp) => send(run, smtp, digest, &selection, &rendered),
-        None => DigestOutcome::Skipped,
-    };
-    summary.sent = matches!(outcome, DigestOutcome::Sent { .. });
-    (summary, outcome)
-}
-
-/// The digest's items, chosen and rendered.
-fn compose(
-    run: &DigestRun<'_>,
-    digest: &DigestConfig,
-) -> Result<(Selection, RenderedDigest), DigestError> {
-    let now = run.context.now;
-    let sent = run.state.sent(&digest.name).map_err(DigestError::State)?;
-    let mut selection = select::select(digest, run.feeds, now, &|feed, item| {
-        let link = item.link.as_deref().and_then(text::canonical_link);
-        sent.contains(&feed.location, &item.key, link.as_deref())
-    });
-    if !run.preview {
-        for item in &mut selection.items {
-            (item.summary, item.content) = run
-                .state
-                .item_texts(&item.feed_url, &item.key)
-                .map_err(DigestError::State)?;
-        }
-    }
-    let rendered = run
-        .renderer
-        .render(digest, &selection, &run.context)
-        .map_err(DigestError::Render)?;
-    let reports = run.context.reports;
-    log::info!(
-        "{}: {} feeds ok, {} failed; {} items selected{}",
-        digest.name,
-        reports.iter().filter(|r| r.error().is_none()).count(),
-        reports.iter().filter(|r| r.error().is_some()).count(),
-        selection.items.len(),
-        if selection.omitted > 0 {
-            format!(" ({} more not shown)", selection.omitted)
-        } else {
-            String::new()
-        }
-    );
-    Ok((selection, rendered))
-}
-
-fn send<'c>(
-    run: &mut DigestRun<'_>,
-    smtp: &SmtpSettings,
-    digest: &DigestConfig,
-    selection: &Selection,
-    rendered: &RenderedDigest,
-) -> DigestOutcome<'c> {
-    let now = run.context.now;
-    let mut delivered = match deliver::deliver(smtp, digest, rendered, now) {
-        Ok(delivered) => delivered,
-        Err(e) => return DigestOutcome::Failed(DigestError::Delivery(e)),
-    };
-    // Only now, after the server accepted the message, do the items count as sent,
-    // and before QUIT: a crash between the two means one repeat, never a loss, and a
-    // server slow to answer QUIT does not widen that gap.
-    let recorded = run.state.mark_sent(
-        &digest.name,
-        &sent_items(selection),
-        now,
-        delivered.message_id.as_deref(),
-    );
-    let refused = std::mem::take(&mut delivered.accepted.refused);
-    let delivered_to = delivered.accepted.delivered_to;
-    delivered.accepted.close();
-    if let Err(e) = recorded {
-        return DigestOutcome::Failed(DigestError::NotRecorded(e));
-    }
-    log::info!("{}: sent {} items", digest.name, selection.items.len());
-    DigestOutcome::Sent {
-        refused,
-        delivered_to,
-    }
-}
-
 /// Writes the preview or tidies the state, then turns the digests' outcomes into the
 /// run's result.
 fn finish(
@@ -416,25 +297,6 @@ fn write_preview(
                 .unwrap_or_else(|| "stdout".into())
         ))
     })
-}
-
-/// The selected items and the duplicates they stand for, as the state records them.
-fn sent_items(selection: &model::Selection) -> Vec<SentItem> {
-    let mut items: Vec<SentItem> = selection
-        .items
-        .iter()
-        .map(|i| SentItem {
-            feed: i.feed_url.clone(),
-            key: i.key.clone(),
-            link: i.link.as_deref().and_then(text::canonical_link),
-        })
-        .collect();
-    items.extend(selection.duplicates.iter().map(|(feed, key)| SentItem {
-        feed: feed.clone(),
-        key: key.clone(),
-        link: None,
-    }));
-    items
 }
 
 fn choose_digests<'c>(

@@ -307,6 +307,13 @@ fn a_pinned_self_signed_relay_is_trusted_and_no_other_certificate_is() {
     let out = setup.run(NOW);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(smtp.messages().len(), 1);
+    let probe = feedletter()
+        .env("FEEDLETTER_SMTP_PASSWORD", PASSWORD)
+        .args(["check", "--smtp", "-c"])
+        .arg(&setup.config)
+        .output()
+        .unwrap();
+    assert_eq!(probe.status.code(), Some(0), "{}", stderr(&probe));
 
     // Another server's certificate, even a self-signed one just like it, is not trusted.
     let impostor = ca_certificate_server();
