@@ -81,9 +81,10 @@ fn summary(config: &Config) -> String {
     )
 }
 
-/// Files the mail settings name but that are not there (yet). Only warnings: they
-/// may be provisioned when the job runs (systemd credentials, a mounted secret).
-/// An unset `password_env` says nothing, for cron's environment is not this shell's.
+/// Files the mail settings name but that are not there (yet), and a password file
+/// others can read. Only warnings: the files may be provisioned when the job runs
+/// (systemd credentials, a mounted secret). An unset `password_env` says nothing,
+/// for cron's environment is not this shell's.
 fn warn_about_missing_files(smtp: &SmtpSettings) {
     let files = [
         match &smtp.password {
@@ -96,6 +97,9 @@ fn warn_about_missing_files(smtp: &SmtpSettings) {
         if !path.is_file() {
             log::warn!("{key}: {} does not exist (yet)", path.display());
         }
+    }
+    if let Some(warning) = smtp.password.as_ref().and_then(smtp::permission_warning) {
+        log::warn!("{warning}");
     }
 }
 

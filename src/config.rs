@@ -212,6 +212,8 @@ pub struct SmtpSettings {
     pub timeout: Duration,
     /// Extra PEM roots to trust on top of the system ones.
     pub ca_file: Option<PathBuf>,
+    /// The SHA-256 of the one server certificate to trust, instead of any CA.
+    pub tls_fingerprint: Option<[u8; 32]>,
     pub insecure: bool,
 }
 

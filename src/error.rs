@@ -2,8 +2,9 @@
 
 use crate::config::ConfigError;
 use crate::gather::GatherError;
+use crate::outcome::{self, DigestFailure};
 use crate::state::StateError;
-use crate::{deliver, fetch, import, render};
+use crate::{fetch, import, render};
 
 /// The process exit status. Stable, because cron wrappers and scripts branch on it;
 /// the README has the same table.
@@ -44,8 +45,9 @@ pub enum Error {
     State(#[from] StateError),
     #[error("{0}")]
     Preview(String),
-    #[error("{}", .0.iter().map(|(d, e)| format!("digest {d} was not delivered: {e}")).collect::<Vec<_>>().join("\n"))]
-    Delivery(Vec<(String, deliver::smtp::DeliveryError)>),
+    /// Digests that failed while the others were still attempted.
+    #[error("{}", outcome::lines(.0))]
+    Digests(Vec<DigestFailure>),
     #[error(transparent)]
     Import(#[from] import::ImportError),
     #[error("cannot write the output: {0}")]
