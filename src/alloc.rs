@@ -10,11 +10,16 @@
 /// peak memory grows with the feed list (67 MB instead of 43 MB for 200 DEV-sized
 /// feeds). A fixed threshold (glibc's default starting value) keeps them mapped.
 ///
-/// Call it at start-up, before other threads exist. Elsewhere than glibc it does nothing.
-pub fn keep_large_blocks_mapped() {
+/// Call it at start-up, before other threads exist. Returns whether the setting took:
+/// glibc refuses a value it does not support, and then nothing changes but memory use.
+/// Elsewhere than glibc it does nothing and says so.
+pub fn keep_large_blocks_mapped() -> bool {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: `mallopt` only sets an allocator parameter; no memory is touched.
+    // It returns 1 on success and 0 on error.
     unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024) == 1
     }
+    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+    false
 }

@@ -100,9 +100,10 @@ fn summary(config: &Config) -> String {
     )
 }
 
-/// Files the mail settings name but that are not there (yet). Only warnings: they
-/// may be provisioned when the job runs (systemd credentials, a mounted secret).
-/// An unset `password_env` says nothing, for cron's environment is not this shell's.
+/// Files the mail settings name but that are not there (yet), and a password file
+/// others can read. Only warnings: the files may be provisioned when the job runs
+/// (systemd credentials, a mounted secret). An unset `password_env` says nothing,
+/// for cron's environment is not this shell's.
 fn warn_about_missing_files(smtp: &SmtpSettings) {
     let files = [
         match &smtp.password {
@@ -115,6 +116,9 @@ fn warn_about_missing_files(smtp: &SmtpSettings) {
         if !path.is_file() {
             log::warn!("{key}: {} does not exist (yet)", path.display());
         }
+    }
+    if let Some(warning) = smtp.password.as_ref().and_then(smtp::permission_warning) {
+        log::warn!("{warning}");
     }
 }
 
@@ -130,7 +134,7 @@ fn security(s: &SmtpSettings) -> &'static str {
 /// feed and a moved one, so a template error shows up here and not in the morning's
 /// cron mail. Returns every problem, each with its file and line; a template file
 /// shared by several digests is reported once.
-pub(crate) fn check_templates<'c>(
+fn check_templates<'c>(
     config: &Config,
     digests: impl IntoIterator<Item = &'c DigestConfig>,
     text: &str,

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use clap::{Args, CommandFactory, Parser, Subcommand};
 use clap_complete::Shell;
 
-use crate::deliver::preview::PreviewFormat;
+use feedletter::deliver::preview::PreviewFormat;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -91,7 +91,7 @@ pub struct RunArgs {
     pub digests: Vec<String>,
     /// Preview instead of sending: nothing is sent and no state is written.
     #[arg(long, value_name = "FORMAT", num_args = 0..=1, require_equals = true, default_missing_value = "html")]
-    pub dry_run: Option<PreviewFormat>,
+    pub dry_run: Option<DryRunFormat>,
     /// Write the preview to FILE instead of stdout.
     #[arg(long, value_name = "FILE", requires = "dry_run")]
     pub out: Option<PathBuf>,
@@ -101,6 +101,31 @@ pub struct RunArgs {
     /// Pretend the time is this (RFC 3339); for reproducible previews and tests.
     #[arg(long, hide = true, value_parser = parse_time)]
     pub now: Option<DateTime<Utc>>,
+}
+
+/// `--dry-run`'s formats as the command line spells them; the library's
+/// `PreviewFormat` knows nothing of clap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DryRunFormat {
+    /// The HTML part.
+    Html,
+    /// The plain-text part.
+    Text,
+    /// The selection as JSON, for scripts (see the README for the shape).
+    Json,
+    /// The exact RFC 5322 message that would be sent.
+    Eml,
+}
+
+impl From<DryRunFormat> for PreviewFormat {
+    fn from(format: DryRunFormat) -> Self {
+        match format {
+            DryRunFormat::Html => PreviewFormat::Html,
+            DryRunFormat::Text => PreviewFormat::Text,
+            DryRunFormat::Json => PreviewFormat::Json,
+            DryRunFormat::Eml => PreviewFormat::Eml,
+        }
+    }
 }
 
 fn parse_time(s: &str) -> Result<DateTime<Utc>, String> {

@@ -16,8 +16,6 @@ mod raw;
 mod recover;
 mod validate;
 
-pub use raw::parse_bytes as parse_byte_size;
-
 /// A config file that could not be used. Lists every problem found, not only the first.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -214,6 +212,8 @@ pub struct SmtpSettings {
     pub timeout: Duration,
     /// Extra PEM roots to trust on top of the system ones.
     pub ca_file: Option<PathBuf>,
+    /// The SHA-256 of the one server certificate to trust, instead of any CA.
+    pub tls_fingerprint: Option<[u8; 32]>,
     pub insecure: bool,
 }
 
@@ -263,20 +263,4 @@ pub fn parse_partial(path: &Path, text: &str) -> (Option<Config>, Vec<Problem>) 
 /// config text: 1-based line and column.
 pub fn position_of(text: &str, key: &str) -> Option<(u64, u64)> {
     raw::position_of(text, key)
-}
-
-/// Formats a byte count the way users write it: `10 MiB`, `512 KiB`, `300 bytes`.
-pub fn format_bytes(n: u64) -> String {
-    const UNITS: [(&str, u64); 3] = [("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)];
-    for (unit, size) in UNITS {
-        if n >= size && n.is_multiple_of(size) {
-            return format!("{} {unit}", n / size);
-        }
-    }
-    for (unit, size) in UNITS {
-        if n >= size {
-            return format!("{:.1} {unit}", n as f64 / size as f64);
-        }
-    }
-    format!("{n} bytes")
 }

@@ -9,7 +9,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::num::NonZeroUsize;
-use std::sync::{Condvar, Mutex, PoisonError, mpsc};
+use std::sync::mpsc;
 use std::thread;
 
 use chrono::{DateTime, Utc};
@@ -19,6 +19,7 @@ use crate::fetch::{self, Fetched};
 use crate::model::{
     Feed, FeedError, FeedItems, FeedLocation, FeedOutcome, FeedReport, FeedSource, Item, Validators,
 };
+use crate::semaphore::Semaphore;
 use crate::state::{FeedRecord, FetchRecord, FetchRecorder, State, StateError, Stored};
 use crate::{parse, select};
 
@@ -28,15 +29,6 @@ pub enum GatherError {
     FetchSetup(#[from] fetch::FetchSetupError),
     #[error(transparent)]
     State(#[from] StateError),
-}
-
-impl From<GatherError> for crate::Error {
-    fn from(e: GatherError) -> Self {
-        match e {
-            GatherError::FetchSetup(e) => crate::Error::FetchSetup(e),
-            GatherError::State(e) => crate::Error::State(e),
-        }
-    }
 }
 
 /// The feeds' items (fresh or remembered) and a report per feed, in config order.
@@ -96,7 +88,7 @@ pub fn gather(
     // held (a body and its parse each), so fetch workers take turns for it, and wait
     // rather than pile parsed feeds up when recording falls behind.
     let cores = thread::available_parallelism().map_or(1, NonZeroUsize::get);
-    let turns = Turns::new(cores);
+    let turns = Semaphore::new(cores);
     let (sender, receiver) = mpsc::sync_channel::<(usize, Parsed)>(cores);
     let mut settled: Vec<Option<(FeedItems, FeedReport)>> =
         config.feeds.iter().map(|_| None).collect();
@@ -106,7 +98,7 @@ pub fn gather(
             fetcher.fetch_all_timed(&config.feeds, &validators, |source, fetched, took| {
                 let status = fetched.as_ref().map_or(0, |f| f.status);
                 let has_body = matches!(&fetched, Ok(f) if f.body.is_some());
-                let turn = has_body.then(|| turns.take());
+                let turn = turns.acquire(has_body.then_some(()));
                 let parsed = fetch_and_parse(config, source, fetched);
                 drop(turn);
                 log_feed(source, status, &parsed, took);
@@ -166,43 +158,6 @@ fn fetch_and_parse(
         None => None,
     };
     Ok((feed, validators, moved_to.map(|u| u.to_string())))
-}
-
-/// A counting semaphore: `take` waits for one of `n` turns, given back on drop.
-struct Turns {
-    free: Mutex<usize>,
-    freed: Condvar,
-}
-
-struct Turn<'a>(&'a Turns);
-
-impl Turns {
-    fn new(n: usize) -> Turns {
-        Turns {
-            free: Mutex::new(n),
-            freed: Condvar::new(),
-        }
-    }
-
-    fn take(&self) -> Turn<'_> {
-        // A plain counter is never left half-updated, so a poisoned lock is still sound.
-        let mut free = self.free.lock().unwrap_or_else(PoisonError::into_inner);
-        while *free == 0 {
-            free = self
-                .freed
-                .wait(free)
-                .unwrap_or_else(PoisonError::into_inner);
-        }
-        *free -= 1;
-        Turn(self)
-    }
-}
-
-impl Drop for Turn<'_> {
-    fn drop(&mut self) {
-        *self.0.free.lock().unwrap_or_else(PoisonError::into_inner) += 1;
-        self.0.freed.notify_one();
-    }
 }
 
 fn match_keywords(config: &Config, items: &mut [Item]) {

@@ -1,103 +1,51 @@
 //! feedletter: feeds.yaml → parallel fetch → parse → store → select → render →
 //! deliver → mark sent.
 //!
-//! [`run`] is the whole pipeline in one readable function; each stage lives in its
-//! own module with one entry point and typed input and output.
+//! [`run`] is the whole pipeline: fetch once, then each digest on its own (`run_digest`),
+//! so that one digest's failure never stops the others. Each stage lives in its own
+//! module with one entry point and typed input and output.
 
-pub mod alloc;
 pub mod check;
-pub mod cli;
 pub mod config;
 pub mod deliver;
+mod digest;
+mod error;
 pub mod fetch;
 pub mod gather;
 pub mod import;
 pub mod label;
-pub mod logging;
 pub mod model;
+pub mod outcome;
 pub mod parse;
-pub mod preflight;
-pub mod progress;
+mod preflight;
+mod progress;
 pub mod render;
 pub mod report;
 pub mod select;
+mod semaphore;
 pub mod state;
-pub mod table;
+mod table;
 pub mod text;
+
+pub use error::{Error, ExitStatus};
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use crate::config::{Config, ConfigError, DigestConfig};
+use crate::config::{Config, DigestConfig};
 use crate::deliver::preview::{self, DigestOutput, PreviewFormat};
+use crate::digest::{DigestRun, run_digest};
 use crate::model::FeedReport;
+use crate::outcome::{DigestError, DigestFailure, DigestOutcome};
 use crate::progress::Progress;
 use crate::render::{Renderer, RunContext};
-use crate::state::{SentItem, State, StateError};
+use crate::state::State;
 
 /// How long the state remembers items beyond the longest digest window, so a
 /// window that is briefly widened still finds them.
 const STATE_MARGIN: Duration = Duration::from_secs(30 * 24 * 3600);
-
-/// The process exit status. Stable, because cron wrappers and scripts branch on it;
-/// the README has the same table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-#[repr(u8)]
-pub enum ExitStatus {
-    /// Done: digests sent or previewed, including "nothing new" and runs where some
-    /// feeds failed (those are reported, and retried next run).
-    Success = 0,
-    /// A runtime failure: delivery, rendering, the state, writing output; for `check`,
-    /// a feed or the SMTP server that failed its probe.
-    Failure = 1,
-    /// Invalid config, command line or input file: nothing was attempted.
-    Usage = 2,
-    /// Another run holds the lock on the state file.
-    Locked = 3,
-}
-
-impl From<ExitStatus> for std::process::ExitCode {
-    fn from(status: ExitStatus) -> Self {
-        std::process::ExitCode::from(status as u8)
-    }
-}
-
-/// Errors that end a run. Per-feed failures are not among them: they are reported
-/// and the run goes on.
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    #[error(transparent)]
-    Config(#[from] ConfigError),
-    #[error("{0}")]
-    Usage(String),
-    #[error("cannot start fetching: {0}")]
-    FetchSetup(#[from] fetch::FetchSetupError),
-    #[error(transparent)]
-    Render(#[from] render::RenderError),
-    #[error(transparent)]
-    State(#[from] StateError),
-    #[error("{0}")]
-    Preview(String),
-    #[error("{}", .0.iter().map(|(d, e)| format!("digest {d} was not delivered: {e}")).collect::<Vec<_>>().join("\n"))]
-    Delivery(Vec<(String, deliver::smtp::DeliveryError)>),
-    #[error(transparent)]
-    Import(#[from] import::ImportError),
-    #[error("cannot write the output: {0}")]
-    Output(#[from] std::io::Error),
-}
-
-impl Error {
-    /// The process exit status for this error (see the README's table).
-    pub fn exit_status(&self) -> ExitStatus {
-        match self {
-            Error::Config(_) | Error::Usage(_) | Error::Import(_) => ExitStatus::Usage,
-            Error::State(StateError::Locked { .. }) => ExitStatus::Locked,
-            _ => ExitStatus::Failure,
-        }
-    }
-}
 
 /// What `feedletter run` was asked to do.
 #[derive(Debug, Clone)]
@@ -148,6 +96,12 @@ pub fn run(config: &Config, options: &RunOptions) -> Result<RunSummary, Error> {
         }
         (_, smtp) => smtp.as_ref(),
     };
+    if let Some(warning) = smtp
+        .and_then(|s| s.password.as_ref())
+        .and_then(deliver::smtp::permission_warning)
+    {
+        log::warn!("{warning}");
+    }
 
     // A preview reads the state and never writes it, so it needs no lock.
     let _lock = match preview {
@@ -167,8 +121,30 @@ pub fn run(config: &Config, options: &RunOptions) -> Result<RunSummary, Error> {
     })
     .map_err(Error::from)?;
     drop(progress);
-    let feeds = gathered.feeds;
-    for report in &gathered.reports {
+    warn_about_feeds(config, &gathered.reports);
+    let reports = gathered.reports;
+
+    // Each digest on its own: one that fails is reported at the end, the others go on.
+    let mut run = DigestRun {
+        state: &mut state,
+        renderer: &renderer,
+        feeds: &gathered.feeds,
+        context: RunContext {
+            now,
+            reports: &reports,
+        },
+        smtp,
+        preview: preview.is_some(),
+    };
+    let outcomes: Vec<_> = digests
+        .into_iter()
+        .map(|digest| run_digest(&mut run, digest))
+        .collect();
+    finish(config, options, &mut state, reports, outcomes)
+}
+
+fn warn_about_feeds(config: &Config, reports: &[FeedReport]) {
+    for report in reports {
         if let Some(error) = report.error() {
             let label = label::feed_label(&report.name, &report.location);
             log::warn!("feed {label}: {error}");
@@ -180,101 +156,47 @@ pub fn run(config: &Config, options: &RunOptions) -> Result<RunSummary, Error> {
             );
         }
     }
-    let reports = gathered.reports;
+}
 
-    let run_context = RunContext {
-        now,
-        reports: &reports,
-    };
-    let mut summaries = Vec::new();
+/// Writes the preview or tidies the state, then turns the digests' outcomes into the
+/// run's result.
+fn finish(
+    config: &Config,
+    options: &RunOptions,
+    state: &mut State,
+    reports: Vec<FeedReport>,
+    outcomes: Vec<(DigestSummary, DigestOutcome<'_>)>,
+) -> Result<RunSummary, Error> {
     let mut outputs = Vec::new();
     let mut failures = Vec::new();
-    for digest in digests {
-        let sent = state.sent(&digest.name)?;
-        let mut selection = select::select(digest, &feeds, now, &|feed, item| {
-            let link = item.link.as_deref().and_then(text::canonical_link);
-            sent.contains(&feed.location, &item.key, link.as_deref())
-        });
-        if preview.is_none() {
-            for item in &mut selection.items {
-                (item.summary, item.content) = state.item_texts(&item.feed_url, &item.key)?;
+    let mut digests = Vec::new();
+    for (summary, outcome) in outcomes {
+        let error = match outcome {
+            DigestOutcome::Previewed(output) => {
+                outputs.push(output);
+                None
             }
-        }
-        let rendered = renderer.render(digest, &selection, &run_context)?;
-        let offered = feeds.iter().map(|f| f.items.len()).sum();
-        log::trace!(
-            "{}: {}",
-            digest.name,
-            label::selection_detail(offered, &selection)
-        );
-        log::info!(
-            "{}: {} ok, {} failed; {} selected{}",
-            digest.name,
-            label::count(
-                reports.iter().filter(|r| r.error().is_none()).count(),
-                "feed"
-            ),
-            reports.iter().filter(|r| r.error().is_some()).count(),
-            label::count(selection.items.len(), "item"),
-            if selection.omitted > 0 {
-                format!(" ({} more not shown)", selection.omitted)
-            } else {
-                String::new()
-            }
-        );
-        let mut summary = DigestSummary {
-            name: digest.name.clone(),
-            items: selection.items.len(),
-            omitted: selection.omitted,
-            sent: false,
+            DigestOutcome::Skipped => None,
+            DigestOutcome::Sent { refused, .. } if refused.is_empty() => None,
+            DigestOutcome::Sent {
+                refused,
+                delivered_to,
+            } => Some(DigestError::Refused {
+                refused,
+                delivered_to,
+            }),
+            DigestOutcome::Failed(error) => Some(error),
         };
-        if preview.is_some() {
-            outputs.push(DigestOutput {
-                digest,
-                selection,
-                rendered,
+        if let Some(error) = error {
+            failures.push(DigestFailure {
+                digest: summary.name.clone(),
+                error,
             });
-        } else if selection.items.is_empty() && !digest.send_empty {
-            log::info!(
-                "{}: nothing new, nothing sent (send_empty is off)",
-                digest.name
-            );
-        } else if let Some(smtp) = smtp {
-            match deliver::deliver(smtp, digest, &rendered, now) {
-                Ok(message_id) => {
-                    // Only now, after the server accepted the message, do the items
-                    // count as sent. A crash between the two means one repeat, never a loss.
-                    state.mark_sent(
-                        &digest.name,
-                        &sent_items(&selection),
-                        now,
-                        message_id.as_deref(),
-                    )?;
-                    let sent = label::count(selection.items.len(), "item");
-                    log::info!("{}: sent {sent}", digest.name);
-                    summary.sent = true;
-                }
-                Err(e) => failures.push((digest.name.clone(), e)),
-            }
         }
-        summaries.push(summary);
+        digests.push(summary);
     }
-
-    match preview {
-        Some(format) => {
-            let bytes = preview::render(format, now, &reports, &outputs, config.smtp.as_ref())
-                .map_err(Error::Preview)?;
-            preview::write(options.out.as_deref(), &bytes).map_err(|e| {
-                Error::Preview(format!(
-                    "cannot write the preview to {}: {e}",
-                    options
-                        .out
-                        .as_ref()
-                        .map(|p| p.display().to_string())
-                        .unwrap_or_else(|| "stdout".into())
-                ))
-            })?;
-        }
+    let finished = match options.preview {
+        Some(format) => write_preview(config, options, format, &reports, &outputs),
         None => {
             let longest = config
                 .digests
@@ -282,35 +204,45 @@ pub fn run(config: &Config, options: &RunOptions) -> Result<RunSummary, Error> {
                 .map(|d| d.window)
                 .max()
                 .unwrap_or_default();
-            state.prune(now, longest.saturating_add(STATE_MARGIN))?;
+            state
+                .prune(options.now, longest.saturating_add(STATE_MARGIN))
+                .map_err(Error::from)
+        }
+    };
+    match (finished, failures.is_empty()) {
+        (Ok(()), true) => Ok(RunSummary { reports, digests }),
+        (Ok(()), false) => Err(Error::Digests(failures)),
+        (Err(e), all_went_well) => {
+            // The run's own error is the one returned; the digests' are not lost.
+            if !all_went_well {
+                for line in outcome::lines(&failures).lines() {
+                    log::error!("{line}");
+                }
+            }
+            Err(e)
         }
     }
-    if !failures.is_empty() {
-        return Err(Error::Delivery(failures));
-    }
-    Ok(RunSummary {
-        reports,
-        digests: summaries,
-    })
 }
 
-/// The selected items and the duplicates they stand for, as the state records them.
-fn sent_items(selection: &model::Selection) -> Vec<SentItem> {
-    let mut items: Vec<SentItem> = selection
-        .items
-        .iter()
-        .map(|i| SentItem {
-            feed: i.feed_url.clone(),
-            key: i.key.clone(),
-            link: i.link.as_deref().and_then(text::canonical_link),
-        })
-        .collect();
-    items.extend(selection.duplicates.iter().map(|(feed, key)| SentItem {
-        feed: feed.clone(),
-        key: key.clone(),
-        link: None,
-    }));
-    items
+fn write_preview(
+    config: &Config,
+    options: &RunOptions,
+    format: PreviewFormat,
+    reports: &[FeedReport],
+    outputs: &[DigestOutput<'_>],
+) -> Result<(), Error> {
+    let bytes = preview::render(format, options.now, reports, outputs, config.smtp.as_ref())
+        .map_err(Error::Preview)?;
+    preview::write(options.out.as_deref(), &bytes).map_err(|e| {
+        Error::Preview(format!(
+            "cannot write the preview to {}: {e}",
+            options
+                .out
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|| "stdout".into())
+        ))
+    })
 }
 
 fn choose_digests<'c>(

@@ -3,14 +3,21 @@
 
 use std::process::ExitCode;
 
+mod alloc;
+mod cli;
+mod logging;
+
 use clap::Parser;
-use feedletter::cli::{Cli, Command};
+use cli::{Cli, Command};
 use feedletter::{Error, ExitStatus};
 
 fn main() -> ExitCode {
-    feedletter::alloc::keep_large_blocks_mapped();
+    let mapped = alloc::keep_large_blocks_mapped();
     let cli = Cli::parse();
-    feedletter::logging::init(cli.quiet, cli.verbose);
+    logging::init(cli.quiet, cli.verbose);
+    if !mapped {
+        log::debug!("the allocator kept its own mapping threshold; peak memory may be higher");
+    }
     match run(cli) {
         Ok(status) => status.into(),
         Err(e) => {
@@ -32,7 +39,7 @@ fn run(cli: Cli) -> Result<ExitStatus, Error> {
             let config = feedletter::config::load(&cli.config)?;
             let options = feedletter::RunOptions {
                 digests: args.digests,
-                preview: args.dry_run,
+                preview: args.dry_run.map(Into::into),
                 out: args.out,
                 now: args.now.unwrap_or_else(chrono::Utc::now),
                 wait: args.wait,
@@ -52,7 +59,7 @@ fn run(cli: Cli) -> Result<ExitStatus, Error> {
         Command::Feeds => feedletter::report::feeds(&cli.config, &mut stdout),
         Command::Import(args) => feedletter::import::import(&args.file, &mut stdout),
         Command::Completions(args) => {
-            feedletter::cli::completions(args.shell, &mut stdout)?;
+            cli::completions(args.shell, &mut stdout)?;
             Ok(ExitStatus::Success)
         }
     }

@@ -90,7 +90,7 @@ pub struct Feed {
 pub enum FeedError {
     #[error("timed out after {}", humantime::format_duration(*.after))]
     Timeout { after: Duration },
-    #[error("feed is larger than {}", crate::config::format_bytes(*.limit))]
+    #[error("feed is larger than {}", format_bytes(*.limit))]
     TooLarge { limit: u64 },
     #[error("HTTP {status}{}", if .reason.is_empty() { String::new() } else { format!(" {}", .reason) })]
     HttpStatus { status: u16, reason: String },
@@ -208,4 +208,20 @@ pub struct FeedItems {
     pub site: Option<String>,
     pub tags: Vec<String>,
     pub items: Vec<Item>,
+}
+
+/// Formats a byte count the way users write it: `10 MiB`, `512 KiB`, `300 bytes`.
+pub fn format_bytes(n: u64) -> String {
+    const UNITS: [(&str, u64); 3] = [("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)];
+    for (unit, size) in UNITS {
+        if n >= size && n.is_multiple_of(size) {
+            return format!("{} {unit}", n / size);
+        }
+    }
+    for (unit, size) in UNITS {
+        if n >= size {
+            return format!("{:.1} {unit}", n as f64 / size as f64);
+        }
+    }
+    format!("{n} bytes")
 }

@@ -13,8 +13,10 @@ use chrono::{DateTime, TimeZone, Utc};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
 use crate::model::{FeedError, Item, Validators};
+use ownership::{APPLICATION_ID, application_id, check_ours};
 
 mod lock;
+mod ownership;
 mod record;
 mod sent;
 
@@ -79,8 +81,10 @@ pub enum StateError {
         "another feedletter run is using {path}; try again when it has finished (or pass --wait)"
     )]
     Locked { path: PathBuf },
+    #[error("{path} is not a feedletter state file ({reason}); set `state:` to another file")]
+    NotOurs { path: PathBuf, reason: String },
     #[error(
-        "state file {path} was written by a newer feedletter (schema {found}, this one knows {known})"
+        "state file {path} was written by a newer feedletter (schema {found}, this one knows {known}); it was left untouched"
     )]
     TooNew {
         path: PathBuf,
@@ -147,6 +151,9 @@ impl State {
         };
         let conn = Connection::open(path).map_err(err)?;
         conn.busy_timeout(Duration::from_secs(10)).map_err(err)?;
+        // Nothing below may write to a file that is not ours or is newer than this
+        // program: not even the journal mode, which rewrites the header.
+        check_ours(&conn, path)?;
         // Items are mostly article-sized texts (tens of KB): with the largest page size
         // most fit in one page instead of a chain of 4 KB overflow pages, and a run
         // writes (and checkpoints) a tenth as many pages. It only takes effect when
@@ -166,6 +173,12 @@ impl State {
             read_only: false,
         };
         state.migrate()?;
+        if application_id(&state.conn, path)? == 0 {
+            state
+                .conn
+                .pragma_update(None, "application_id", APPLICATION_ID)
+                .map_err(|e| state.err(e))?;
+        }
         Ok(state)
     }
 
@@ -195,20 +208,13 @@ impl State {
         let conn =
             Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(err)?;
         conn.busy_timeout(Duration::from_secs(10)).map_err(err)?;
+        check_ours(&conn, path)?;
         let state = State {
             conn,
             path: path.to_path_buf(),
             read_only: true,
         };
-        let version = state.user_version()? as usize;
-        if version > MIGRATIONS.len() {
-            return Err(StateError::TooNew {
-                path: path.to_path_buf(),
-                found: version as u32,
-                known: MIGRATIONS.len() as u32,
-            });
-        }
-        if version < MIGRATIONS.len() {
+        if (state.user_version()? as usize) < MIGRATIONS.len() {
             return State::open_copy(path);
         }
         Ok(state)

@@ -3,6 +3,8 @@
 
 use std::io::{self, Write};
 
+use crate::text::columns as width;
+
 /// Cells longer than this are cut (the last column excepted, where a long error has
 /// room to run on without pushing anything out of line).
 const MAX_CELL: usize = 48;
@@ -35,10 +37,10 @@ impl Table {
 
     pub fn write(&self, out: &mut dyn Write) -> io::Result<()> {
         let columns = self.header.len();
-        let mut widths: Vec<usize> = self.header.iter().map(|h| h.chars().count()).collect();
+        let mut widths: Vec<usize> = self.header.iter().map(|h| width(h)).collect();
         for row in &self.rows {
             for (i, c) in row.iter().enumerate().take(columns) {
-                widths[i] = widths[i].max(c.chars().count());
+                widths[i] = widths[i].max(width(c));
             }
         }
         let header: Vec<String> = self.header.iter().map(|h| h.to_string()).collect();
@@ -49,7 +51,7 @@ impl Table {
                     line.push_str(c);
                 } else {
                     line.push_str(c);
-                    let pad = widths[i] - c.chars().count() + 2;
+                    let pad = widths[i] - width(c) + 2;
                     line.extend(std::iter::repeat_n(' ', pad));
                 }
             }
@@ -92,6 +94,19 @@ mod tests {
         assert_eq!(
             String::from_utf8(out).expect("UTF-8"),
             "NAME       ITEMS  ERROR\na [2J b    3      -\nlong name  12     HTTP 404\n"
+        );
+    }
+
+    #[test]
+    fn wide_characters_count_two_columns() {
+        let mut t = Table::new(vec!["FEED", "ITEMS"]);
+        t.row(vec!["日本語".into(), "3".into()]);
+        t.row(vec!["abc".into(), "12".into()]);
+        let mut out = Vec::new();
+        t.write(&mut out).expect("write to a Vec");
+        assert_eq!(
+            String::from_utf8(out).expect("UTF-8"),
+            "FEED    ITEMS\n日本語  3\nabc     12\n"
         );
     }
 

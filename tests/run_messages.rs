@@ -256,32 +256,3 @@ fn wait_says_what_it_waits_for() {
         );
     });
 }
-
-#[test]
-fn a_broken_subject_fails_a_run_before_any_request() {
-    bounded(LIMIT, || {
-        let items = [("a", "First", "Tue, 12 May 2026 08:00:00 GMT")];
-        let server = FeedServer::start(vec![(
-            "/feed.xml",
-            Route::ok("application/rss+xml", rss(&items)),
-        )]);
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path = write_config(
-            dir.path(),
-            &format!(
-                "feeds:\n  - url: {}\ndigests:\n  daily:\n    subject: \"{{{{ dat }}}}\"\n    to: [me@example.com]\n",
-                server.url("/feed.xml")
-            ),
-        );
-        feedletter()
-            .args(["run", "--dry-run=text", "-c"])
-            .arg(&path)
-            .assert()
-            .code(2)
-            .stderr(format!(
-                "error: {}:5:14: digests.daily.subject: undefined variable `dat`\n",
-                path.display()
-            ));
-        assert_eq!(server.seen().len(), 0, "no request was made");
-    });
-}

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, TimeZone, Utc};
 use feedletter::config::{self, Config, PasswordSource, Security, SmtpSettings};
 use feedletter::deliver::message::{OutgoingDigest, build_message, to_eml};
-use feedletter::deliver::smtp::{DeliveryError, PasswordError, Step, probe, send};
+use feedletter::deliver::smtp::{DeliveryError, PasswordError, Refused, Step, probe, send};
 use mail_parser::{MessageParser, MimeHeaders};
 use mailin::AuthMechanism;
 use support::bounded;
@@ -477,10 +477,41 @@ fn transient_replies_give_up_after_three_attempts() {
 }
 
 #[test]
-fn permanent_rejection_fails_at_once_and_names_the_recipient() {
+fn a_refused_recipient_is_left_out_and_named() {
     bounded(LIMIT, || {
         let mut options = Options::new(Mode::StartTls).with_login(USER, PASSWORD);
         options.reject_recipients = vec!["cc@example.org".into()];
+        let server = SmtpServer::start(options);
+        let setup = Setup::for_server(&server, "starttls", "5s");
+        let accepted = send(&setup.smtp(), &setup.message("hello")).expect("partly accepted");
+
+        assert_eq!(
+            accepted.refused,
+            [Refused {
+                recipient: "cc@example.org".into(),
+                reply: "550 Mailbox unavailable".into(),
+            }]
+        );
+        assert_eq!(accepted.delivered_to, 2);
+        accepted.close();
+        let log = server.log();
+        assert_eq!(log.connections, 1);
+        assert_eq!(log.messages.len(), 1);
+        assert_eq!(
+            log.messages[0].to,
+            ["reader@example.org", "hidden@example.org"]
+        );
+        assert_eq!(log.verbs().last().map(String::as_str), Some("QUIT"));
+    });
+}
+
+#[test]
+fn permanent_rejection_of_every_recipient_fails_at_once_and_names_the_first() {
+    bounded(LIMIT, || {
+        let mut options = Options::new(Mode::StartTls).with_login(USER, PASSWORD);
+        options.reject_recipients = ["reader", "cc", "hidden"]
+            .map(|r| format!("{r}@example.org"))
+            .to_vec();
         let server = SmtpServer::start(options);
         let setup = Setup::for_server(&server, "starttls", "5s");
         let err = send(&setup.smtp(), &setup.message("hello")).expect_err("rejected");
@@ -488,14 +519,14 @@ fn permanent_rejection_fails_at_once_and_names_the_recipient() {
         assert!(
             matches!(
                 &err,
-                DeliveryError::Rejected { code: 550, step: Step::Recipient(r), .. } if r == "cc@example.org"
+                DeliveryError::Rejected { code: 550, step: Step::Recipient(r), .. } if r == "reader@example.org"
             ),
             "{err:?}"
         );
         assert_eq!(
             err.to_string(),
             format!(
-                "127.0.0.1:{} rejected the recipient cc@example.org: 550 Mailbox unavailable",
+                "127.0.0.1:{} rejected the recipient reader@example.org: 550 Mailbox unavailable",
                 server.port()
             )
         );
@@ -566,6 +597,7 @@ fn unreadable_password_file_is_named() {
         from: USER.parse().expect("address"),
         timeout: Duration::from_secs(1),
         ca_file: None,
+        tls_fingerprint: None,
         insecure: false,
     };
     let err = probe(&smtp).expect_err("no password file");

@@ -22,6 +22,9 @@ use std::time::{Duration, Instant};
 use clap::Parser;
 use feedletter::model::FeedOutcome;
 
+// The binary's allocator setting, so the child runs as `feedletter run` does.
+#[path = "../../src/alloc.rs"]
+mod alloc;
 mod server;
 mod smtp_sink;
 
@@ -96,7 +99,7 @@ fn main() -> ExitCode {
 /// What the child reports on stdout, one line: items, 304s, failed feeds, mails sent.
 fn child(config: &Path) -> ExitCode {
     // As the binary does before anything else.
-    feedletter::alloc::keep_large_blocks_mapped();
+    alloc::keep_large_blocks_mapped();
     let config = match feedletter::config::load(config) {
         Ok(c) => c,
         Err(e) => {

@@ -186,6 +186,7 @@ pub struct RawSmtp {
     pub from: Option<Spanned<String>>,
     pub timeout: Option<Spanned<String>>,
     pub ca_file: Option<Spanned<String>>,
+    pub tls_fingerprint: Option<Spanned<String>>,
     pub insecure: Option<bool>,
 }
 

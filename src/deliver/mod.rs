@@ -29,17 +29,27 @@ pub fn message_for(
     )
 }
 
-/// Sends a digest; returns its Message-ID once the server has accepted it.
+/// A digest the mail system has taken.
+pub struct Delivered {
+    pub message_id: Option<String>,
+    /// Close it (QUIT) once the delivery is recorded.
+    pub accepted: smtp::Accepted,
+}
+
+/// Sends a digest; returns once the server has accepted it, before QUIT.
 pub fn deliver(
     smtp: &SmtpSettings,
     digest: &DigestConfig,
     rendered: &RenderedDigest,
     now: DateTime<Utc>,
-) -> Result<Option<String>, smtp::DeliveryError> {
+) -> Result<Delivered, smtp::DeliveryError> {
     let message = message_for(smtp, digest, rendered, now)?;
-    smtp::send(smtp, &message)?;
-    Ok(message
-        .headers()
-        .get_raw("Message-ID")
-        .map(|id| id.trim().to_string()))
+    let accepted = smtp::send(smtp, &message)?;
+    Ok(Delivered {
+        message_id: message
+            .headers()
+            .get_raw("Message-ID")
+            .map(|id| id.trim().to_string()),
+        accepted,
+    })
 }

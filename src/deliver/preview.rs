@@ -11,7 +11,7 @@ use crate::model::{FeedReport, Selection};
 use crate::render::RenderedDigest;
 
 /// Preview formats of `--dry-run`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PreviewFormat {
     /// The HTML part.
     Html,

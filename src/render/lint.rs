@@ -1,4 +1,4 @@
-//! Every error in a digest's templates at once, for `check` and before a run. Rendering stops at the
+//! Every error in a digest's templates at once, for `check`. Rendering stops at the
 //! first error, so a person fixing templates would otherwise need one round per
 //! mistake: here variables the context does not have are found before rendering,
 //! and unknown filters and tests are stood in for after they are reported, so the

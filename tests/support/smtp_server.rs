@@ -41,6 +41,13 @@ pub struct Options {
     pub mail_replies: Vec<u16>,
     /// Recipients answered with 550.
     pub reject_recipients: Vec<String>,
+    /// Wait this long before every reply, the greeting included (a slow server).
+    pub reply_delay: Option<Duration>,
+    /// Wait this long before answering QUIT.
+    pub quit_delay: Option<Duration>,
+    /// Serve a CA:TRUE certificate, as `openssl req -x509` makes, instead of an
+    /// end-entity one.
+    pub ca_certificate: bool,
 }
 
 impl Options {
@@ -52,6 +59,9 @@ impl Options {
             auth_in_clear: false,
             mail_replies: Vec::new(),
             reject_recipients: Vec::new(),
+            reply_delay: None,
+            quit_delay: None,
+            ca_certificate: false,
         }
     }
 
@@ -114,6 +124,7 @@ struct Shared {
 pub struct SmtpServer {
     addr: SocketAddr,
     ca_pem: String,
+    cert_der: Vec<u8>,
     shared: Arc<Shared>,
     accept_thread: Option<JoinHandle<()>>,
 }
@@ -122,13 +133,18 @@ impl SmtpServer {
     /// Starts a server on 127.0.0.1 with a fresh self-signed certificate for
     /// `localhost` and `127.0.0.1`.
     pub fn start(options: Options) -> SmtpServer {
-        let certified =
-            rcgen::generate_simple_self_signed(vec!["localhost".into(), "127.0.0.1".into()])
-                .expect("self-signed certificate");
-        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(
-            certified.signing_key.serialize_der(),
-        ));
-        let cert: CertificateDer<'static> = certified.cert.der().clone();
+        let mut params =
+            rcgen::CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()])
+                .expect("certificate names");
+        if options.ca_certificate {
+            params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        }
+        let signing_key = rcgen::KeyPair::generate().expect("key pair");
+        let certificate = params
+            .self_signed(&signing_key)
+            .expect("self-signed certificate");
+        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(signing_key.serialize_der()));
+        let cert: CertificateDer<'static> = certificate.der().clone();
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let tls = ServerConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
@@ -161,7 +177,8 @@ impl SmtpServer {
         });
         SmtpServer {
             addr,
-            ca_pem: certified.cert.pem(),
+            ca_pem: certificate.pem(),
+            cert_der: certificate.der().to_vec(),
             shared,
             accept_thread: Some(accept_thread),
         }
@@ -181,6 +198,16 @@ impl SmtpServer {
         let path = dir.join("ca.pem");
         std::fs::write(&path, &self.ca_pem).expect("write ca.pem");
         path
+    }
+
+    /// The certificate's SHA-256 fingerprint as openssl prints it (`AB:CD:…`).
+    pub fn fingerprint(&self) -> String {
+        use sha2::{Digest, Sha256};
+        Sha256::digest(&self.cert_der)
+            .iter()
+            .map(|b| format!("{b:02X}"))
+            .collect::<Vec<_>>()
+            .join(":")
     }
 
     pub fn log(&self) -> MutexGuard<'_, Log> {
@@ -358,7 +385,17 @@ fn converse<S: Read + Write>(
     greet: bool,
 ) -> io::Result<Outcome<S>> {
     let mut reader = BufReader::new(stream);
+    let (reply_delay, quit_delay) = {
+        let options = lock(&shared.options);
+        (options.reply_delay, options.quit_delay)
+    };
+    let pause = |delay: Option<Duration>| {
+        if let Some(delay) = delay {
+            std::thread::sleep(delay);
+        }
+    };
     if greet {
+        pause(reply_delay);
         reply(reader.get_mut(), &session.greeting())?;
     }
     let mut line = Vec::new();
@@ -369,10 +406,13 @@ fn converse<S: Read + Write>(
         }
         let response = session.process(&line);
         if response.action != Action::NoReply {
-            lock(&shared.log).commands.push(Command {
-                line: String::from_utf8_lossy(&line).trim_end().to_string(),
-                tls,
-            });
+            let text = String::from_utf8_lossy(&line).trim_end().to_string();
+            let quit = text.eq_ignore_ascii_case("QUIT");
+            lock(&shared.log).commands.push(Command { line: text, tls });
+            pause(reply_delay);
+            if quit {
+                pause(quit_delay);
+            }
         }
         match response.action {
             Action::Reply => reply(reader.get_mut(), &response)?,

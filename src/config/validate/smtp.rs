@@ -113,6 +113,20 @@ impl Validator {
             .as_ref()
             .and_then(|t| self.duration(t, "smtp.timeout"))
             .unwrap_or(Duration::from_secs(30));
+        let tls_fingerprint = s.tls_fingerprint.as_ref().and_then(|f| {
+            let parsed = parse_fingerprint(&f.value);
+            if parsed.is_none() {
+                self.problem(f, "smtp.tls_fingerprint", format!("`{}` is not a SHA-256 fingerprint: write the 64 hex digits that `openssl x509 -noout -fingerprint -sha256` prints", f.value));
+            }
+            parsed
+        });
+        if let (Some(at), Some(_)) = (&s.tls_fingerprint, &s.ca_file) {
+            self.problem(
+                at,
+                "smtp.tls_fingerprint",
+                "give either ca_file or tls_fingerprint, not both: a pinned certificate is trusted without any CA",
+            );
+        }
         SmtpSettings {
             transport,
             host,
@@ -125,9 +139,34 @@ impl Validator {
             }),
             timeout,
             ca_file: s.ca_file.map(|c| base.join(c.value)),
+            tls_fingerprint,
             insecure,
         }
     }
+}
+
+/// Reads a SHA-256 fingerprint as people copy it: openssl's `sha256 Fingerprint=AB:CD:…`,
+/// with or without the prefix and the colons, in either case.
+fn parse_fingerprint(text: &str) -> Option<[u8; 32]> {
+    let text = text.trim();
+    let digits = match text.split_once('=') {
+        Some((label, digits)) if label.to_ascii_lowercase().contains("sha256") => digits,
+        Some(_) => return None,
+        None => text.strip_prefix("sha256:").unwrap_or(text),
+    };
+    let hex: Vec<u8> = digits
+        .bytes()
+        .filter(|b| !matches!(b, b':' | b' '))
+        .collect();
+    if hex.len() != 64 || !hex.iter().all(u8::is_ascii_hexdigit) {
+        return None;
+    }
+    let mut fingerprint = [0u8; 32];
+    for (byte, pair) in fingerprint.iter_mut().zip(hex.chunks(2)) {
+        let pair = std::str::from_utf8(pair).ok()?;
+        *byte = u8::from_str_radix(pair, 16).ok()?;
+    }
+    Some(fingerprint)
 }
 
 fn is_loopback(host: &str) -> bool {
@@ -136,4 +175,33 @@ fn is_loopback(host: &str) -> bool {
             .trim_matches(['[', ']'])
             .parse::<std::net::IpAddr>()
             .is_ok_and(|ip| ip.is_loopback())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_fingerprint;
+
+    #[test]
+    fn fingerprints_are_read_as_openssl_prints_them_or_bare() {
+        let bare = "ab".repeat(32);
+        let expected = Some([0xab; 32]);
+        assert_eq!(parse_fingerprint(&bare), expected);
+        let colons = vec!["AB"; 32].join(":");
+        assert_eq!(parse_fingerprint(&colons), expected);
+        assert_eq!(
+            parse_fingerprint(&format!("sha256 Fingerprint={colons}")),
+            expected
+        );
+        assert_eq!(parse_fingerprint(&format!("sha256:{bare}")), expected);
+        assert_eq!(
+            parse_fingerprint(&"ab".repeat(20)),
+            None,
+            "a SHA-1 is refused"
+        );
+        assert_eq!(parse_fingerprint(&"zz".repeat(32)), None);
+        assert_eq!(
+            parse_fingerprint(&format!("md5 Fingerprint={colons}")),
+            None
+        );
+    }
 }

@@ -10,45 +10,124 @@
 //! The retry policy lives here because it is the one thing `send` and `probe` share
 //! once a session is prepared; the conversation itself is in `session`.
 
-use std::time::{Duration, Instant};
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
 
 use lettre::Message;
+use lettre::transport::smtp::client::SmtpConnection;
 
 use crate::config::{SmtpSettings, Transport};
 
+mod deadline;
 mod error;
+mod failure;
 mod password;
 mod sendmail;
 mod session;
+mod tls;
 
 pub use error::{DeliveryError, PasswordError, Step};
+pub use password::permission_warning;
 
+use deadline::{Deadline, Stopped, Watch};
 use session::Session;
 
 /// Attempts per delivery, the first included.
 const ATTEMPTS: u32 = 3;
 
+/// A recipient the server would not take, and its reply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refused {
+    pub recipient: String,
+    /// The server's reply, code first: `550 5.1.1 No such user`.
+    pub reply: String,
+}
+
+impl fmt::Display for Refused {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.recipient, self.reply)
+    }
+}
+
+/// The mail system has taken the message. Over SMTP the connection is still open:
+/// [`Accepted::close`] sends QUIT, after the caller has recorded the delivery, so a
+/// server slow to answer QUIT never stands between acceptance and the record.
+pub struct Accepted {
+    /// Recipients refused while the others were accepted.
+    pub refused: Vec<Refused>,
+    /// How many recipients it was accepted for.
+    pub delivered_to: usize,
+    open: Option<(SmtpConnection, Deadline)>,
+}
+
+impl fmt::Debug for Accepted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Accepted")
+            .field("refused", &self.refused)
+            .field("delivered_to", &self.delivered_to)
+            .field("open", &self.open.is_some())
+            .finish()
+    }
+}
+
+impl Accepted {
+    /// Ends the conversation politely, within what is left of the deadline. Dropping
+    /// an `Accepted` does the same.
+    pub fn close(self) {
+        drop(self);
+    }
+}
+
+impl Drop for Accepted {
+    fn drop(&mut self) {
+        if let Some((mut conn, deadline)) = self.open.take() {
+            let remaining = deadline.remaining();
+            if !remaining.is_zero() && conn.set_timeout(Some(remaining)).is_ok() {
+                let _ = conn.quit();
+            }
+        }
+    }
+}
+
 /// Sends via the configured transport (SMTP or sendmail).
 ///
 /// Transient SMTP failures (connection refused or reset, timeouts, 4xx replies) are
-/// retried up to 3 attempts in all, with short pauses, all within `settings.timeout`;
-/// permanent ones (5xx, refused credentials, TLS problems) fail at once. A message whose
-/// body was sent but never confirmed is not sent again: it may have been delivered.
-pub fn send(settings: &SmtpSettings, message: &Message) -> Result<(), DeliveryError> {
+/// retried up to 3 attempts in all, with short pauses; `settings.timeout` is one
+/// deadline for all of it. Permanent ones (5xx, refused credentials, TLS problems)
+/// fail at once. A message whose body was sent but never confirmed is not sent again:
+/// it may have been delivered.
+pub fn send(settings: &SmtpSettings, message: &Message) -> Result<Accepted, DeliveryError> {
     match &settings.transport {
-        Transport::Sendmail { path } => sendmail::send(path.as_deref(), message),
+        Transport::Sendmail { path } => {
+            sendmail::send(path.as_deref(), message)?;
+            Ok(Accepted {
+                refused: Vec::new(),
+                delivered_to: message.envelope().to().len(),
+                open: None,
+            })
+        }
         Transport::Smtp => {
-            let session = Session::new(settings)?;
-            let body = message.formatted();
-            with_retries(settings.timeout, |timeout| {
-                session.deliver(timeout, message.envelope(), &body)
+            let deadline = Deadline::new(settings.timeout);
+            let session = Arc::new(Session::new(settings)?);
+            let body: Arc<[u8]> = message.formatted().into();
+            let envelope = message.envelope().clone();
+            let handed = with_retries(deadline, || {
+                let (envelope, body) = (envelope.clone(), Arc::clone(&body));
+                attempt(&session, deadline, move |session, watch| {
+                    session.deliver(watch, &deadline, &envelope, &body)
+                })
             })?;
+            let delivered_to = envelope.to().len() - handed.refused.len();
             log::info!(
-                "{} accepted the digest for {} recipient(s)",
+                "{} accepted the digest for {delivered_to} recipient(s)",
                 session.server,
-                message.envelope().to().len()
             );
-            Ok(())
+            Ok(Accepted {
+                refused: handed.refused,
+                delivered_to,
+                open: Some((handed.conn, deadline)),
+            })
         }
     }
 }
@@ -59,10 +138,36 @@ pub fn probe(settings: &SmtpSettings) -> Result<(), DeliveryError> {
     match &settings.transport {
         Transport::Sendmail { path } => sendmail::probe(path.as_deref()),
         Transport::Smtp => {
-            let session = Session::new(settings)?;
-            with_retries(settings.timeout, |timeout| session.probe(timeout))
+            let deadline = Deadline::new(settings.timeout);
+            let session = Arc::new(Session::new(settings)?);
+            with_retries(deadline, || {
+                attempt(&session, deadline, move |session, watch| {
+                    session.probe(watch, &deadline)
+                })
+            })
         }
     }
+}
+
+/// One attempt on a worker thread, waited for until the deadline.
+fn attempt<T: Send + 'static>(
+    session: &Arc<Session>,
+    deadline: Deadline,
+    work: impl FnOnce(&Session, &Watch) -> Result<T, Failure> + Send + 'static,
+) -> Result<T, Failure> {
+    let worker_session = Arc::clone(session);
+    deadline::within(deadline, move |watch| work(&worker_session, watch)).map_err(|stopped| {
+        match stopped {
+            Stopped::Failed(failure) => failure,
+            Stopped::TimedOut(step) => session.timed_out(step, &deadline),
+            Stopped::Lost(reason) => Failure::permanent(DeliveryError::Network {
+                server: session.server.clone(),
+                step: Step::Connect,
+                reason,
+                attempts: 1,
+            }),
+        }
+    })
 }
 
 /// An attempt's failure, and whether trying again could help.
@@ -80,19 +185,16 @@ impl Failure {
     }
 }
 
-/// Runs `attempt` until it succeeds, fails permanently, or the attempts or the time
-/// budget run out. The first attempt gets the whole budget as its per-operation
-/// timeout; later ones only what is left, so a retry never stretches the run much
-/// beyond `budget`.
+/// Runs `attempt` until it succeeds, fails permanently, or the attempts or the
+/// deadline run out. Every attempt shares the one deadline.
 fn with_retries<T>(
-    budget: Duration,
-    mut attempt: impl FnMut(Duration) -> Result<T, Failure>,
+    deadline: Deadline,
+    mut attempt: impl FnMut() -> Result<T, Failure>,
 ) -> Result<T, DeliveryError> {
-    let start = Instant::now();
+    let budget = deadline.budget;
     let mut n = 1;
-    let mut timeout = budget;
     loop {
-        match attempt(timeout) {
+        match attempt() {
             Ok(value) => return Ok(value),
             Err(mut failure) => {
                 failure.error.set_attempts(n);
@@ -102,7 +204,7 @@ fn with_retries<T>(
                 // Short and growing: a server restarting or briefly overloaded gets a
                 // moment, and three tries stay well inside the budget.
                 let pause = (budget / 10).min(Duration::from_secs(1)) * n;
-                let remaining = budget.saturating_sub(start.elapsed() + pause);
+                let remaining = deadline.remaining().saturating_sub(pause);
                 // Not worth starting an attempt that could not even finish a handshake.
                 if remaining < budget / 10 {
                     return Err(failure.error);
@@ -113,7 +215,6 @@ fn with_retries<T>(
                     humantime::format_duration(pause)
                 );
                 std::thread::sleep(pause);
-                timeout = remaining;
                 n += 1;
             }
         }
@@ -127,7 +228,7 @@ mod tests {
     #[test]
     fn retries_stop_at_the_attempt_limit() {
         let mut calls = 0;
-        let result: Result<(), _> = with_retries(Duration::from_millis(500), |_| {
+        let result: Result<(), _> = with_retries(Deadline::new(Duration::from_millis(500)), || {
             calls += 1;
             Err(Failure {
                 error: DeliveryError::Connect {
@@ -148,7 +249,7 @@ mod tests {
     #[test]
     fn permanent_failures_are_not_retried() {
         let mut calls = 0;
-        let result: Result<(), _> = with_retries(Duration::from_millis(500), |_| {
+        let result: Result<(), _> = with_retries(Deadline::new(Duration::from_millis(500)), || {
             calls += 1;
             Err(Failure::permanent(DeliveryError::Tls {
                 server: "x:465".into(),
@@ -160,11 +261,13 @@ mod tests {
     }
 
     #[test]
-    fn later_attempts_get_only_the_remaining_budget() {
-        let budget = Duration::from_millis(400);
-        let mut timeouts = Vec::new();
-        let _: Result<(), _> = with_retries(budget, |t| {
-            timeouts.push(t);
+    fn no_attempt_starts_once_the_deadline_is_nearly_spent() {
+        let deadline = Deadline::new(Duration::from_millis(400));
+        let mut calls = 0;
+        let started = std::time::Instant::now();
+        let _: Result<(), _> = with_retries(deadline, || {
+            calls += 1;
+            std::thread::sleep(Duration::from_millis(350));
             Err(Failure {
                 error: DeliveryError::Connect {
                     server: "s".into(),
@@ -174,7 +277,10 @@ mod tests {
                 retry: true,
             })
         });
-        assert_eq!(timeouts[0], budget);
-        assert!(timeouts[1..].iter().all(|t| *t < budget));
+        assert_eq!(
+            calls, 1,
+            "350ms spent, 40ms pause: under a tenth of the budget left"
+        );
+        assert!(started.elapsed() < Duration::from_millis(450));
     }
 }

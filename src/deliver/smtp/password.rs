@@ -50,6 +50,34 @@ fn read_password_with(
     Ok(Password(value))
 }
 
+/// A warning when the password file can be read by anyone but its owner: a password
+/// others can read is as good as written in feeds.yaml.
+#[cfg(unix)]
+pub fn permission_warning(source: &PasswordSource) -> Option<String> {
+    use std::os::unix::fs::PermissionsExt;
+    let PasswordSource::File(path) = source else {
+        return None;
+    };
+    let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
+    (mode & 0o044 != 0).then(|| {
+        format!(
+            "smtp.password_file {} can be read by {} (mode {mode:03o}); run `chmod 600 {}`",
+            path.display(),
+            if mode & 0o004 != 0 {
+                "everyone"
+            } else {
+                "its group"
+            },
+            path.display()
+        )
+    })
+}
+
+#[cfg(not(unix))]
+pub fn permission_warning(_: &PasswordSource) -> Option<String> {
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

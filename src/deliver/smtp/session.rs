@@ -1,44 +1,51 @@
 //! One SMTP conversation, step by step over lettre's `SmtpConnection`: connect, TLS,
-//! AUTH, envelope and body, with each lettre error turned into a `Failure` that says
-//! where it happened and whether another attempt could help.
-
-use std::time::Duration;
+//! AUTH, envelope and body. Each step starts with what is left of the deadline on the
+//! socket; how a lettre error becomes a `Failure` is in `failure`.
 
 use lettre::address::Envelope;
-use lettre::transport::smtp::Error as SmtpError;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
-use lettre::transport::smtp::client::{Certificate, SmtpConnection, TlsParameters};
+use lettre::transport::smtp::client::{SmtpConnection, TlsParameters};
 use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
 use lettre::transport::smtp::extension::{ClientId, Extension, MailBodyParameter, MailParameter};
 
-use super::error::{describe, find_rustls_error, is_timeout, reply_text};
+use super::deadline::{Deadline, Watch};
+use super::error::reply_text;
 use super::password::{Password, read_password};
-use super::{DeliveryError, Failure, PasswordError, Step};
+use super::tls::{check_pin, tls_parameters};
+use super::{DeliveryError, Failure, PasswordError, Refused, Step};
 use crate::config::{Security, SmtpSettings};
 
 /// What feedletter can authenticate with, in order of preference.
 const MECHANISMS: [Mechanism; 2] = [Mechanism::Plain, Mechanism::Login];
 
-struct Login {
-    user: String,
-    password: Password,
+pub(super) struct Login {
+    pub(super) user: String,
+    pub(super) password: Password,
 }
 
 /// Everything needed to talk to one SMTP server, prepared once per send so that
 /// configuration problems (password, CA file) fail before any connection is made.
-pub(super) struct Session<'a> {
-    settings: &'a SmtpSettings,
+/// It owns its settings: the conversation runs on a worker thread (see `deadline`).
+pub(super) struct Session {
+    pub(super) settings: SmtpSettings,
     /// `host:port`, as errors show it.
     pub(super) server: String,
     /// The host as a socket address wants it: no IPv6 brackets.
-    host: String,
+    pub(super) host: String,
     tls: Option<TlsParameters>,
-    login: Option<Login>,
+    pub(super) login: Option<Login>,
     hello: ClientId,
 }
 
-impl<'a> Session<'a> {
-    pub(super) fn new(settings: &'a SmtpSettings) -> Result<Self, DeliveryError> {
+/// The server answered 250 to the end of the message; the connection is still open for
+/// QUIT, which the caller sends once the delivery is recorded.
+pub(super) struct Handed {
+    pub(super) conn: SmtpConnection,
+    pub(super) refused: Vec<Refused>,
+}
+
+impl Session {
+    pub(super) fn new(settings: &SmtpSettings) -> Result<Self, DeliveryError> {
         let host = settings.host.trim_matches(['[', ']']).to_string();
         let server = if host.contains(':') {
             format!("[{host}]:{}", settings.port)
@@ -60,7 +67,7 @@ impl<'a> Session<'a> {
             Security::Starttls | Security::Tls => Some(tls_parameters(settings, &host, &server)?),
         };
         Ok(Session {
-            settings,
+            settings: settings.clone(),
             server,
             host,
             tls,
@@ -69,8 +76,26 @@ impl<'a> Session<'a> {
         })
     }
 
+    /// Starts `step` with what is left of the deadline on the socket, unless the caller
+    /// has given up or there is no time left.
+    fn begin(
+        &self,
+        watch: &Watch,
+        deadline: &Deadline,
+        conn: &mut SmtpConnection,
+        step: Step,
+    ) -> Result<(), Failure> {
+        // Out of time, the socket is just dropped: a polite QUIT would wait once more.
+        let remaining = deadline.remaining();
+        if remaining.is_zero() || !watch.begin(step.clone()) {
+            return Err(self.timed_out(step, deadline));
+        }
+        conn.set_timeout(Some(remaining))
+            .map_err(|e| self.io_failure(step, &e))
+    }
+
     /// Connected, encrypted as configured, and authenticated if there are credentials.
-    fn open(&self, timeout: Duration) -> Result<SmtpConnection, Failure> {
+    fn open(&self, watch: &Watch, deadline: &Deadline) -> Result<SmtpConnection, Failure> {
         let wrapper = match self.settings.security {
             Security::Tls => self.tls.as_ref(),
             Security::Starttls | Security::None => None,
@@ -80,14 +105,18 @@ impl<'a> Session<'a> {
             self.server,
             self.settings.security
         );
+        let remaining = deadline.remaining();
+        if remaining.is_zero() || !watch.begin(Step::Connect) {
+            return Err(self.timed_out(Step::Connect, deadline));
+        }
         let mut conn = SmtpConnection::connect(
             (self.host.as_str(), self.settings.port),
-            Some(timeout),
+            Some(remaining),
             &self.hello,
             wrapper,
             None,
         )
-        .map_err(|e| self.failure(Step::Connect, &e, timeout))?;
+        .map_err(|e| self.failure(Step::Connect, &e, deadline))?;
 
         if self.settings.security == Security::Starttls {
             // Tls::Required semantics, checked here so the refusal is explicit: a
@@ -99,102 +128,162 @@ impl<'a> Session<'a> {
                     credentials: self.login.is_some(),
                 }));
             }
+            self.begin(watch, deadline, &mut conn, Step::StartTls)?;
             if let Some(tls) = &self.tls
                 && let Err(e) = conn.starttls(tls, &self.hello)
             {
-                return Err(self.give_up(conn, Step::StartTls, &e, timeout));
+                return Err(self.give_up(conn, Step::StartTls, &e, deadline));
             }
         }
-
+        if let Some(reason) = check_pin(&self.settings, &conn) {
+            conn.abort();
+            return Err(Failure::permanent(DeliveryError::Tls {
+                server: self.server.clone(),
+                reason,
+            }));
+        }
         if let Some(login) = &self.login {
-            // Defence in depth: config refuses credentials with `security: none`, and
-            // here AUTH is never sent unless this connection is actually encrypted.
-            if !conn.is_encrypted() {
-                conn.abort();
-                return Err(Failure::permanent(DeliveryError::CleartextCredentials {
-                    server: self.server.clone(),
-                }));
-            }
-            if conn.server_info().get_auth_mechanism(&MECHANISMS).is_none() {
-                conn.abort();
-                return Err(Failure::permanent(DeliveryError::NoAuthMechanism {
-                    server: self.server.clone(),
-                    user: login.user.clone(),
-                }));
-            }
-            let credentials = Credentials::new(login.user.clone(), login.password.0.clone());
-            if let Err(e) = conn.auth(&MECHANISMS, &credentials) {
-                return Err(self.give_up(conn, Step::Auth, &e, timeout));
-            }
+            self.authenticate(watch, deadline, &mut conn, login)?;
         }
         Ok(conn)
     }
 
-    pub(super) fn deliver(
+    fn authenticate(
         &self,
-        timeout: Duration,
+        watch: &Watch,
+        deadline: &Deadline,
+        conn: &mut SmtpConnection,
+        login: &Login,
+    ) -> Result<(), Failure> {
+        // Defence in depth: config refuses credentials with `security: none`, and
+        // here AUTH is never sent unless this connection is actually encrypted.
+        if !conn.is_encrypted() {
+            conn.abort();
+            return Err(Failure::permanent(DeliveryError::CleartextCredentials {
+                server: self.server.clone(),
+            }));
+        }
+        if conn.server_info().get_auth_mechanism(&MECHANISMS).is_none() {
+            conn.abort();
+            return Err(Failure::permanent(DeliveryError::NoAuthMechanism {
+                server: self.server.clone(),
+                user: login.user.clone(),
+            }));
+        }
+        self.begin(watch, deadline, conn, Step::Auth)?;
+        let credentials = Credentials::new(login.user.clone(), login.password.0.clone());
+        conn.auth(&MECHANISMS, &credentials).map(drop).map_err(|e| {
+            if e.status().is_some() {
+                conn.abort();
+            }
+            self.failure(Step::Auth, &e, deadline)
+        })
+    }
+
+    /// The MAIL parameters the message needs, if the server supports them.
+    fn mail_parameters(
+        &self,
+        conn: &mut SmtpConnection,
         envelope: &Envelope,
         body: &[u8],
-    ) -> Result<(), Failure> {
-        let mut conn = self.open(timeout)?;
-
+    ) -> Result<Vec<MailParameter>, Failure> {
         let mut parameters = Vec::new();
         let non_ascii_address = envelope
             .from()
             .into_iter()
             .chain(envelope.to())
             .any(|a| !AsRef::<str>::as_ref(a).is_ascii());
-        if non_ascii_address {
-            if !conn.server_info().supports_feature(Extension::SmtpUtfEight) {
+        let needs = [
+            (
+                non_ascii_address,
+                Extension::SmtpUtfEight,
+                MailParameter::SmtpUtfEight,
+                "SMTPUTF8",
+                "an address with non-ASCII characters needs",
+            ),
+            (
+                !body.is_ascii(),
+                Extension::EightBitMime,
+                MailParameter::Body(MailBodyParameter::EightBitMime),
+                "8BITMIME",
+                "the message body needs",
+            ),
+        ];
+        for (needed, extension, parameter, name, needed_for) in needs {
+            if !needed {
+                continue;
+            }
+            if !conn.server_info().supports_feature(extension) {
                 conn.abort();
                 return Err(Failure::permanent(DeliveryError::Unsupported {
                     server: self.server.clone(),
-                    extension: "SMTPUTF8",
-                    needed_for: "an address with non-ASCII characters needs",
+                    extension: name,
+                    needed_for,
                 }));
             }
-            parameters.push(MailParameter::SmtpUtfEight);
+            parameters.push(parameter);
         }
-        if !body.is_ascii() {
-            if !conn.server_info().supports_feature(Extension::EightBitMime) {
-                conn.abort();
-                return Err(Failure::permanent(DeliveryError::Unsupported {
-                    server: self.server.clone(),
-                    extension: "8BITMIME",
-                    needed_for: "the message body needs",
-                }));
-            }
-            parameters.push(MailParameter::Body(MailBodyParameter::EightBitMime));
-        }
+        Ok(parameters)
+    }
+
+    /// Hands the message over and returns once the server has answered the end of it,
+    /// leaving QUIT to the caller. Recipients the server refuses are left out and
+    /// listed, as long as one recipient is accepted.
+    pub(super) fn deliver(
+        &self,
+        watch: &Watch,
+        deadline: &Deadline,
+        envelope: &Envelope,
+        body: &[u8],
+    ) -> Result<Handed, Failure> {
+        let mut conn = self.open(watch, deadline)?;
+        let parameters = self.mail_parameters(&mut conn, envelope, body)?;
 
         let sender = envelope.from().cloned();
         let sender_step = Step::Sender(sender.as_ref().map(|a| a.to_string()).unwrap_or_default());
+        self.begin(watch, deadline, &mut conn, sender_step.clone())?;
         if let Err(e) = conn.command(Mail::new(sender, parameters)) {
-            return Err(self.give_up(conn, sender_step, &e, timeout));
+            return Err(self.give_up(conn, sender_step, &e, deadline));
         }
+        let mut refused = Vec::new();
+        let mut first_refusal = None;
         for recipient in envelope.to() {
-            if let Err(e) = conn.command(Rcpt::new(recipient.clone(), Vec::new())) {
-                return Err(self.give_up(
-                    conn,
-                    Step::Recipient(recipient.to_string()),
-                    &e,
-                    timeout,
-                ));
+            let step = Step::Recipient(recipient.to_string());
+            self.begin(watch, deadline, &mut conn, step.clone())?;
+            match conn.command(Rcpt::new(recipient.clone(), Vec::new())) {
+                Ok(_) => {}
+                // One address the server will not take must not keep the digest from
+                // everyone else: it is left out and named.
+                Err(e) if let Some(code) = e.status() => {
+                    let reply = format!("{} {}", u16::from(code), reply_text(&e));
+                    refused.push(Refused {
+                        recipient: recipient.to_string(),
+                        reply: self.scrub(reply.trim_end()),
+                    });
+                    first_refusal.get_or_insert((step, e));
+                }
+                Err(e) => return Err(self.give_up(conn, step, &e, deadline)),
             }
         }
+        if refused.len() == envelope.to().len()
+            && let Some((step, e)) = first_refusal
+        {
+            return Err(self.give_up(conn, step, &e, deadline));
+        }
+        self.begin(watch, deadline, &mut conn, Step::Data)?;
         if let Err(e) = conn.command(Data) {
-            return Err(self.give_up(conn, Step::Data, &e, timeout));
+            return Err(self.give_up(conn, Step::Data, &e, deadline));
         }
+        self.begin(watch, deadline, &mut conn, Step::Message)?;
         if let Err(e) = conn.message(body) {
-            return Err(self.give_up(conn, Step::Message, &e, timeout));
+            return Err(self.give_up(conn, Step::Message, &e, deadline));
         }
-        // Accepted: whatever happens to QUIT no longer matters.
-        let _ = conn.quit();
-        Ok(())
+        Ok(Handed { conn, refused })
     }
 
-    pub(super) fn probe(&self, timeout: Duration) -> Result<(), Failure> {
-        let mut conn = self.open(timeout)?;
+    pub(super) fn probe(&self, watch: &Watch, deadline: &Deadline) -> Result<(), Failure> {
+        let mut conn = self.open(watch, deadline)?;
+        self.begin(watch, deadline, &mut conn, Step::Noop)?;
         // NOOP proves the server still talks to us after AUTH; some answer AUTH and
         // then drop the connection.
         if !conn.test_connected() {
@@ -211,173 +300,4 @@ impl<'a> Session<'a> {
         let _ = conn.quit();
         Ok(())
     }
-
-    /// Ends the conversation after `error`: politely (QUIT) when the server answered,
-    /// by dropping the socket when it did not, so a dead server is not waited on twice.
-    fn give_up(
-        &self,
-        mut conn: SmtpConnection,
-        step: Step,
-        error: &SmtpError,
-        timeout: Duration,
-    ) -> Failure {
-        if error.status().is_some() {
-            conn.abort();
-        }
-        self.failure(step, error, timeout)
-    }
-
-    /// Turns a lettre error into one a person can act on, and decides whether it is
-    /// worth trying again.
-    fn failure(&self, step: Step, error: &SmtpError, timeout: Duration) -> Failure {
-        let server = self.server.clone();
-        if let Some(code) = error.status() {
-            let code = u16::from(code);
-            let reply = self.scrub(&reply_text(error));
-            let transient = error.is_transient();
-            if step == Step::Auth && !transient {
-                let user = self
-                    .login
-                    .as_ref()
-                    .map(|l| l.user.clone())
-                    .unwrap_or_default();
-                return Failure::permanent(DeliveryError::Auth {
-                    server,
-                    user,
-                    reply: format!("{code} {reply}").trim_end().to_string(),
-                });
-            }
-            return Failure {
-                error: DeliveryError::Rejected {
-                    server,
-                    step,
-                    code,
-                    reply,
-                    attempts: 1,
-                },
-                retry: transient,
-            };
-        }
-        if let Some(reason) = self.tls_problem(error) {
-            return Failure::permanent(DeliveryError::Tls { server, reason });
-        }
-        let reason = self.scrub(&describe(error));
-        if step == Step::Message {
-            // The body (maybe with its final dot) went out and no verdict came back:
-            // sending again could deliver it twice.
-            return Failure::permanent(DeliveryError::Unconfirmed { server, reason });
-        }
-        if is_timeout(error) {
-            return Failure {
-                error: DeliveryError::Timeout {
-                    server,
-                    step,
-                    after: timeout,
-                    attempts: 1,
-                },
-                retry: true,
-            };
-        }
-        if error.is_client() {
-            return Failure::permanent(DeliveryError::Network {
-                server,
-                step,
-                reason,
-                attempts: 1,
-            });
-        }
-        let error = if step == Step::Connect {
-            DeliveryError::Connect {
-                server,
-                reason,
-                attempts: 1,
-            }
-        } else {
-            DeliveryError::Network {
-                server,
-                step,
-                reason,
-                attempts: 1,
-            }
-        };
-        Failure { error, retry: true }
-    }
-
-    /// A TLS failure, with a hint at the likely fix.
-    fn tls_problem(&self, error: &SmtpError) -> Option<String> {
-        let rustls_error = find_rustls_error(error);
-        if rustls_error.is_none() && !error.is_tls() {
-            return None;
-        }
-        let Some(tls) = rustls_error else {
-            return Some(self.scrub(&describe(error)));
-        };
-        let hint = match tls {
-            rustls::Error::InvalidCertificate(cert) => match cert {
-                rustls::CertificateError::UnknownIssuer
-                | rustls::CertificateError::BadSignature => {
-                    " (the certificate is not signed by a trusted authority; if the server uses a private CA or a self-signed certificate, point smtp.ca_file at its PEM file)".to_string()
-                }
-                rustls::CertificateError::NotValidForName
-                | rustls::CertificateError::NotValidForNameContext { .. } => format!(
-                    " (the certificate is not issued for {}; check smtp.host)",
-                    self.host
-                ),
-                rustls::CertificateError::Expired
-                | rustls::CertificateError::ExpiredContext { .. } => {
-                    " (the server's certificate has expired)".to_string()
-                }
-                _ => String::new(),
-            },
-            rustls::Error::InvalidMessage(_) if self.settings.security == Security::Tls => {
-                format!(
-                    " (the server did not answer with TLS: port {} may expect `security: starttls` rather than implicit TLS)",
-                    self.settings.port
-                )
-            }
-            _ => String::new(),
-        };
-        Some(format!("{tls}{hint}"))
-    }
-
-    /// Removes the password from text a server sent back, in case it echoes it.
-    fn scrub(&self, text: &str) -> String {
-        match &self.login {
-            Some(login) if !login.password.0.is_empty() => {
-                text.replace(login.password.0.as_str(), "<password>")
-            }
-            _ => text.to_string(),
-        }
-    }
-}
-
-fn tls_parameters(
-    settings: &SmtpSettings,
-    host: &str,
-    server: &str,
-) -> Result<TlsParameters, DeliveryError> {
-    let mut builder = TlsParameters::builder(host.to_string());
-    if let Some(path) = &settings.ca_file {
-        let pem = std::fs::read(path).map_err(|e| DeliveryError::CaFile {
-            path: path.clone(),
-            reason: e.to_string(),
-        })?;
-        // lettre accepts a file with no certificate in it, which would silently trust
-        // nothing extra.
-        if !String::from_utf8_lossy(&pem).contains("-----BEGIN CERTIFICATE-----") {
-            return Err(DeliveryError::CaFile {
-                path: path.clone(),
-                reason: "contains no PEM certificate (-----BEGIN CERTIFICATE-----)".into(),
-            });
-        }
-        let certificate = Certificate::from_pem(&pem).map_err(|_| DeliveryError::CaFile {
-            path: path.clone(),
-            reason: "not a valid PEM certificate file".into(),
-        })?;
-        builder = builder.add_root_certificate(certificate);
-    }
-    builder.build().map_err(|e| DeliveryError::Tls {
-        server: server.to_string(),
-        reason: describe(&e),
-    })
 }

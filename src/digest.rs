@@ -1,0 +1,159 @@
+//! One digest of a run: its items chosen from the gathered feeds, rendered, and sent
+//! (or kept for the preview), ending in a [`DigestOutcome`] rather than an early return,
+//! so that one digest's failure never stops the others.
+
+use crate::config::{DigestConfig, SmtpSettings};
+use crate::deliver::{self, preview::DigestOutput};
+use crate::model::{self, FeedItems, Selection};
+use crate::outcome::{DigestError, DigestOutcome};
+use crate::render::{RenderedDigest, Renderer, RunContext};
+use crate::state::{SentItem, State};
+use crate::{DigestSummary, label, select, text};
+
+/// What every digest of a run shares.
+pub(crate) struct DigestRun<'r> {
+    pub(crate) state: &'r mut State,
+    pub(crate) renderer: &'r Renderer,
+    pub(crate) feeds: &'r [FeedItems],
+    pub(crate) context: RunContext<'r>,
+    /// `None` only for a preview.
+    pub(crate) smtp: Option<&'r SmtpSettings>,
+    pub(crate) preview: bool,
+}
+
+/// Selects, renders and sends (or keeps for the preview) one digest.
+pub(crate) fn run_digest<'c>(
+    run: &mut DigestRun<'_>,
+    digest: &'c DigestConfig,
+) -> (DigestSummary, DigestOutcome<'c>) {
+    let mut summary = DigestSummary {
+        name: digest.name.clone(),
+        items: 0,
+        omitted: 0,
+        sent: false,
+    };
+    let (selection, rendered) = match compose(run, digest) {
+        Ok(composed) => composed,
+        Err(e) => return (summary, DigestOutcome::Failed(e)),
+    };
+    summary.items = selection.items.len();
+    summary.omitted = selection.omitted;
+    let outcome = match run.smtp {
+        _ if run.preview => DigestOutcome::Previewed(DigestOutput {
+            digest,
+            selection,
+            rendered,
+        }),
+        _ if selection.items.is_empty() && !digest.send_empty => {
+            log::info!(
+                "{}: nothing new, nothing sent (send_empty is off)",
+                digest.name
+            );
+            DigestOutcome::Skipped
+        }
+        Some(smtp) => send(run, smtp, digest, &selection, &rendered),
+        None => DigestOutcome::Skipped,
+    };
+    summary.sent = matches!(outcome, DigestOutcome::Sent { .. });
+    (summary, outcome)
+}
+
+/// The digest's items, chosen and rendered.
+fn compose(
+    run: &DigestRun<'_>,
+    digest: &DigestConfig,
+) -> Result<(Selection, RenderedDigest), DigestError> {
+    let now = run.context.now;
+    let sent = run.state.sent(&digest.name).map_err(DigestError::State)?;
+    let mut selection = select::select(digest, run.feeds, now, &|feed, item| {
+        let link = item.link.as_deref().and_then(text::canonical_link);
+        sent.contains(&feed.location, &item.key, link.as_deref())
+    });
+    if !run.preview {
+        for item in &mut selection.items {
+            (item.summary, item.content) = run
+                .state
+                .item_texts(&item.feed_url, &item.key)
+                .map_err(DigestError::State)?;
+        }
+    }
+    let rendered = run
+        .renderer
+        .render(digest, &selection, &run.context)
+        .map_err(DigestError::Render)?;
+    let offered = run.feeds.iter().map(|f| f.items.len()).sum();
+    log::trace!(
+        "{}: {}",
+        digest.name,
+        label::selection_detail(offered, &selection)
+    );
+    let reports = run.context.reports;
+    let ok = reports.iter().filter(|r| r.error().is_none()).count();
+    log::info!(
+        "{}: {} ok, {} failed; {} selected{}",
+        digest.name,
+        label::count(ok, "feed"),
+        reports.iter().filter(|r| r.error().is_some()).count(),
+        label::count(selection.items.len(), "item"),
+        if selection.omitted > 0 {
+            format!(" ({} more not shown)", selection.omitted)
+        } else {
+            String::new()
+        }
+    );
+    Ok((selection, rendered))
+}
+
+fn send<'c>(
+    run: &mut DigestRun<'_>,
+    smtp: &SmtpSettings,
+    digest: &DigestConfig,
+    selection: &Selection,
+    rendered: &RenderedDigest,
+) -> DigestOutcome<'c> {
+    let now = run.context.now;
+    let mut delivered = match deliver::deliver(smtp, digest, rendered, now) {
+        Ok(delivered) => delivered,
+        Err(e) => return DigestOutcome::Failed(DigestError::Delivery(e)),
+    };
+    // Only now, after the server accepted the message, do the items count as sent,
+    // and before QUIT: a crash between the two means one repeat, never a loss, and a
+    // server slow to answer QUIT does not widen that gap.
+    let recorded = run.state.mark_sent(
+        &digest.name,
+        &sent_items(selection),
+        now,
+        delivered.message_id.as_deref(),
+    );
+    let refused = std::mem::take(&mut delivered.accepted.refused);
+    let delivered_to = delivered.accepted.delivered_to;
+    delivered.accepted.close();
+    if let Err(e) = recorded {
+        return DigestOutcome::Failed(DigestError::NotRecorded(e));
+    }
+    let items = label::count(selection.items.len(), "item");
+    log::info!("{}: sent {items}", digest.name);
+    DigestOutcome::Sent {
+        refused,
+        delivered_to,
+    }
+}
+
+/// The selected items and the duplicates they stand for, as the state records them.
+fn sent_items(selection: &model::Selection) -> Vec<SentItem> {
+    let mut items: Vec<SentItem> = selection
+        .items
+        .iter()
+        .map(|i| SentItem {
+            feed: i.feed_url.clone(),
+            key: i.key.clone(),
+            link: i.link.as_deref().and_then(text::canonical_link),
+        })
+        .collect();
+    items.extend(selection.duplicates.iter().map(|(feed, key)| SentItem {
+        feed: feed.clone(),
+        key: key.clone(),
+        link: None,
+    }));
+    items
+}

@@ -1,0 +1,91 @@
+//! What became of each digest of a run. Digests are independent: one that fails is
+//! reported here and the others are still attempted; any failure makes the run's exit
+//! status 1.
+
+use std::fmt;
+
+use crate::deliver::preview::DigestOutput;
+use crate::deliver::smtp::{DeliveryError, Refused};
+use crate::render::RenderError;
+use crate::state::StateError;
+
+/// One digest's result.
+pub enum DigestOutcome<'c> {
+    /// Rendered for the preview, which is written once all digests are done.
+    Previewed(DigestOutput<'c>),
+    /// Nothing new, and `send_empty` is off.
+    Skipped,
+    /// Accepted and recorded. `refused` lists recipients the server would not take
+    /// while it took the others: the items count as sent, and the run still fails.
+    Sent {
+        refused: Vec<Refused>,
+        delivered_to: usize,
+    },
+    Failed(DigestError),
+}
+
+/// Why one digest failed.
+#[derive(Debug)]
+pub enum DigestError {
+    /// Reading what it sent before, or the selected items' texts.
+    State(StateError),
+    Render(RenderError),
+    Delivery(DeliveryError),
+    /// The mail went out, but recording it failed: the next run sends it again.
+    NotRecorded(StateError),
+    /// Some recipients were refused; the rest got the digest.
+    Refused {
+        refused: Vec<Refused>,
+        delivered_to: usize,
+    },
+}
+
+/// A digest's failure, named.
+#[derive(Debug)]
+pub struct DigestFailure {
+    pub digest: String,
+    pub error: DigestError,
+}
+
+/// One line per problem, for `error:` prefixes.
+impl fmt::Display for DigestFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let digest = &self.digest;
+        match &self.error {
+            DigestError::State(e) => write!(f, "digest {digest} was not sent: {e}"),
+            DigestError::Render(e) => write!(f, "digest {digest} was not rendered: {e}"),
+            DigestError::Delivery(e) => write!(f, "digest {digest} was not delivered: {e}"),
+            DigestError::NotRecorded(e) => write!(
+                f,
+                "digest {digest} WAS delivered (the mail server accepted it), but it could not be recorded as sent: {e}; the next run will send the same items again"
+            ),
+            DigestError::Refused {
+                refused,
+                delivered_to,
+            } => {
+                let others = match delivered_to {
+                    1 => "the 1 other recipient".to_string(),
+                    n => format!("the {n} other recipients"),
+                };
+                let lines: Vec<String> = refused
+                    .iter()
+                    .map(|r| {
+                        format!(
+                            "digest {digest}: the mail server refused the recipient {r}; {others} got it"
+                        )
+                    })
+                    .collect();
+                f.write_str(&lines.join("\n"))
+            }
+        }
+    }
+}
+
+/// Every failed digest of a run, one line each.
+pub(crate) fn lines(failures: &[DigestFailure]) -> String {
+    failures
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
