@@ -28,15 +28,15 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use crate::config::{Config, ConfigError, DigestConfig};
+use crate::config::{Config, ConfigError, DigestConfig, Overflow};
 use crate::deliver::preview::{self, DigestOutput, PreviewFormat};
 use crate::model::FeedReport;
 use crate::progress::Progress;
 use crate::render::{Renderer, RunContext};
-use crate::state::{SentItem, State, StateError};
+use crate::state::{Handling, SentItem, State, StateError};
 
-/// How long the state remembers items beyond the longest digest window, so a
-/// window that is briefly widened still finds them.
+/// How long the state remembers items beyond the farthest a digest reaches (its
+/// window plus `catch_up`), so a window that is briefly widened still finds them.
 const STATE_MARGIN: Duration = Duration::from_secs(30 * 24 * 3600);
 
 /// The process exit status. Stable, because cron wrappers and scripts branch on it;
@@ -187,10 +187,7 @@ pub fn run(config: &Config, options: &RunOptions) -> Result<RunSummary, Error> {
     let mut failures = Vec::new();
     for digest in digests {
         let sent = state.sent(&digest.name)?;
-        let mut selection = select::select(digest, &feeds, now, &|feed, item| {
-            let link = item.link.as_deref().and_then(text::canonical_link);
-            sent.contains(&feed.location, &item.key, link.as_deref())
-        });
+        let mut selection = select::select(digest, &feeds, now, &sent);
         if preview.is_none() {
             for item in &mut selection.items {
                 (item.summary, item.content) = state.item_texts(&item.feed_url, &item.key)?;
@@ -233,7 +230,7 @@ pub fn run(config: &Config, options: &RunOptions) -> Result<RunSummary, Error> {
                     // count as sent. A crash between the two means one repeat, never a loss.
                     state.mark_sent(
                         &digest.name,
-                        &sent_items(&selection),
+                        &sent_items(digest, &selection),
                         now,
                         message_id.as_deref(),
                     )?;
@@ -265,7 +262,7 @@ pub fn run(config: &Config, options: &RunOptions) -> Result<RunSummary, Error> {
             let longest = config
                 .digests
                 .iter()
-                .map(|d| d.window)
+                .map(select::reach)
                 .max()
                 .unwrap_or_default();
             state.prune(now, longest.saturating_add(STATE_MARGIN))?;
@@ -280,8 +277,9 @@ pub fn run(config: &Config, options: &RunOptions) -> Result<RunSummary, Error> {
     })
 }
 
-/// The selected items and the duplicates they stand for, as the state records them.
-fn sent_items(selection: &model::Selection) -> Vec<SentItem> {
+/// The selected items and the duplicates they stand for, and what the caps cut, as
+/// the state records them.
+fn sent_items(digest: &DigestConfig, selection: &model::Selection) -> Vec<SentItem> {
     let mut items: Vec<SentItem> = selection
         .items
         .iter()
@@ -289,17 +287,29 @@ fn sent_items(selection: &model::Selection) -> Vec<SentItem> {
             feed: i.feed_url.clone(),
             key: i.key.clone(),
             link: i.link.as_deref().and_then(text::canonical_link),
+            how: Handling::Sent,
         })
         .collect();
     items.extend(selection.duplicates.iter().map(|(feed, key)| SentItem {
         feed: feed.clone(),
         key: key.clone(),
         link: None,
+        how: Handling::Sent,
+    }));
+    let cut = match digest.overflow {
+        Overflow::Drop => Handling::Cut,
+        Overflow::Carry => Handling::Carried,
+    };
+    items.extend(selection.cut.iter().map(|(feed, key, link)| SentItem {
+        feed: feed.clone(),
+        key: key.clone(),
+        link: link.clone(),
+        how: cut,
     }));
     items
 }
 
-fn choose_digests<'c>(
+pub(crate) fn choose_digests<'c>(
     config: &'c Config,
     names: &[String],
 ) -> Result<Vec<&'c DigestConfig>, Error> {
