@@ -9,6 +9,7 @@ pub mod check;
 pub mod cli;
 pub mod config;
 pub mod deliver;
+pub mod explain;
 pub mod fetch;
 pub mod gather;
 pub mod import;
