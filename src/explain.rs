@@ -76,7 +76,7 @@ pub fn explain(
                 .as_deref()
                 .is_none_or(|n| c.item.title.to_lowercase().contains(n))
         })
-        .map(|c| line(digest, &trace, c, options.now))
+        .map(|c| line(digest, &trace, c))
         .collect();
     if options.json {
         let answer = Answer {
@@ -110,7 +110,7 @@ pub fn explain(
     Ok(ExitStatus::Success)
 }
 
-fn line(digest: &DigestConfig, trace: &Trace, c: &Candidate, now: DateTime<Utc>) -> Line {
+fn line(digest: &DigestConfig, trace: &Trace, c: &Candidate) -> Line {
     let (verdict, reason) = match &c.verdict {
         Verdict::Selected => ("selected", None),
         Verdict::Window { age } => (
@@ -139,7 +139,7 @@ fn line(digest: &DigestConfig, trace: &Trace, c: &Candidate, now: DateTime<Utc>)
         Verdict::CutByMaxPerFeed => ("cut by max_per_feed", None),
     };
     Line {
-        date: c.date.min(now),
+        date: c.date,
         feed: c.feed.name.clone(),
         title: c.item.title.clone(),
         link: c.item.link.clone(),
