@@ -223,6 +223,7 @@ fn sample_selection(digest: &DigestConfig, now: DateTime<Utc>) -> Selection {
         items: vec![item],
         omitted: 1,
         duplicates: Vec::new(),
+        cut: Vec::new(),
     }
 }
 

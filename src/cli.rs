@@ -42,6 +42,8 @@ pub enum Command {
     Run(RunArgs),
     /// Validate the config and templates; with --fetch and --smtp, probe feeds and mail server.
     Check(CheckArgs),
+    /// Show why each item the feeds offer is in a digest or not (fetches, sends nothing).
+    Explain(ExplainArgs),
     /// Show each feed's health from the state: last success, failures, last error.
     Feeds,
     /// Print feeds.yaml entries for the feeds in an OPML export from another reader.
@@ -58,6 +60,22 @@ pub struct CheckArgs {
     /// Also connect to the SMTP server, negotiate TLS and log in (nothing is sent).
     #[arg(long)]
     pub smtp: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The digest, by name.
+    #[arg(value_name = "DIGEST")]
+    pub digest: String,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Only items whose title contains TEXT (in any case).
+    #[arg(long = "match", value_name = "TEXT")]
+    pub title_match: Option<String>,
+    /// Pretend the time is this (RFC 3339); for reproducible answers and tests.
+    #[arg(long, hide = true, value_parser = parse_time)]
+    pub now: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Args)]

@@ -136,6 +136,16 @@ pub enum ContentMode {
     Full,
 }
 
+/// What becomes of items the caps cut from a digest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Overflow {
+    /// Counted in "N more" once, then handled: never offered again.
+    Drop,
+    /// Offered again on later runs, while within the window plus `catch_up`.
+    Carry,
+}
+
 #[derive(Debug, Clone)]
 pub struct DigestConfig {
     pub name: String,
@@ -150,6 +160,10 @@ pub struct DigestConfig {
     pub exclude_keywords: Vec<Regex>,
     pub max_items: usize,
     pub max_per_feed: Option<usize>,
+    pub overflow: Overflow,
+    /// How far before the usual window start the digest still reaches for items it
+    /// owes (runs that failed or did not happen).
+    pub catch_up: Duration,
     pub group_by: GroupBy,
     pub send_empty: bool,
     /// A minijinja template string.

@@ -2,12 +2,12 @@
 //! (or kept for the preview), ending in a [`DigestOutcome`] rather than an early return,
 //! so that one digest's failure never stops the others.
 
-use crate::config::{DigestConfig, SmtpSettings};
+use crate::config::{DigestConfig, Overflow, SmtpSettings};
 use crate::deliver::{self, preview::DigestOutput};
 use crate::model::{self, FeedItems, Selection};
 use crate::outcome::{DigestError, DigestOutcome};
 use crate::render::{RenderedDigest, Renderer, RunContext};
-use crate::state::{SentItem, State};
+use crate::state::{Handling, SentItem, State};
 use crate::{DigestSummary, label, select, text};
 
 /// What every digest of a run shares.
@@ -65,10 +65,7 @@ fn compose(
 ) -> Result<(Selection, RenderedDigest), DigestError> {
     let now = run.context.now;
     let sent = run.state.sent(&digest.name).map_err(DigestError::State)?;
-    let mut selection = select::select(digest, run.feeds, now, &|feed, item| {
-        let link = item.link.as_deref().and_then(text::canonical_link);
-        sent.contains(&feed.location, &item.key, link.as_deref())
-    });
+    let mut selection = select::select(digest, run.feeds, now, &sent);
     if !run.preview {
         for item in &mut selection.items {
             (item.summary, item.content) = run
@@ -121,7 +118,7 @@ fn send<'c>(
     // server slow to answer QUIT does not widen that gap.
     let recorded = run.state.mark_sent(
         &digest.name,
-        &sent_items(selection),
+        &sent_items(digest, selection),
         now,
         delivered.message_id.as_deref(),
     );
@@ -139,8 +136,9 @@ fn send<'c>(
     }
 }
 
-/// The selected items and the duplicates they stand for, as the state records them.
-fn sent_items(selection: &model::Selection) -> Vec<SentItem> {
+/// The selected items and the duplicates they stand for, and what the caps cut, as
+/// the state records them.
+fn sent_items(digest: &DigestConfig, selection: &model::Selection) -> Vec<SentItem> {
     let mut items: Vec<SentItem> = selection
         .items
         .iter()
@@ -148,12 +146,24 @@ fn sent_items(selection: &model::Selection) -> Vec<SentItem> {
             feed: i.feed_url.clone(),
             key: i.key.clone(),
             link: i.link.as_deref().and_then(text::canonical_link),
+            how: Handling::Sent,
         })
         .collect();
     items.extend(selection.duplicates.iter().map(|(feed, key)| SentItem {
         feed: feed.clone(),
         key: key.clone(),
         link: None,
+        how: Handling::Sent,
+    }));
+    let cut = match digest.overflow {
+        Overflow::Drop => Handling::Cut,
+        Overflow::Carry => Handling::Carried,
+    };
+    items.extend(selection.cut.iter().map(|(feed, key, link)| SentItem {
+        feed: feed.clone(),
+        key: key.clone(),
+        link: link.clone(),
+        how: cut,
     }));
     items
 }

@@ -361,12 +361,13 @@ fn log_feed<V, M>(
     }
 }
 
-/// Now minus the longest digest window: the oldest date any digest can still select.
+/// Now minus the farthest a digest reaches (window plus `catch_up`): the oldest date
+/// any digest can still select.
 fn longest_window_start(config: &Config, now: DateTime<Utc>) -> DateTime<Utc> {
     config
         .digests
         .iter()
-        .map(|d| d.window)
+        .map(select::reach)
         .max()
         .and_then(|w| chrono::Duration::from_std(w).ok())
         .and_then(|w| now.checked_sub_signed(w))

@@ -25,11 +25,13 @@ pub fn feed_label(name: &str, location: &str) -> String {
 /// At -vv, what a digest's selection did with the items the feeds offered.
 pub fn selection_detail(offered: usize, selection: &Selection) -> String {
     let selected = selection.items.len();
-    let duplicates = selection.duplicates.len();
+    // `cut` holds the items cut by the caps and the copies of them dropped as duplicates.
+    let duplicates =
+        selection.duplicates.len() + selection.cut.len().saturating_sub(selection.omitted);
     let filtered = offered.saturating_sub(selected + duplicates + selection.omitted);
     format!(
-        "{} offered: {selected} selected, {} of selected items, {} cut by max_items or \
-         max_per_feed, {filtered} left out by window, tags, keywords or as sent before",
+        "{} offered: {selected} selected, {}, {} cut by max_items or max_per_feed, \
+         {filtered} left out by window, tags, keywords or as sent before",
         count(offered, "item"),
         count(duplicates, "duplicate"),
         selection.omitted,

@@ -10,6 +10,7 @@ pub mod config;
 pub mod deliver;
 mod digest;
 mod error;
+pub mod explain;
 pub mod fetch;
 pub mod gather;
 pub mod import;
@@ -43,8 +44,8 @@ use crate::progress::Progress;
 use crate::render::{Renderer, RunContext};
 use crate::state::State;
 
-/// How long the state remembers items beyond the longest digest window, so a
-/// window that is briefly widened still finds them.
+/// How long the state remembers items beyond the farthest a digest reaches (its
+/// window plus `catch_up`), so a window that is briefly widened still finds them.
 const STATE_MARGIN: Duration = Duration::from_secs(30 * 24 * 3600);
 
 /// What `feedletter run` was asked to do.
@@ -201,7 +202,7 @@ fn finish(
             let longest = config
                 .digests
                 .iter()
-                .map(|d| d.window)
+                .map(select::reach)
                 .max()
                 .unwrap_or_default();
             state
@@ -245,7 +246,7 @@ fn write_preview(
     })
 }
 
-fn choose_digests<'c>(
+pub(crate) fn choose_digests<'c>(
     config: &'c Config,
     names: &[String],
 ) -> Result<Vec<&'c DigestConfig>, Error> {

@@ -56,6 +56,17 @@ fn run(cli: Cli) -> Result<ExitStatus, Error> {
             };
             feedletter::check::check(&cli.config, &options, &mut stdout)
         }
+        Command::Explain(args) => {
+            let config = feedletter::config::load(&cli.config)?;
+            let options = feedletter::explain::ExplainOptions {
+                digest: args.digest,
+                title_match: args.title_match,
+                json: args.json,
+                now: args.now.unwrap_or_else(chrono::Utc::now),
+                progress,
+            };
+            feedletter::explain::explain(&config, &options, &mut stdout)
+        }
         Command::Feeds => feedletter::report::feeds(&cli.config, &mut stdout),
         Command::Import(args) => feedletter::import::import(&args.file, &mut stdout),
         Command::Completions(args) => {

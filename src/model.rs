@@ -194,6 +194,10 @@ pub struct Selection {
     /// (feed location, item key) of copies dropped as duplicates of a selected item;
     /// they count as sent together with it.
     pub duplicates: Vec<(String, String)>,
+    /// (feed location, item key, canonical link) of the items counted in `omitted`,
+    /// and of copies dropped as their duplicates: recorded when the digest is delivered,
+    /// as handled or, with `overflow: carry`, as still owed.
+    pub cut: Vec<(String, String, Option<String>)>,
 }
 
 /// The items a feed contributes to this run (fresh from the fetch, or from the state

@@ -1,100 +1,274 @@
-//! Which items each digest gets: date window, tags, keywords, not sent before,
+//! Which items each digest gets: date window, tags, keywords, not handled before,
 //! cross-feed de-duplication, ranking, caps.
+//!
+//! [`trace`] gives every item the feeds offer a [`Verdict`]; [`select`] is that trace
+//! with the verdicts turned into a [`Selection`]. `explain` prints the same trace, so
+//! what it says and what a run sends cannot drift apart.
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
 use crate::config::DigestConfig;
 use crate::model::{FeedItems, Item, SelectedItem, Selection};
+use crate::state::{Handling, SentItems};
 use crate::text;
 
-/// Selects the items of one digest. `already_sent` tells whether this digest has
-/// sent an item before (by feed identity and item key).
+/// Why an item is in a digest or not: the first rule that decided it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    Selected,
+    /// Dated before the window's start; `age` is how long before now.
+    Window {
+        age: chrono::Duration,
+    },
+    /// None of the item's tags is among `tags.include`.
+    TagInclude,
+    /// This tag is among `tags.exclude`.
+    TagExclude(String),
+    /// Refused by `keywords` ([`keyword_reason`] names the pattern).
+    Keyword,
+    /// Handled by an earlier delivery: sent, or (`cut`) counted in its "N more".
+    AlreadySent {
+        at: DateTime<Utc>,
+        cut: bool,
+    },
+    /// The same article as the trace's candidate at `winner`, which ranked first.
+    DuplicateOf {
+        winner: usize,
+    },
+    CutByMaxItems,
+    CutByMaxPerFeed,
+}
+
+/// One item the feeds offer, with what selection made of it.
+#[derive(Debug, Clone)]
+pub struct Candidate<'a> {
+    pub feed: &'a FeedItems,
+    pub item: &'a Item,
+    /// Published, else updated, else first seen; never in the future.
+    pub date: DateTime<Utc>,
+    /// Feed tags and item categories; worked out only for items inside the window.
+    pub tags: Vec<String>,
+    /// The item's link, canonical; worked out only for items that pass the filters.
+    pub link: Option<String>,
+    pub verdict: Verdict,
+}
+
+/// Every item the feeds offer, newest first, each with its verdict.
+#[derive(Debug, Clone)]
+pub struct Trace<'a> {
+    /// Where this run's window starts (see [`window_start`]).
+    pub since: DateTime<Utc>,
+    pub candidates: Vec<Candidate<'a>>,
+}
+
+/// How far back a digest can ever reach: its window plus `catch_up`. The state keeps
+/// items at least this long.
+pub fn reach(digest: &DigestConfig) -> Duration {
+    digest.window.saturating_add(digest.catch_up)
+}
+
+/// The earlier of (now - window) and the digest's last delivery, so that items due in
+/// runs that failed or never happened are still sent; never earlier than `catch_up`
+/// before (now - window).
+pub fn window_start(
+    digest: &DigestConfig,
+    now: DateTime<Utc>,
+    last_delivery: Option<DateTime<Utc>>,
+) -> DateTime<Utc> {
+    let usual = before(now, digest.window);
+    match last_delivery {
+        Some(last) if last < usual => last.max(before(now, reach(digest))),
+        _ => usual,
+    }
+}
+
+fn before(now: DateTime<Utc>, span: Duration) -> DateTime<Utc> {
+    chrono::Duration::from_std(span)
+        .ok()
+        .and_then(|s| now.checked_sub_signed(s))
+        .unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
+/// Selects the items of one digest, given what it has handled before.
 pub fn select(
     digest: &DigestConfig,
     feeds: &[FeedItems],
     now: DateTime<Utc>,
-    already_sent: &dyn Fn(&FeedItems, &Item) -> bool,
+    sent: &SentItems,
 ) -> Selection {
-    let since = chrono::Duration::from_std(digest.window)
-        .ok()
-        .and_then(|w| now.checked_sub_signed(w))
-        .unwrap_or(DateTime::<Utc>::MIN_UTC);
-    let mut candidates: Vec<(&FeedItems, &Item, DateTime<Utc>, Vec<String>)> = Vec::new();
-    for feed in feeds {
-        for item in &feed.items {
+    selection(trace(digest, feeds, now, sent))
+}
+
+/// Every item the feeds offer, newest first, with the verdict of each rule in turn:
+/// window, tags, keywords, handled before, then duplicates and caps in rank order.
+pub fn trace<'a>(
+    digest: &DigestConfig,
+    feeds: &'a [FeedItems],
+    now: DateTime<Utc>,
+    sent: &SentItems,
+) -> Trace<'a> {
+    let since = window_start(digest, now, sent.last_delivery());
+    // Items a digest carries over stay owed as far back as it can reach.
+    let floor = before(now, reach(digest));
+    let mut candidates: Vec<Candidate<'a>> = feeds
+        .iter()
+        .flat_map(|feed| feed.items.iter().map(move |item| (feed, item)))
+        .map(|(feed, item)| Candidate {
+            feed,
+            item,
             // An undated item is dated when first seen (the state fills that in); a
             // date in the future is a feed's mistake and must not pin it to the top.
-            let date = item.date.unwrap_or(now).min(now);
-            if date < since {
-                continue;
-            }
-            let tags = item_tags(feed, item);
-            if !tags_match(digest, &tags) || !keywords_match(digest, item) {
-                continue;
-            }
-            if already_sent(feed, item) {
-                continue;
-            }
-            candidates.push((feed, item, date, tags));
-        }
-    }
+            date: item.date.unwrap_or(now).min(now),
+            tags: Vec::new(),
+            link: None,
+            verdict: Verdict::Selected,
+        })
+        .collect();
     // Newest first; ties by feed order, then title, so the order is deterministic.
     candidates.sort_by(|a, b| {
-        b.2.cmp(&a.2)
-            .then(a.0.feed.cmp(&b.0.feed))
-            .then_with(|| a.1.title.cmp(&b.1.title))
+        b.date
+            .cmp(&a.date)
+            .then(a.feed.feed.cmp(&b.feed.feed))
+            .then_with(|| a.item.title.cmp(&b.item.title))
     });
+    for candidate in &mut candidates {
+        candidate.verdict = filter(digest, candidate, now, since, floor, sent);
+    }
+    rank(digest, &mut candidates);
+    Trace { since, candidates }
+}
 
-    let mut selection = Selection::default();
-    // Canonical link / (feed, key) → whether the first copy made it into the digest.
-    let mut seen_links = HashMap::<String, bool>::new();
-    let mut seen_keys = HashMap::<(usize, &str), bool>::new();
+/// The verdict of the per-item rules; `Selected` means the item goes on to ranking.
+fn filter(
+    digest: &DigestConfig,
+    candidate: &mut Candidate,
+    now: DateTime<Utc>,
+    since: DateTime<Utc>,
+    floor: DateTime<Utc>,
+    sent: &SentItems,
+) -> Verdict {
+    let (feed, item) = (candidate.feed, candidate.item);
+    if candidate.date < since {
+        let carried = candidate.date >= floor
+            && sent
+                .get(&feed.location, &item.key, None)
+                .is_some_and(|h| h.how == Handling::Carried);
+        if !carried {
+            return Verdict::Window {
+                age: now.signed_duration_since(candidate.date),
+            };
+        }
+    }
+    candidate.tags = item_tags(feed, item);
+    if let Some(tag) = excluded_tag(digest, &candidate.tags) {
+        return Verdict::TagExclude(tag.to_string());
+    }
+    if !included(digest, &candidate.tags) {
+        return Verdict::TagInclude;
+    }
+    if !keywords_match(digest, item) {
+        return Verdict::Keyword;
+    }
+    candidate.link = item.link.as_deref().and_then(text::canonical_link);
+    match sent.get(&feed.location, &item.key, candidate.link.as_deref()) {
+        Some(h) if h.how != Handling::Carried => Verdict::AlreadySent {
+            at: h.at,
+            cut: h.how == Handling::Cut,
+        },
+        _ => Verdict::Selected,
+    }
+}
+
+/// Duplicates and caps, over the items that passed the filters, in rank order.
+fn rank<'a>(digest: &DigestConfig, candidates: &mut [Candidate<'a>]) {
+    // Canonical link / (feed, key) → the candidate that came first.
+    let mut seen_links = HashMap::<String, usize>::new();
+    let mut seen_keys = HashMap::<(usize, &'a str), usize>::new();
     let mut per_feed = HashMap::<usize, usize>::new();
-    for (feed, item, date, tags) in candidates {
-        // The same article in two feeds (or twice in one) is one item. A copy that
-        // lost to a selected item is recorded, so it is marked sent with the winner
-        // and never turns up on its own in a later digest.
-        let link = item.link.as_deref().and_then(text::canonical_link);
-        let earlier = link
+    let mut selected = 0;
+    for (i, candidate) in candidates.iter_mut().enumerate() {
+        if candidate.verdict != Verdict::Selected {
+            continue;
+        }
+        // The same article in two feeds (or twice in one) is one item.
+        let key = (candidate.feed.feed, candidate.item.key.as_str());
+        let earlier = candidate
+            .link
             .as_ref()
             .and_then(|l| seen_links.get(l))
-            .or_else(|| seen_keys.get(&(feed.feed, item.key.as_str())))
+            .or_else(|| seen_keys.get(&key))
             .copied();
-        if let Some(winner_selected) = earlier {
-            if winner_selected {
-                selection
-                    .duplicates
-                    .push((feed.location.clone(), item.key.clone()));
-            }
+        if let Some(winner) = earlier {
+            candidate.verdict = Verdict::DuplicateOf { winner };
             continue;
         }
-        let count = per_feed.entry(feed.feed).or_default();
-        let fits = digest.max_per_feed.is_none_or(|max| *count < max)
-            && selection.items.len() < digest.max_items;
-        if let Some(l) = link {
-            seen_links.insert(l, fits);
+        if let Some(l) = &candidate.link {
+            seen_links.insert(l.clone(), i);
         }
-        seen_keys.insert((feed.feed, item.key.as_str()), fits);
-        if !fits {
-            selection.omitted += 1;
-            continue;
-        }
-        *count += 1;
-        selection.items.push(SelectedItem {
-            key: item.key.clone(),
-            feed: feed.feed,
-            feed_name: feed.name.clone(),
-            feed_url: feed.location.clone(),
-            title: item.title.clone(),
-            link: item.link.clone(),
+        seen_keys.insert(key, i);
+        let count = per_feed.entry(candidate.feed.feed).or_default();
+        candidate.verdict = if digest.max_per_feed.is_some_and(|max| *count >= max) {
+            Verdict::CutByMaxPerFeed
+        } else if selected >= digest.max_items {
+            Verdict::CutByMaxItems
+        } else {
+            *count += 1;
+            selected += 1;
+            Verdict::Selected
+        };
+    }
+}
+
+/// The selection a trace stands for. A copy that lost to a selected item is recorded
+/// with it, so it never turns up on its own in a later digest; one that lost to a cut
+/// item goes with that.
+fn selection(trace: Trace) -> Selection {
+    let mut selection = Selection::default();
+    let verdicts: Vec<Verdict> = trace.candidates.iter().map(|c| c.verdict.clone()).collect();
+    for candidate in trace.candidates {
+        let Candidate {
+            feed,
+            item,
             date,
             tags,
-            summary: item.summary.clone(),
-            content: item.content.clone(),
-            authors: item.authors.clone(),
-        });
+            link,
+            verdict,
+        } = candidate;
+        let winner = match verdict {
+            Verdict::DuplicateOf { winner } => &verdicts[winner],
+            Verdict::CutByMaxItems | Verdict::CutByMaxPerFeed => {
+                selection.omitted += 1;
+                selection
+                    .cut
+                    .push((feed.location.clone(), item.key.clone(), link));
+                continue;
+            }
+            Verdict::Selected => {
+                selection.items.push(SelectedItem {
+                    key: item.key.clone(),
+                    feed: feed.feed,
+                    feed_name: feed.name.clone(),
+                    feed_url: feed.location.clone(),
+                    title: item.title.clone(),
+                    link: item.link.clone(),
+                    date,
+                    tags,
+                    summary: item.summary.clone(),
+                    content: item.content.clone(),
+                    authors: item.authors.clone(),
+                });
+                continue;
+            }
+            _ => continue,
+        };
+        let copy = (feed.location.clone(), item.key.clone());
+        match winner {
+            Verdict::Selected => selection.duplicates.push(copy),
+            _ => selection.cut.push((copy.0, copy.1, None)),
+        }
     }
     selection
 }
@@ -111,11 +285,15 @@ fn item_tags(feed: &FeedItems, item: &Item) -> Vec<String> {
     tags
 }
 
-/// Include is any-of; exclude wins over include.
-fn tags_match(digest: &DigestConfig, tags: &[String]) -> bool {
-    if tags.iter().any(|t| digest.exclude_tags.contains(t)) {
-        return false;
-    }
+/// The first of the item's tags that the digest excludes.
+fn excluded_tag<'t>(digest: &DigestConfig, tags: &'t [String]) -> Option<&'t str> {
+    tags.iter()
+        .find(|t| digest.exclude_tags.contains(t))
+        .map(String::as_str)
+}
+
+/// Include is any-of; an empty list includes everything.
+fn included(digest: &DigestConfig, tags: &[String]) -> bool {
     digest.include_tags.is_empty() || tags.iter().any(|t| digest.include_tags.contains(t))
 }
 
@@ -172,4 +350,26 @@ fn keywords_match_text(digest: &DigestConfig, haystack: &str) -> bool {
             .include_keywords
             .iter()
             .any(|re| re.is_match(haystack))
+}
+
+/// Names the keyword rule that refused an item: the exclude pattern it matches, else
+/// the include patterns it matches none of. Reads the item's text, which a preview
+/// (and so `explain`) keeps in memory.
+pub fn keyword_reason(digest: &DigestConfig, item: &Item) -> String {
+    let haystack = haystack(item);
+    match digest
+        .exclude_keywords
+        .iter()
+        .find(|re| re.is_match(&haystack))
+    {
+        Some(re) => re.as_str().to_string(),
+        None => {
+            let patterns: Vec<&str> = digest
+                .include_keywords
+                .iter()
+                .map(|re| re.as_str())
+                .collect();
+            format!("none of {}", patterns.join(", "))
+        }
+    }
 }

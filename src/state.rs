@@ -21,12 +21,13 @@ mod record;
 mod sent;
 
 pub use lock::{RunLock, lock};
-pub use sent::{SentItem, SentItems};
+pub use sent::{Handled, Handling, SentItem, SentItems};
 
 pub use record::FetchRecorder;
 
 /// Schema migrations, in order; `PRAGMA user_version` is how many have run.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE feeds (
     location          TEXT PRIMARY KEY,
     etag              TEXT,
@@ -63,7 +64,16 @@ CREATE TABLE sent (
     PRIMARY KEY (digest, feed, key)
 );
 CREATE INDEX sent_by_link ON sent (digest, link);
-"#];
+"#,
+    r#"
+ALTER TABLE sent ADD COLUMN handling TEXT NOT NULL DEFAULT 'sent';
+CREATE TABLE deliveries (
+    digest    TEXT PRIMARY KEY,
+    last_sent INTEGER NOT NULL
+);
+INSERT INTO deliveries (digest, last_sent) SELECT digest, MAX(sent_at) FROM sent GROUP BY digest;
+"#,
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum StateError {

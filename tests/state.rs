@@ -434,11 +434,12 @@ fn old_items_that_left_their_feed_are_pruned() {
         "/feed.xml",
         Route::ok(
             "application/rss+xml",
-            rss(&[("z", "Zulu item", "Sat, 20 Jun 2026 06:00:00 +0000")]),
+            rss(&[("z", "Zulu item", "Thu, 25 Jun 2026 06:00:00 +0000")]),
         )
         .with_etag("\"v9\""),
     );
-    assert!(run(&config, "2026-06-20T07:00:00Z", &[]).status.success());
+    // Past the window, plus catch_up (7d by default), plus the state's 30-day margin.
+    assert!(run(&config, "2026-06-25T07:00:00Z", &[]).status.success());
     let conn = rusqlite::Connection::open(s.db()).unwrap();
     let keys: Vec<String> = conn
         .prepare("SELECT key FROM items ORDER BY key")

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, Visitor};
 use serde_saphyr::Spanned;
 
-use super::{ContentMode, GroupBy, Problem, Security};
+use super::{ContentMode, GroupBy, Overflow, Problem, Security};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -98,6 +98,8 @@ pub struct RawDigest {
     pub keywords: Option<RawFilter<Spanned<String>>>,
     pub max_items: Option<Spanned<u64>>,
     pub max_per_feed: Option<Spanned<u64>>,
+    pub overflow: Option<Overflow>,
+    pub catch_up: Option<Spanned<String>>,
     pub group_by: Option<GroupBy>,
     pub send_empty: Option<bool>,
     pub subject: Option<Spanned<String>>,
@@ -118,6 +120,8 @@ struct RawDigestFields {
     keywords: Option<RawFilter<Spanned<String>>>,
     max_items: Option<Spanned<u64>>,
     max_per_feed: Option<Spanned<u64>>,
+    overflow: Option<Overflow>,
+    catch_up: Option<Spanned<String>>,
     group_by: Option<GroupBy>,
     send_empty: Option<bool>,
     subject: Option<Spanned<String>>,
@@ -149,6 +153,8 @@ impl<'de> Deserialize<'de> for RawDigest {
             keywords: f.keywords,
             max_items: f.max_items,
             max_per_feed: f.max_per_feed,
+            overflow: f.overflow,
+            catch_up: f.catch_up,
             group_by: f.group_by,
             send_empty: f.send_empty,
             subject: f.subject,

@@ -1,19 +1,59 @@
-//! What each digest has sent: read before selection, written after delivery.
+//! What each digest has handled: read before selection, written after delivery.
+//!
+//! An item is handled when it was sent, or counted in "N more" by a digest that drops
+//! what its caps cut; a digest that carries them over keeps a note that it still owes
+//! them. Each digest's last delivery is kept too: it is where an owed window starts.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 
-use super::{State, StateError};
+use super::{State, StateError, from_unix};
+
+/// How a digest handled an item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Handling {
+    /// In a delivered digest (or a duplicate of an item that was).
+    Sent,
+    /// Cut by the caps and counted in "N more": never offered again.
+    Cut,
+    /// Cut by the caps of a digest with `overflow: carry`: still owed.
+    Carried,
+}
+
+impl Handling {
+    fn as_str(self) -> &'static str {
+        match self {
+            Handling::Sent => "sent",
+            Handling::Cut => "cut",
+            Handling::Carried => "carried",
+        }
+    }
+
+    fn parse(text: &str) -> Handling {
+        match text {
+            "cut" => Handling::Cut,
+            "carried" => Handling::Carried,
+            _ => Handling::Sent,
+        }
+    }
+}
+
+/// When and how a digest handled an item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Handled {
+    pub at: DateTime<Utc>,
+    pub how: Handling,
+}
 
 impl State {
-    /// What a digest has sent before: item identities, and links (so the same article
-    /// arriving later through another feed is not sent again).
+    /// What a digest has handled before: item identities, and links (so the same
+    /// article arriving later through another feed is not sent again).
     pub fn sent(&self, digest: &str) -> Result<SentItems, StateError> {
         let mut stmt = self
             .conn
-            .prepare("SELECT feed, key, link FROM sent WHERE digest = ?1")
+            .prepare("SELECT feed, key, link, sent_at, handling FROM sent WHERE digest = ?1")
             .map_err(|e| self.err(e))?;
         let mut sent = SentItems::default();
         let rows = stmt
@@ -22,21 +62,37 @@ impl State {
                     r.get::<_, String>(0)?,
                     r.get::<_, String>(1)?,
                     r.get::<_, Option<String>>(2)?,
+                    r.get::<_, i64>(3)?,
+                    r.get::<_, String>(4)?,
                 ))
             })
             .map_err(|e| self.err(e))?;
         for row in rows {
-            let (feed, key, link) = row.map_err(|e| self.err(e))?;
-            sent.keys.entry(feed).or_default().insert(key);
-            if let Some(link) = link {
-                sent.links.insert(link);
+            let (feed, key, link, at, how) = row.map_err(|e| self.err(e))?;
+            let handled = Handled {
+                at: from_unix(at).unwrap_or(DateTime::<Utc>::MIN_UTC),
+                how: Handling::parse(&how),
+            };
+            if let (Some(link), false) = (link, handled.how == Handling::Carried) {
+                sent.links.insert(link, handled);
             }
+            sent.keys.entry(feed).or_default().insert(key, handled);
         }
+        sent.last_delivery = self
+            .conn
+            .query_row(
+                "SELECT last_sent FROM deliveries WHERE digest = ?1",
+                [digest],
+                |r| r.get::<_, i64>(0),
+            )
+            .optional()
+            .map_err(|e| self.err(e))?
+            .and_then(from_unix);
         Ok(sent)
     }
 
-    /// Marks a digest's items sent, in one transaction. Called only after the mail
-    /// server accepted the message.
+    /// Records what a delivered digest handled, and when it was delivered, in one
+    /// transaction. Called only after the mail server accepted the message.
     pub fn mark_sent(
         &mut self,
         digest: &str,
@@ -54,8 +110,8 @@ impl State {
         {
             let mut insert = tx
                 .prepare_cached(
-                    "INSERT OR REPLACE INTO sent (digest, feed, key, link, sent_at, message_id)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    "INSERT OR REPLACE INTO sent (digest, feed, key, link, sent_at, message_id, handling)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 )
                 .map_err(err)?;
             for item in items {
@@ -66,35 +122,129 @@ impl State {
                         item.key,
                         item.link,
                         now.timestamp(),
-                        message_id
+                        message_id,
+                        item.how.as_str()
                     ])
                     .map_err(err)?;
             }
+            tx.execute(
+                "INSERT OR REPLACE INTO deliveries (digest, last_sent) VALUES (?1, ?2)",
+                params![digest, now.timestamp()],
+            )
+            .map_err(err)?;
         }
         tx.commit().map_err(err)
     }
 }
 
-/// An item a digest sent (or a duplicate that counts as sent with it).
+/// An item a digest handled: sent, a duplicate that counts as sent with it, or cut.
 #[derive(Debug, Clone)]
 pub struct SentItem {
     pub feed: String,
     pub key: String,
     pub link: Option<String>,
+    pub how: Handling,
 }
 
 #[derive(Debug, Default)]
 pub struct SentItems {
-    /// Item keys by feed location: looked up by reference for every candidate item.
-    keys: HashMap<String, HashSet<String>>,
-    /// Canonical links.
-    links: HashSet<String>,
+    /// By feed location, then item key: looked up by reference for every candidate.
+    keys: HashMap<String, HashMap<String, Handled>>,
+    /// Canonical links of items sent or cut (not carried: those are still owed).
+    links: HashMap<String, Handled>,
+    last_delivery: Option<DateTime<Utc>>,
 }
 
 impl SentItems {
-    /// Whether the item (by feed location and key, or by its canonical link) was sent.
+    /// How the item (by feed location and key, or by its canonical link) was handled.
+    /// A carried item whose article went out through another feed counts as sent.
+    pub fn get(&self, feed: &str, key: &str, canonical_link: Option<&str>) -> Option<Handled> {
+        let own = self.keys.get(feed).and_then(|keys| keys.get(key)).copied();
+        match own {
+            Some(h) if h.how != Handling::Carried => own,
+            _ => canonical_link
+                .and_then(|l| self.links.get(l))
+                .copied()
+                .or(own),
+        }
+    }
+
+    /// Whether the item was sent or cut for good.
     pub fn contains(&self, feed: &str, key: &str, canonical_link: Option<&str>) -> bool {
-        self.keys.get(feed).is_some_and(|keys| keys.contains(key))
-            || canonical_link.is_some_and(|l| self.links.contains(l))
+        self.get(feed, key, canonical_link)
+            .is_some_and(|h| h.how != Handling::Carried)
+    }
+
+    /// When the digest was last delivered, if ever.
+    pub fn last_delivery(&self) -> Option<DateTime<Utc>> {
+        self.last_delivery
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+    use rusqlite::Connection;
+
+    use super::*;
+    use crate::state::MIGRATIONS;
+
+    /// A state written before deliveries were recorded: its digests' last deliveries
+    /// are taken from what they sent, so their owed windows are right at once.
+    #[test]
+    fn an_older_state_learns_each_digests_last_delivery_from_its_sent_items() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.db");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(MIGRATIONS[0]).unwrap();
+            conn.pragma_update(None, "user_version", 1).unwrap();
+            conn.execute_batch(
+                "INSERT INTO sent (digest, feed, key, link, sent_at) VALUES
+                     ('daily', 'f', 'a', NULL, 1000), ('daily', 'f', 'b', 'https://x/b', 2000),
+                     ('weekly', 'f', 'a', NULL, 1500);",
+            )
+            .unwrap();
+        }
+        let state = State::open(&path).unwrap();
+        let daily = state.sent("daily").unwrap();
+        assert_eq!(daily.last_delivery(), Utc.timestamp_opt(2000, 0).single());
+        assert!(daily.contains("f", "a", None));
+        assert!(daily.contains("other feed", "z", Some("https://x/b")));
+        let never = state.sent("monthly").unwrap();
+        assert_eq!(never.last_delivery(), None);
+    }
+
+    #[test]
+    fn a_carried_item_is_owed_unless_its_article_went_out_another_way() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut state = State::open(&dir.path().join("state.db")).unwrap();
+        let at = Utc.timestamp_opt(5000, 0).single().unwrap();
+        let item = |feed: &str, key: &str, link: &str, how| SentItem {
+            feed: feed.into(),
+            key: key.into(),
+            link: Some(link.into()),
+            how,
+        };
+        state
+            .mark_sent(
+                "daily",
+                &[
+                    item("f", "a", "https://x/a", Handling::Carried),
+                    item("f", "b", "https://x/b", Handling::Carried),
+                    item("g", "b2", "https://x/b", Handling::Sent),
+                    item("f", "c", "https://x/c", Handling::Cut),
+                ],
+                at,
+                None,
+            )
+            .unwrap();
+        let sent = state.sent("daily").unwrap();
+        let how = |key: &str, link: &str| sent.get("f", key, Some(link)).map(|h| h.how);
+        assert_eq!(how("a", "https://x/a"), Some(Handling::Carried));
+        assert!(!sent.contains("f", "a", Some("https://x/a")));
+        assert_eq!(how("b", "https://x/b"), Some(Handling::Sent));
+        assert_eq!(how("c", "https://x/c"), Some(Handling::Cut));
+        assert_eq!(sent.last_delivery(), Some(at));
     }
 }

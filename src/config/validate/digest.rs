@@ -8,7 +8,11 @@ use regex::Regex;
 use serde_saphyr::Spanned;
 
 use super::{Validator, normalise_tags};
-use crate::config::{ContentMode, DigestConfig, GroupBy, raw};
+use crate::config::{ContentMode, DigestConfig, GroupBy, Overflow, raw};
+
+/// Long enough for a mail server down over a long weekend, or one missed weekly run;
+/// short enough that a digest back from months of silence does not send all of them.
+const DEFAULT_CATCH_UP: Duration = Duration::from_secs(7 * 24 * 3600);
 
 impl Validator {
     pub(super) fn digests(
@@ -55,6 +59,12 @@ impl Validator {
         let window = match &d.window {
             Some(w) => self.duration(w, &key("window")).unwrap_or(default_window),
             None => default_window,
+        };
+        let catch_up = match &d.catch_up {
+            Some(c) => self
+                .duration(c, &key("catch_up"))
+                .unwrap_or(DEFAULT_CATCH_UP),
+            None => DEFAULT_CATCH_UP,
         };
         let (include_tags, exclude_tags) = match d.tags {
             Some(t) => (normalise_tags(t.include), normalise_tags(t.exclude)),
@@ -133,6 +143,8 @@ impl Validator {
             exclude_keywords,
             max_items,
             max_per_feed,
+            overflow: d.overflow.unwrap_or(Overflow::Drop),
+            catch_up,
             group_by: d.group_by.unwrap_or(GroupBy::None),
             send_empty: d.send_empty.unwrap_or(false),
             subject,
