@@ -78,12 +78,11 @@ fn compose(
         .renderer
         .render(digest, &selection, &run.context)
         .map_err(DigestError::Render)?;
-    let offered = run.feeds.iter().map(|f| f.items.len()).sum();
-    log::trace!(
-        "{}: {}",
-        digest.name,
-        label::selection_detail(offered, &selection)
-    );
+    if log::log_enabled!(log::Level::Trace) {
+        // Selection keeps no verdicts; at -vv they are worked out once more to count them.
+        let trace = select::trace(digest, run.feeds, now, &sent);
+        log::trace!("{}: {}", digest.name, label::verdict_counts(&trace));
+    }
     let reports = run.context.reports;
     let ok = reports.iter().filter(|r| r.error().is_none()).count();
     log::info!(

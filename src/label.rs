@@ -1,7 +1,7 @@
 //! How things are named in messages: counts in the singular or plural, feeds by
-//! their name and location, a digest's selection in figures.
+//! their name and location, a digest's verdicts in figures.
 
-use crate::model::Selection;
+use crate::select::{Trace, Verdict};
 
 /// `1 feed`, `2 feeds`: counts in messages read as English.
 pub fn count(n: usize, what: &str) -> String {
@@ -22,19 +22,43 @@ pub fn feed_label(name: &str, location: &str) -> String {
     }
 }
 
-/// At -vv, what a digest's selection did with the items the feeds offered.
-pub fn selection_detail(offered: usize, selection: &Selection) -> String {
-    let selected = selection.items.len();
-    // `cut` holds the items cut by the caps and the copies of them dropped as duplicates.
-    let duplicates =
-        selection.duplicates.len() + selection.cut.len().saturating_sub(selection.omitted);
-    let filtered = offered.saturating_sub(selected + duplicates + selection.omitted);
+/// At -vv, what a digest's selection did with the items the feeds offered: how many
+/// got each verdict, in the words of `explain`.
+pub fn verdict_counts(trace: &Trace<'_>) -> String {
+    let mut counts = [
+        ("selected", 0),
+        ("window", 0),
+        ("tag include", 0),
+        ("tag exclude", 0),
+        ("keyword", 0),
+        ("already sent", 0),
+        ("duplicate", 0),
+        ("cut by max_items", 0),
+        ("cut by max_per_feed", 0),
+    ];
+    for candidate in &trace.candidates {
+        let index = match candidate.verdict {
+            Verdict::Selected => 0,
+            Verdict::Window { .. } => 1,
+            Verdict::TagInclude => 2,
+            Verdict::TagExclude(_) => 3,
+            Verdict::Keyword => 4,
+            Verdict::AlreadySent { .. } => 5,
+            Verdict::DuplicateOf { .. } => 6,
+            Verdict::CutByMaxItems => 7,
+            Verdict::CutByMaxPerFeed => 8,
+        };
+        counts[index].1 += 1;
+    }
+    let reasons: Vec<String> = counts
+        .iter()
+        .filter(|(reason, n)| *n > 0 || *reason == "selected")
+        .map(|(reason, n)| format!("{n} {reason}"))
+        .collect();
     format!(
-        "{} offered: {selected} selected, {}, {} cut by max_items or max_per_feed, \
-         {filtered} left out by window, tags, keywords or as sent before",
-        count(offered, "item"),
-        count(duplicates, "duplicate"),
-        selection.omitted,
+        "{} offered: {}",
+        count(trace.candidates.len(), "item"),
+        reasons.join(", ")
     )
 }
 
