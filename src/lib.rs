@@ -5,6 +5,7 @@
 //! own module with one entry point and typed input and output.
 
 pub mod alloc;
+pub mod archive;
 pub mod check;
 pub mod cli;
 pub mod config;
@@ -84,6 +85,8 @@ pub enum Error {
     Import(#[from] import::ImportError),
     #[error("cannot write the output: {0}")]
     Output(#[from] std::io::Error),
+    #[error("{}", .0.iter().map(|(d, e)| format!("digest {d} was sent, but its web archive was not updated: {e}")).collect::<Vec<_>>().join("\n"))]
+    Archive(Vec<(String, archive::ArchiveError)>),
 }
 
 impl Error {
@@ -185,6 +188,7 @@ pub fn run(config: &Config, options: &RunOptions) -> Result<RunSummary, Error> {
     let mut summaries = Vec::new();
     let mut outputs = Vec::new();
     let mut failures = Vec::new();
+    let mut archive_failures = Vec::new();
     for digest in digests {
         let sent = state.sent(&digest.name)?;
         let mut selection = select::select(digest, &feeds, now, &|feed, item| {
@@ -196,7 +200,11 @@ pub fn run(config: &Config, options: &RunOptions) -> Result<RunSummary, Error> {
                 (item.summary, item.content) = state.item_texts(&item.feed_url, &item.key)?;
             }
         }
-        let rendered = renderer.render(digest, &selection, &run_context)?;
+        // Planned before rendering, so the email can link to its page; writes nothing.
+        let local_date = now.with_timezone(&digest.timezone).date_naive();
+        let issue = (digest.archive.as_ref()).map(|a| archive::plan(a, &digest.name, local_date));
+        let links = issue.as_ref().and_then(|i| i.links.as_ref());
+        let rendered = renderer.render_issue(digest, &selection, &run_context, links)?;
         log::info!(
             "{}: {} feeds ok, {} failed; {} items selected{}",
             digest.name,
@@ -239,6 +247,20 @@ pub fn run(config: &Config, options: &RunOptions) -> Result<RunSummary, Error> {
                     )?;
                     log::info!("{}: sent {} items", digest.name, selection.items.len());
                     summary.sent = true;
+                    if let (Some(dir), Some(issue)) = (&digest.archive, issue) {
+                        let record = archive::IssueRecord {
+                            file: issue.file,
+                            digest: digest.name.clone(),
+                            subject: rendered.subject.clone(),
+                            sent_at: now,
+                            date: now.with_timezone(&digest.timezone).format("%-d %B %Y").to_string(),
+                            items: selection.items.len(),
+                        };
+                        // Reported at the end; the delivery stands and is not repeated.
+                        if let Err(e) = archive::publish(dir, record, &rendered.html) {
+                            archive_failures.push((digest.name.clone(), e));
+                        }
+                    }
                 }
                 Err(e) => failures.push((digest.name.clone(), e)),
             }
@@ -272,7 +294,13 @@ pub fn run(config: &Config, options: &RunOptions) -> Result<RunSummary, Error> {
         }
     }
     if !failures.is_empty() {
+        for (digest, e) in &archive_failures {
+            log::error!("digest {digest} was sent, but its web archive was not updated: {e}");
+        }
         return Err(Error::Delivery(failures));
+    }
+    if !archive_failures.is_empty() {
+        return Err(Error::Archive(archive_failures));
     }
     Ok(RunSummary {
         reports,

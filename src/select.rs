@@ -94,6 +94,7 @@ pub fn select(
             summary: item.summary.clone(),
             content: item.content.clone(),
             authors: item.authors.clone(),
+            image: item.image.clone(),
         });
     }
     selection

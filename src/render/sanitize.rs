@@ -8,6 +8,7 @@ use std::sync::LazyLock;
 use ammonia::{Builder, UrlRelative};
 use regex::Regex;
 
+use crate::model::LeadImage;
 use crate::text::INVISIBLE_ELEMENTS;
 
 /// Tags a newsletter needs and every mail client renders. Everything else is removed
@@ -88,6 +89,70 @@ const PIXEL_MARK: &str = "feedletter-pixel";
 /// relative `href` / `src`; without one, relative URLs are dropped rather than left
 /// pointing at wherever the email happens to be opened.
 pub fn sanitize_html(html: &str, base: Option<&url::Url>) -> String {
+    let clean = builder(base).clean(html).to_string();
+    unwrap_dead_links(&finish_images(&clean))
+}
+
+/// The first image in an item's HTML that is a picture of the item: not a tracking
+/// pixel (the same rules as [`sanitize_html`]), not an icon or an emoji, with an
+/// absolute http(s) source.
+pub fn lead_image_in(html: &str, base: Option<&url::Url>) -> Option<LeadImage> {
+    // The images sit near the top of a post; the rest need not be parsed.
+    let clean = builder(base).clean(up_to_images(html, 4)).to_string();
+    IMG.captures_iter(&clean).find_map(|caps| {
+        let img = ImgTag::read(&caps[1]);
+        let src = img.visible_src()?;
+        let small = |side: Option<u32>| side.is_some_and(|n| n < MIN_LEAD_SIDE);
+        if small(img.width) || small(img.height) {
+            return None;
+        }
+        let url = unescape_attribute(src);
+        url::Url::parse(&url)
+            .is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
+            .then_some(LeadImage {
+                url,
+                width: img.width,
+                height: img.height,
+            })
+    })
+}
+
+/// The smallest side an image in the content may have to lead its item: smaller ones
+/// are icons, emoji and avatars, not pictures of the item.
+const MIN_LEAD_SIDE: u32 = 80;
+
+/// `html` up to the end of its `n`th `<img` tag (or all of it).
+fn up_to_images(html: &str, n: usize) -> &str {
+    let lower = html.as_bytes();
+    let mut from = 0;
+    for _ in 0..n {
+        let Some(start) = find_ascii_ci(&lower[from..], b"<img").map(|i| from + i) else {
+            return html;
+        };
+        let Some(end) = lower[start..].iter().position(|b| *b == b'>') else {
+            return html;
+        };
+        from = start + end + 1;
+    }
+    // `from` is just past an ASCII `>`, so it is a char boundary.
+    &html[..from]
+}
+
+fn find_ascii_ci(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack
+        .windows(needle.len())
+        .position(|w| w.eq_ignore_ascii_case(needle))
+}
+
+/// ammonia's serializer escapes `&`, `"` and no-break spaces in attribute values.
+fn unescape_attribute(value: &str) -> String {
+    value
+        .replace("&quot;", "\"")
+        .replace("&nbsp;", "\u{a0}")
+        .replace("&amp;", "&")
+}
+
+fn builder(base: Option<&url::Url>) -> Builder<'static> {
     let tag_attributes: HashMap<&str, HashSet<&str>> = [
         ("a", &["href"][..]),
         ("img", &["src", "alt", "width", "height", "style"]),
@@ -116,8 +181,7 @@ pub fn sanitize_html(html: &str, base: Option<&url::Url>) -> String {
         Some(b) => builder.url_relative(UrlRelative::RewriteWithBase(b.clone())),
         None => builder.url_relative(UrlRelative::Deny),
     };
-    let clean = builder.clean(html).to_string();
-    unwrap_dead_links(&finish_images(&clean))
+    builder
 }
 
 /// An `<a>` whose only attribute is the `rel` we add: its `href` was removed as
@@ -188,34 +252,62 @@ static IMG: LazyLock<Regex> = LazyLock::new(|| {
 static ATTRIBUTE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r#"([^\s="/>]+)(?:="([^"]*)")?"#).expect("valid regex"));
 
+/// An `<img>` of ammonia's output, read back.
+struct ImgTag<'h> {
+    src: Option<&'h str>,
+    width: Option<u32>,
+    height: Option<u32>,
+    /// Its style made it invisible (see [`img_attribute`]).
+    hidden: bool,
+    /// `alt`, `title` and the like, as written.
+    other: Vec<(&'h str, &'h str)>,
+}
+
+impl<'h> ImgTag<'h> {
+    fn read(attributes: &'h str) -> ImgTag<'h> {
+        let mut img = ImgTag {
+            src: None,
+            width: None,
+            height: None,
+            hidden: false,
+            other: Vec::new(),
+        };
+        for attr in ATTRIBUTE.captures_iter(attributes) {
+            let (Some(name), value) = (attr.get(1), attr.get(2).map_or("", |v| v.as_str())) else {
+                continue;
+            };
+            match name.as_str() {
+                "src" => img.src = Some(value),
+                "width" => img.width = value.parse::<u32>().ok(),
+                "height" => img.height = value.parse::<u32>().ok(),
+                "style" => img.hidden = value == PIXEL_MARK,
+                other => img.other.push((other, value)),
+            }
+        }
+        img
+    }
+
+    /// The source of an image a reader can see: `None` for a tracking pixel (1×1,
+    /// zero-sized, hidden, or from a counting host) and for an image without a source.
+    fn visible_src(&self) -> Option<&'h str> {
+        let tiny = self.width.is_some_and(|w| w <= 1) || self.height.is_some_and(|h| h <= 1);
+        self.src.filter(|s| !self.hidden && !tiny && !is_tracker(s))
+    }
+}
+
 /// Drops tracking pixels and images without a source, and gives every other image our
 /// own style: as wide as the column at most, never distorted.
 fn finish_images(html: &str) -> String {
     IMG.replace_all(html, |caps: &regex::Captures| {
-        let mut src = None;
-        let mut kept = Vec::new();
-        let (mut width, mut height, mut hidden) = (None, None, false);
-        for attr in ATTRIBUTE.captures_iter(&caps[1]) {
-            let name = &attr[1];
-            let value = attr.get(2).map_or("", |v| v.as_str());
-            match name {
-                "src" => src = Some(value.to_string()),
-                "width" => width = value.parse::<u32>().ok(),
-                "height" => height = value.parse::<u32>().ok(),
-                "style" => hidden = value == PIXEL_MARK,
-                _ => kept.push(format!(r#"{name}="{value}""#)),
-            }
-        }
-        let tiny = width.is_some_and(|w| w <= 1) || height.is_some_and(|h| h <= 1);
-        let Some(src) = src.filter(|s| !hidden && !tiny && !is_tracker(s)) else {
+        let img = ImgTag::read(&caps[1]);
+        let Some(src) = img.visible_src() else {
             return String::new();
         };
         let mut tag = format!(r#"<img src="{src}""#);
-        for attr in kept {
-            tag.push(' ');
-            tag.push_str(&attr);
+        for (name, value) in &img.other {
+            tag.push_str(&format!(r#" {name}="{value}""#));
         }
-        match (width, height) {
+        match (img.width, img.height) {
             (Some(w), Some(h)) if w <= MAX_IMAGE_WIDTH => {
                 tag.push_str(&format!(r#" width="{w}" height="{h}""#));
             }
