@@ -47,7 +47,7 @@ pub fn parse_feed(
         .into_iter()
         .map(|entry| item_from_entry(source.index, &identity, entry, link_base.as_ref().or(base)))
         .collect();
-    image::add_json_feed_images(body, base, &mut items);
+    image::add_unparsed_images(body, base, &mut items);
     Ok(Feed {
         title: parsed
             .title

@@ -2,7 +2,10 @@
 //! and JSON Feed. An image inside the item's HTML is looked for at render time
 //! (`render::lead_image_in`), only for the items a digest shows.
 
+use std::sync::LazyLock;
+
 use feed_rs::model::{Entry, MediaContent};
+use regex::bytes::Regex;
 use serde::Deserialize;
 
 use crate::model::{Item, LeadImage};
@@ -72,10 +75,67 @@ fn http_url(href: &str, base: Option<&url::Url>) -> Option<String> {
     matches!(url.scheme(), "http" | "https").then(|| url.to_string())
 }
 
-/// JSON Feed's `image` and `banner_image`, which feed-rs does not read. Applied to
-/// items that have no image from elsewhere; the items are in the feed's order, one
-/// per JSON item (checked: anything else leaves them as they are).
-pub(super) fn add_json_feed_images(body: &[u8], base: Option<&url::Url>, items: &mut [Item]) {
+/// Images that feed-rs does not report, for items that have none from elsewhere:
+/// JSON Feed's `image` / `banner_image`, and an `itunes:image` that is an episode's
+/// only iTunes element (feed-rs drops an iTunes media object without a title or a
+/// description, picture and all). `items` are in the feed's order.
+pub(super) fn add_unparsed_images(body: &[u8], base: Option<&url::Url>, items: &mut [Item]) {
+    if items.iter().all(|i| i.image.is_some()) {
+        return;
+    }
+    add_json_feed_images(body, base, items);
+    // XML names are case-sensitive; a literal search is a fast scan of the body.
+    if ITUNES_IMAGE_NAME.is_match(body) {
+        add_itunes_images(body, base, items);
+    }
+}
+
+static ITUNES_IMAGE_NAME: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new("<itunes:image").expect("valid regex"));
+
+static RSS_ITEM: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?s-u)<item[\s>].*?</item\s*>").expect("valid regex"));
+static ITUNES_IMAGE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?-u)<itunes:image\s[^>]*?href\s*=\s*(?:"([^"]*)"|'([^']*)')"#).expect("valid regex")
+});
+
+/// Each `<item>`'s `itunes:image`, by position; only when the items line up one to
+/// one with what feed-rs parsed.
+fn add_itunes_images(body: &[u8], base: Option<&url::Url>, items: &mut [Item]) {
+    let blocks: Vec<&[u8]> = RSS_ITEM.find_iter(body).map(|m| m.as_bytes()).collect();
+    if blocks.len() != items.len() {
+        return;
+    }
+    for (item, block) in items.iter_mut().zip(blocks) {
+        if item.image.is_some() {
+            continue;
+        }
+        let Some(caps) = ITUNES_IMAGE.captures(block) else {
+            continue;
+        };
+        let Some(href) = caps.get(1).or(caps.get(2)) else {
+            continue;
+        };
+        let href = String::from_utf8_lossy(href.as_bytes());
+        item.image = http_url(&xml_unescape(&href), base).map(|url| LeadImage {
+            url,
+            width: None,
+            height: None,
+        });
+    }
+}
+
+fn xml_unescape(text: &str) -> String {
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
+}
+
+/// JSON Feed's `image` and `banner_image`, by position: JSON items and parsed items
+/// line up one to one (checked: anything else leaves them as they are).
+fn add_json_feed_images(body: &[u8], base: Option<&url::Url>, items: &mut [Item]) {
     #[derive(Deserialize)]
     struct JsonFeed {
         items: Vec<JsonItem>,
