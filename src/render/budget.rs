@@ -3,8 +3,8 @@
 //! means the last items and the footer (failed feeds) are never seen.
 //!
 //! A digest that is over is shown with less, in steps, until it fits: `content: full`
-//! items become excerpts from the tail, then every excerpt gets shorter, then the
-//! items at the tail keep only their titles. The header and footer are never cut.
+//! items become excerpts from the tail, then every excerpt gets shorter (down to
+//! 80 characters), then the items at the tail keep only their titles. The header and footer are never cut.
 
 use super::{RenderError, RenderedDigest};
 
@@ -13,6 +13,9 @@ pub const GMAIL_CLIP_BYTES: usize = 102_400;
 
 /// The shortest an excerpt becomes before items lose theirs altogether.
 const SHORTEST_EXCERPT: usize = 80;
+
+/// How close to the longest excerpt that fits the search gets.
+const EXCERPT_STEP: usize = 10;
 
 /// How much of each item one render shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,8 +59,12 @@ pub(super) fn fit(
         full_items: 0,
         ..whole
     };
-    let rendered = attempt(&excerpts)?;
-    if whole.full_items > 0 && fits(&rendered) {
+    // With `content: full`, the most leading items that can stay whole.
+    let rendered = match whole.full_items {
+        0 => None,
+        _ => Some(attempt(&excerpts)?),
+    };
+    if let Some(rendered) = rendered.filter(|r| fits(r)) {
         // Invariant: `lo` items in full fit (`best` is that rendering); `hi` do not.
         let (mut lo, mut hi) = (0, whole.full_items);
         let mut best = rendered;
@@ -82,21 +89,37 @@ pub(super) fn fit(
             },
         });
     }
-    if fits(&rendered) {
-        return Ok(Fitted {
-            rendered,
-            plan: excerpts,
-        });
-    }
-    let mut plan = excerpts;
-    for chars in [whole.excerpt_chars / 2, SHORTEST_EXCERPT] {
-        if chars >= plan.excerpt_chars {
-            continue;
-        }
-        plan.excerpt_chars = chars;
+    // The longest excerpts that fit, to within EXCERPT_STEP characters.
+    let plan = Plan {
+        excerpt_chars: SHORTEST_EXCERPT.min(whole.excerpt_chars),
+        ..excerpts
+    };
+    if plan.excerpt_chars < whole.excerpt_chars {
         let rendered = attempt(&plan)?;
         if fits(&rendered) {
-            return Ok(Fitted { rendered, plan });
+            // Invariant: `lo` characters fit (`best` is that rendering); `hi` do not.
+            let (mut lo, mut hi) = (plan.excerpt_chars, whole.excerpt_chars);
+            let mut best = rendered;
+            while hi - lo > EXCERPT_STEP {
+                let mid = lo + (hi - lo) / 2;
+                let rendered = attempt(&Plan {
+                    excerpt_chars: mid,
+                    ..plan
+                })?;
+                if fits(&rendered) {
+                    lo = mid;
+                    best = rendered;
+                } else {
+                    hi = mid;
+                }
+            }
+            return Ok(Fitted {
+                rendered: best,
+                plan: Plan {
+                    excerpt_chars: lo,
+                    ..plan
+                },
+            });
         }
     }
     // Invariant: `lo` items at the tail as titles are not enough; `hi` are (or `hi` is
@@ -160,10 +183,17 @@ mod tests {
 
     #[test]
     fn shortens_excerpts_before_dropping_them() {
-        // 100 items: 400 chars → 110 KB, over; 200 chars → 90 KB, fits.
-        let fitted = fit(Plan::whole(100, false, 400), excerpt_digest).expect("fits");
-        assert_eq!(fitted.plan.excerpt_chars, 200);
+        // 100 items: 400 chars → 110 KB, over; 324 chars → 102.4 KB, the most that fits.
+        let mut renders = 0;
+        let fitted = fit(Plan::whole(100, false, 400), |p| {
+            renders += 1;
+            excerpt_digest(p)
+        })
+        .expect("fits");
+        assert!((314..=324).contains(&fitted.plan.excerpt_chars), "{}", fitted.plan.excerpt_chars);
         assert_eq!(fitted.plan.title_only_from, 100);
+        assert!(fitted.rendered.html.len() <= GMAIL_CLIP_BYTES);
+        assert!(renders <= 8, "{renders} renders");
     }
 
     #[test]

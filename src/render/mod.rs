@@ -9,9 +9,11 @@ mod context;
 mod sanitize;
 
 use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
+use regex::Regex;
 
 use crate::config::{ContentMode, DigestConfig};
 use crate::model::{FeedReport, Selection};
@@ -225,13 +227,29 @@ fn wrap_filter(value: String, width: Option<usize>, indent: Option<String>) -> S
     text::wrap(&value, width.unwrap_or(78), indent.as_deref().unwrap_or(""))
 }
 
+/// Inlines the template's CSS into `style` attributes. A `<style
+/// data-css-inline="ignore">` block is not inlined and is put back into `<head>` as
+/// written (css-inline would drop it): rules that every item repeats are far
+/// smaller there than copied onto each element.
 fn inline_css(html: &str) -> Result<String, RenderError> {
-    css_inline::CSSInliner::options()
+    let kept: String = IGNORED_STYLE
+        .captures_iter(html)
+        .map(|c| format!("<style>{}</style>\n", &c[1]))
+        .collect();
+    let inlined = css_inline::CSSInliner::options()
         .load_remote_stylesheets(false)
         .build()
         .inline(html)
-        .map_err(|e| RenderError::Css(e.to_string()))
+        .map_err(|e| RenderError::Css(e.to_string()))?;
+    Ok(match inlined.find("</head>") {
+        Some(at) if !kept.is_empty() => format!("{}{kept}{}", &inlined[..at], &inlined[at..]),
+        _ => inlined,
+    })
 }
+
+static IGNORED_STYLE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?s)<style data-css-inline="ignore">(.*?)</style>"#).expect("valid regex")
+});
 
 /// Collapses the blank lines that template control flow leaves behind.
 fn tidy_text(text: &str) -> String {

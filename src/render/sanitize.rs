@@ -97,8 +97,19 @@ pub fn sanitize_html(html: &str, base: Option<&url::Url>) -> String {
 /// pixel (the same rules as [`sanitize_html`]), not an icon or an emoji, with an
 /// absolute http(s) source.
 pub fn lead_image_in(html: &str, base: Option<&url::Url>) -> Option<LeadImage> {
-    // The images sit near the top of a post; the rest need not be parsed.
-    let clean = builder(base).clean(up_to_images(html, 4)).to_string();
+    // The picture is nearly always among the first images of a post, and the rest of
+    // a long post need not be parsed for it; only when those are all icons or
+    // pixels is the whole post read.
+    let head = up_to_images(html, 4);
+    let found = first_picture(head, base);
+    if found.is_some() || head.len() == html.len() {
+        return found;
+    }
+    first_picture(html, base)
+}
+
+fn first_picture(html: &str, base: Option<&url::Url>) -> Option<LeadImage> {
+    let clean = builder(base).clean(html).to_string();
     IMG.captures_iter(&clean).find_map(|caps| {
         let img = ImgTag::read(&caps[1]);
         let src = img.visible_src()?;
@@ -408,6 +419,16 @@ mod tests {
         );
         let small = sanitize_html(r#"<img src="https://i.example/b.png" width="64px">"#, None);
         assert!(small.contains(r#"width="64" style="#), "{small}");
+    }
+
+    #[test]
+    fn the_lead_image_is_the_first_real_picture() {
+        let html = r#"<p><img src="https://t.example/p.gif" style="display:none"><img src="https://pixel.wp.com/g.gif"><img src="/icons/rss.png" width="32" height="32"><script><img src="https://evil.example/x.png"></script><img src="photos/a.jpg?w=1&amp;h=2" width="1200" height="800"><img src="https://i.example/second.jpg"></p>"#;
+        let image = lead_image_in(html, Some(&base())).expect("an image");
+        assert_eq!(image.url, "https://blog.example/posts/photos/a.jpg?w=1&h=2");
+        assert_eq!((image.width, image.height), (Some(1200), Some(800)));
+        assert_eq!(lead_image_in(r#"<img src="data:image/png;base64,AA">"#, None), None);
+        assert_eq!(lead_image_in(r#"<img src="/relative.png">"#, None), None);
     }
 
     #[test]
