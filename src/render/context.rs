@@ -68,6 +68,9 @@ struct ImageView {
 /// The digest's column is 600 px with 32 px of padding on either side.
 const COLUMN_WIDTH: u32 = 536;
 
+/// The tallest a lead image is shown, so that it leads the item rather than hides it.
+const MAX_IMAGE_HEIGHT: u32 = 320;
+
 impl ImageView {
     /// Explicit sizes keep the layout when a client blocks images: the box is
     /// reserved and the alt text sits in it. An unknown size is taken as 2:1, the
@@ -75,9 +78,13 @@ impl ImageView {
     fn fitted(image: &LeadImage) -> ImageView {
         let (width, height) = match (image.width, image.height) {
             (Some(w), Some(h)) => {
-                let width = w.min(COLUMN_WIDTH);
-                let height = (u64::from(h) * u64::from(width) / u64::from(w)).max(1);
-                (width, u32::try_from(height).unwrap_or(u32::MAX))
+                // As wide as the column at most, and not taller than MAX_IMAGE_HEIGHT:
+                // a portrait photo would otherwise fill the screen.
+                let scale = (f64::from(COLUMN_WIDTH) / f64::from(w))
+                    .min(f64::from(MAX_IMAGE_HEIGHT) / f64::from(h))
+                    .min(1.0);
+                let side = |n: u32| ((f64::from(n) * scale).round() as u32).max(1);
+                (side(w), side(h))
             }
             (Some(w), None) => {
                 let width = w.min(COLUMN_WIDTH);
