@@ -253,7 +253,10 @@ pub fn run(config: &Config, options: &RunOptions) -> Result<RunSummary, Error> {
                             digest: digest.name.clone(),
                             subject: rendered.subject.clone(),
                             sent_at: now,
-                            date: now.with_timezone(&digest.timezone).format("%-d %B %Y").to_string(),
+                            date: now
+                                .with_timezone(&digest.timezone)
+                                .format("%-d %B %Y")
+                                .to_string(),
                             items: selection.items.len(),
                         };
                         // Reported at the end; the delivery stands and is not repeated.

@@ -60,7 +60,11 @@ fn two_deliveries_make_two_pages_an_index_and_a_feed_with_two_entries() {
     let config = config(dir.path(), &feeds, smtp.port(), "public/archive");
 
     let out = run(&config, NOW);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     feeds.set(
         "/feed.xml",
         Route::ok(
@@ -73,7 +77,11 @@ fn two_deliveries_make_two_pages_an_index_and_a_feed_with_two_entries() {
         ),
     );
     let out = run(&config, LATER);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     let archive = dir.path().join("public/archive");
     let first_page = "2026-05-14-weekly.html";
@@ -108,7 +116,11 @@ fn two_deliveries_make_two_pages_an_index_and_a_feed_with_two_entries() {
         .map(|e| e.title.as_ref().expect("title").content.clone())
         .collect();
     assert_eq!(titles, ["Team news 2 items", "Team news 1 items"]);
-    let links: Vec<&str> = feed.entries.iter().map(|e| e.links[0].href.as_str()).collect();
+    let links: Vec<&str> = feed
+        .entries
+        .iter()
+        .map(|e| e.links[0].href.as_str())
+        .collect();
     assert_eq!(
         links,
         [
@@ -131,7 +143,13 @@ fn two_deliveries_make_two_pages_an_index_and_a_feed_with_two_entries() {
     names.sort();
     assert_eq!(
         names,
-        ["2026-05-14-weekly-2.html", "2026-05-14-weekly.html", "feed.xml", "index.html", "issues.json"]
+        [
+            "2026-05-14-weekly-2.html",
+            "2026-05-14-weekly.html",
+            "feed.xml",
+            "index.html",
+            "issues.json"
+        ]
     );
 }
 
@@ -148,7 +166,10 @@ fn a_preview_writes_nothing_but_shows_the_link() {
     let config = config(dir.path(), &feeds, common::closed_port(), "archive");
     let (html, _) = common::preview(&config, "weekly", "html", NOW);
     assert!(view_in_browser(&html, "2026-05-14-weekly.html"));
-    assert!(!dir.path().join("archive").exists(), "a preview wrote the archive");
+    assert!(
+        !dir.path().join("archive").exists(),
+        "a preview wrote the archive"
+    );
 }
 
 #[test]
@@ -176,6 +197,11 @@ fn an_archive_that_cannot_be_written_is_reported_and_the_delivery_stands() {
     assert_eq!(smtp.messages().len(), 1);
     // The items count as sent: the next run does not repeat the issue.
     let out = run(&config, LATER);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(smtp.messages().len(), 1);
 }

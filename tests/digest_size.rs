@@ -104,7 +104,10 @@ fn a_hundred_seed_sized_items_with_images_fit_gmail_with_their_footer() {
         html.len()
     );
     assert_eq!(html.matches(r#"<td class="item""#).count(), 100);
-    assert!(html.matches(r#"<img class="lead""#).count() >= 10, "images are shown");
+    assert!(
+        html.matches(r#"<img class="lead""#).count() >= 10,
+        "images are shown"
+    );
     // The footer: what was cut, and the signature line.
     assert!(html.contains("8 more items not shown"), "footer");
     assert!(html.contains("Sent by feedletter"), "footer");

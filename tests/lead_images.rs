@@ -62,10 +62,16 @@ const JSON: &str = r#"{
 const EXPECTED: &[(&str, &str)] = &[
     ("Thumbnail item", "https://img.example/thumb.jpg"),
     ("Media content item", "https://img.example/medium.jpg"),
-    ("Typed media item", "https://img.example/typed?id=7&amp;w=800"),
+    (
+        "Typed media item",
+        "https://img.example/typed?id=7&amp;w=800",
+    ),
     ("Enclosure item", "https://img.example/enclosure.jpg"),
     ("Episode item", "https://img.example/cover.jpg"),
-    ("Inline picture item", "https://pics.example/uploads/diagram.png"),
+    (
+        "Inline picture item",
+        "https://pics.example/uploads/diagram.png",
+    ),
     ("Json image item", "https://img.example/json-image.jpg"),
     ("Json banner item", "https://img.example/json-banner.jpg"),
 ];
@@ -113,17 +119,26 @@ fn assert_images(html: &str, text: &str) {
             .find(|t| t.contains(&format!("alt=\"{title}\"")))
             .unwrap_or_else(|| panic!("no lead image for {title}: {tags:#?}"));
         assert!(tag.contains(&format!("src=\"{src}\"")), "{title}: {tag}");
-        assert!(!text.contains(&src.replace("&amp;", "&")), "{src} in the text part");
+        assert!(
+            !text.contains(&src.replace("&amp;", "&")),
+            "{src} in the text part"
+        );
     }
     // The column is 536 px wide: a 1200×600 thumbnail is scaled, keeping its shape;
     // an image of unknown size gets a 2:1 box so a blocked image keeps the layout.
     let thumb = &tags[0];
     assert!(thumb.contains(r#"width="536" height="268""#), "{thumb}");
-    let inline = tags.iter().find(|t| t.contains("diagram.png")).expect("inline");
+    let inline = tags
+        .iter()
+        .find(|t| t.contains("diagram.png"))
+        .expect("inline");
     assert!(inline.contains(r#"width="536" height="268""#), "{inline}");
     assert!(!html.contains("not-this.jpg") && !html.contains("not-the-banner"));
     assert!(!html.contains("open.gif") && !html.contains("smile.png"));
-    assert!(!text.contains("img.example"), "an image URL in the text part");
+    assert!(
+        !text.contains("img.example"),
+        "an image URL in the text part"
+    );
 }
 
 #[test]
@@ -138,7 +153,10 @@ fn lead_images_come_from_every_source_in_the_html_part_only() {
     assert!(!lead_tags(&html).iter().any(|t| t.contains("Plain item")));
 
     let (html, _) = common::preview(&config, "plain", "html", NOW);
-    assert!(lead_tags(&html).is_empty(), "images: false still shows images");
+    assert!(
+        lead_tags(&html).is_empty(),
+        "images: false still shows images"
+    );
     assert!(!html.contains("img.example"));
     assert!(html.contains("Thumbnail item</a>"));
 }

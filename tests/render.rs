@@ -244,7 +244,11 @@ fn css_is_inlined_and_no_stylesheet_is_linked() {
         .collect();
     assert_eq!(blocks.len(), 2);
     assert!(blocks[0].starts_with("@media"), "{}", blocks[0]);
-    assert!(blocks[1].contains(".item-title a { color: #1d4ed8;"), "{}", blocks[1]);
+    assert!(
+        blocks[1].contains(".item-title a { color: #1d4ed8;"),
+        "{}",
+        blocks[1]
+    );
     // The frame's rules were inlined and are not left in <head>.
     assert!(blocks.iter().all(|b| !b.contains(".container {")));
 }

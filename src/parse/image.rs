@@ -61,7 +61,8 @@ fn is_image(content: &MediaContent) -> bool {
                     .any(|ext| path.ends_with(ext))
             });
             named_image
-                || (content.duration.is_none() && (content.width.is_some() || content.height.is_some()))
+                || (content.duration.is_none()
+                    && (content.width.is_some() || content.height.is_some()))
         }
     }
 }
@@ -96,7 +97,8 @@ static ITUNES_IMAGE_NAME: LazyLock<Regex> =
 static RSS_ITEM: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?s-u)<item[\s>].*?</item\s*>").expect("valid regex"));
 static ITUNES_IMAGE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"(?-u)<itunes:image\s[^>]*?href\s*=\s*(?:"([^"]*)"|'([^']*)')"#).expect("valid regex")
+    Regex::new(r#"(?-u)<itunes:image\s[^>]*?href\s*=\s*(?:"([^"]*)"|'([^']*)')"#)
+        .expect("valid regex")
 });
 
 /// Each `<item>`'s `itunes:image`, by position; only when the items line up one to

@@ -164,7 +164,9 @@ mod tests {
         let mut renders = 0;
         let fitted = fit(Plan::whole(10, true, 300), |p| {
             renders += 1;
-            Ok(sized(10_000 + p.full_items * 20_000 + (10 - p.full_items) * 1_000))
+            Ok(sized(
+                10_000 + p.full_items * 20_000 + (10 - p.full_items) * 1_000,
+            ))
         })
         .expect("fits");
         assert_eq!(fitted.plan.full_items, 4);
@@ -190,7 +192,11 @@ mod tests {
             excerpt_digest(p)
         })
         .expect("fits");
-        assert!((314..=324).contains(&fitted.plan.excerpt_chars), "{}", fitted.plan.excerpt_chars);
+        assert!(
+            (314..=324).contains(&fitted.plan.excerpt_chars),
+            "{}",
+            fitted.plan.excerpt_chars
+        );
         assert_eq!(fitted.plan.title_only_from, 100);
         assert!(fitted.rendered.html.len() <= GMAIL_CLIP_BYTES);
         assert!(renders <= 8, "{renders} renders");

@@ -179,7 +179,8 @@ impl PreparedItem {
         match shown {
             Shown::Full => false,
             Shown::Excerpt(chars) => {
-                self.full.is_some() || (chars < excerpt_chars && self.view.excerpt.chars().count() > chars)
+                self.full.is_some()
+                    || (chars < excerpt_chars && self.view.excerpt.chars().count() > chars)
             }
             Shown::TitleOnly => true,
         }

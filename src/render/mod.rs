@@ -19,8 +19,8 @@ use crate::config::{ContentMode, DigestConfig};
 use crate::model::{FeedReport, Selection};
 use crate::text;
 
-use budget::Plan;
 pub use budget::GMAIL_CLIP_BYTES;
+use budget::Plan;
 pub use context::{IssueLinks, excerpt};
 pub use sanitize::{lead_image_in, sanitize_html};
 
@@ -110,7 +110,11 @@ impl Renderer {
             self.render_with(digest, &Value::from(minijinja::value::Serde(&context)))
         };
         let all = selection.items.len();
-        let whole = Plan::whole(all, digest.content == ContentMode::Full, digest.excerpt_chars);
+        let whole = Plan::whole(
+            all,
+            digest.content == ContentMode::Full,
+            digest.excerpt_chars,
+        );
         let rendered = attempt(&whole)?;
         if rendered.html.len() <= GMAIL_CLIP_BYTES || all == 0 {
             return Ok(rendered);

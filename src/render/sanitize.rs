@@ -427,7 +427,10 @@ mod tests {
         let image = lead_image_in(html, Some(&base())).expect("an image");
         assert_eq!(image.url, "https://blog.example/posts/photos/a.jpg?w=1&h=2");
         assert_eq!((image.width, image.height), (Some(1200), Some(800)));
-        assert_eq!(lead_image_in(r#"<img src="data:image/png;base64,AA">"#, None), None);
+        assert_eq!(
+            lead_image_in(r#"<img src="data:image/png;base64,AA">"#, None),
+            None
+        );
         assert_eq!(lead_image_in(r#"<img src="/relative.png">"#, None), None);
     }
 

@@ -39,12 +39,7 @@ impl Validator {
         digests
     }
 
-    fn digest(
-        &mut self,
-        base: &Path,
-        name: raw::Name,
-        d: raw::RawDigest,
-    ) -> Option<DigestConfig> {
+    fn digest(&mut self, base: &Path, name: raw::Name, d: raw::RawDigest) -> Option<DigestConfig> {
         let at = name.0;
         let name = at.value.clone();
         let key = |field: &str| format!("digests.{name}.{field}");
