@@ -18,8 +18,8 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::config::ArchiveConfig;
-use crate::render::IssueLinks;
+use crate::config::{ArchiveConfig, DigestConfig};
+use crate::render::{IssueLinks, RenderedDigest};
 
 /// The record of issues, beside the pages.
 const RECORD: &str = "issues.json";
@@ -57,9 +57,40 @@ pub struct IssueRecord {
     pub items: usize,
 }
 
+/// Where a digest's next issue would go, for a digest with an archive. Reads only.
+pub fn next_issue(digest: &DigestConfig, now: DateTime<Utc>) -> Option<IssueSlot> {
+    let date = now.with_timezone(&digest.timezone).date_naive();
+    (digest.archive.as_ref()).map(|archive| plan(archive, &digest.name, date))
+}
+
+/// Publishes an issue the mail server accepted; nothing for a digest without an archive.
+pub fn publish_sent(
+    digest: &DigestConfig,
+    slot: Option<IssueSlot>,
+    rendered: &RenderedDigest,
+    items: usize,
+    now: DateTime<Utc>,
+) -> Result<(), ArchiveError> {
+    let (Some(archive), Some(slot)) = (&digest.archive, slot) else {
+        return Ok(());
+    };
+    let issue = IssueRecord {
+        file: slot.file,
+        digest: digest.name.clone(),
+        subject: rendered.subject.clone(),
+        sent_at: now,
+        date: now
+            .with_timezone(&digest.timezone)
+            .format("%-d %B %Y")
+            .to_string(),
+        items,
+    };
+    publish(archive, issue, &rendered.html)
+}
+
 /// Picks the page for an issue sent on `date` (in the digest's time zone). Reads the
 /// directory only; a missing directory is an empty archive.
-pub fn plan(archive: &ArchiveConfig, digest: &str, date: NaiveDate) -> IssueSlot {
+fn plan(archive: &ArchiveConfig, digest: &str, date: NaiveDate) -> IssueSlot {
     let stem = format!("{}-{digest}", date.format("%Y-%m-%d"));
     let file = (1..)
         .map(|n| match n {
@@ -79,7 +110,7 @@ pub fn plan(archive: &ArchiveConfig, digest: &str, date: NaiveDate) -> IssueSlot
 }
 
 /// Writes the issue's page, then the record, the index and the feed.
-pub fn publish(
+fn publish(
     archive: &ArchiveConfig,
     issue: IssueRecord,
     html: &str,

@@ -201,8 +201,7 @@ pub fn run(config: &Config, options: &RunOptions) -> Result<RunSummary, Error> {
             }
         }
         // Planned before rendering, so the email can link to its page; writes nothing.
-        let local_date = now.with_timezone(&digest.timezone).date_naive();
-        let issue = (digest.archive.as_ref()).map(|a| archive::plan(a, &digest.name, local_date));
+        let issue = archive::next_issue(digest, now);
         let links = issue.as_ref().and_then(|i| i.links.as_ref());
         let rendered = renderer.render_issue(digest, &selection, &run_context, links)?;
         log::info!(
@@ -247,22 +246,10 @@ pub fn run(config: &Config, options: &RunOptions) -> Result<RunSummary, Error> {
                     )?;
                     log::info!("{}: sent {} items", digest.name, selection.items.len());
                     summary.sent = true;
-                    if let (Some(dir), Some(issue)) = (&digest.archive, issue) {
-                        let record = archive::IssueRecord {
-                            file: issue.file,
-                            digest: digest.name.clone(),
-                            subject: rendered.subject.clone(),
-                            sent_at: now,
-                            date: now
-                                .with_timezone(&digest.timezone)
-                                .format("%-d %B %Y")
-                                .to_string(),
-                            items: selection.items.len(),
-                        };
-                        // Reported at the end; the delivery stands and is not repeated.
-                        if let Err(e) = archive::publish(dir, record, &rendered.html) {
-                            archive_failures.push((digest.name.clone(), e));
-                        }
+                    // Reported at the end; the delivery stands and is not repeated.
+                    let items = selection.items.len();
+                    if let Err(e) = archive::publish_sent(digest, issue, &rendered, items, now) {
+                        archive_failures.push((digest.name.clone(), e));
                     }
                 }
                 Err(e) => failures.push((digest.name.clone(), e)),

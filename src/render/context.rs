@@ -9,7 +9,8 @@ use serde::Serialize;
 
 use super::RunContext;
 use super::budget::Plan;
-use super::sanitize::{lead_image_in, sanitize_html};
+use super::lead_image::{ImageView, lead_image_in};
+use super::sanitize::sanitize_html;
 use crate::config::{ContentMode, DigestConfig, GroupBy};
 use crate::model::{LeadImage, SelectedItem, Selection};
 use crate::text;
@@ -56,48 +57,6 @@ struct ItemView {
     /// The item as plain text for the text part: the excerpt, or the whole content's
     /// text with paragraphs apart when `content` is shown.
     text: String,
-}
-
-#[derive(Serialize, Clone)]
-struct ImageView {
-    url: String,
-    width: u32,
-    height: u32,
-}
-
-/// The digest's column is 600 px with 32 px of padding on either side.
-const COLUMN_WIDTH: u32 = 536;
-
-/// The tallest a lead image is shown, so that it leads the item rather than hides it.
-const MAX_IMAGE_HEIGHT: u32 = 320;
-
-impl ImageView {
-    /// Explicit sizes keep the layout when a client blocks images: the box is
-    /// reserved and the alt text sits in it. An unknown size is taken as 2:1, the
-    /// shape of most article images; `height:auto` corrects it where the image loads.
-    fn fitted(image: &LeadImage) -> ImageView {
-        let (width, height) = match (image.width, image.height) {
-            (Some(w), Some(h)) => {
-                // As wide as the column at most, and not taller than MAX_IMAGE_HEIGHT:
-                // a portrait photo would otherwise fill the screen.
-                let scale = (f64::from(COLUMN_WIDTH) / f64::from(w))
-                    .min(f64::from(MAX_IMAGE_HEIGHT) / f64::from(h))
-                    .min(1.0);
-                let side = |n: u32| ((f64::from(n) * scale).round() as u32).max(1);
-                (side(w), side(h))
-            }
-            (Some(w), None) => {
-                let width = w.min(COLUMN_WIDTH);
-                (width, (width / 2).max(1))
-            }
-            _ => (COLUMN_WIDTH, COLUMN_WIDTH / 2),
-        };
-        ImageView {
-            url: image.url.clone(),
-            width,
-            height,
-        }
-    }
 }
 
 #[derive(Serialize)]

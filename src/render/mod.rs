@@ -6,6 +6,7 @@
 
 mod budget;
 mod context;
+mod lead_image;
 mod sanitize;
 
 use std::path::{Path, PathBuf};
@@ -22,7 +23,8 @@ use crate::text;
 pub use budget::GMAIL_CLIP_BYTES;
 use budget::Plan;
 pub use context::{IssueLinks, excerpt};
-pub use sanitize::{lead_image_in, sanitize_html};
+pub use lead_image::lead_image_in;
+pub use sanitize::sanitize_html;
 
 const DEFAULT_HTML: &str = include_str!("../../templates/digest.html.j2");
 const DEFAULT_TEXT: &str = include_str!("../../templates/digest.txt.j2");

@@ -8,7 +8,6 @@ use std::sync::LazyLock;
 use ammonia::{Builder, UrlRelative};
 use regex::Regex;
 
-use crate::model::LeadImage;
 use crate::text::INVISIBLE_ELEMENTS;
 
 /// Tags a newsletter needs and every mail client renders. Everything else is removed
@@ -93,77 +92,8 @@ pub fn sanitize_html(html: &str, base: Option<&url::Url>) -> String {
     unwrap_dead_links(&finish_images(&clean))
 }
 
-/// The first image in an item's HTML that is a picture of the item: not a tracking
-/// pixel (the same rules as [`sanitize_html`]), not an icon or an emoji, with an
-/// absolute http(s) source.
-pub fn lead_image_in(html: &str, base: Option<&url::Url>) -> Option<LeadImage> {
-    // The picture is nearly always among the first images of a post, and the rest of
-    // a long post need not be parsed for it; only when those are all icons or
-    // pixels is the whole post read.
-    let head = up_to_images(html, 4);
-    let found = first_picture(head, base);
-    if found.is_some() || head.len() == html.len() {
-        return found;
-    }
-    first_picture(html, base)
-}
-
-fn first_picture(html: &str, base: Option<&url::Url>) -> Option<LeadImage> {
-    let clean = builder(base).clean(html).to_string();
-    IMG.captures_iter(&clean).find_map(|caps| {
-        let img = ImgTag::read(&caps[1]);
-        let src = img.visible_src()?;
-        let small = |side: Option<u32>| side.is_some_and(|n| n < MIN_LEAD_SIDE);
-        if small(img.width) || small(img.height) {
-            return None;
-        }
-        let url = unescape_attribute(src);
-        url::Url::parse(&url)
-            .is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
-            .then_some(LeadImage {
-                url,
-                width: img.width,
-                height: img.height,
-            })
-    })
-}
-
-/// The smallest side an image in the content may have to lead its item: smaller ones
-/// are icons, emoji and avatars, not pictures of the item.
-const MIN_LEAD_SIDE: u32 = 80;
-
-/// `html` up to the end of its `n`th `<img` tag (or all of it).
-fn up_to_images(html: &str, n: usize) -> &str {
-    let lower = html.as_bytes();
-    let mut from = 0;
-    for _ in 0..n {
-        let Some(start) = find_ascii_ci(&lower[from..], b"<img").map(|i| from + i) else {
-            return html;
-        };
-        let Some(end) = lower[start..].iter().position(|b| *b == b'>') else {
-            return html;
-        };
-        from = start + end + 1;
-    }
-    // `from` is just past an ASCII `>`, so it is a char boundary.
-    &html[..from]
-}
-
-fn find_ascii_ci(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack
-        .windows(needle.len())
-        .position(|w| w.eq_ignore_ascii_case(needle))
-}
-
-/// ammonia's serializer escapes `&`, `"` and no-break spaces in attribute values.
-fn unescape_attribute(value: &str) -> String {
-    value
-        .replace("&quot;", "\"")
-        .replace("&nbsp;", "\u{a0}")
-        .replace("&amp;", "&")
-}
-
-fn builder(base: Option<&url::Url>) -> Builder<'static> {
+/// ammonia set up with our allowlist; `base` as for [`sanitize_html`].
+pub(super) fn builder(base: Option<&url::Url>) -> Builder<'static> {
     let tag_attributes: HashMap<&str, HashSet<&str>> = [
         ("a", &["href"][..]),
         ("img", &["src", "alt", "width", "height", "style"]),
@@ -257,17 +187,17 @@ fn hidden_by_style(style: &str) -> bool {
 /// A whole `<img>` tag in ammonia's output. The serializer always double-quotes
 /// attribute values and escapes `"` inside them, so this matches tags exactly even
 /// when an `alt` text contains `>`.
-static IMG: LazyLock<Regex> = LazyLock::new(|| {
+pub(super) static IMG: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"<img((?:\s+[^\s="/>]+(?:="[^"]*")?)*)\s*/?>"#).expect("valid regex")
 });
 static ATTRIBUTE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r#"([^\s="/>]+)(?:="([^"]*)")?"#).expect("valid regex"));
 
 /// An `<img>` of ammonia's output, read back.
-struct ImgTag<'h> {
+pub(super) struct ImgTag<'h> {
     src: Option<&'h str>,
-    width: Option<u32>,
-    height: Option<u32>,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
     /// Its style made it invisible (see [`img_attribute`]).
     hidden: bool,
     /// `alt`, `title` and the like, as written.
@@ -275,7 +205,7 @@ struct ImgTag<'h> {
 }
 
 impl<'h> ImgTag<'h> {
-    fn read(attributes: &'h str) -> ImgTag<'h> {
+    pub fn read(attributes: &'h str) -> ImgTag<'h> {
         let mut img = ImgTag {
             src: None,
             width: None,
@@ -300,7 +230,7 @@ impl<'h> ImgTag<'h> {
 
     /// The source of an image a reader can see: `None` for a tracking pixel (1×1,
     /// zero-sized, hidden, or from a counting host) and for an image without a source.
-    fn visible_src(&self) -> Option<&'h str> {
+    pub fn visible_src(&self) -> Option<&'h str> {
         let tiny = self.width.is_some_and(|w| w <= 1) || self.height.is_some_and(|h| h <= 1);
         self.src.filter(|s| !self.hidden && !tiny && !is_tracker(s))
     }
@@ -419,19 +349,6 @@ mod tests {
         );
         let small = sanitize_html(r#"<img src="https://i.example/b.png" width="64px">"#, None);
         assert!(small.contains(r#"width="64" style="#), "{small}");
-    }
-
-    #[test]
-    fn the_lead_image_is_the_first_real_picture() {
-        let html = r#"<p><img src="https://t.example/p.gif" style="display:none"><img src="https://pixel.wp.com/g.gif"><img src="/icons/rss.png" width="32" height="32"><script><img src="https://evil.example/x.png"></script><img src="photos/a.jpg?w=1&amp;h=2" width="1200" height="800"><img src="https://i.example/second.jpg"></p>"#;
-        let image = lead_image_in(html, Some(&base())).expect("an image");
-        assert_eq!(image.url, "https://blog.example/posts/photos/a.jpg?w=1&h=2");
-        assert_eq!((image.width, image.height), (Some(1200), Some(800)));
-        assert_eq!(
-            lead_image_in(r#"<img src="data:image/png;base64,AA">"#, None),
-            None
-        );
-        assert_eq!(lead_image_in(r#"<img src="/relative.png">"#, None), None);
     }
 
     #[test]
