@@ -110,11 +110,7 @@ fn plan(archive: &ArchiveConfig, digest: &str, date: NaiveDate) -> IssueSlot {
 }
 
 /// Writes the issue's page, then the record, the index and the feed.
-fn publish(
-    archive: &ArchiveConfig,
-    issue: IssueRecord,
-    html: &str,
-) -> Result<(), ArchiveError> {
+fn publish(archive: &ArchiveConfig, issue: IssueRecord, html: &str) -> Result<(), ArchiveError> {
     let dir = &archive.dir;
     std::fs::create_dir_all(dir).map_err(|source| ArchiveError::Io {
         path: dir.clone(),
