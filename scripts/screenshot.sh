@@ -30,6 +30,11 @@ cargo build --quiet
 cargo run --quiet -- run -c examples/offline.yaml --dry-run=html \
     --now 2026-05-14T07:00:00Z --out "$work/digest.html"
 
+# The browser runs offline, so the feed's remote pictures would show as blocked
+# images; a local stand-in picture takes their place to show what a reader sees.
+sed -i -E "s#src=\"https://[^\"]*\" width=#src=\"file://$root/scripts/screenshot-cover.svg\" width=#g" \
+    "$work/digest.html"
+
 mkdir -p "$(dirname "$out")"
 rm -f "$out"
 # No network, no profile, no first-run UI: the page is a local file and the

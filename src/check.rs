@@ -218,6 +218,11 @@ fn sample_selection(digest: &DigestConfig, now: DateTime<Utc>) -> Selection {
         summary: Some("<p>A short <em>summary</em> of the sample item.</p>".into()),
         content: Some("<p>The full text of the sample item.</p>".into()),
         authors: vec!["A. Writer".into()],
+        image: Some(crate::model::LeadImage {
+            url: "https://example.com/2026/sample.png".into(),
+            width: Some(1200),
+            height: Some(630),
+        }),
     };
     Selection {
         items: vec![item],

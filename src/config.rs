@@ -176,6 +176,19 @@ pub struct DigestConfig {
     pub content: ContentMode,
     pub excerpt_chars: usize,
     pub timezone: chrono_tz::Tz,
+    /// Show each item's lead image in the HTML part.
+    pub images: bool,
+    /// Where past issues are published, if anywhere.
+    pub archive: Option<ArchiveConfig>,
+}
+
+/// `archive:` / `archive_url:` of a digest.
+#[derive(Debug, Clone)]
+pub struct ArchiveConfig {
+    /// Absolute, or relative to the current directory (resolved against the config).
+    pub dir: PathBuf,
+    /// Where `dir` is served, ending in `/`, so issue file names join onto it.
+    pub url: Option<url::Url>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -2,6 +2,7 @@
 //! (or kept for the preview), ending in a [`DigestOutcome`] rather than an early return,
 //! so that one digest's failure never stops the others.
 
+use crate::archive::{self, IssueSlot};
 use crate::config::{DigestConfig, Overflow, SmtpSettings};
 use crate::deliver::{self, preview::DigestOutput};
 use crate::model::{self, FeedItems, Selection};
@@ -32,7 +33,7 @@ pub(crate) fn run_digest<'c>(
         omitted: 0,
         sent: false,
     };
-    let (selection, rendered) = match compose(run, digest) {
+    let (selection, rendered, issue) = match compose(run, digest) {
         Ok(composed) => composed,
         Err(e) => return (summary, DigestOutcome::Failed(e)),
     };
@@ -51,18 +52,18 @@ pub(crate) fn run_digest<'c>(
             );
             DigestOutcome::Skipped
         }
-        Some(smtp) => send(run, smtp, digest, &selection, &rendered),
+        Some(smtp) => send(run, smtp, digest, &selection, &rendered, issue),
         None => DigestOutcome::Skipped,
     };
     summary.sent = matches!(outcome, DigestOutcome::Sent { .. });
     (summary, outcome)
 }
 
-/// The digest's items, chosen and rendered.
+/// The digest's items, chosen and rendered, and where its archive page would go.
 fn compose(
     run: &DigestRun<'_>,
     digest: &DigestConfig,
-) -> Result<(Selection, RenderedDigest), DigestError> {
+) -> Result<(Selection, RenderedDigest, Option<IssueSlot>), DigestError> {
     let now = run.context.now;
     let sent = run.state.sent(&digest.name).map_err(DigestError::State)?;
     let mut selection = select::select(digest, run.feeds, now, &sent);
@@ -74,9 +75,12 @@ fn compose(
                 .map_err(DigestError::State)?;
         }
     }
+    // Planned before rendering, so the email can link to its page; writes nothing.
+    let issue = archive::next_issue(digest, now);
+    let links = issue.as_ref().and_then(|i| i.links.as_ref());
     let rendered = run
         .renderer
-        .render(digest, &selection, &run.context)
+        .render_issue(digest, &selection, &run.context, links)
         .map_err(DigestError::Render)?;
     if log::log_enabled!(log::Level::Trace) {
         // Selection keeps no verdicts; at -vv they are worked out once more to count them.
@@ -97,7 +101,7 @@ fn compose(
             String::new()
         }
     );
-    Ok((selection, rendered))
+    Ok((selection, rendered, issue))
 }
 
 fn send<'c>(
@@ -106,6 +110,7 @@ fn send<'c>(
     digest: &DigestConfig,
     selection: &Selection,
     rendered: &RenderedDigest,
+    issue: Option<IssueSlot>,
 ) -> DigestOutcome<'c> {
     let now = run.context.now;
     let mut delivered = match deliver::deliver(smtp, digest, rendered, now) {
@@ -127,11 +132,14 @@ fn send<'c>(
     if let Err(e) = recorded {
         return DigestOutcome::Failed(DigestError::NotRecorded(e));
     }
-    let items = label::count(selection.items.len(), "item");
-    log::info!("{}: sent {items}", digest.name);
+    let items = selection.items.len();
+    log::info!("{}: sent {}", digest.name, label::count(items, "item"));
+    // Reported with the run's other failures; the delivery stands and is not repeated.
+    let archive = archive::publish_sent(digest, issue, rendered, items, now).err();
     DigestOutcome::Sent {
         refused,
         delivered_to,
+        archive,
     }
 }
 

@@ -5,6 +5,7 @@
 //! so that one digest's failure never stops the others. Each stage lives in its own
 //! module with one entry point and typed input and output.
 
+pub mod archive;
 pub mod check;
 pub mod config;
 pub mod deliver;
@@ -172,28 +173,32 @@ fn finish(
     let mut failures = Vec::new();
     let mut digests = Vec::new();
     for (summary, outcome) in outcomes {
-        let error = match outcome {
+        let errors = match outcome {
             DigestOutcome::Previewed(output) => {
                 outputs.push(output);
-                None
+                Vec::new()
             }
-            DigestOutcome::Skipped => None,
-            DigestOutcome::Sent { refused, .. } if refused.is_empty() => None,
+            DigestOutcome::Skipped => Vec::new(),
             DigestOutcome::Sent {
                 refused,
                 delivered_to,
-            } => Some(DigestError::Refused {
-                refused,
-                delivered_to,
-            }),
-            DigestOutcome::Failed(error) => Some(error),
+                archive,
+            } => {
+                let refused = (!refused.is_empty()).then_some(DigestError::Refused {
+                    refused,
+                    delivered_to,
+                });
+                refused
+                    .into_iter()
+                    .chain(archive.map(DigestError::Archive))
+                    .collect()
+            }
+            DigestOutcome::Failed(error) => vec![error],
         };
-        if let Some(error) = error {
-            failures.push(DigestFailure {
-                digest: summary.name.clone(),
-                error,
-            });
-        }
+        failures.extend(errors.into_iter().map(|error| DigestFailure {
+            digest: summary.name.clone(),
+            error,
+        }));
         digests.push(summary);
     }
     let finished = match options.preview {

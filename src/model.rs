@@ -68,10 +68,22 @@ pub struct Item {
     /// Categories from the feed, as written.
     pub categories: Vec<String>,
     pub authors: Vec<String>,
+    /// The item's picture from the feed's metadata (media, enclosure, iTunes, JSON
+    /// Feed). An image inside the content is looked for later, and only for items
+    /// that are shown.
+    pub image: Option<LeadImage>,
     /// Whether the item passes each digest's keyword filter, by `DigestConfig::index`.
     /// Worked out while the item's text is at hand, so that a real run can leave
     /// `summary` and `content` in the state; empty until then.
     pub keyword_matches: Vec<bool>,
+}
+
+/// An item's picture: an absolute http(s) URL, with its size when the feed says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LeadImage {
+    pub url: String,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
 }
 
 /// A feed that was fetched and parsed.
@@ -182,6 +194,8 @@ pub struct SelectedItem {
     pub content: Option<String>,
     #[serde(skip)]
     pub authors: Vec<String>,
+    #[serde(skip)]
+    pub image: Option<LeadImage>,
 }
 
 /// The items one digest gets this run.

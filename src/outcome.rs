@@ -4,6 +4,7 @@
 
 use std::fmt;
 
+use crate::archive::ArchiveError;
 use crate::deliver::preview::DigestOutput;
 use crate::deliver::smtp::{DeliveryError, Refused};
 use crate::render::RenderError;
@@ -20,6 +21,8 @@ pub enum DigestOutcome<'c> {
     Sent {
         refused: Vec<Refused>,
         delivered_to: usize,
+        /// The web archive could not be updated; the delivery stands all the same.
+        archive: Option<ArchiveError>,
     },
     Failed(DigestError),
 }
@@ -33,6 +36,8 @@ pub enum DigestError {
     Delivery(DeliveryError),
     /// The mail went out, but recording it failed: the next run sends it again.
     NotRecorded(StateError),
+    /// Sent and recorded, but its web archive was not updated.
+    Archive(ArchiveError),
     /// Some recipients were refused; the rest got the digest.
     Refused {
         refused: Vec<Refused>,
@@ -58,6 +63,10 @@ impl fmt::Display for DigestFailure {
             DigestError::NotRecorded(e) => write!(
                 f,
                 "digest {digest} WAS delivered (the mail server accepted it), but it could not be recorded as sent: {e}; the next run will send the same items again"
+            ),
+            DigestError::Archive(e) => write!(
+                f,
+                "digest {digest} was sent, but its web archive was not updated: {e}"
             ),
             DigestError::Refused {
                 refused,

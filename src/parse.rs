@@ -9,6 +9,8 @@ use sha2::{Digest, Sha256};
 use crate::model::{Feed, FeedError, FeedSource, Item};
 use crate::text;
 
+mod image;
+
 /// Marks ids we generated ourselves, so they can be replaced by a key that also
 /// covers the date (feed-rs's generator never sees it).
 const GENERATED: &str = "\u{1}feedletter-generated:";
@@ -40,11 +42,12 @@ pub fn parse_feed(
         .and_then(|s| url::Url::parse(s).ok())
         .or_else(|| base.cloned());
     let identity = source.location.to_string();
-    let items = parsed
+    let mut items: Vec<Item> = parsed
         .entries
         .into_iter()
         .map(|entry| item_from_entry(source.index, &identity, entry, link_base.as_ref().or(base)))
         .collect();
+    image::add_unparsed_images(body, base, &mut items);
     Ok(Feed {
         title: parsed
             .title
@@ -72,6 +75,7 @@ fn item_from_entry(feed: usize, identity: &str, entry: Entry, base: Option<&url:
     } else {
         entry.id.clone()
     };
+    let image = image::from_entry(&entry, base);
     let mut categories: Vec<String> = Vec::new();
     for c in &entry.categories {
         let label = c.label.as_deref().unwrap_or(&c.term).trim();
@@ -94,6 +98,7 @@ fn item_from_entry(feed: usize, identity: &str, entry: Entry, base: Option<&url:
             .filter_map(|p| p.name.map(|n| text::collapse_whitespace(&n)))
             .filter(|n| !n.is_empty())
             .collect(),
+        image,
         keyword_matches: Vec::new(),
     }
 }

@@ -259,6 +259,7 @@ fn selection(trace: Trace) -> Selection {
                     summary: item.summary.clone(),
                     content: item.content.clone(),
                     authors: item.authors.clone(),
+                    image: item.image.clone(),
                 });
                 continue;
             }

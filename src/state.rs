@@ -12,7 +12,7 @@ use std::time::Duration;
 use chrono::{DateTime, TimeZone, Utc};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
-use crate::model::{FeedError, Item, Validators};
+use crate::model::{FeedError, Item, LeadImage, Validators};
 use ownership::{APPLICATION_ID, application_id, check_ours};
 
 mod lock;
@@ -72,6 +72,12 @@ CREATE TABLE deliveries (
     last_sent INTEGER NOT NULL
 );
 INSERT INTO deliveries (digest, last_sent) SELECT digest, MAX(sent_at) FROM sent GROUP BY digest;
+"#,
+    // Lead images from the feed's metadata, so an item read back after a 304 keeps its picture.
+    r#"
+ALTER TABLE items ADD COLUMN image TEXT;
+ALTER TABLE items ADD COLUMN image_width INTEGER;
+ALTER TABLE items ADD COLUMN image_height INTEGER;
 "#,
 ];
 
@@ -352,7 +358,7 @@ impl State {
             .prepare_cached(
                 "SELECT key, title, link, COALESCE(date, first_seen),
                         CASE WHEN ?2 THEN summary END, CASE WHEN ?2 THEN content END,
-                        categories, authors
+                        categories, authors, image, image_width, image_height
                  FROM items WHERE feed = ?1 AND CASE WHEN ?3
                      THEN in_feed = 1 OR COALESCE(date, first_seen) >= ?4
                      ELSE in_feed = 0 AND COALESCE(date, first_seen) >= ?4 END",
@@ -370,6 +376,11 @@ impl State {
                     content: r.get(5)?,
                     categories: serde_json::from_str(&r.get::<_, String>(6)?).unwrap_or_default(),
                     authors: serde_json::from_str(&r.get::<_, String>(7)?).unwrap_or_default(),
+                    image: r.get::<_, Option<String>>(8)?.map(|url| LeadImage {
+                        url,
+                        width: r.get(9).ok().flatten(),
+                        height: r.get(10).ok().flatten(),
+                    }),
                     keyword_matches: Vec::new(),
                 })
             })

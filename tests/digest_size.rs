@@ -88,6 +88,63 @@ fn sixty_seed_sized_items_fit_gmail_and_the_text_part_is_plain() {
     }
 }
 
+#[test]
+fn a_hundred_seed_sized_items_with_images_fit_gmail_with_their_footer() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = digest_config(
+        dir.path(),
+        &dev_feed_copies(9),
+        "    window: 30d\n    max_items: 100\n    to: [me@example.com]\n",
+    );
+    let (html, stderr) = preview(&config, "seed", "html");
+    eprintln!("100-item digest with images: {} bytes of HTML", html.len());
+    assert!(
+        html.len() <= GMAIL_CLIP_BYTES,
+        "{} bytes: Gmail would clip it",
+        html.len()
+    );
+    assert_eq!(html.matches(r#"<td class="item""#).count(), 100);
+    assert!(
+        html.matches(r#"<img class="lead""#).count() >= 10,
+        "images are shown"
+    );
+    // The footer: what was cut, and the signature line.
+    assert!(html.contains("8 more items not shown"), "footer");
+    assert!(html.contains("Sent by feedletter"), "footer");
+    assert!(html.trim_end().ends_with("</html>"));
+    assert!(stderr.contains("warning: digest seed:"), "{stderr}");
+}
+
+#[test]
+fn a_hundred_and_fifty_items_keep_every_title_and_the_footer() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = digest_config(
+        dir.path(),
+        &dev_feed_copies(13),
+        "    window: 30d\n    max_items: 150\n    to: [me@example.com]\n",
+    );
+    let (html, stderr) = preview(&config, "seed", "html");
+    assert!(html.len() <= GMAIL_CLIP_BYTES, "{} bytes", html.len());
+    // Every item is there; the last ones by title alone.
+    assert_eq!(html.matches(r#"<td class="item""#).count(), 150);
+    let excerpts = html.matches(r#"<p class="excerpt">"#).count();
+    assert!((1..150).contains(&excerpts), "{excerpts} excerpts");
+    let last = html.rfind(r#"<td class="item""#).expect("items");
+    assert!(
+        !html[last..].contains(r#"class="excerpt""#),
+        "the last item has its excerpt"
+    );
+    assert!(html.contains("items shortened to keep this email whole"));
+    assert!(html.contains("6 more items not shown") && html.contains("Sent by feedletter"));
+    let titles_only = 150 - excerpts;
+    assert!(
+        stderr.contains(&format!(
+            "the last {titles_only} of 150 items show only their titles"
+        )),
+        "{stderr}"
+    );
+}
+
 /// Items with about 12 KB of HTML each: eight in full would already be too many.
 fn big_feed(items: usize) -> String {
     let mut feed = String::from(
@@ -133,7 +190,7 @@ fn an_oversized_full_digest_shows_its_last_items_as_excerpts_and_warns() {
     assert_eq!(html.matches(r#"<td class="item""#).count(), 20);
     assert!(html.contains("Long read 20</a>"));
     assert!(
-        html.contains("shortened to an excerpt"),
+        html.contains("shortened to keep this email whole"),
         "the footer says so"
     );
     let full_items = (1..=20)

@@ -71,10 +71,11 @@ fn assert_inert_html(html: &str) {
     for scheme in ["javascript:", "vbscript:", "data:"] {
         assert!(!lower.contains(scheme), "{scheme} survived:\n{html}");
     }
-    // The template's own <meta> tags and its one media-query <style> only.
+    // The template's own <meta> tags and its two <style> blocks (item parts, media
+    // queries) only.
     assert_eq!(lower.matches("<meta").count(), 4, "{html}");
     assert!(!lower.contains("http-equiv"), "{html}");
-    assert_eq!(lower.matches("<style").count(), 1, "{html}");
+    assert_eq!(lower.matches("<style").count(), 2, "{html}");
     let handler = Regex::new(r"(?i)<[^>]*\son[a-z]+\s*=").expect("regex");
     assert!(handler.find(html).is_none(), "event handler: {html}");
     let url_attr = Regex::new(r#"(?i)\s(?:href|src|action|formaction|xlink:href)\s*=\s*"([^"]*)""#)
@@ -228,17 +229,26 @@ fn css_is_inlined_and_no_stylesheet_is_linked() {
         "offline",
         "html",
     );
-    // The item title link carries its style on the element itself.
-    let title_link = Regex::new(r#"<h2 class="item-title" style="[^"]+"><a href="https://[^"]+" style="[^"]*color: #1d4ed8;[^"]*">"#)
+    // The item's cell carries its layout, font and colour on the element itself; the
+    // parts inside an item are styled once, in <head>, not on each of them.
+    let cell = Regex::new(r#"<td class="item" style="padding: 20px 32px;[^"]*font-family: Helvetica, Arial, sans-serif;[^"]*color: #374151;""#)
         .expect("regex");
-    assert!(title_link.is_match(&html), "{html}");
-    assert!(html.contains(r#"<td class="item" style="padding: 20px 32px;"#));
+    assert!(cell.is_match(&html), "{html}");
+    let title = Regex::new(r#"<h2 class="item-title"><a href="https://[^"]+">"#).expect("regex");
+    assert!(title.is_match(&html), "{html}");
     assert!(!html.contains("<link"), "no stylesheet link");
-    // Only the media-query block is left in <head>; every other rule was inlined.
     let style = Regex::new(r"(?s)<style[^>]*>(.*?)</style>").expect("regex");
-    let blocks: Vec<_> = style.captures_iter(&html).collect();
-    assert_eq!(blocks.len(), 1);
-    let kept = blocks[0][1].trim();
-    assert!(kept.starts_with("@media"), "{kept}");
-    assert!(!kept.contains(".item-title a {"), "{kept}");
+    let blocks: Vec<String> = style
+        .captures_iter(&html)
+        .map(|c| c[1].trim().to_string())
+        .collect();
+    assert_eq!(blocks.len(), 2);
+    assert!(blocks[0].starts_with("@media"), "{}", blocks[0]);
+    assert!(
+        blocks[1].contains(".item-title a { color: #1d4ed8;"),
+        "{}",
+        blocks[1]
+    );
+    // The frame's rules were inlined and are not left in <head>.
+    assert!(blocks.iter().all(|b| !b.contains(".container {")));
 }

@@ -110,6 +110,9 @@ pub struct RawDigest {
     pub content: Option<ContentMode>,
     pub excerpt_chars: Option<Spanned<u64>>,
     pub timezone: Option<Spanned<String>>,
+    pub images: Option<bool>,
+    pub archive: Option<Spanned<String>>,
+    pub archive_url: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -135,6 +138,9 @@ struct RawDigestFields {
     content: Option<ContentMode>,
     excerpt_chars: Option<Spanned<u64>>,
     timezone: Option<Spanned<String>>,
+    images: Option<bool>,
+    archive: Option<Spanned<String>>,
+    archive_url: Option<Spanned<String>>,
 }
 
 impl<'de> Deserialize<'de> for RawDigest {
@@ -165,6 +171,9 @@ impl<'de> Deserialize<'de> for RawDigest {
             content: f.content,
             excerpt_chars: f.excerpt_chars,
             timezone: f.timezone,
+            images: f.images,
+            archive: f.archive,
+            archive_url: f.archive_url,
         })
     }
 }

@@ -111,7 +111,7 @@ impl Validator {
         };
         let fetch = self.fetch(raw.fetch.unwrap_or_default());
         let feeds = self.feeds(&base, raw.feeds);
-        let digests = self.digests(raw.digests);
+        let digests = self.digests(&base, raw.digests);
         let smtp = raw.smtp.map(|s| self.smtp(&base, s));
         Config {
             path: path.to_path_buf(),

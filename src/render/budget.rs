@@ -1,51 +1,149 @@
 //! Gmail's size budget. Gmail cuts a message whose HTML is over about 102 KB and
 //! hides the rest behind "[Message clipped] View entire message", which in a digest
 //! means the last items and the footer (failed feeds) are never seen.
+//!
+//! A digest that is over is shown with less, in steps, until it fits: `content: full`
+//! items become excerpts from the tail, then every excerpt gets shorter (down to
+//! 80 characters), then the items at the tail keep only their titles. The header and footer are never cut.
 
 use super::{RenderError, RenderedDigest};
 
 /// The HTML size above which Gmail clips a message.
 pub const GMAIL_CLIP_BYTES: usize = 102_400;
 
-/// The largest rendering that fits, and how many items kept their full content.
-pub(super) struct Fitted {
-    pub rendered: RenderedDigest,
+/// The shortest an excerpt becomes before items lose theirs altogether.
+const SHORTEST_EXCERPT: usize = 80;
+
+/// How close to the longest excerpt that fits the search gets.
+const EXCERPT_STEP: usize = 10;
+
+/// How much of each item one render shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Plan {
+    /// The first `full_items` show their full content (with `content: full`).
     pub full_items: usize,
+    /// The others show excerpts of at most this many characters,
+    pub excerpt_chars: usize,
+    /// except items from this index on, which show only their title.
+    pub title_only_from: usize,
 }
 
-/// Finds the most leading items that can keep their full content while the HTML stays
-/// within the budget; the rest fall back to excerpts. All `items` in full are known to
-/// be over; `attempt(n)` renders with the first `n` in full.
-///
-/// The size grows with `n`, so a binary search needs about log2(items) renders.
-pub(super) fn fit(
-    items: usize,
-    mut attempt: impl FnMut(usize) -> Result<RenderedDigest, RenderError>,
-) -> Result<Fitted, RenderError> {
-    let excerpts_only = attempt(0)?;
-    if excerpts_only.html.len() > GMAIL_CLIP_BYTES {
-        return Ok(Fitted {
-            rendered: excerpts_only,
-            full_items: 0,
-        });
-    }
-    // Invariant: `lo` items in full fit (and `best` is that rendering); `hi` do not.
-    let (mut lo, mut hi) = (0, items);
-    let mut best = excerpts_only;
-    while hi - lo > 1 {
-        let mid = lo + (hi - lo) / 2;
-        let rendered = attempt(mid)?;
-        if rendered.html.len() <= GMAIL_CLIP_BYTES {
-            lo = mid;
-            best = rendered;
-        } else {
-            hi = mid;
+impl Plan {
+    /// Everything as the digest asks.
+    pub fn whole(items: usize, full: bool, excerpt_chars: usize) -> Plan {
+        Plan {
+            full_items: if full { items } else { 0 },
+            excerpt_chars,
+            title_only_from: items,
         }
     }
-    Ok(Fitted {
-        rendered: best,
-        full_items: lo,
-    })
+}
+
+/// The rendering that fits, and the plan that made it.
+pub(super) struct Fitted {
+    pub rendered: RenderedDigest,
+    pub plan: Plan,
+}
+
+/// Finds the plan that shows the most while the HTML stays within the budget. The
+/// `whole` plan is known to be over. Each step's size shrinks monotonically with the
+/// quantity it varies, so a binary search needs about log2(items) renders per step.
+/// When even titles alone are over, that smallest rendering is returned.
+pub(super) fn fit(
+    whole: Plan,
+    mut attempt: impl FnMut(&Plan) -> Result<RenderedDigest, RenderError>,
+) -> Result<Fitted, RenderError> {
+    let items = whole.title_only_from;
+    let fits = |r: &RenderedDigest| r.html.len() <= GMAIL_CLIP_BYTES;
+    let excerpts = Plan {
+        full_items: 0,
+        ..whole
+    };
+    // With `content: full`, the most leading items that can stay whole.
+    let rendered = match whole.full_items {
+        0 => None,
+        _ => Some(attempt(&excerpts)?),
+    };
+    if let Some(rendered) = rendered.filter(|r| fits(r)) {
+        // Invariant: `lo` items in full fit (`best` is that rendering); `hi` do not.
+        let (mut lo, mut hi) = (0, whole.full_items);
+        let mut best = rendered;
+        while hi - lo > 1 {
+            let mid = lo + (hi - lo) / 2;
+            let rendered = attempt(&Plan {
+                full_items: mid,
+                ..whole
+            })?;
+            if fits(&rendered) {
+                lo = mid;
+                best = rendered;
+            } else {
+                hi = mid;
+            }
+        }
+        return Ok(Fitted {
+            rendered: best,
+            plan: Plan {
+                full_items: lo,
+                ..whole
+            },
+        });
+    }
+    // The longest excerpts that fit, to within EXCERPT_STEP characters.
+    let plan = Plan {
+        excerpt_chars: SHORTEST_EXCERPT.min(whole.excerpt_chars),
+        ..excerpts
+    };
+    if plan.excerpt_chars < whole.excerpt_chars {
+        let rendered = attempt(&plan)?;
+        if fits(&rendered) {
+            // Invariant: `lo` characters fit (`best` is that rendering); `hi` do not.
+            let (mut lo, mut hi) = (plan.excerpt_chars, whole.excerpt_chars);
+            let mut best = rendered;
+            while hi - lo > EXCERPT_STEP {
+                let mid = lo + (hi - lo) / 2;
+                let rendered = attempt(&Plan {
+                    excerpt_chars: mid,
+                    ..plan
+                })?;
+                if fits(&rendered) {
+                    lo = mid;
+                    best = rendered;
+                } else {
+                    hi = mid;
+                }
+            }
+            return Ok(Fitted {
+                rendered: best,
+                plan: Plan {
+                    excerpt_chars: lo,
+                    ..plan
+                },
+            });
+        }
+    }
+    // Invariant: `lo` items at the tail as titles are not enough; `hi` are (or `hi` is
+    // every item, the least there is).
+    let (mut lo, mut hi) = (0, items);
+    let mut best = None;
+    while hi - lo > 1 || best.is_none() {
+        let mid = if hi - lo > 1 { lo + (hi - lo) / 2 } else { hi };
+        let candidate = Plan {
+            title_only_from: items - mid,
+            ..plan
+        };
+        let rendered = attempt(&candidate)?;
+        if fits(&rendered) || mid == items {
+            hi = mid;
+            best = Some(Fitted {
+                rendered,
+                plan: candidate,
+            });
+        } else {
+            lo = mid;
+        }
+    }
+    best.ok_or_else(|| RenderError::Css("no rendering was made".into()))
 }
 
 #[cfg(test)]
@@ -62,21 +160,70 @@ mod tests {
 
     #[test]
     fn keeps_as_many_full_items_as_fit() {
-        // 10 KB of frame, 20 KB per full item: 4 fit (90 KB), 5 do not (110 KB).
+        // 10 KB of frame, 20 KB per full item, 1 KB per excerpt: 4 fit (96 KB), 5 do not.
         let mut renders = 0;
-        let fitted = fit(10, |n| {
+        let fitted = fit(Plan::whole(10, true, 300), |p| {
             renders += 1;
-            Ok(sized(10_000 + n * 20_000))
+            Ok(sized(
+                10_000 + p.full_items * 20_000 + (10 - p.full_items) * 1_000,
+            ))
         })
         .expect("fits");
-        assert_eq!(fitted.full_items, 4);
-        assert_eq!(fitted.rendered.html.len(), 90_000);
-        assert!(renders <= 5, "{renders} renders");
+        assert_eq!(fitted.plan.full_items, 4);
+        assert_eq!(fitted.plan.excerpt_chars, 300);
+        assert_eq!(fitted.rendered.html.len(), 96_000);
+        assert!(renders <= 6, "{renders} renders");
+    }
+
+    /// 10 KB of frame; an item costs its excerpt plus 600 bytes, or 300 as a title.
+    fn excerpt_digest(p: &Plan) -> Result<RenderedDigest, RenderError> {
+        let shown = p.title_only_from;
+        Ok(sized(
+            10_000 + shown * (p.excerpt_chars + 600) + (100 - shown) * 300,
+        ))
     }
 
     #[test]
-    fn excerpts_only_when_even_that_is_over() {
-        let fitted = fit(3, |n| Ok(sized(200_000 + n))).expect("renders");
-        assert_eq!(fitted.full_items, 0);
+    fn shortens_excerpts_before_dropping_them() {
+        // 100 items: 400 chars → 110 KB, over; 324 chars → 102.4 KB, the most that fits.
+        let mut renders = 0;
+        let fitted = fit(Plan::whole(100, false, 400), |p| {
+            renders += 1;
+            excerpt_digest(p)
+        })
+        .expect("fits");
+        assert!(
+            (314..=324).contains(&fitted.plan.excerpt_chars),
+            "{}",
+            fitted.plan.excerpt_chars
+        );
+        assert_eq!(fitted.plan.title_only_from, 100);
+        assert!(fitted.rendered.html.len() <= GMAIL_CLIP_BYTES);
+        assert!(renders <= 8, "{renders} renders");
+    }
+
+    #[test]
+    fn then_the_tail_keeps_only_titles() {
+        // At 80 chars: 10 KB + 100 × 680 = 78 KB fits; make items dearer so it does not.
+        let fitted = fit(Plan::whole(100, false, 300), |p| {
+            let shown = p.title_only_from;
+            Ok(sized(
+                10_000 + shown * (p.excerpt_chars + 1_200) + (100 - shown) * 300,
+            ))
+        })
+        .expect("fits");
+        assert_eq!(fitted.plan.excerpt_chars, SHORTEST_EXCERPT);
+        // 10_000 + n × 1_280 + (100 − n) × 300 ≤ 102_400 → n ≤ 63.
+        assert_eq!(fitted.plan.title_only_from, 63);
+        assert!(fitted.rendered.html.len() <= GMAIL_CLIP_BYTES);
+    }
+
+    #[test]
+    fn titles_only_when_even_that_is_over() {
+        let fitted = fit(Plan::whole(3, false, 300), |p| {
+            Ok(sized(200_000 + p.title_only_from))
+        })
+        .expect("renders");
+        assert_eq!(fitted.plan.title_only_from, 0);
     }
 }

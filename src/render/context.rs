@@ -8,9 +8,11 @@ use minijinja::Value;
 use serde::Serialize;
 
 use super::RunContext;
+use super::budget::Plan;
+use super::lead_image::{ImageView, lead_image_in};
 use super::sanitize::sanitize_html;
 use crate::config::{ContentMode, DigestConfig, GroupBy};
-use crate::model::{SelectedItem, Selection};
+use crate::model::{LeadImage, SelectedItem, Selection};
 use crate::text;
 
 #[derive(Serialize)]
@@ -32,6 +34,9 @@ pub(super) struct Context {
     failed_feeds: Vec<FailedFeed>,
     moved_feeds: Vec<MovedFeed>,
     generator: String,
+    /// Where past issues are served, and this one's page there (`archive_url:`).
+    archive_url: Option<String>,
+    issue_url: Option<String>,
 }
 
 #[derive(Serialize, Clone)]
@@ -47,6 +52,8 @@ struct ItemView {
     excerpt: String,
     /// Sanitized HTML, only for `content: full` (and only while it fits the budget).
     content: Option<Value>,
+    /// The lead image, sized for the column; none with `images: false`.
+    image: Option<ImageView>,
     /// The item as plain text for the text part: the excerpt, or the whole content's
     /// text with paragraphs apart when `content` is shown.
     text: String,
@@ -91,14 +98,51 @@ pub(super) struct PreparedItem {
     full: Option<(String, String)>,
 }
 
+/// How one item is shown in one render.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Shown {
+    Full,
+    Excerpt(usize),
+    TitleOnly,
+}
+
 impl PreparedItem {
-    fn view(&self, full: bool) -> ItemView {
+    fn view(&self, shown: Shown) -> ItemView {
         let mut view = self.view.clone();
-        if let (true, Some((html, text))) = (full, &self.full) {
-            view.content = Some(Value::from_safe_string(html.clone()));
-            view.text = text.clone();
+        match (shown, &self.full) {
+            (Shown::Full, Some((html, text))) => {
+                // An image that the content shows anyway is not shown twice.
+                if let Some(image) = &view.image
+                    && html.contains(&image.url.replace('&', "&amp;"))
+                {
+                    view.image = None;
+                }
+                view.content = Some(Value::from_safe_string(html.clone()));
+                view.text = text.clone();
+            }
+            (Shown::Excerpt(chars), _) if view.excerpt.chars().count() > chars => {
+                view.excerpt = text::excerpt(&view.excerpt, chars);
+            }
+            (Shown::TitleOnly, _) => {
+                view.excerpt = String::new();
+                view.image = None;
+                view.tags = Vec::new();
+            }
+            _ => {}
         }
         view
+    }
+
+    /// True when `shown` is less than the digest asked for.
+    fn is_shortened(&self, shown: Shown, excerpt_chars: usize) -> bool {
+        match shown {
+            Shown::Full => false,
+            Shown::Excerpt(chars) => {
+                self.full.is_some()
+                    || (chars < excerpt_chars && self.view.excerpt.chars().count() > chars)
+            }
+            Shown::TitleOnly => true,
+        }
     }
 }
 
@@ -145,6 +189,10 @@ fn prepare_item(digest: &DigestConfig, item: &SelectedItem) -> PreparedItem {
             Some((clean, plain))
         }
     };
+    let image = match digest.images {
+        false => None,
+        true => item.image.clone().or_else(|| content_image(item)),
+    };
     let local = item.date.with_timezone(&digest.timezone);
     let title = text::plain_label(&item.title);
     PreparedItem {
@@ -164,9 +212,23 @@ fn prepare_item(digest: &DigestConfig, item: &SelectedItem) -> PreparedItem {
             text: excerpt.clone(),
             excerpt,
             content: None,
+            image: image.as_ref().map(ImageView::fitted),
         },
         full,
     }
+}
+
+/// The first real picture in the item's HTML, when its feed named none.
+fn content_image(item: &SelectedItem) -> Option<LeadImage> {
+    let base = item
+        .link
+        .as_deref()
+        .or(Some(item.feed_url.as_str()))
+        .and_then(|l| url::Url::parse(l).ok());
+    [item.content.as_deref(), item.summary.as_deref()]
+        .into_iter()
+        .flatten()
+        .find_map(|html| lead_image_in(html, base.as_ref()))
 }
 
 fn labels(raw: &[String]) -> Vec<String> {
@@ -176,26 +238,35 @@ fn labels(raw: &[String]) -> Vec<String> {
         .collect()
 }
 
-/// The template context with the full content of the first `full_items` items; the
-/// rest are shown as excerpts.
+/// The template context for one plan: how much of each item to show.
 pub(super) fn build(
     digest: &DigestConfig,
     selection: &Selection,
     prepared: &[PreparedItem],
-    full_items: usize,
+    plan: &Plan,
     run: &RunContext<'_>,
+    issue: Option<&IssueLinks>,
 ) -> Context {
     let tz = digest.timezone;
     let local_now = run.now.with_timezone(&tz);
+    let shown = |i: usize| {
+        if i >= plan.title_only_from {
+            Shown::TitleOnly
+        } else if i < plan.full_items {
+            Shown::Full
+        } else {
+            Shown::Excerpt(plan.excerpt_chars)
+        }
+    };
     let items: Vec<ItemView> = prepared
         .iter()
         .enumerate()
-        .map(|(i, p)| p.view(i < full_items))
+        .map(|(i, p)| p.view(shown(i)))
         .collect();
     let shortened = prepared
         .iter()
-        .skip(full_items)
-        .filter(|p| p.full.is_some())
+        .enumerate()
+        .filter(|(i, p)| p.is_shortened(shown(*i), digest.excerpt_chars))
         .count();
     let groups = group(digest, &selection.items, &items);
     let failed_feeds = run
@@ -252,7 +323,16 @@ pub(super) fn build(
         failed_feeds,
         moved_feeds,
         generator: format!("feedletter {}", env!("CARGO_PKG_VERSION")),
+        archive_url: issue.map(|i| i.archive_url.clone()),
+        issue_url: issue.map(|i| i.issue_url.clone()),
     }
+}
+
+/// Where this issue will be in the web archive, for "View in browser".
+#[derive(Debug, Clone)]
+pub struct IssueLinks {
+    pub archive_url: String,
+    pub issue_url: String,
 }
 
 /// Sections for `group_by`. An item goes under one section only, so nothing is

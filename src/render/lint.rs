@@ -8,8 +8,9 @@ use std::collections::BTreeSet;
 
 use minijinja::{Environment, ErrorKind, Value};
 
-use super::{Renderer, RunContext, context};
-use crate::config::DigestConfig;
+use super::budget::Plan;
+use super::{IssueLinks, Renderer, RunContext, context};
+use crate::config::{ContentMode, DigestConfig};
 use crate::model::Selection;
 
 /// Stand-ins added before a template is given up on; far more than any real template
@@ -47,7 +48,22 @@ impl Renderer {
         run: &RunContext<'_>,
     ) -> Vec<TemplateProblem> {
         let prepared = context::prepare(digest, selection);
-        let built = context::build(digest, selection, &prepared, selection.items.len(), run);
+        let whole = Plan::whole(
+            selection.items.len(),
+            digest.content == ContentMode::Full,
+            digest.excerpt_chars,
+        );
+        // A digest with an archive URL has its "View in browser" links: those parts
+        // of the templates render too.
+        let issue = digest
+            .archive
+            .as_ref()
+            .and_then(|a| a.url.as_ref())
+            .map(|base| IssueLinks {
+                archive_url: base.to_string(),
+                issue_url: format!("{base}sample.html"),
+            });
+        let built = context::build(digest, selection, &prepared, &whole, run, issue.as_ref());
         let context = Value::from(minijinja::value::Serde(&built));
         let mut problems = Vec::new();
         let sources = [

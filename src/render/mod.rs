@@ -6,20 +6,25 @@
 
 mod budget;
 mod context;
+mod lead_image;
 mod lint;
 mod sanitize;
 
 use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
+use regex::Regex;
 
 use crate::config::{ContentMode, DigestConfig};
 use crate::model::{FeedReport, Selection};
 use crate::text;
 
 pub use budget::GMAIL_CLIP_BYTES;
-pub use context::excerpt;
+use budget::Plan;
+pub use context::{IssueLinks, excerpt};
+pub use lead_image::lead_image_in;
 pub use lint::{TemplateProblem, TemplateSource};
 pub use sanitize::sanitize_html;
 
@@ -83,48 +88,69 @@ impl Renderer {
         Ok(())
     }
 
-    /// Renders one digest. A `content: full` digest whose HTML would be clipped by
-    /// Gmail shows its last items as excerpts instead, with a warning on stderr.
+    /// Renders one digest, without a link to a web archive.
     pub fn render(
         &self,
         digest: &DigestConfig,
         selection: &Selection,
         run: &RunContext<'_>,
     ) -> Result<RenderedDigest, RenderError> {
+        self.render_issue(digest, selection, run, None)
+    }
+
+    /// Renders one digest; `issue` is where its page in the web archive will be. A
+    /// digest whose HTML would be clipped by Gmail is shown with less until it fits
+    /// (see `budget`), with a warning on stderr.
+    pub fn render_issue(
+        &self,
+        digest: &DigestConfig,
+        selection: &Selection,
+        run: &RunContext<'_>,
+        issue: Option<&IssueLinks>,
+    ) -> Result<RenderedDigest, RenderError> {
         let prepared = context::prepare(digest, selection);
-        let attempt = |full_items: usize| {
-            let context = context::build(digest, selection, &prepared, full_items, run);
+        let attempt = |plan: &Plan| {
+            let context = context::build(digest, selection, &prepared, plan, run, issue);
             self.render_with(digest, &Value::from(minijinja::value::Serde(&context)))
         };
         let all = selection.items.len();
-        let rendered = attempt(all)?;
-        if rendered.html.len() <= GMAIL_CLIP_BYTES {
+        let whole = Plan::whole(
+            all,
+            digest.content == ContentMode::Full,
+            digest.excerpt_chars,
+        );
+        let rendered = attempt(&whole)?;
+        if rendered.html.len() <= GMAIL_CLIP_BYTES || all == 0 {
             return Ok(rendered);
         }
         let full_size = rendered.html.len();
-        if digest.content == ContentMode::Excerpt || all == 0 {
+        let fitted = budget::fit(whole, attempt)?;
+        let size = fitted.rendered.html.len();
+        let plan = fitted.plan;
+        let how = if plan.title_only_from < all {
+            format!(
+                "the last {} of {all} items show only their titles",
+                all - plan.title_only_from
+            )
+        } else if plan.excerpt_chars < digest.excerpt_chars {
+            format!("excerpts are cut to {} characters", plan.excerpt_chars)
+        } else {
+            format!(
+                "the last {} of {all} items are shown as excerpts",
+                all - plan.full_items
+            )
+        };
+        if size > GMAIL_CLIP_BYTES {
             log::warn!(
-                "digest {}: the HTML is {full_size} bytes and Gmail clips messages over \
-                 {GMAIL_CLIP_BYTES}; lower max_items or excerpt_chars",
-                digest.name
-            );
-            return Ok(rendered);
-        }
-        let fitted = budget::fit(all, attempt)?;
-        if fitted.rendered.html.len() > GMAIL_CLIP_BYTES {
-            log::warn!(
-                "digest {}: the HTML is {} bytes even with excerpts only, and Gmail clips \
+                "digest {}: the HTML is {size} bytes even with titles only, and Gmail clips \
                  messages over {GMAIL_CLIP_BYTES}; lower max_items",
-                digest.name,
-                fitted.rendered.html.len()
+                digest.name
             );
         } else {
             log::warn!(
-                "digest {}: with full content the HTML would be {full_size} bytes and Gmail \
-                 clips messages over {GMAIL_CLIP_BYTES}; the last {} of {all} items are shown \
-                 as excerpts",
-                digest.name,
-                all - fitted.full_items
+                "digest {}: the HTML would be {full_size} bytes and Gmail clips messages over \
+                 {GMAIL_CLIP_BYTES}; {how}",
+                digest.name
             );
         }
         Ok(fitted.rendered)
@@ -209,13 +235,29 @@ fn wrap_filter(value: String, width: Option<usize>, indent: Option<String>) -> S
     text::wrap(&value, width.unwrap_or(78), indent.as_deref().unwrap_or(""))
 }
 
+/// Inlines the template's CSS into `style` attributes. A `<style
+/// data-css-inline="ignore">` block is not inlined and is put back into `<head>` as
+/// written (css-inline would drop it): rules that every item repeats are far
+/// smaller there than copied onto each element.
 fn inline_css(html: &str) -> Result<String, RenderError> {
-    css_inline::CSSInliner::options()
+    let kept: String = IGNORED_STYLE
+        .captures_iter(html)
+        .map(|c| format!("<style>{}</style>\n", &c[1]))
+        .collect();
+    let inlined = css_inline::CSSInliner::options()
         .load_remote_stylesheets(false)
         .build()
         .inline(html)
-        .map_err(|e| RenderError::Css(e.to_string()))
+        .map_err(|e| RenderError::Css(e.to_string()))?;
+    Ok(match inlined.find("</head>") {
+        Some(at) if !kept.is_empty() => format!("{}{kept}{}", &inlined[..at], &inlined[at..]),
+        _ => inlined,
+    })
 }
+
+static IGNORED_STYLE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?s)<style data-css-inline="ignore">(.*?)</style>"#).expect("valid regex")
+});
 
 /// Collapses the blank lines that template control flow leaves behind.
 fn tidy_text(text: &str) -> String {

@@ -88,6 +88,12 @@ const PIXEL_MARK: &str = "feedletter-pixel";
 /// relative `href` / `src`; without one, relative URLs are dropped rather than left
 /// pointing at wherever the email happens to be opened.
 pub fn sanitize_html(html: &str, base: Option<&url::Url>) -> String {
+    let clean = builder(base).clean(html).to_string();
+    unwrap_dead_links(&finish_images(&clean))
+}
+
+/// ammonia set up with our allowlist; `base` as for [`sanitize_html`].
+pub(super) fn builder(base: Option<&url::Url>) -> Builder<'static> {
     let tag_attributes: HashMap<&str, HashSet<&str>> = [
         ("a", &["href"][..]),
         ("img", &["src", "alt", "width", "height", "style"]),
@@ -116,8 +122,7 @@ pub fn sanitize_html(html: &str, base: Option<&url::Url>) -> String {
         Some(b) => builder.url_relative(UrlRelative::RewriteWithBase(b.clone())),
         None => builder.url_relative(UrlRelative::Deny),
     };
-    let clean = builder.clean(html).to_string();
-    unwrap_dead_links(&finish_images(&clean))
+    builder
 }
 
 /// An `<a>` whose only attribute is the `rel` we add: its `href` was removed as
@@ -182,40 +187,68 @@ fn hidden_by_style(style: &str) -> bool {
 /// A whole `<img>` tag in ammonia's output. The serializer always double-quotes
 /// attribute values and escapes `"` inside them, so this matches tags exactly even
 /// when an `alt` text contains `>`.
-static IMG: LazyLock<Regex> = LazyLock::new(|| {
+pub(super) static IMG: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"<img((?:\s+[^\s="/>]+(?:="[^"]*")?)*)\s*/?>"#).expect("valid regex")
 });
 static ATTRIBUTE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r#"([^\s="/>]+)(?:="([^"]*)")?"#).expect("valid regex"));
 
+/// An `<img>` of ammonia's output, read back.
+pub(super) struct ImgTag<'h> {
+    src: Option<&'h str>,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    /// Its style made it invisible (see [`img_attribute`]).
+    hidden: bool,
+    /// `alt`, `title` and the like, as written.
+    other: Vec<(&'h str, &'h str)>,
+}
+
+impl<'h> ImgTag<'h> {
+    pub fn read(attributes: &'h str) -> ImgTag<'h> {
+        let mut img = ImgTag {
+            src: None,
+            width: None,
+            height: None,
+            hidden: false,
+            other: Vec::new(),
+        };
+        for attr in ATTRIBUTE.captures_iter(attributes) {
+            let (Some(name), value) = (attr.get(1), attr.get(2).map_or("", |v| v.as_str())) else {
+                continue;
+            };
+            match name.as_str() {
+                "src" => img.src = Some(value),
+                "width" => img.width = value.parse::<u32>().ok(),
+                "height" => img.height = value.parse::<u32>().ok(),
+                "style" => img.hidden = value == PIXEL_MARK,
+                other => img.other.push((other, value)),
+            }
+        }
+        img
+    }
+
+    /// The source of an image a reader can see: `None` for a tracking pixel (1×1,
+    /// zero-sized, hidden, or from a counting host) and for an image without a source.
+    pub fn visible_src(&self) -> Option<&'h str> {
+        let tiny = self.width.is_some_and(|w| w <= 1) || self.height.is_some_and(|h| h <= 1);
+        self.src.filter(|s| !self.hidden && !tiny && !is_tracker(s))
+    }
+}
+
 /// Drops tracking pixels and images without a source, and gives every other image our
 /// own style: as wide as the column at most, never distorted.
 fn finish_images(html: &str) -> String {
     IMG.replace_all(html, |caps: &regex::Captures| {
-        let mut src = None;
-        let mut kept = Vec::new();
-        let (mut width, mut height, mut hidden) = (None, None, false);
-        for attr in ATTRIBUTE.captures_iter(&caps[1]) {
-            let name = &attr[1];
-            let value = attr.get(2).map_or("", |v| v.as_str());
-            match name {
-                "src" => src = Some(value.to_string()),
-                "width" => width = value.parse::<u32>().ok(),
-                "height" => height = value.parse::<u32>().ok(),
-                "style" => hidden = value == PIXEL_MARK,
-                _ => kept.push(format!(r#"{name}="{value}""#)),
-            }
-        }
-        let tiny = width.is_some_and(|w| w <= 1) || height.is_some_and(|h| h <= 1);
-        let Some(src) = src.filter(|s| !hidden && !tiny && !is_tracker(s)) else {
+        let img = ImgTag::read(&caps[1]);
+        let Some(src) = img.visible_src() else {
             return String::new();
         };
         let mut tag = format!(r#"<img src="{src}""#);
-        for attr in kept {
-            tag.push(' ');
-            tag.push_str(&attr);
+        for (name, value) in &img.other {
+            tag.push_str(&format!(r#" {name}="{value}""#));
         }
-        match (width, height) {
+        match (img.width, img.height) {
             (Some(w), Some(h)) if w <= MAX_IMAGE_WIDTH => {
                 tag.push_str(&format!(r#" width="{w}" height="{h}""#));
             }

@@ -87,15 +87,18 @@ impl FetchRecorder<'_> {
                 }
                 let mut upsert = tx
                     .prepare_cached(
-                        "INSERT INTO items (feed, key, first_seen, in_feed, title, link, date, summary, content, categories, authors)
-                         VALUES (?1, ?2, ?3, 1, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                        "INSERT INTO items (feed, key, first_seen, in_feed, title, link, date, summary, content, categories, authors,
+                                            image, image_width, image_height)
+                         VALUES (?1, ?2, ?3, 1, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
                          ON CONFLICT (feed, key) DO UPDATE SET in_feed = 1, title = excluded.title,
                             link = excluded.link, date = excluded.date, summary = excluded.summary,
-                            content = excluded.content, categories = excluded.categories, authors = excluded.authors
+                            content = excluded.content, categories = excluded.categories, authors = excluded.authors,
+                            image = excluded.image, image_width = excluded.image_width, image_height = excluded.image_height
                          WHERE in_feed = 0 OR title IS NOT excluded.title OR link IS NOT excluded.link
                             OR date IS NOT excluded.date OR summary IS NOT excluded.summary
                             OR content IS NOT excluded.content OR categories IS NOT excluded.categories
-                            OR authors IS NOT excluded.authors",
+                            OR authors IS NOT excluded.authors OR image IS NOT excluded.image
+                            OR image_width IS NOT excluded.image_width OR image_height IS NOT excluded.image_height",
                     )
                     .map_err(err)?;
                 for item in items.iter() {
@@ -111,6 +114,9 @@ impl FetchRecorder<'_> {
                             item.content,
                             serde_json::to_string(&item.categories).unwrap_or_else(|_| "[]".into()),
                             serde_json::to_string(&item.authors).unwrap_or_else(|_| "[]".into()),
+                            item.image.as_ref().map(|i| i.url.as_str()),
+                            item.image.as_ref().and_then(|i| i.width),
+                            item.image.as_ref().and_then(|i| i.height),
                         ])
                         .map_err(err)?;
                 }

@@ -1,5 +1,6 @@
 //! Digest definitions: window, filters, caps, recipients, template, time zone.
 
+use std::path::Path;
 use std::time::Duration;
 
 use indexmap::IndexMap;
@@ -8,7 +9,7 @@ use regex::Regex;
 use serde_saphyr::Spanned;
 
 use super::{Validator, normalise_tags};
-use crate::config::{ContentMode, DigestConfig, GroupBy, Overflow, raw};
+use crate::config::{ArchiveConfig, ContentMode, DigestConfig, GroupBy, Overflow, raw};
 
 /// Long enough for a mail server down over a long weekend, or one missed weekly run;
 /// short enough that a digest back from months of silence does not send all of them.
@@ -17,6 +18,7 @@ const DEFAULT_CATCH_UP: Duration = Duration::from_secs(7 * 24 * 3600);
 impl Validator {
     pub(super) fn digests(
         &mut self,
+        base: &Path,
         raw: Option<Spanned<IndexMap<raw::Name, raw::RawDigest>>>,
     ) -> Vec<DigestConfig> {
         let Some(raw) = raw else {
@@ -33,7 +35,7 @@ impl Validator {
         let mut digests: Vec<DigestConfig> = raw
             .value
             .into_iter()
-            .map(|(name, d)| self.digest(name, d))
+            .map(|(name, d)| self.digest(base, name, d))
             .collect();
         for (index, digest) in digests.iter_mut().enumerate() {
             digest.index = index;
@@ -44,7 +46,7 @@ impl Validator {
     /// A digest with problems still yields its settings, defaults standing in for
     /// the invalid values, so `check` can render its templates; the config as a whole
     /// is refused all the same.
-    fn digest(&mut self, name: raw::Name, d: raw::RawDigest) -> DigestConfig {
+    fn digest(&mut self, base: &Path, name: raw::Name, d: raw::RawDigest) -> DigestConfig {
         let at = name.0;
         let name = at.value.clone();
         let key = |field: &str| format!("digests.{name}.{field}");
@@ -133,6 +135,7 @@ impl Validator {
             },
             None => chrono_tz::UTC,
         };
+        let archive = self.archive(base, d.archive, d.archive_url, &name);
         DigestConfig {
             name,
             index: 0,
@@ -155,6 +158,51 @@ impl Validator {
             content: d.content.unwrap_or(ContentMode::Excerpt),
             excerpt_chars,
             timezone,
+            images: d.images.unwrap_or(true),
+            archive,
+        }
+    }
+
+    fn archive(
+        &mut self,
+        base: &Path,
+        dir: Option<Spanned<String>>,
+        url: Option<Spanned<String>>,
+        name: &str,
+    ) -> Option<ArchiveConfig> {
+        let url = url.and_then(|u| match url::Url::parse(&u.value) {
+            Ok(parsed) if matches!(parsed.scheme(), "http" | "https") => {
+                let mut parsed = parsed;
+                // Issue pages are joined onto it: without the slash the last path
+                // segment would be replaced instead of extended.
+                if !parsed.path().ends_with('/') {
+                    parsed.set_path(&format!("{}/", parsed.path()));
+                }
+                Some((u, parsed))
+            }
+            _ => {
+                self.problem(
+                    &u,
+                    format!("digests.{name}.archive_url"),
+                    format!("`{}` is not an http(s) URL", u.value),
+                );
+                None
+            }
+        });
+        match (dir, url) {
+            (Some(dir), url) => Some(ArchiveConfig {
+                dir: base.join(&dir.value),
+                url: url.map(|(_, u)| u),
+            }),
+            (None, Some((at, _))) => {
+                self.problem(
+                    &at,
+                    format!("digests.{name}.archive_url"),
+                    "needs `archive: DIR`, the directory it serves",
+                );
+                None
+            }
+            (None, None) => None,
         }
     }
 

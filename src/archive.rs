@@ -1,0 +1,179 @@
+//! The web archive of a digest's past issues: each sent issue as a page, an index of
+//! them all and an Atom feed, in the digest's `archive:` directory.
+//!
+//! Written only after the mail server accepted an issue, never by a preview. Every
+//! file is replaced atomically (a temporary file, then a rename), so a web server
+//! never serves half a page and a crash leaves the previous version.
+//!
+//! Subject, date and item count of earlier issues are kept in `issues.json` beside
+//! the pages: the index and the feed need them, and reading them back out of our own
+//! HTML would be guesswork. The pages stay the truth for what exists: an issue whose
+//! page was deleted is left out of the index and the feed.
+
+mod pages;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::config::{ArchiveConfig, DigestConfig};
+use crate::render::{IssueLinks, RenderedDigest};
+
+/// The record of issues, beside the pages.
+const RECORD: &str = "issues.json";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ArchiveError {
+    #[error("cannot write the web archive at {}: {source}", .path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{} is not a record of issues ({message}); move it away to start the index afresh", .path.display())]
+    Record { path: PathBuf, message: String },
+}
+
+/// Where the next issue of a digest goes, decided before it is rendered so that the
+/// email can link to its page.
+#[derive(Debug, Clone)]
+pub struct IssueSlot {
+    /// `<YYYY-MM-DD>-<digest>.html`, with `-2`, `-3`… for later issues that day.
+    pub file: String,
+    /// With `archive_url:` only.
+    pub links: Option<IssueLinks>,
+}
+
+/// One issue as the index and the feed list it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct IssueRecord {
+    pub file: String,
+    pub digest: String,
+    pub subject: String,
+    pub sent_at: DateTime<Utc>,
+    /// The date as the digest's readers saw it, e.g. "14 May 2026".
+    pub date: String,
+    pub items: usize,
+}
+
+/// Where a digest's next issue would go, for a digest with an archive. Reads only.
+pub fn next_issue(digest: &DigestConfig, now: DateTime<Utc>) -> Option<IssueSlot> {
+    let date = now.with_timezone(&digest.timezone).date_naive();
+    (digest.archive.as_ref()).map(|archive| plan(archive, &digest.name, date))
+}
+
+/// Publishes an issue the mail server accepted; nothing for a digest without an archive.
+pub fn publish_sent(
+    digest: &DigestConfig,
+    slot: Option<IssueSlot>,
+    rendered: &RenderedDigest,
+    items: usize,
+    now: DateTime<Utc>,
+) -> Result<(), ArchiveError> {
+    let (Some(archive), Some(slot)) = (&digest.archive, slot) else {
+        return Ok(());
+    };
+    let issue = IssueRecord {
+        file: slot.file,
+        digest: digest.name.clone(),
+        subject: rendered.subject.clone(),
+        sent_at: now,
+        date: now
+            .with_timezone(&digest.timezone)
+            .format("%-d %B %Y")
+            .to_string(),
+        items,
+    };
+    publish(archive, issue, &rendered.html)
+}
+
+/// Picks the page for an issue sent on `date` (in the digest's time zone). Reads the
+/// directory only; a missing directory is an empty archive.
+fn plan(archive: &ArchiveConfig, digest: &str, date: NaiveDate) -> IssueSlot {
+    let stem = format!("{}-{digest}", date.format("%Y-%m-%d"));
+    let file = (1..)
+        .map(|n| match n {
+            1 => format!("{stem}.html"),
+            n => format!("{stem}-{n}.html"),
+        })
+        .find(|name| !archive.dir.join(name).exists())
+        .unwrap_or_else(|| format!("{stem}.html"));
+    let links = archive.url.as_ref().map(|base| IssueLinks {
+        archive_url: base.to_string(),
+        issue_url: base
+            .join(&file)
+            .map(|u| u.to_string())
+            .unwrap_or_else(|_| format!("{base}{file}")),
+    });
+    IssueSlot { file, links }
+}
+
+/// Writes the issue's page, then the record, the index and the feed.
+fn publish(archive: &ArchiveConfig, issue: IssueRecord, html: &str) -> Result<(), ArchiveError> {
+    let dir = &archive.dir;
+    std::fs::create_dir_all(dir).map_err(|source| ArchiveError::Io {
+        path: dir.clone(),
+        source,
+    })?;
+    write_atomically(&dir.join(&issue.file), html.as_bytes())?;
+    let mut issues = read_record(dir)?;
+    issues.retain(|i| i.file != issue.file);
+    issues.push(issue);
+    issues.retain(|i| dir.join(&i.file).is_file());
+    issues.sort_by(|a, b| b.sent_at.cmp(&a.sent_at).then(b.file.cmp(&a.file)));
+    let record = serde_json::to_vec_pretty(&issues).map_err(|e| ArchiveError::Record {
+        path: dir.join(RECORD),
+        message: e.to_string(),
+    })?;
+    write_atomically(&dir.join(RECORD), &record)?;
+    let base = archive.url.as_ref().map(url::Url::as_str);
+    write_atomically(
+        &dir.join("index.html"),
+        pages::index(&issues, base).as_bytes(),
+    )?;
+    let feed = pages::atom_feed(&issues, base, |file| {
+        std::fs::read_to_string(dir.join(file)).map_err(|source| ArchiveError::Io {
+            path: dir.join(file),
+            source,
+        })
+    })?;
+    write_atomically(&dir.join("feed.xml"), feed.as_bytes())
+}
+
+/// The issues recorded so far; none when there is no record yet.
+pub fn read_record(dir: &Path) -> Result<Vec<IssueRecord>, ArchiveError> {
+    let path = dir.join(RECORD);
+    match std::fs::read(&path) {
+        Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| ArchiveError::Record {
+            path,
+            message: e.to_string(),
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(source) => Err(ArchiveError::Io { path, source }),
+    }
+}
+
+/// A temporary file in the same directory, synced, then renamed over `path`: readers
+/// see the old file or the new one, never a part.
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), ArchiveError> {
+    let io = |source| ArchiveError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+    let written = std::fs::File::create(&temp).and_then(|mut file| {
+        file.write_all(bytes)?;
+        file.sync_all()
+    });
+    let renamed = written.and_then(|()| std::fs::rename(&temp, path));
+    if renamed.is_err() {
+        // Best effort: the error that matters is the write's, reported below.
+        let _ = std::fs::remove_file(&temp);
+    }
+    renamed.map_err(io)
+}

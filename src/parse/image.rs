@@ -1,0 +1,177 @@
+//! An item's lead image from the feed's own metadata: media RSS, enclosures, iTunes
+//! and JSON Feed. An image inside the item's HTML is looked for at render time
+//! (`render::lead_image_in`), only for the items a digest shows.
+
+use std::sync::LazyLock;
+
+use feed_rs::model::{Entry, MediaContent};
+use regex::bytes::Regex;
+use serde::Deserialize;
+
+use crate::model::{Item, LeadImage};
+
+/// The first of `media:thumbnail`, an image `media:content`, an image `enclosure`
+/// and `itunes:image` that is an http(s) URL.
+///
+/// feed-rs reports `itunes:image` as a thumbnail and folds an enclosure into the
+/// media RSS object, so thumbnails are tried first across all media objects, then
+/// image contents. In a podcast feed `itunes:image` sits beside an audio
+/// enclosure, so the order only differs from the list above for a feed that has
+/// both `itunes:image` and an image `media:content` and no `media:thumbnail`.
+pub(super) fn from_entry(entry: &Entry, base: Option<&url::Url>) -> Option<LeadImage> {
+    let thumbnail = entry
+        .media
+        .iter()
+        .flat_map(|m| &m.thumbnails)
+        .find_map(|t| {
+            http_url(&t.image.uri, base).map(|url| LeadImage {
+                url,
+                width: t.image.width.filter(|w| *w > 0),
+                height: t.image.height.filter(|h| *h > 0),
+            })
+        });
+    thumbnail.or_else(|| {
+        entry
+            .media
+            .iter()
+            .flat_map(|m| &m.content)
+            .filter(|c| is_image(c))
+            .find_map(|c| {
+                let url = c.url.as_ref()?;
+                http_url(url.as_str(), base).map(|url| LeadImage {
+                    url,
+                    width: c.width.filter(|w| *w > 0),
+                    height: c.height.filter(|h| *h > 0),
+                })
+            })
+    })
+}
+
+/// feed-rs keeps a `type` but drops `medium="image"`; a content without a type is an
+/// image when its file name says so, or when it has a size and no duration (a
+/// picture, not a clip).
+fn is_image(content: &MediaContent) -> bool {
+    match &content.content_type {
+        Some(t) => t.ty().as_str() == "image",
+        None => {
+            let named_image = content.url.as_ref().is_some_and(|u| {
+                let path = u.path().to_ascii_lowercase();
+                [".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif"]
+                    .iter()
+                    .any(|ext| path.ends_with(ext))
+            });
+            named_image
+                || (content.duration.is_none()
+                    && (content.width.is_some() || content.height.is_some()))
+        }
+    }
+}
+
+fn http_url(href: &str, base: Option<&url::Url>) -> Option<String> {
+    let href = href.trim();
+    let url = match base {
+        Some(b) => b.join(href).ok()?,
+        None => url::Url::parse(href).ok()?,
+    };
+    matches!(url.scheme(), "http" | "https").then(|| url.to_string())
+}
+
+/// Images that feed-rs does not report, for items that have none from elsewhere:
+/// JSON Feed's `image` / `banner_image`, and an `itunes:image` that is an episode's
+/// only iTunes element (feed-rs drops an iTunes media object without a title or a
+/// description, picture and all). `items` are in the feed's order.
+pub(super) fn add_unparsed_images(body: &[u8], base: Option<&url::Url>, items: &mut [Item]) {
+    if items.iter().all(|i| i.image.is_some()) {
+        return;
+    }
+    add_json_feed_images(body, base, items);
+    // XML names are case-sensitive; a literal search is a fast scan of the body.
+    if ITUNES_IMAGE_NAME.is_match(body) {
+        add_itunes_images(body, base, items);
+    }
+}
+
+static ITUNES_IMAGE_NAME: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new("<itunes:image").expect("valid regex"));
+
+static RSS_ITEM: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?s-u)<item[\s>].*?</item\s*>").expect("valid regex"));
+static ITUNES_IMAGE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?-u)<itunes:image\s[^>]*?href\s*=\s*(?:"([^"]*)"|'([^']*)')"#)
+        .expect("valid regex")
+});
+
+/// Each `<item>`'s `itunes:image`, by position; only when the items line up one to
+/// one with what feed-rs parsed.
+fn add_itunes_images(body: &[u8], base: Option<&url::Url>, items: &mut [Item]) {
+    let blocks: Vec<&[u8]> = RSS_ITEM.find_iter(body).map(|m| m.as_bytes()).collect();
+    if blocks.len() != items.len() {
+        return;
+    }
+    for (item, block) in items.iter_mut().zip(blocks) {
+        if item.image.is_some() {
+            continue;
+        }
+        let Some(caps) = ITUNES_IMAGE.captures(block) else {
+            continue;
+        };
+        let Some(href) = caps.get(1).or(caps.get(2)) else {
+            continue;
+        };
+        let href = String::from_utf8_lossy(href.as_bytes());
+        item.image = http_url(&xml_unescape(&href), base).map(|url| LeadImage {
+            url,
+            width: None,
+            height: None,
+        });
+    }
+}
+
+fn xml_unescape(text: &str) -> String {
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
+}
+
+/// JSON Feed's `image` and `banner_image`, by position: JSON items and parsed items
+/// line up one to one (checked: anything else leaves them as they are).
+fn add_json_feed_images(body: &[u8], base: Option<&url::Url>, items: &mut [Item]) {
+    #[derive(Deserialize)]
+    struct JsonFeed {
+        items: Vec<JsonItem>,
+    }
+    #[derive(Deserialize)]
+    struct JsonItem {
+        image: Option<String>,
+        banner_image: Option<String>,
+    }
+    let starts_as_json = body
+        .iter()
+        .find(|b| !b.is_ascii_whitespace() && **b != 0xEF && **b != 0xBB && **b != 0xBF)
+        .is_some_and(|b| *b == b'{');
+    if !starts_as_json {
+        return;
+    }
+    let Ok(feed) = serde_json::from_slice::<JsonFeed>(body) else {
+        return;
+    };
+    if feed.items.len() != items.len() {
+        return;
+    }
+    for (item, json) in items.iter_mut().zip(feed.items) {
+        if item.image.is_some() {
+            continue;
+        }
+        item.image = [json.image, json.banner_image]
+            .into_iter()
+            .flatten()
+            .find_map(|href| http_url(&href, base))
+            .map(|url| LeadImage {
+                url,
+                width: None,
+                height: None,
+            });
+    }
+}

@@ -1,0 +1,207 @@
+//! The web archive: each delivered issue as a page, an index of them and an Atom feed,
+//! written after delivery and never by a preview.
+
+mod common;
+mod support;
+
+use std::path::{Path, PathBuf};
+
+use common::{FeedServer, Route, feedletter, rss, write_config};
+use support::smtp_server::{Mode, Options, SmtpServer};
+
+const NOW: &str = "2026-05-14T07:00:00Z";
+const LATER: &str = "2026-05-14T19:00:00Z";
+const ARCHIVE_URL: &str = "https://news.example/team";
+
+fn config(dir: &Path, feeds: &FeedServer, smtp_port: u16, archive: &str) -> PathBuf {
+    write_config(
+        dir,
+        &format!(
+            "state: state.db\nfeeds:\n  - url: {}\ndigests:\n  weekly:\n    window: 7d\n    subject: \"Team news {{{{ items|length }}}} items\"\n    archive: {archive}\n    archive_url: {ARCHIVE_URL}\n    to: [team@example.com]\nsmtp:\n  host: 127.0.0.1\n  port: {smtp_port}\n  security: none\n  from: \"Feedletter <digest@example.com>\"\n",
+            feeds.url("/feed.xml"),
+        ),
+    )
+}
+
+fn run(config: &Path, now: &str) -> std::process::Output {
+    feedletter()
+        .args(["run", "--now", now, "-c"])
+        .arg(config)
+        .output()
+        .expect("feedletter runs")
+}
+
+fn html_part(data: &[u8]) -> String {
+    mail_parser::MessageParser::default()
+        .parse(data)
+        .expect("message parses")
+        .body_html(0)
+        .expect("HTML part")
+        .into_owned()
+}
+
+/// The "View in browser" link to `page`, whatever style the template gives it.
+fn view_in_browser(html: &str, page: &str) -> bool {
+    let link = format!(r#"<a href="{ARCHIVE_URL}/{page}"[^>]*>View in browser</a>"#);
+    regex::Regex::new(&link).expect("regex").is_match(html)
+}
+
+#[test]
+fn two_deliveries_make_two_pages_an_index_and_a_feed_with_two_entries() {
+    let feeds = FeedServer::start(vec![(
+        "/feed.xml",
+        Route::ok(
+            "application/rss+xml",
+            rss(&[("first", "First story", "Thu, 14 May 2026 06:00:00 +0000")]),
+        ),
+    )]);
+    let smtp = SmtpServer::start(Options::new(Mode::Plain));
+    let dir = tempfile::tempdir().unwrap();
+    let config = config(dir.path(), &feeds, smtp.port(), "public/archive");
+
+    let out = run(&config, NOW);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    feeds.set(
+        "/feed.xml",
+        Route::ok(
+            "application/rss+xml",
+            rss(&[
+                ("first", "First story", "Thu, 14 May 2026 06:00:00 +0000"),
+                ("second", "Second story", "Thu, 14 May 2026 18:00:00 +0000"),
+                ("third", "Third story", "Thu, 14 May 2026 18:30:00 +0000"),
+            ]),
+        ),
+    );
+    let out = run(&config, LATER);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let archive = dir.path().join("public/archive");
+    let first_page = "2026-05-14-weekly.html";
+    let second_page = "2026-05-14-weekly-2.html";
+    let messages = smtp.messages();
+    assert_eq!(messages.len(), 2);
+    for (message, page) in messages.iter().zip([first_page, second_page]) {
+        let html = html_part(&message.data);
+        // The page is the HTML part as sent, and the email links to it.
+        let written = std::fs::read_to_string(archive.join(page)).expect("issue page");
+        assert_eq!(written, html.replace("\r\n", "\n"));
+        assert!(view_in_browser(&html, page), "{page}: no link to it");
+    }
+
+    let index = std::fs::read_to_string(archive.join("index.html")).expect("index");
+    let newer = index
+        .find(&format!("<a href=\"{second_page}\">Team news 2 items</a>"))
+        .expect("the second issue in the index");
+    let older = index
+        .find(&format!("<a href=\"{first_page}\">Team news 1 items</a>"))
+        .expect("the first issue in the index");
+    assert!(newer < older, "newest first");
+    assert!(index.contains("14 May 2026 · 2 items"), "{index}");
+
+    let xml = std::fs::read(archive.join("feed.xml")).expect("feed.xml");
+    let feed = feed_rs::parser::parse(&xml[..]).expect("feed.xml is a valid feed");
+    assert_eq!(feed.feed_type, feed_rs::model::FeedType::Atom);
+    assert_eq!(feed.entries.len(), 2);
+    let titles: Vec<String> = feed
+        .entries
+        .iter()
+        .map(|e| e.title.as_ref().expect("title").content.clone())
+        .collect();
+    assert_eq!(titles, ["Team news 2 items", "Team news 1 items"]);
+    let links: Vec<&str> = feed
+        .entries
+        .iter()
+        .map(|e| e.links[0].href.as_str())
+        .collect();
+    assert_eq!(
+        links,
+        [
+            format!("{ARCHIVE_URL}/{second_page}"),
+            format!("{ARCHIVE_URL}/{first_page}")
+        ]
+    );
+    let newest = feed.entries[0]
+        .content
+        .as_ref()
+        .and_then(|c| c.body.clone())
+        .expect("content");
+    assert!(newest.contains("Third story</a>") && newest.contains("Second story</a>"));
+    assert!(!newest.contains("First story"));
+    // Nothing half-written is left behind.
+    let mut names: Vec<String> = std::fs::read_dir(&archive)
+        .expect("archive dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "2026-05-14-weekly-2.html",
+            "2026-05-14-weekly.html",
+            "feed.xml",
+            "index.html",
+            "issues.json"
+        ]
+    );
+}
+
+#[test]
+fn a_preview_writes_nothing_but_shows_the_link() {
+    let feeds = FeedServer::start(vec![(
+        "/feed.xml",
+        Route::ok(
+            "application/rss+xml",
+            rss(&[("first", "First story", "Thu, 14 May 2026 06:00:00 +0000")]),
+        ),
+    )]);
+    let dir = tempfile::tempdir().unwrap();
+    let config = config(dir.path(), &feeds, common::closed_port(), "archive");
+    let (html, _) = common::preview(&config, "weekly", "html", NOW);
+    assert!(view_in_browser(&html, "2026-05-14-weekly.html"));
+    assert!(
+        !dir.path().join("archive").exists(),
+        "a preview wrote the archive"
+    );
+}
+
+#[test]
+fn an_archive_that_cannot_be_written_is_reported_and_the_delivery_stands() {
+    let feeds = FeedServer::start(vec![(
+        "/feed.xml",
+        Route::ok(
+            "application/rss+xml",
+            rss(&[("first", "First story", "Thu, 14 May 2026 06:00:00 +0000")]),
+        ),
+    )]);
+    let smtp = SmtpServer::start(Options::new(Mode::Plain));
+    let dir = tempfile::tempdir().unwrap();
+    // A file where the directory should be.
+    std::fs::write(dir.path().join("archive"), "not a directory").expect("write");
+    let config = config(dir.path(), &feeds, smtp.port(), "archive");
+
+    let out = run(&config, NOW);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("digest weekly was sent, but its web archive was not updated"),
+        "{stderr}"
+    );
+    assert_eq!(smtp.messages().len(), 1);
+    // The items count as sent: the next run does not repeat the issue.
+    let out = run(&config, LATER);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(smtp.messages().len(), 1);
+}
