@@ -6,7 +6,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{example_feed, repo_root, write_config};
+use common::{dev_feed_copies, repo_root, write_config};
 use regex::Regex;
 
 const NOW: &str = "2026-05-14T07:00:00Z";
@@ -15,32 +15,6 @@ fn preview(config: &Path, digest: &str, format: &str) -> (String, String) {
     common::preview(config, digest, format, NOW)
 }
 const GMAIL_CLIP_BYTES: usize = 102_400;
-
-/// An RSS feed of `copies` × the DEV Community example's 12 items: the same seed-sized
-/// content under distinct guids and links, so nothing is merged as a duplicate.
-fn dev_feed_copies(copies: usize) -> String {
-    let source = String::from_utf8(example_feed("dev-community.rss")).expect("UTF-8");
-    let start = source.find("<item>").expect("items");
-    let end = source.rfind("</item>").expect("items") + "</item>".len();
-    let items: Vec<&str> = source[start..end]
-        .split_inclusive("</item>")
-        .map(str::trim)
-        .filter(|i| i.starts_with("<item>"))
-        .collect();
-    let link = Regex::new(r"<(link|guid)([^>]*)>([^<]*)</(?:link|guid)>").expect("regex");
-    let mut out = source[..start].to_string();
-    for copy in 0..copies {
-        for item in &items {
-            let renamed = link.replace_all(item, |c: &regex::Captures| {
-                format!("<{0}{1}>{2}?copy={copy}</{0}>", &c[1], &c[2], &c[3])
-            });
-            out.push_str(&renamed);
-            out.push('\n');
-        }
-    }
-    out.push_str(&source[end..]);
-    out
-}
 
 fn digest_config(dir: &Path, feed: &str, digest: &str) -> PathBuf {
     let feed_path = dir.join("feed.rss");

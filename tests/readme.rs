@@ -3,6 +3,7 @@
 //! are added), every key of the schema is documented, and so is every exit code.
 
 mod common;
+mod support;
 
 use std::path::Path;
 
@@ -515,5 +516,70 @@ fn readme_sample_of_vv() {
     assert_sample(
         &format!("$ feedletter run --dry-run --out digest.html -vv\n{stderr}"),
         "-vv",
+    );
+}
+
+/// Asserts that some fenced block of the README is this one line of `stderr`.
+fn assert_sample_line(stderr: &str, starts: &str, what: &str) {
+    let line = stderr
+        .lines()
+        .find(|l| l.starts_with(starts))
+        .unwrap_or_else(|| panic!("no line starting {starts:?} in:\n{stderr}"));
+    assert_sample(&format!("{line}\n"), what);
+}
+
+#[test]
+fn readme_sample_of_the_gmail_warning() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("feed.rss"), common::dev_feed_copies(9)).expect("feed");
+    write_config(
+        dir.path(),
+        "feeds:\n  - path: feed.rss\n    name: DEV Community\n    tags: [dev]\ndigests:\n  seed:\n    window: 30d\n    max_items: 100\n    to: [me@example.com]\n",
+    );
+    let output = feedletter()
+        .current_dir(dir.path())
+        .args(["run", "seed", "--dry-run", "--now", "2026-05-14T07:00:00Z"])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_sample_line(
+        &text(&output.stderr),
+        "warning: digest seed:",
+        "the Gmail warning",
+    );
+}
+
+#[test]
+fn readme_sample_of_an_archive_that_cannot_be_written() {
+    use support::smtp_server::{Mode, Options, SmtpServer};
+    let feeds = FeedServer::start(vec![(
+        "/feed.xml",
+        Route::ok(
+            "application/rss+xml",
+            common::rss(&[("first", "First story", "Thu, 14 May 2026 06:00:00 +0000")]),
+        ),
+    )]);
+    let smtp = SmtpServer::start(Options::new(Mode::Plain));
+    let dir = tempfile::tempdir().expect("tempdir");
+    // A file where the archive's directory should be.
+    std::fs::write(dir.path().join("archive"), "not a directory").expect("write");
+    write_config(
+        dir.path(),
+        &format!(
+            "feeds:\n  - url: {}\ndigests:\n  weekly:\n    window: 7d\n    archive: archive\n    to: [team@example.com]\nsmtp:\n  host: 127.0.0.1\n  port: {}\n  security: none\n  from: \"Feedletter <digest@example.com>\"\n",
+            feeds.url("/feed.xml"),
+            smtp.port()
+        ),
+    );
+    let output = feedletter()
+        .current_dir(dir.path())
+        .args(["run", "--now", "2026-05-14T07:00:00Z"])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    assert_sample_line(
+        &text(&output.stderr),
+        "error: digest weekly was sent",
+        "an archive that cannot be written",
     );
 }

@@ -238,3 +238,29 @@ pub fn preview(config: &Path, digest: &str, format: &str, now: &str) -> (String,
         String::from_utf8(output.stderr).expect("UTF-8 stderr"),
     )
 }
+
+/// An RSS feed of `copies` × the DEV Community example's 12 items: the same seed-sized
+/// content under distinct guids and links, so nothing is merged as a duplicate.
+pub fn dev_feed_copies(copies: usize) -> String {
+    let source = String::from_utf8(example_feed("dev-community.rss")).expect("UTF-8");
+    let start = source.find("<item>").expect("items");
+    let end = source.rfind("</item>").expect("items") + "</item>".len();
+    let items: Vec<&str> = source[start..end]
+        .split_inclusive("</item>")
+        .map(str::trim)
+        .filter(|i| i.starts_with("<item>"))
+        .collect();
+    let link = regex::Regex::new(r"<(link|guid)([^>]*)>([^<]*)</(?:link|guid)>").expect("regex");
+    let mut out = source[..start].to_string();
+    for copy in 0..copies {
+        for item in &items {
+            let renamed = link.replace_all(item, |c: &regex::Captures| {
+                format!("<{0}{1}>{2}?copy={copy}</{0}>", &c[1], &c[2], &c[3])
+            });
+            out.push_str(&renamed);
+            out.push('\n');
+        }
+    }
+    out.push_str(&source[end..]);
+    out
+}
