@@ -1,6 +1,7 @@
 //! The README cannot drift from the program: every ```yaml block in it is a config
 //! that validates (fragments, marked `# fragment`, once the sections they leave out
-//! are added), every key of the schema is documented, and so is every exit code.
+//! are added), every key of the schema is documented, and so is every exit code; and
+//! every sample of what the program prints is what it prints.
 
 mod common;
 mod support;
