@@ -15,7 +15,7 @@ use crate::config::{
 use crate::deliver::smtp;
 use crate::fetch::{Fetched, Fetcher};
 use crate::model::{FeedError, FeedOutcome, FeedReport, SelectedItem, Selection};
-use crate::parse;
+use crate::{isolate, parse};
 use crate::progress::Progress;
 use crate::render::{Renderer, RunContext};
 use crate::table::Table;
@@ -227,7 +227,8 @@ fn probe_feeds(
         let configured = source.name.clone();
         let parsed = fetched.and_then(|f: Fetched| {
             let body = f.body.unwrap_or_default();
-            let feed = parse::parse_feed(source, &body, f.final_url.as_ref())?;
+            let feed = isolate::catch(|| parse::parse_feed(source, &body, f.final_url.as_ref()))
+                .map_err(isolate::parser_crashed)??;
             Ok((feed, f.moved_to))
         });
         progress.feed_done(source);

@@ -15,7 +15,7 @@ use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
 
 use crate::config::{ContentMode, DigestConfig};
 use crate::model::{FeedReport, Selection};
-use crate::text;
+use crate::{isolate, text};
 
 pub use budget::GMAIL_CLIP_BYTES;
 pub use context::excerpt;
@@ -32,6 +32,8 @@ pub enum RenderError {
     Subject { digest: String, message: String },
     #[error("cannot inline the digest's CSS: {0}")]
     Css(String),
+    #[error("digest {digest} could not be rendered: the renderer crashed on its items")]
+    Crashed { digest: String },
 }
 
 /// A digest ready to deliver or preview.
@@ -83,7 +85,23 @@ impl Renderer {
 
     /// Renders one digest. A `content: full` digest whose HTML would be clipped by
     /// Gmail shows its last items as excerpts instead, with a warning on stderr.
+    /// A panic while sanitizing, inlining or templating is this digest's error, so
+    /// the other digests are still rendered.
     pub fn render(
+        &self,
+        digest: &DigestConfig,
+        selection: &Selection,
+        run: &RunContext<'_>,
+    ) -> Result<RenderedDigest, RenderError> {
+        isolate::catch(|| self.render_sized(digest, selection, run)).unwrap_or_else(|panic| {
+            log::debug!("digest {}: the renderer crashed: {panic}", digest.name);
+            Err(RenderError::Crashed {
+                digest: digest.name.clone(),
+            })
+        })
+    }
+
+    fn render_sized(
         &self,
         digest: &DigestConfig,
         selection: &Selection,
