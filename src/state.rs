@@ -16,6 +16,7 @@ use crate::model::{FeedError, Item, Validators};
 
 mod lock;
 mod record;
+mod scratch;
 mod sent;
 
 pub use lock::{RunLock, lock};
