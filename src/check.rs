@@ -15,11 +15,11 @@ use crate::config::{
 use crate::deliver::smtp;
 use crate::fetch::{Fetched, Fetcher};
 use crate::model::{FeedError, FeedOutcome, FeedReport, SelectedItem, Selection};
-use crate::{isolate, parse};
 use crate::progress::Progress;
 use crate::render::{Renderer, RunContext};
 use crate::table::Table;
 use crate::{Error, ExitStatus};
+use crate::{isolate, parse};
 
 #[derive(Debug, Clone)]
 pub struct CheckOptions {
@@ -228,7 +228,7 @@ fn probe_feeds(
         let parsed = fetched.and_then(|f: Fetched| {
             let body = f.body.unwrap_or_default();
             let feed = isolate::catch(|| parse::parse_feed(source, &body, f.final_url.as_ref()))
-                .map_err(isolate::parser_crashed)??;
+                .map_err(|panic| isolate::parser_crashed(source, &panic))??;
             Ok((feed, f.moved_to))
         });
         progress.feed_done(source);

@@ -154,8 +154,9 @@ fn fetch_and_parse(
         Some(body) => {
             let parsed = isolate::catch(|| parse::parse_feed(source, &body, final_url.as_ref()));
             fetch::recycle(body);
-            let mut feed = parsed.map_err(isolate::parser_crashed)??;
-            isolate::catch(|| match_keywords(config, &mut feed.items)).map_err(isolate::parser_crashed)?;
+            let mut feed = parsed.map_err(|panic| isolate::parser_crashed(source, &panic))??;
+            isolate::catch(|| match_keywords(config, &mut feed.items))
+                .map_err(|panic| isolate::parser_crashed(source, &panic))?;
             Some(feed)
         }
         None => None,

@@ -11,7 +11,7 @@ use std::cell::Cell;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::Once;
 
-use crate::model::FeedError;
+use crate::model::{FeedError, FeedSource};
 
 thread_local! {
     /// How many `catch` calls this thread is inside.
@@ -49,8 +49,13 @@ pub fn catch<T>(work: impl FnOnce() -> T) -> Result<T, String> {
 }
 
 /// A panic while handling one feed's data: that feed's failure, like a parse error.
-pub fn parser_crashed(panic: String) -> FeedError {
-    log::debug!("the feed parser crashed: {panic}");
+/// The panic's own message is for a bug report, at `-v`.
+pub fn parser_crashed(source: &FeedSource, panic: &str) -> FeedError {
+    let name = source
+        .name
+        .clone()
+        .unwrap_or_else(|| source.location.to_string());
+    log::debug!("feed {name}: the parser panicked: {panic}");
     FeedError::Parse("the feed parser crashed on this feed".to_string())
 }
 
@@ -60,8 +65,17 @@ mod tests {
 
     #[test]
     fn a_panic_becomes_an_error_and_the_thread_goes_on() {
-        let n: Result<u32, String> = catch(|| "99999999999999999999".parse::<u32>().map_err(|e| e.to_string()).map(|n| n + 1).unwrap_or_else(|e| panic!("overflow: {e}")));
-        assert_eq!(n, Err("overflow: number too large to fit in target type".to_string()));
+        let n: Result<u32, String> = catch(|| {
+            "99999999999999999999"
+                .parse::<u32>()
+                .map_err(|e| e.to_string())
+                .map(|n| n + 1)
+                .unwrap_or_else(|e| panic!("overflow: {e}"))
+        });
+        assert_eq!(
+            n,
+            Err("overflow: number too large to fit in target type".to_string())
+        );
         assert_eq!(catch(|| 2 + 2), Ok(4));
         assert_eq!(ISOLATED.with(Cell::get), 0);
     }

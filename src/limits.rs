@@ -88,8 +88,9 @@ pub fn apply(feed: &mut Feed, name: &str) -> Trimmed {
     let mut trimmed = Trimmed::default();
     if feed.items.len() > MAX_ITEMS {
         // Newest first, undated last: the items a digest can select are the new ones.
-        feed.items
-            .sort_by_key(|i| std::cmp::Reverse(i.date.unwrap_or(chrono::DateTime::<chrono::Utc>::MIN_UTC)));
+        feed.items.sort_by_key(|i| {
+            std::cmp::Reverse(i.date.unwrap_or(chrono::DateTime::<chrono::Utc>::MIN_UTC))
+        });
         trimmed.items = feed.items.len() - MAX_ITEMS;
         feed.items.truncate(MAX_ITEMS);
     }
@@ -214,7 +215,9 @@ mod tests {
         one.title = format!("\u{1b}[2J{}", "é".repeat(MAX_TITLE_CHARS + 10));
         one.summary = Some("a&#x1b;b\u{7}".into());
         one.content = Some(format!("{}x", "<b>".repeat(MAX_HTML_DEPTH + 1)));
-        one.categories = (0..MAX_CATEGORIES + 20).map(|n| format!("c{}", n % 150)).collect();
+        one.categories = (0..MAX_CATEGORIES + 20)
+            .map(|n| format!("c{}", n % 150))
+            .collect();
         one.categories.insert(0, "\u{1b}".into());
         one.authors = vec!["Mal\u{9b}lory".into()];
         one.link = Some("https://x.example/\u{0}".into());
@@ -225,9 +228,15 @@ mod tests {
         };
         let trimmed = apply(&mut feed, "Test");
         let one = &feed.items[0];
-        assert_eq!(one.title, "[2J".to_string() + &"é".repeat(MAX_TITLE_CHARS - 3));
+        assert_eq!(
+            one.title,
+            "[2J".to_string() + &"é".repeat(MAX_TITLE_CHARS - 3)
+        );
         assert_eq!(one.summary.as_deref(), Some("ab"));
-        assert_eq!(one.content, Some(format!("{}x", "<b>".repeat(MAX_HTML_DEPTH))));
+        assert_eq!(
+            one.content,
+            Some(format!("{}x", "<b>".repeat(MAX_HTML_DEPTH)))
+        );
         assert_eq!(one.categories.len(), MAX_CATEGORIES - 1);
         assert_eq!(one.authors, ["Mallory"]);
         assert_eq!(one.link.as_deref(), Some("https://x.example/"));

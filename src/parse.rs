@@ -173,7 +173,9 @@ mod tests {
             "<rss version=\"2.0\"><channel><title>T</title><item><guid>1</guid><title>I</title>{categories}</item></channel></rss>"
         );
         let feed = parse_feed(&source(), body.as_bytes(), None);
-        let categories = feed.map(|f| f.items[0].categories.clone()).unwrap_or_default();
+        let categories = feed
+            .map(|f| f.items[0].categories.clone())
+            .unwrap_or_default();
         assert_eq!(categories.len(), limits::MAX_CATEGORIES);
         assert_eq!(categories[..2], ["c0", "c1"]);
     }

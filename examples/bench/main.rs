@@ -30,7 +30,7 @@ mod hostile;
 mod server;
 mod smtp_sink;
 
-use server::{Extra, FeedMaker, FeedServer};
+use server::{FeedMaker, FeedServer};
 use smtp_sink::SmtpSink;
 
 #[derive(Parser)]
@@ -80,7 +80,7 @@ fn main() -> ExitCode {
         }
     }
     if args.hostile {
-        run_hostile(&args);
+        hostile::run(&args);
         return ExitCode::SUCCESS;
     }
     let cases: Vec<(usize, u64)> = if args.all {
@@ -276,82 +276,6 @@ fn write_config(
     let path = dir.join("feeds.yaml");
     std::fs::write(&path, yaml).expect("write feeds.yaml");
     path
-}
-
-/// Normal feeds alone and with the hostile ones beside them (first runs on a fresh
-/// state, both with an excerpt and a `content: full` digest), then each big feed alone.
-fn run_hostile(args: &Args) {
-    let anchor = chrono::Utc::now();
-    let maker = Arc::new(FeedMaker::new(anchor));
-    let mut extra: Vec<Extra> = hostile::feeds(anchor)
-        .into_iter()
-        .map(|(name, content_type, body)| Extra {
-            name,
-            content_type,
-            body,
-        })
-        .collect();
-    let hostile_names: Vec<String> = extra.iter().map(|e| e.name.clone()).collect();
-    let many = hostile::many_items(anchor, 100_000);
-    let big = hostile::big_feed(anchor, 20 << 20);
-    let sizes = format!(
-        "100,000 items: {:.1} MiB; big feed: {:.1} MiB",
-        many.len() as f64 / 1048576.0,
-        big.len() as f64 / 1048576.0
-    );
-    for (name, body) in [("many", many), ("big", big)] {
-        extra.push(Extra {
-            name: name.into(),
-            content_type: "application/rss+xml",
-            body,
-        });
-    }
-    let latency = Duration::from_millis(args.latency);
-    let server =
-        FeedServer::start_with(maker, args.hosts, latency, extra).expect("feed server");
-    let sink = SmtpSink::start().expect("SMTP sink");
-    println!("{} feeds, {} ms latency; {sizes}\n", args.feeds, args.latency);
-    println!("| case | wall | CPU user+sys | peak RSS (VmHWM) | items | failed feeds | mails |");
-    println!("|---|---|---|---|---|---|---|");
-    let hostile_urls: Vec<String> = hostile_names.iter().map(|n| server.extra_url(n)).collect();
-    let cases = [
-        (format!("{} feeds", args.feeds), args.feeds, Vec::new(), None),
-        (
-            format!("{} feeds + {} hostile", args.feeds, hostile_urls.len()),
-            args.feeds,
-            hostile_urls,
-            None,
-        ),
-        ("100,000-item feed alone".to_string(), 0, vec![server.extra_url("many")], Some("64MiB")),
-        ("20 MiB feed alone".to_string(), 0, vec![server.extra_url("big")], Some("64MiB")),
-    ];
-    for (name, feeds, extra_feeds, max_bytes) in cases {
-        let setup = Setup {
-            extra_feeds,
-            full_digest: true,
-            max_bytes,
-        };
-        let mut runs: Vec<ChildRun> = (0..args.repeat.max(1))
-            .map(|_| {
-                let dir = tempfile::tempdir().expect("temp dir");
-                let config = write_config(dir.path(), &server, feeds, sink.port, &setup);
-                let mut run = run_child(&config);
-                run.mails = sink.received.take().0;
-                run
-            })
-            .collect();
-        runs.sort_by_key(|r| r.wall);
-        let run = &runs[runs.len() / 2];
-        println!(
-            "| {name} | {:.3} s | {:.3} s | {:.1} MB | {} | {} | {} |",
-            run.wall.as_secs_f64(),
-            run.cpu.as_secs_f64(),
-            run.own_peak_kb as f64 / 1024.0,
-            run.items,
-            run.failed,
-            run.mails
-        );
-    }
 }
 
 #[derive(Debug, Default)]

@@ -201,10 +201,7 @@ fn decode_entities(s: &str) -> String {
         rest = &rest[amp..];
         // A reference is short: looking for its `;` no further than this keeps a page
         // of bare `&`s linear.
-        let semi = rest
-            .bytes()
-            .take(MAX_REFERENCE)
-            .position(|b| b == b';');
+        let semi = rest.bytes().take(MAX_REFERENCE).position(|b| b == b';');
         let decoded = semi.and_then(|semi| {
             let entity = &rest[1..semi];
             let c = match entity {

@@ -78,7 +78,15 @@ fn control_reference(s: &str) -> Option<usize> {
     if significant.len() > 8 {
         return None;
     }
-    let code = u32::from_str_radix(if significant.is_empty() { "0" } else { significant }, radix).ok()?;
+    let code = u32::from_str_radix(
+        if significant.is_empty() {
+            "0"
+        } else {
+            significant
+        },
+        radix,
+    )
+    .ok()?;
     let control = code == 0 || char::from_u32(code).is_some_and(is_unwanted);
     let semicolon = usize::from(digits[len..].starts_with(';'));
     control.then_some(skip + len + semicolon)

@@ -9,21 +9,18 @@
 
 /// Elements that never have content.
 const VOID: &[&str] = &[
-    "area", "base", "br", "col", "embed", "hr", "img", "input", "keygen", "link", "meta",
-    "param", "source", "track", "wbr",
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "keygen", "link", "meta", "param",
+    "source", "track", "wbr",
 ];
 
 /// Elements whose content is text to the parser, not markup.
 const RAW_TEXT: &[&str] = &[
-    "script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes",
-    "noscript",
+    "script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes", "noscript",
 ];
 
 /// Start tags that close an open element of the same name right above them
 /// (`<p>a<p>b` is two paragraphs, not one inside the other).
-const SELF_CLOSING_SIBLINGS: &[&str] = &[
-    "p", "li", "dt", "dd", "option", "tr", "td", "th",
-];
+const SELF_CLOSING_SIBLINGS: &[&str] = &["p", "li", "dt", "dd", "option", "tr", "td", "th"];
 
 /// `html` with at most `max_depth` elements open at any point, or `None` when it
 /// already is so and balanced. The flag tells whether elements were cut for depth
@@ -64,8 +61,8 @@ impl Scan {
     /// bytes it consumed.
     fn markup(&mut self, s: &str) -> usize {
         let bytes = s.as_bytes();
-        let used = if s.starts_with("<!--") {
-            s[4..].find("-->").map_or(s.len(), |e| 4 + e + 3)
+        let used = if let Some(comment) = s.strip_prefix("<!--") {
+            comment.find("-->").map_or(s.len(), |e| 4 + e + 3)
         } else if matches!(bytes.get(1), Some(b'!' | b'?')) {
             s.find('>').map_or(s.len(), |e| e + 1)
         } else if bytes.get(1) == Some(&b'/') && bytes.get(2).is_some_and(u8::is_ascii_alphabetic) {
@@ -215,7 +212,10 @@ mod tests {
     fn implicit_closes_are_spelled_out() {
         assert_eq!(
             flatten("<ul><li>a<li>b</ul><p>x<p>y", 10),
-            Some(("<ul><li>a</li><li>b</li></ul><p>x</p><p>y".to_string(), false))
+            Some((
+                "<ul><li>a</li><li>b</li></ul><p>x</p><p>y".to_string(),
+                false
+            ))
         );
         // A list item inside an object would nest under it to a parser; closing the
         // outer item here closes the object too, so nesting cannot build up unseen.
