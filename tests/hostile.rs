@@ -200,8 +200,9 @@ fn deeply_nested_html_is_flattened_and_delivered() {
         full.matches("<div").count()
     );
     assert!(
-        run.stderr()
-            .contains("feed Hostile Feed: trimmed: 1 texts had HTML nested deeper than 100 elements"),
+        run.stderr().contains(
+            "feed Hostile Feed: trimmed: 1 texts had HTML nested deeper than 100 elements"
+        ),
         "-v says so: {}",
         run.stderr()
     );
@@ -290,7 +291,10 @@ fn escape_sequences_never_reach_the_digest() {
             .chars()
             .find(|c| c.is_control() && !matches!(c, '\n' | '\t' | '\r'));
         assert_eq!(control, None, "{part}");
-        assert!(!part.contains("&#27;") && !part.contains("&#x1B;"), "{part}");
+        assert!(
+            !part.contains("&#27;") && !part.contains("&#x1B;"),
+            "{part}"
+        );
     }
 }
 
@@ -310,7 +314,10 @@ fn no_preview_format_writes_a_control_character_from_a_feed() {
     );
     for format in ["html", "text", "json", "eml"] {
         let (stdout, stderr) = common::preview(&config, "full", format, NOW);
-        assert!(stdout.contains("Clear [2J31m the screen"), "{format}: {stdout}");
+        assert!(
+            stdout.contains("Clear [2J31m the screen"),
+            "{format}: {stdout}"
+        );
         for (stream, written) in [("stdout", &stdout), ("stderr", &stderr)] {
             // Mail lines end in CRLF; nothing else below a space may appear.
             let control = written
