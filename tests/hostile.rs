@@ -328,3 +328,62 @@ fn no_preview_format_writes_a_control_character_from_a_feed() {
         }
     }
 }
+
+#[test]
+fn check_fetch_reports_a_crashing_feed_as_failed() {
+    let feeds = FeedServer::start(vec![
+        (
+            "/good.atom",
+            Route::ok("application/atom+xml", example_feed("rust-notes.atom")),
+        ),
+        (
+            "/hostile",
+            Route::ok(
+                "application/rss+xml",
+                rss(&item(
+                    "long",
+                    "A long episode",
+                    "<itunes:duration>99999999999999999999999</itunes:duration>",
+                )),
+            ),
+        ),
+    ]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = write_config(
+        dir.path(),
+        &format!(
+            "feeds:\n  - {{ url: \"{}\", name: Good Notes }}\n  - {{ url: \"{}\", name: Hostile Feed }}\ndigests:\n  d:\n    to: [me@example.com]\n",
+            feeds.url("/good.atom"),
+            feeds.url("/hostile")
+        ),
+    );
+    let output = feedletter()
+        .args(["check", "--fetch", "-c"])
+        .arg(&config)
+        .output()
+        .expect("feedletter runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "a feed failed its probe: {stderr}"
+    );
+    let row = |name: &str| {
+        stdout
+            .lines()
+            .find(|l| l.starts_with(name))
+            .map(str::to_string)
+    };
+    assert!(
+        row("Good Notes").is_some_and(|r| r.contains(" ok ")),
+        "{stdout}"
+    );
+    assert!(
+        row("Hostile Feed").is_some_and(
+            |r| r.contains("FAILED") && r.contains("the feed parser crashed on this feed")
+        ),
+        "{stdout}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

@@ -255,3 +255,41 @@ fn tidy_text(text: &str) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_while_rendering_is_the_digests_error() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let templates = dir.path().join("templates");
+        std::fs::create_dir(&templates).expect("templates dir");
+        std::fs::write(templates.join("boom.html.j2"), "{{ digest|boom }}").expect("template");
+        std::fs::write(templates.join("boom.txt.j2"), "text").expect("template");
+        let config = dir.path().join("feeds.yaml");
+        std::fs::write(
+            &config,
+            "feeds:\n  - path: feed.xml\ndigests:\n  broken:\n    template: boom\n    to: [a@example.com]\n  fine:\n    to: [a@example.com]\n",
+        )
+        .expect("config");
+        let config = crate::config::load(&config).expect("a valid config");
+        let mut renderer = Renderer::new(config.templates.as_deref());
+        // Stands for a bug deep in a sanitizer or the CSS inliner.
+        renderer.env.add_filter("boom", |name: String| -> String {
+            panic!("boom in {name}")
+        });
+        let run = RunContext {
+            now: Utc::now(),
+            reports: &[],
+        };
+        let selection = Selection::default();
+        let broken = renderer.render(&config.digests[0], &selection, &run);
+        assert_eq!(
+            broken.map(|_| ()).map_err(|e| e.to_string()),
+            Err("digest broken could not be rendered: the renderer crashed on its items".into())
+        );
+        let fine = renderer.render(&config.digests[1], &selection, &run);
+        assert!(fine.is_ok_and(|r| r.html.contains("fine")));
+    }
+}
