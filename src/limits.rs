@@ -82,6 +82,12 @@ impl Trimmed {
     }
 }
 
+/// `text` without control characters: for what quotes a feed outside its items, such
+/// as a parser's error message naming a malformed tag.
+pub fn clean_text(text: &str) -> String {
+    clean::strip_controls(text).unwrap_or_else(|| text.to_string())
+}
+
 /// Trims `feed` to the limits and strips control characters from every text in it.
 /// `name` names the feed in the `-v` line.
 pub fn apply(feed: &mut Feed, name: &str) -> Trimmed {

@@ -30,7 +30,8 @@ pub fn parse_feed(
         .build();
     let parsed = parser
         .parse(body)
-        .map_err(|e| FeedError::Parse(e.to_string()))?;
+        // The message may quote the feed (a malformed tag's name).
+        .map_err(|e| FeedError::Parse(limits::clean_text(&e.to_string())))?;
 
     let site = parsed
         .links

@@ -300,16 +300,25 @@ fn escape_sequences_never_reach_the_digest() {
 
 #[test]
 fn no_preview_format_writes_a_control_character_from_a_feed() {
-    let feeds = FeedServer::start(vec![(
-        "/escapes.json",
-        Route::ok("application/feed+json", escapes_feed()),
-    )]);
+    // A parse error that quotes the malformed tag, escape and all.
+    let broken = b"<rss version=\"2.0\"><channel><title>B</title><item><title>x</title></\x1b[2Jitem></channel></rss>";
+    let feeds = FeedServer::start(vec![
+        (
+            "/escapes.json",
+            Route::ok("application/feed+json", escapes_feed()),
+        ),
+        (
+            "/broken.xml",
+            Route::ok("application/rss+xml", broken.to_vec()),
+        ),
+    ]);
     let dir = tempfile::tempdir().expect("temp dir");
     let config = write_config(
         dir.path(),
         &format!(
-            "feeds:\n  - url: \"{}\"\ndigests:\n  full:\n    window: 30d\n    content: full\n    to: [me@example.com]\nsmtp:\n  host: 127.0.0.1\n  security: none\n  from: digest@example.com\n",
-            feeds.url("/escapes.json")
+            "feeds:\n  - url: \"{}\"\n  - url: \"{}\"\n    name: Broken\ndigests:\n  full:\n    window: 30d\n    content: full\n    to: [me@example.com]\nsmtp:\n  host: 127.0.0.1\n  security: none\n  from: digest@example.com\n",
+            feeds.url("/escapes.json"),
+            feeds.url("/broken.xml")
         ),
     );
     for format in ["html", "text", "json", "eml"] {
@@ -318,6 +327,10 @@ fn no_preview_format_writes_a_control_character_from_a_feed() {
             stdout.contains("Clear [2J31m the screen"),
             "{format}: {stdout}"
         );
+        if format != "eml" {
+            // The footer quotes the parser's error; a mail body is encoded.
+            assert!(stdout.contains("[2Jitem"), "{format}: {stdout}");
+        }
         for (stream, written) in [("stdout", &stdout), ("stderr", &stderr)] {
             // Mail lines end in CRLF; nothing else below a space may appear.
             let control = written
