@@ -16,11 +16,11 @@ use crate::deliver::smtp;
 use crate::fetch::{Fetched, Fetcher};
 use crate::label::count;
 use crate::model::{FeedError, FeedOutcome, FeedReport, SelectedItem, Selection};
-use crate::parse;
 use crate::progress::Progress;
 use crate::render::{Renderer, RunContext, TemplateSource};
 use crate::table::Table;
 use crate::{Error, ExitStatus};
+use crate::{isolate, parse};
 
 #[derive(Debug, Clone)]
 pub struct CheckOptions {
@@ -284,7 +284,8 @@ fn probe_feeds(
         let configured = source.name.clone();
         let parsed = fetched.and_then(|f: Fetched| {
             let body = f.body.unwrap_or_default();
-            let feed = parse::parse_feed(source, &body, f.final_url.as_ref())?;
+            let feed = isolate::catch(|| parse::parse_feed(source, &body, f.final_url.as_ref()))
+                .map_err(|panic| isolate::parser_crashed(source, &panic))??;
             Ok((feed, f.moved_to))
         });
         progress.feed_done(source);

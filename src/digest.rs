@@ -67,13 +67,12 @@ fn compose(
     let now = run.context.now;
     let sent = run.state.sent(&digest.name).map_err(DigestError::State)?;
     let mut selection = select::select(digest, run.feeds, now, &sent);
-    if !run.preview {
-        for item in &mut selection.items {
-            (item.summary, item.content) = run
-                .state
-                .item_texts(&item.feed_url, &item.key)
-                .map_err(DigestError::State)?;
-        }
+    // Texts stay in the state (a preview's is a scratch copy) until an item is chosen.
+    for item in &mut selection.items {
+        (item.summary, item.content) = run
+            .state
+            .item_texts(&item.feed_url, &item.key)
+            .map_err(DigestError::State)?;
     }
     // Planned before rendering, so the email can link to its page; writes nothing.
     let issue = archive::next_issue(digest, now);

@@ -53,7 +53,9 @@ pub fn explain(
         .into_iter()
         .next()
         .ok_or_else(|| Error::Usage("no digest given".into()))?;
-    let state = State::open_read_only(&config.state)?;
+    // Fetched and recorded like a preview: into a scratch copy of the state, so the
+    // real file is never written and item texts stay out of memory.
+    let state = State::open_scratch(&config.state)?;
     let progress = Progress::new(options.progress, config.feeds.len());
     let gathered = gather::gather(config, &state, options.now, false, &|feed| {
         progress.feed_done(feed)
@@ -76,7 +78,7 @@ pub fn explain(
                 .as_deref()
                 .is_none_or(|n| c.item.title.to_lowercase().contains(n))
         })
-        .map(|c| line(digest, &trace, c))
+        .map(|c| line(&state, digest, &trace, c))
         .collect();
     if options.json {
         let answer = Answer {
@@ -110,7 +112,16 @@ pub fn explain(
     Ok(ExitStatus::Success)
 }
 
-fn line(digest: &DigestConfig, trace: &Trace, c: &Candidate) -> Line {
+/// The keyword rule that refused an item. Its texts are in the state, not in memory.
+fn keyword_reason(state: &State, digest: &DigestConfig, c: &Candidate) -> String {
+    let mut item = c.item.clone();
+    if let Ok((summary, content)) = state.item_texts(&c.feed.location, &item.key) {
+        (item.summary, item.content) = (summary, content);
+    }
+    select::keyword_reason(digest, &item)
+}
+
+fn line(state: &State, digest: &DigestConfig, trace: &Trace, c: &Candidate) -> Line {
     let (verdict, reason) = match &c.verdict {
         Verdict::Selected => ("selected", None),
         Verdict::Window { age } => (
@@ -122,7 +133,7 @@ fn line(digest: &DigestConfig, trace: &Trace, c: &Candidate) -> Line {
             Some(format!("none of {}", digest.include_tags.join(", "))),
         ),
         Verdict::TagExclude(tag) => ("tag exclude", Some(tag.clone())),
-        Verdict::Keyword => ("keyword", Some(select::keyword_reason(digest, c.item))),
+        Verdict::Keyword => ("keyword", Some(keyword_reason(state, digest, c))),
         Verdict::AlreadySent { at, cut } => (
             "already sent",
             Some(if *cut {

@@ -4,8 +4,9 @@
 //!
 //! Memory stays flat however many feeds there are: each feed is parsed in its fetch
 //! worker (the body is dropped there), handed over as soon as it is done, recorded in
-//! the state at once by a real run, and kept in memory without its texts (summary and
-//! content), which are read back only for the items a digest selects.
+//! the state at once (a preview records into its own scratch copy), and kept in memory
+//! without its texts (summary and content), which are read back only for the items a
+//! digest selects.
 
 use std::collections::{HashMap, HashSet};
 use std::num::NonZeroUsize;
@@ -21,7 +22,7 @@ use crate::model::{
 };
 use crate::semaphore::Semaphore;
 use crate::state::{FeedRecord, FetchRecord, FetchRecorder, State, StateError, Stored};
-use crate::{parse, select};
+use crate::{isolate, parse, select};
 
 #[derive(Debug, thiserror::Error)]
 pub enum GatherError {
@@ -41,20 +42,20 @@ pub struct Gathered {
 /// remember and where the feed has moved.
 type Parsed = Result<(Option<Feed>, Validators, Option<String>), FeedError>;
 
-/// Fetches and parses every feed in parallel. `record`: a real run, which sends the
-/// stored validators, records every outcome in the state (one transaction, committed
-/// once all feeds are in) and leaves item texts there. A preview does neither, so it
-/// shows what a real run would select, and keeps texts in memory. `on_feed` is called
-/// from the fetch workers as each feed finishes (a progress bar).
+/// Fetches and parses every feed in parallel, records every outcome in `state` (one
+/// transaction, committed once all feeds are in) and leaves item texts there.
+/// `conditional`: send the stored validators, as a real run does; a preview fetches
+/// every feed whole, into a scratch copy of the state. `on_feed` is called from the
+/// fetch workers as each feed finishes (a progress bar).
 pub fn gather(
     config: &Config,
     state: &State,
     now: DateTime<Utc>,
-    record: bool,
+    conditional: bool,
     on_feed: &(dyn Fn(&FeedSource) + Sync),
 ) -> Result<Gathered, GatherError> {
     let records = state.feed_records()?;
-    let validators: Vec<Option<Validators>> = if record {
+    let validators: Vec<Option<Validators>> = if conditional {
         config
             .feeds
             .iter()
@@ -71,15 +72,11 @@ pub fn gather(
     };
 
     let fetcher = fetch::Fetcher::new(&config.fetch)?;
-    let recorder = if record {
-        Some(state.record_fetches(now)?)
-    } else {
-        None
-    };
+    let recorder = state.record_fetches(now)?;
     let settle = Settle {
         config,
         state,
-        recorder: recorder.as_ref(),
+        recorder: &recorder,
         records: &records,
         now,
         since: longest_window_start(config, now),
@@ -122,9 +119,7 @@ pub fn gather(
     if let Some(e) = failure {
         return Err(e);
     }
-    if let Some(recorder) = recorder {
-        recorder.commit()?;
-    }
+    recorder.commit()?;
     let (feeds, reports) = settled
         .into_iter()
         .map(|s| s.expect("every feed is handed over exactly once"))
@@ -149,10 +144,11 @@ fn fetch_and_parse(
     } = fetched?;
     let feed = match body {
         Some(body) => {
-            let parsed = parse::parse_feed(source, &body, final_url.as_ref());
+            let parsed = isolate::catch(|| parse::parse_feed(source, &body, final_url.as_ref()));
             fetch::recycle(body);
-            let mut feed = parsed?;
-            match_keywords(config, &mut feed.items);
+            let mut feed = parsed.map_err(|panic| isolate::parser_crashed(source, &panic))??;
+            isolate::catch(|| match_keywords(config, &mut feed.items))
+                .map_err(|panic| isolate::parser_crashed(source, &panic))?;
             Some(feed)
         }
         None => None,
@@ -170,7 +166,7 @@ fn match_keywords(config: &Config, items: &mut [Item]) {
 struct Settle<'a> {
     config: &'a Config,
     state: &'a State,
-    recorder: Option<&'a FetchRecorder<'a>>,
+    recorder: &'a FetchRecorder<'a>,
     records: &'a HashMap<String, FeedRecord>,
     now: DateTime<Utc>,
     /// The start of the longest digest window: older stored items are owed to no one.
@@ -212,12 +208,8 @@ impl Settle<'_> {
                 };
                 // Items that left the feed since the last run may still be owed to a
                 // digest (a failed delivery, a weekly digest run after daily fetches).
-                // Once recorded, those are the ones marked as gone; a preview records
-                // nothing, so it drops whatever the fetch still lists.
-                let which = match self.recorder {
-                    Some(_) => Stored::GoneSince(self.since),
-                    None => Stored::InFeedOrSince(self.since),
-                };
+                // Once recorded, those are the ones marked as gone.
+                let which = Stored::GoneSince(self.since);
                 let fresh: HashSet<&str> = items.iter().map(|i| i.key.as_str()).collect();
                 let gone: Vec<Item> = self
                     .stored_items(source, &location, which)?
@@ -256,12 +248,10 @@ impl Settle<'_> {
                 (feed, FeedOutcome::Failed(error), None)
             }
         };
-        if self.recorder.is_some() {
-            // Recorded: the state holds the texts until a digest selects the item.
-            for item in &mut feed.items {
-                item.summary = None;
-                item.content = None;
-            }
+        // Recorded: the state holds the texts until a digest selects the item.
+        for item in &mut feed.items {
+            item.summary = None;
+            item.content = None;
         }
         let failed = matches!(outcome, FeedOutcome::Failed(_));
         let report = FeedReport {
@@ -285,10 +275,7 @@ impl Settle<'_> {
     }
 
     fn record(&self, location: &str, record: &FetchRecord<'_>) -> Result<(), StateError> {
-        match self.recorder {
-            Some(recorder) => recorder.record(location, record),
-            None => Ok(()),
-        }
+        self.recorder.record(location, record)
     }
 
     /// What the feed held at its last successful fetch, matched against the keyword
@@ -299,9 +286,9 @@ impl Settle<'_> {
         location: &str,
         which: Stored,
     ) -> Result<Vec<Item>, StateError> {
-        // A real run needs the texts here only to match keywords: it reads them back
-        // for the items a digest selects. A preview keeps them in memory.
-        let texts = self.recorder.is_none() || self.config.digests.iter().any(select::has_keywords);
+        // The texts are needed here only to match keywords: they are read back for
+        // the items a digest selects.
+        let texts = self.config.digests.iter().any(select::has_keywords);
         let mut items = self
             .state
             .stored_items(location, source.index, texts, which)?;

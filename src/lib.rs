@@ -15,7 +15,9 @@ pub mod explain;
 pub mod fetch;
 pub mod gather;
 pub mod import;
+pub mod isolate;
 pub mod label;
+pub mod limits;
 pub mod model;
 pub mod outcome;
 pub mod parse;
@@ -110,13 +112,15 @@ pub fn run(config: &Config, options: &RunOptions) -> Result<RunSummary, Error> {
         Some(_) => None,
         None => Some(state::lock(&config.state, options.wait)?),
     };
+    // A preview records into a throw-away copy, so it keeps item texts out of
+    // memory the same way and never writes the real file.
     let mut state = match preview {
-        Some(_) => State::open_read_only(&config.state)?,
+        Some(_) => State::open_scratch(&config.state)?,
         None => State::open(&config.state)?,
     };
 
-    // A real run records every fetch as it completes (one transaction) and keeps
-    // item texts in the state, not in memory.
+    // Every fetch is recorded as it completes (one transaction), and item texts
+    // stay in the state, not in memory.
     let progress = Progress::new(options.progress, config.feeds.len());
     let gathered = gather::gather(config, &state, now, preview.is_none(), &|feed| {
         progress.feed_done(feed)

@@ -2,12 +2,14 @@
 //!
 //! Runs in the fetch worker so the raw body is dropped as soon as it is parsed.
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, Utc};
 use feed_rs::model::{Entry, Link, Text};
 use sha2::{Digest, Sha256};
 
 use crate::model::{Feed, FeedError, FeedSource, Item};
-use crate::text;
+use crate::{limits, text};
 
 mod image;
 
@@ -30,7 +32,8 @@ pub fn parse_feed(
         .build();
     let parsed = parser
         .parse(body)
-        .map_err(|e| FeedError::Parse(e.to_string()))?;
+        // The message may quote the feed (a malformed tag's name).
+        .map_err(|e| FeedError::Parse(limits::clean_text(&e.to_string())))?;
 
     let site = parsed
         .links
@@ -48,14 +51,16 @@ pub fn parse_feed(
         .map(|entry| item_from_entry(source.index, &identity, entry, link_base.as_ref().or(base)))
         .collect();
     image::add_unparsed_images(body, base, &mut items);
-    Ok(Feed {
+    let mut feed = Feed {
         title: parsed
             .title
             .map(|t| plain_title(&t))
             .filter(|t| !t.is_empty()),
         site,
         items,
-    })
+    };
+    limits::apply(&mut feed, source.name.as_deref().unwrap_or(&identity));
+    Ok(feed)
 }
 
 fn item_from_entry(feed: usize, identity: &str, entry: Entry, base: Option<&url::Url>) -> Item {
@@ -77,9 +82,10 @@ fn item_from_entry(feed: usize, identity: &str, entry: Entry, base: Option<&url:
     };
     let image = image::from_entry(&entry, base);
     let mut categories: Vec<String> = Vec::new();
+    let mut seen = HashSet::new();
     for c in &entry.categories {
         let label = c.label.as_deref().unwrap_or(&c.term).trim();
-        if !label.is_empty() && !categories.iter().any(|x| x == label) {
+        if !label.is_empty() && seen.insert(label) {
             categories.push(label.to_string());
         }
     }
@@ -146,4 +152,37 @@ fn absolute_http_url(href: &str, base: Option<&url::Url>) -> Option<String> {
         None => url::Url::parse(href).ok()?,
     };
     matches!(url.scheme(), "http" | "https").then(|| url.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::FeedLocation;
+
+    fn source() -> FeedSource {
+        FeedSource {
+            index: 0,
+            name: Some("Test".into()),
+            location: FeedLocation::Path("feed.xml".into()),
+            tags: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn categories_are_deduplicated_in_linear_time() {
+        // 100,000 categories, half of them repeats: a `contains` per category would
+        // take tens of seconds.
+        let categories: String = (0..100_000)
+            .map(|n| format!("<category>c{}</category>", n % 50_000))
+            .collect();
+        let body = format!(
+            "<rss version=\"2.0\"><channel><title>T</title><item><guid>1</guid><title>I</title>{categories}</item></channel></rss>"
+        );
+        let feed = parse_feed(&source(), body.as_bytes(), None);
+        let categories = feed
+            .map(|f| f.items[0].categories.clone())
+            .unwrap_or_default();
+        assert_eq!(categories.len(), limits::MAX_CATEGORIES);
+        assert_eq!(categories[..2], ["c0", "c1"]);
+    }
 }

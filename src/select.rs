@@ -5,7 +5,7 @@
 //! with the verdicts turned into a [`Selection`]. `explain` prints the same trace, so
 //! what it says and what a run sends cannot drift apart.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -277,9 +277,10 @@ fn selection(trace: Trace) -> Selection {
 /// Feed tags and item categories, lower-cased, without repeats.
 fn item_tags(feed: &FeedItems, item: &Item) -> Vec<String> {
     let mut tags = feed.tags.clone();
+    let mut seen: HashSet<String> = tags.iter().cloned().collect();
     for c in &item.categories {
         let c = c.to_lowercase();
-        if !tags.contains(&c) {
+        if seen.insert(c.clone()) {
             tags.push(c);
         }
     }
@@ -354,8 +355,8 @@ fn keywords_match_text(digest: &DigestConfig, haystack: &str) -> bool {
 }
 
 /// Names the keyword rule that refused an item: the exclude pattern it matches, else
-/// the include patterns it matches none of. Reads the item's text, which a preview
-/// (and so `explain`) keeps in memory.
+/// the include patterns it matches none of. Reads the item's text, which the caller
+/// loads from the state.
 pub fn keyword_reason(digest: &DigestConfig, item: &Item) -> String {
     let haystack = haystack(item);
     match digest
@@ -372,5 +373,43 @@ pub fn keyword_reason(digest: &DigestConfig, item: &Item) -> String {
                 .collect();
             format!("none of {}", patterns.join(", "))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn item_tags_are_deduplicated_in_linear_time() {
+        // 200,000 distinct categories: comparing each with all before it would take
+        // minutes.
+        let feed = FeedItems {
+            feed: 0,
+            name: "Feed".into(),
+            location: "https://feed.example/".into(),
+            site: None,
+            tags: vec!["rust".into()],
+            items: Vec::new(),
+        };
+        let mut categories: Vec<String> = (0..200_000).map(|n| format!("Tag{n}")).collect();
+        categories.push("RUST".into());
+        categories.push("tag7".into());
+        let item = Item {
+            key: "k".into(),
+            feed: 0,
+            title: "T".into(),
+            link: None,
+            date: None,
+            summary: None,
+            content: None,
+            categories,
+            authors: Vec::new(),
+            keyword_matches: Vec::new(),
+            image: None,
+        };
+        let tags = item_tags(&feed, &item);
+        assert_eq!(tags.len(), 200_001);
+        assert_eq!(tags[..3], ["rust", "tag0", "tag1"]);
     }
 }

@@ -18,6 +18,7 @@ use ownership::{APPLICATION_ID, application_id, check_ours};
 mod lock;
 mod ownership;
 mod record;
+mod scratch;
 mod sent;
 
 pub use lock::{RunLock, lock};

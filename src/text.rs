@@ -128,33 +128,36 @@ pub fn wrap(text: &str, width: usize, indent: &str) -> String {
     out
 }
 
-/// `word` in pieces of at most `room` columns, unless it is a URL.
+/// `word` in pieces of at most `room` columns, unless it is a URL. One pass over the
+/// word: a long title must not cost a width computation per piece.
 fn split_long_word(word: &str, room: usize) -> Vec<&str> {
-    if columns(word) <= room || is_url(word) {
+    if is_url(word) || columns(word) <= room {
         return vec![word];
     }
     let mut pieces = Vec::new();
-    let mut rest = word;
-    while columns(rest) > room {
-        let mut end = 0;
-        let mut used = 0;
-        for (i, c) in rest.char_indices() {
-            let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
-            if used + w > room {
-                break;
-            }
-            used += w;
-            end = i + c.len_utf8();
+    let mut start = 0;
+    let mut used = 0;
+    for (i, c) in word.char_indices() {
+        if i < start {
+            // Part of a cluster the last piece took whole.
+            continue;
         }
-        let end = match cluster_boundary(rest, end) {
-            0 => end.max(rest.chars().next().map_or(rest.len(), char::len_utf8)),
-            e => e,
-        };
-        pieces.push(&rest[..end]);
-        rest = &rest[end..];
+        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if used + w > room && i > start {
+            // Never part a letter from the marks that follow it: back to the start of
+            // its cluster, or past the cluster when it fills the whole piece.
+            let end = start + cluster_boundary(&word[start..], i - start);
+            pieces.push(&word[start..end]);
+            used = word.get(end..i).map_or(0, columns);
+            start = end;
+            if i < start {
+                continue;
+            }
+        }
+        used += w;
     }
-    if !rest.is_empty() {
-        pieces.push(rest);
+    if start < word.len() {
+        pieces.push(&word[start..]);
     }
     pieces
 }
@@ -222,6 +225,15 @@ mod tests {
         // Wide characters count two columns.
         let wide = wrap(&"字".repeat(50), 78, "");
         assert_eq!(wide.lines().next().map(columns), Some(78));
+    }
+
+    #[test]
+    fn wrap_is_linear_in_the_length_of_a_word() {
+        // A 5 MB word took minutes when each piece re-measured the rest of the word.
+        let word = "x".repeat(5_000_000);
+        let wrapped = wrap(&word, 78, "");
+        assert_eq!(wrapped.lines().count(), 5_000_000usize.div_ceil(78));
+        assert!(wrapped.lines().all(|l| l.len() <= 78));
     }
 
     #[test]

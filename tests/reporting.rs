@@ -205,7 +205,7 @@ fn gathering_reports_every_feed_to_the_progress_hook() {
     let server = feed_server();
     let dir = tempfile::tempdir().expect("tempdir");
     let config = feedletter::config::load(&setup(&server, dir.path())).expect("valid");
-    let state = feedletter::state::State::open_read_only(&config.state).expect("state");
+    let state = feedletter::state::State::open_scratch(&config.state).expect("state");
     let done = AtomicUsize::new(0);
     let now = chrono::DateTime::parse_from_rfc3339(NOW)
         .expect("time")

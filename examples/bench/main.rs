@@ -12,6 +12,10 @@
 //! (this same binary with `--child`), so its wall time, CPU time and peak RSS are its
 //! own and not the feed server's; they are read with `wait4`. A parse-only baseline
 //! (feed-rs alone, one thread, the same bytes) is measured in the same run.
+//!
+//! `--hostile` compares a first run of the normal feeds with one where the hostile
+//! feeds of `hostile.rs` sit beside them, and runs a 100,000-item feed and a 20 MiB
+//! feed alone.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -25,6 +29,7 @@ use feedletter::model::FeedOutcome;
 // The binary's allocator setting, so the child runs as `feedletter run` does.
 #[path = "../../src/alloc.rs"]
 mod alloc;
+mod hostile;
 mod server;
 mod smtp_sink;
 
@@ -43,6 +48,9 @@ struct Args {
     /// Run every case: 200 and 1000 feeds, 0 and 50 ms.
     #[arg(long)]
     all: bool,
+    /// The hostile case: hostile feeds beside the normal ones, and two big feeds alone.
+    #[arg(long)]
+    hostile: bool,
     /// Loopback addresses to spread the feeds over (127.0.0.1 …).
     #[arg(long, default_value_t = 50)]
     hosts: usize,
@@ -68,11 +76,15 @@ fn main() -> ExitCode {
         let server = FeedServer::start(maker, args.hosts, latency).expect("feed server");
         let sink = SmtpSink::start().expect("SMTP sink");
         std::fs::create_dir_all(dir).expect("config dir");
-        let config = write_config(dir, &server, args.feeds, sink.port);
+        let config = write_config(dir, &server, args.feeds, sink.port, &Setup::default());
         eprintln!("serving {} feeds; config: {}", args.feeds, config.display());
         loop {
             std::thread::park();
         }
+    }
+    if args.hostile {
+        hostile::run(&args);
+        return ExitCode::SUCCESS;
     }
     let cases: Vec<(usize, u64)> = if args.all {
         vec![(200, 0), (200, 50), (1000, 0), (1000, 50)]
@@ -134,7 +146,7 @@ fn child(config: &Path) -> ExitCode {
                 }
             }
             let sent = summary.digests.iter().filter(|d| d.sent).count();
-            println!("{items} {not_modified} {failed} {sent}");
+            println!("{items} {not_modified} {failed} {sent} {}", peak_rss_kb());
             ExitCode::SUCCESS
         }
         Err(e) => {
@@ -152,7 +164,7 @@ fn run_case(feeds: usize, latency_ms: u64, args: &Args) {
     let (mut firsts, mut seconds, mut thirds) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..args.repeat.max(1) {
         let dir = tempfile::tempdir().expect("temp dir");
-        let config = write_config(dir.path(), &server, feeds, sink.port);
+        let config = write_config(dir.path(), &server, feeds, sink.port, &Setup::default());
         // The third run is a day where nothing changed but the servers ignore
         // validators: every feed comes again, whole, with the items already stored.
         for (runs, conditional) in [
@@ -208,17 +220,40 @@ fn run_case(feeds: usize, latency_ms: u64, args: &Args) {
     }
 }
 
-fn write_config(dir: &Path, server: &FeedServer, feeds: usize, smtp_port: u16) -> PathBuf {
+/// What a case adds to the standard config.
+#[derive(Default)]
+struct Setup {
+    /// Feed URLs beside the generated ones.
+    extra_feeds: Vec<String>,
+    /// A second digest with `content: full`.
+    full_digest: bool,
+    max_bytes: Option<&'static str>,
+}
+
+fn write_config(
+    dir: &Path,
+    server: &FeedServer,
+    feeds: usize,
+    smtp_port: u16,
+    setup: &Setup,
+) -> PathBuf {
     let mut yaml = String::from(
         "# Written by examples/bench: loopback feeds, one digest, a loopback SMTP sink.\n\
          # Fetch settings are feedletter's defaults (concurrency 32, per_host 4).\n\
-         state: state.db\nfeeds:\n",
+         state: state.db\n",
     );
+    if let Some(max) = setup.max_bytes {
+        yaml.push_str(&format!("fetch: {{ max_bytes: {max} }}\n"));
+    }
+    yaml.push_str("feeds:\n");
     for n in 0..feeds {
         yaml.push_str(&format!(
             "  - url: {}\n    name: Feed {n}\n    tags: [bench]\n",
             server.url(n)
         ));
+    }
+    for url in &setup.extra_feeds {
+        yaml.push_str(&format!("  - url: {url}\n    tags: [bench]\n"));
     }
     // A keyword filter, like most real digests: it makes selection read every item.
     yaml.push_str(&format!(
@@ -229,12 +264,17 @@ fn write_config(dir: &Path, server: &FeedServer, feeds: usize, smtp_port: u16) -
     max_items: 50
     max_per_feed: 5
     to: [reader@example.com]
-smtp:
+{full}smtp:
   host: 127.0.0.1
   port: {smtp_port}
   security: none
   from: "Bench <bench@example.com>"
-"#
+"#,
+        full = if setup.full_digest {
+            "  full:\n    window: 7d\n    content: full\n    max_items: 50\n    to: [reader@example.com]\n"
+        } else {
+            ""
+        }
     ));
     let path = dir.join("feeds.yaml");
     std::fs::write(&path, yaml).expect("write feeds.yaml");
@@ -246,6 +286,8 @@ struct ChildRun {
     wall: Duration,
     cpu: Duration,
     max_rss_kb: u64,
+    /// The child's VmHWM, as it reported it.
+    own_peak_kb: u64,
     items: usize,
     failed: usize,
     responses: (usize, usize, usize),
@@ -298,6 +340,7 @@ fn run_child(config: &Path) -> ChildRun {
         max_rss_kb: usage.ru_maxrss as u64,
         items: fields.first().copied().unwrap_or(0),
         failed: fields.get(2).copied().unwrap_or(0),
+        own_peak_kb: fields.get(4).copied().unwrap_or(0) as u64,
         ..ChildRun::default()
     }
 }
@@ -324,6 +367,20 @@ fn parse_only(maker: &FeedMaker, server: &FeedServer, feeds: usize) -> Duration 
         assert_eq!(entries, maker.items_per_feed);
     }
     total
+}
+
+/// This process's own peak RSS (VmHWM), in kB. Unlike `wait4`'s maxrss it does not
+/// count a parent's pages the child had before `exec`: the hostile case's parent
+/// holds ~80 MB of feed bodies.
+fn peak_rss_kb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        })
+        .unwrap_or(0)
 }
 
 fn thread_cpu() -> Duration {

@@ -123,6 +123,13 @@ pub struct FeedServer {
     site: Arc<Site>,
 }
 
+/// A fixed body served at `/extra/<name>` on the first host: the hostile case's feeds.
+pub struct Extra {
+    pub name: String,
+    pub content_type: &'static str,
+    pub body: Vec<u8>,
+}
+
 /// What every connection of the server shares.
 struct Site {
     maker: Arc<FeedMaker>,
@@ -131,17 +138,29 @@ struct Site {
     /// Off: every request gets the whole feed, as from a server that ignores
     /// `If-None-Match` (or sends no validators at all).
     conditional: AtomicBool,
+    extra: Vec<Extra>,
 }
 
 impl FeedServer {
     /// Listens on `hosts` loopback addresses; every connection gets its own thread.
     /// The server lives until the process exits.
     pub fn start(maker: Arc<FeedMaker>, hosts: usize, latency: Duration) -> io::Result<Self> {
+        FeedServer::start_with(maker, hosts, latency, Vec::new())
+    }
+
+    /// Like `start`, and serves `extra` beside the generated feeds.
+    pub fn start_with(
+        maker: Arc<FeedMaker>,
+        hosts: usize,
+        latency: Duration,
+        extra: Vec<Extra>,
+    ) -> io::Result<Self> {
         let site = Arc::new(Site {
             maker,
             counts: Counts::default(),
             latency,
             conditional: AtomicBool::new(true),
+            extra,
         });
         let mut addrs = Vec::new();
         for h in 0..hosts {
@@ -169,6 +188,11 @@ impl FeedServer {
     /// Whether `If-None-Match` is honoured (it is unless told otherwise).
     pub fn set_conditional(&self, on: bool) {
         self.site.conditional.store(on, Ordering::Relaxed);
+    }
+
+    /// The URL of the extra body called `name`.
+    pub fn extra_url(&self, name: &str) -> String {
+        format!("http://{}/extra/{name}", self.hosts[0])
     }
 
     /// Feed `n`'s URL: feeds are dealt round-robin over the hosts.
@@ -207,6 +231,21 @@ fn serve(stream: TcpStream, site: &Site) -> io::Result<()> {
             }
         }
         thread::sleep(site.latency);
+        let path = request_line.split_whitespace().nth(1).unwrap_or_default();
+        if let Some(extra) = path
+            .strip_prefix("/extra/")
+            .and_then(|name| site.extra.iter().find(|e| e.name == name))
+        {
+            let head = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: {}\r\ncontent-length: {}\r\n\r\n",
+                extra.content_type,
+                extra.body.len()
+            );
+            writer.write_all(head.as_bytes())?;
+            writer.write_all(&extra.body)?;
+            counts.other.fetch_add(1, Ordering::Relaxed);
+            continue;
+        }
         let feed = request_line
             .split_whitespace()
             .nth(1)

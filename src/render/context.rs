@@ -2,6 +2,7 @@
 //! and the run's feed health. Every string from a feed is reduced to plain text or
 //! sanitized HTML here, once per item, before any template runs.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use minijinja::Value;
@@ -339,6 +340,8 @@ pub struct IssueLinks {
 /// listed twice: its feed, or its first tag that the digest asked for (else its first tag).
 fn group(digest: &DigestConfig, items: &[SelectedItem], views: &[ItemView]) -> Vec<Group> {
     let mut groups: Vec<Group> = Vec::new();
+    // Section name → its place in `groups`: one lookup per item, however many sections.
+    let mut index: HashMap<String, usize> = HashMap::new();
     for (item, view) in items.iter().zip(views) {
         let name = match digest.group_by {
             GroupBy::None => String::new(),
@@ -351,12 +354,15 @@ fn group(digest: &DigestConfig, items: &[SelectedItem], views: &[ItemView]) -> V
                 .map(|t| text::plain_label(t))
                 .unwrap_or_else(|| "other".to_string()),
         };
-        match groups.iter_mut().find(|g| g.name == name) {
-            Some(g) => g.items.push(view.clone()),
-            None => groups.push(Group {
-                name,
-                items: vec![view.clone()],
-            }),
+        match index.get(&name) {
+            Some(&at) => groups[at].items.push(view.clone()),
+            None => {
+                index.insert(name.clone(), groups.len());
+                groups.push(Group {
+                    name,
+                    items: vec![view.clone()],
+                });
+            }
         }
     }
     if digest.group_by == GroupBy::Tag {

@@ -19,7 +19,7 @@ use regex::Regex;
 
 use crate::config::{ContentMode, DigestConfig};
 use crate::model::{FeedReport, Selection};
-use crate::text;
+use crate::{isolate, text};
 
 pub use budget::GMAIL_CLIP_BYTES;
 use budget::Plan;
@@ -39,6 +39,9 @@ pub enum RenderError {
     Subject { digest: String, message: String },
     #[error("cannot inline the digest's CSS: {0}")]
     Css(String),
+    /// The digest is named by whoever reports it, as for the other variants.
+    #[error("the renderer crashed on its items")]
+    Crashed,
 }
 
 /// A digest ready to deliver or preview.
@@ -100,8 +103,24 @@ impl Renderer {
 
     /// Renders one digest; `issue` is where its page in the web archive will be. A
     /// digest whose HTML would be clipped by Gmail is shown with less until it fits
-    /// (see `budget`), with a warning on stderr.
+    /// (see `budget`), with a warning on stderr. A panic while sanitizing, inlining or
+    /// templating is this digest's error, so the other digests are still rendered.
     pub fn render_issue(
+        &self,
+        digest: &DigestConfig,
+        selection: &Selection,
+        run: &RunContext<'_>,
+        issue: Option<&IssueLinks>,
+    ) -> Result<RenderedDigest, RenderError> {
+        isolate::catch(|| self.render_sized(digest, selection, run, issue)).unwrap_or_else(
+            |panic| {
+                log::debug!("digest {}: the renderer crashed: {panic}", digest.name);
+                Err(RenderError::Crashed)
+            },
+        )
+    }
+
+    fn render_sized(
         &self,
         digest: &DigestConfig,
         selection: &Selection,
@@ -280,4 +299,42 @@ fn tidy_text(text: &str) -> String {
         out.pop();
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_while_rendering_is_the_digests_error() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let templates = dir.path().join("templates");
+        std::fs::create_dir(&templates).expect("templates dir");
+        std::fs::write(templates.join("boom.html.j2"), "{{ digest|boom }}").expect("template");
+        std::fs::write(templates.join("boom.txt.j2"), "text").expect("template");
+        let config = dir.path().join("feeds.yaml");
+        std::fs::write(
+            &config,
+            "feeds:\n  - path: feed.xml\ndigests:\n  broken:\n    template: boom\n    to: [a@example.com]\n  fine:\n    to: [a@example.com]\n",
+        )
+        .expect("config");
+        let config = crate::config::load(&config).expect("a valid config");
+        let mut renderer = Renderer::new(config.templates.as_deref());
+        // Stands for a bug deep in a sanitizer or the CSS inliner.
+        renderer.env.add_filter("boom", |name: String| -> String {
+            panic!("boom in {name}")
+        });
+        let run = RunContext {
+            now: Utc::now(),
+            reports: &[],
+        };
+        let selection = Selection::default();
+        let broken = renderer.render(&config.digests[0], &selection, &run);
+        assert_eq!(
+            broken.map(|_| ()).map_err(|e| e.to_string()),
+            Err("the renderer crashed on its items".into())
+        );
+        let fine = renderer.render(&config.digests[1], &selection, &run);
+        assert!(fine.is_ok_and(|r| r.html.contains("fine")));
+    }
 }

@@ -1,0 +1,82 @@
+//! Running one feed's or one digest's work so that a panic in it costs that feed or
+//! digest only. The parsers and renderers underneath (feed-rs, html5ever, ammonia,
+//! css-inline) are large and fed hostile input; a bug in one of them must not end a
+//! cron run that has other feeds to deliver.
+//!
+//! A panic caught here is reported as that feed's or digest's error, so the default
+//! hook's "thread panicked at ..." lines are kept off stderr (where `-q` promises
+//! silence when only feeds failed) and go to the `-vv` log instead.
+
+use std::cell::Cell;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::Once;
+
+use crate::model::{FeedError, FeedSource};
+
+thread_local! {
+    /// How many `catch` calls this thread is inside.
+    static ISOLATED: Cell<usize> = const { Cell::new(0) };
+}
+
+static QUIET_HOOK: Once = Once::new();
+
+/// Runs `work`; a panic in it comes back as `Err` with the panic's message.
+///
+/// `AssertUnwindSafe` is sound here because what `work` touches is dropped or
+/// replaced by the caller when it fails: a feed's partly built items are discarded,
+/// a digest's half-rendered output is never used.
+pub fn catch<T>(work: impl FnOnce() -> T) -> Result<T, String> {
+    QUIET_HOOK.call_once(|| {
+        let previous = panic::take_hook();
+        panic::set_hook(Box::new(move |info| {
+            if ISOLATED.with(Cell::get) > 0 {
+                log::trace!("caught a panic: {info}");
+            } else {
+                previous(info);
+            }
+        }));
+    });
+    ISOLATED.with(|n| n.set(n.get() + 1));
+    let result = panic::catch_unwind(AssertUnwindSafe(work));
+    ISOLATED.with(|n| n.set(n.get() - 1));
+    result.map_err(|payload| {
+        payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".to_string())
+    })
+}
+
+/// A panic while handling one feed's data: that feed's failure, like a parse error.
+/// The panic's own message is for a bug report, at `-v`.
+pub fn parser_crashed(source: &FeedSource, panic: &str) -> FeedError {
+    let name = source
+        .name
+        .clone()
+        .unwrap_or_else(|| source.location.to_string());
+    log::debug!("feed {name}: the parser panicked: {panic}");
+    FeedError::Parse("the feed parser crashed on this feed".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_becomes_an_error_and_the_thread_goes_on() {
+        let n: Result<u32, String> = catch(|| {
+            "99999999999999999999"
+                .parse::<u32>()
+                .map_err(|e| e.to_string())
+                .map(|n| n + 1)
+                .unwrap_or_else(|e| panic!("overflow: {e}"))
+        });
+        assert_eq!(
+            n,
+            Err("overflow: number too large to fit in target type".to_string())
+        );
+        assert_eq!(catch(|| 2 + 2), Ok(4));
+        assert_eq!(ISOLATED.with(Cell::get), 0);
+    }
+}

@@ -1,0 +1,244 @@
+//! Bounding how deep feed HTML nests, before any HTML parser or serializer sees it.
+//!
+//! html5ever copes with any depth, but css-inline serializes recursively, and 20,000
+//! nested `<div>`s overflow the stack (an abort, which no `catch_unwind` can catch).
+//! So the markup is rewritten by a linear scan: start tags deeper than the limit are
+//! dropped (their text stays), and end tags that would close several elements at once
+//! are spelled out, so what the parser builds is as deep as the scan counted. Markup
+//! that is balanced and shallow enough comes back untouched.
+
+/// Elements that never have content.
+const VOID: &[&str] = &[
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "keygen", "link", "meta", "param",
+    "source", "track", "wbr",
+];
+
+/// Elements whose content is text to the parser, not markup.
+const RAW_TEXT: &[&str] = &[
+    "script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes", "noscript",
+];
+
+/// Start tags that close an open element of the same name right above them
+/// (`<p>a<p>b` is two paragraphs, not one inside the other).
+const SELF_CLOSING_SIBLINGS: &[&str] = &["p", "li", "dt", "dd", "option", "tr", "td", "th"];
+
+/// `html` with at most `max_depth` elements open at any point, or `None` when it
+/// already is so and balanced. The flag tells whether elements were cut for depth
+/// (rather than implicit closes spelled out or stray end tags dropped).
+pub(super) fn flatten(html: &str, max_depth: usize) -> Option<(String, bool)> {
+    if !html.contains('<') {
+        return None;
+    }
+    let mut scan = Scan {
+        out: String::with_capacity(html.len()),
+        open: Vec::new(),
+        changed: false,
+        cut: false,
+        max_depth,
+    };
+    let mut rest = html;
+    while let Some(at) = rest.find('<') {
+        scan.out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        let used = scan.markup(rest);
+        rest = &rest[used..];
+    }
+    scan.out.push_str(rest);
+    scan.changed.then_some((scan.out, scan.cut))
+}
+
+struct Scan {
+    out: String,
+    /// The names of the open elements, innermost last; never longer than `max_depth`.
+    open: Vec<String>,
+    changed: bool,
+    cut: bool,
+    max_depth: usize,
+}
+
+impl Scan {
+    /// Handles the markup at the start of `s` (which starts with `<`); returns the
+    /// bytes it consumed.
+    fn markup(&mut self, s: &str) -> usize {
+        let bytes = s.as_bytes();
+        let used = if let Some(comment) = s.strip_prefix("<!--") {
+            comment.find("-->").map_or(s.len(), |e| 4 + e + 3)
+        } else if matches!(bytes.get(1), Some(b'!' | b'?')) {
+            s.find('>').map_or(s.len(), |e| e + 1)
+        } else if bytes.get(1) == Some(&b'/') && bytes.get(2).is_some_and(u8::is_ascii_alphabetic) {
+            return self.end_tag(s);
+        } else if bytes.get(1).is_some_and(u8::is_ascii_alphabetic) {
+            return self.start_tag(s);
+        } else {
+            1
+        };
+        self.out.push_str(&s[..used]);
+        used
+    }
+
+    fn start_tag(&mut self, s: &str) -> usize {
+        let (name, len, self_closing) = tag(&s[1..]);
+        let used = 1 + len;
+        let name = name.to_ascii_lowercase();
+        let foreign = self.open.iter().any(|n| n == "svg" || n == "math");
+        if VOID.contains(&name.as_str()) || (self_closing && foreign) {
+            self.out.push_str(&s[..used]);
+            return used;
+        }
+        if SELF_CLOSING_SIBLINGS.contains(&name.as_str())
+            && self.open.last().is_some_and(|top| *top == name)
+        {
+            self.open.pop();
+            self.out.push_str("</");
+            self.out.push_str(&name);
+            self.out.push('>');
+            self.changed = true;
+        }
+        if RAW_TEXT.contains(&name.as_str()) {
+            // The content up to the matching end tag is copied as it is; the element
+            // adds no depth that lasts.
+            let end = raw_text_end(&s[used..], &name).map_or(s.len(), |e| used + e);
+            if self.open.len() < self.max_depth {
+                self.out.push_str(&s[..end]);
+            } else {
+                self.changed = true;
+                self.cut = true;
+            }
+            return end;
+        }
+        if self.open.len() >= self.max_depth {
+            self.changed = true;
+            self.cut = true;
+            return used;
+        }
+        self.out.push_str(&s[..used]);
+        self.open.push(name);
+        used
+    }
+
+    fn end_tag(&mut self, s: &str) -> usize {
+        let (name, len, _) = tag(&s[2..]);
+        let used = 2 + len;
+        let name = name.to_ascii_lowercase();
+        let Some(at) = self.open.iter().rposition(|n| *n == name) else {
+            // Closes nothing open here: an element cut for depth, or a stray.
+            self.changed = true;
+            return used;
+        };
+        // Close what the parser would close implicitly, explicitly and innermost
+        // first, so its idea of what is open matches this one.
+        while self.open.len() > at + 1 {
+            if let Some(inner) = self.open.pop() {
+                self.out.push_str("</");
+                self.out.push_str(&inner);
+                self.out.push('>');
+                self.changed = true;
+            }
+        }
+        self.open.pop();
+        self.out.push_str(&s[..used]);
+        used
+    }
+}
+
+/// The tag name at the start of `s` (after `<` or `</`), how many bytes the tag takes
+/// up to and including its `>`, and whether it ends with `/>`. Quoted attribute values
+/// may hold `>`. An unterminated tag runs to the end.
+fn tag(s: &str) -> (&str, usize, bool) {
+    let bytes = s.as_bytes();
+    let name_len = bytes
+        .iter()
+        .position(|&b| b.is_ascii_whitespace() || b == b'/' || b == b'>')
+        .unwrap_or(bytes.len());
+    let mut i = name_len;
+    let mut after_equals = false;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'>' => return (&s[..name_len], i + 1, i > 0 && bytes[i - 1] == b'/'),
+            b'=' => after_equals = true,
+            q @ (b'"' | b'\'') if after_equals => {
+                i = bytes[i + 1..]
+                    .iter()
+                    .position(|&b| b == q)
+                    .map_or(bytes.len(), |p| i + 1 + p);
+                after_equals = false;
+            }
+            b if b.is_ascii_whitespace() => {}
+            _ => after_equals = false,
+        }
+        i += 1;
+    }
+    (&s[..name_len], bytes.len(), false)
+}
+
+/// Where the end tag `</name ...>` ends in `s` (past its `>`), ignoring case.
+fn raw_text_end(s: &str, name: &str) -> Option<usize> {
+    let bytes = s.as_bytes();
+    let mut from = 0;
+    while let Some(at) = s[from..].find("</") {
+        let start = from + at;
+        let candidate = &bytes[start + 2..];
+        if candidate.len() >= name.len()
+            && candidate[..name.len()].eq_ignore_ascii_case(name.as_bytes())
+        {
+            let (_, len, _) = tag(&s[start + 2..]);
+            return Some(start + 2 + len);
+        }
+        from = start + 2;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn balanced_shallow_markup_is_untouched() {
+        let html = r#"<div class="a>b"><p>One<br>two <img src="x.png"/></p><!-- <div> --><script>if (a<b) {}</script></div>"#;
+        assert_eq!(flatten(html, 3), None);
+    }
+
+    #[test]
+    fn deeper_start_tags_are_dropped_and_their_text_kept() {
+        let html = "<div><div><div><b>deep</b> text</div></div></div>";
+        assert_eq!(
+            flatten(html, 2),
+            Some(("<div><div>deep text</div></div>".to_string(), true))
+        );
+    }
+
+    #[test]
+    fn implicit_closes_are_spelled_out() {
+        assert_eq!(
+            flatten("<ul><li>a<li>b</ul><p>x<p>y", 10),
+            Some((
+                "<ul><li>a</li><li>b</li></ul><p>x</p><p>y".to_string(),
+                false
+            ))
+        );
+        // A list item inside an object would nest under it to a parser; closing the
+        // outer item here closes the object too, so nesting cannot build up unseen.
+        let nested = "<li><object></li>".repeat(1000);
+        let (flat, _) = flatten(&nested, 10).unwrap_or_default();
+        assert_eq!(flat, "<li><object></object></li>".repeat(1000));
+    }
+
+    #[test]
+    fn self_closed_html_elements_still_nest() {
+        let html = "<div/>".repeat(50);
+        assert_eq!(flatten(&html, 10), Some(("<div/>".repeat(10), true)));
+        let svg = format!("<svg>{}</svg>", "<path/>".repeat(50));
+        assert_eq!(flatten(&svg, 2), None);
+    }
+
+    #[test]
+    fn depth_is_bounded_in_linear_time() {
+        // 200,000 levels: a recursive or quadratic pass would not finish.
+        let html = "<div>".repeat(200_000) + "x" + &"</div>".repeat(200_000);
+        let (flat, _) = flatten(&html, 100).unwrap_or_default();
+        assert_eq!(flat, "<div>".repeat(100) + "x" + &"</div>".repeat(100));
+        let stray = "<div>".repeat(100) + &"</span>".repeat(200_000);
+        assert_eq!(flatten(&stray, 100), Some(("<div>".repeat(100), false)));
+    }
+}

@@ -1,0 +1,42 @@
+//! A preview's own copy of the state. A preview records its fetches like a real run,
+//! so item texts wait in SQLite rather than in memory and the two runs share one
+//! memory bound; the copy is a private temporary database that SQLite deletes when
+//! it is closed, and the real file is only ever read.
+
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags};
+
+use super::{State, StateError};
+
+impl State {
+    /// A writable, throw-away copy of the state at `path` (empty when there is none
+    /// yet, migrated when the file is older), for a preview to record into.
+    pub fn open_scratch(path: &Path) -> Result<State, StateError> {
+        let err = |source| StateError::Sqlite {
+            path: path.to_path_buf(),
+            source,
+        };
+        // An empty file name is SQLite's private temporary database: on disk once it
+        // outgrows the page cache, removed when the connection closes.
+        let mut conn = Connection::open("").map_err(err)?;
+        conn.pragma_update(None, "page_size", 65536).map_err(err)?;
+        if path.exists() {
+            let real =
+                Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(err)?;
+            real.busy_timeout(Duration::from_secs(10)).map_err(err)?;
+            let backup = rusqlite::backup::Backup::new(&real, &mut conn).map_err(err)?;
+            backup
+                .run_to_completion(256, Duration::ZERO, None)
+                .map_err(err)?;
+        }
+        let mut state = State {
+            conn,
+            path: path.to_path_buf(),
+            read_only: false,
+        };
+        state.migrate()?;
+        Ok(state)
+    }
+}
