@@ -175,6 +175,9 @@ pub fn run(config: &Config, options: &RunOptions) -> Result<RunSummary, Error> {
                 config.path.display()
             );
         }
+        if let Some(warning) = &report.warning {
+            log::warn!("feed {} ({}): {warning}", report.name, report.location);
+        }
     }
     let reports = gathered.reports;
 

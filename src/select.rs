@@ -49,19 +49,21 @@ pub fn select(
 
     let mut selection = Selection::default();
     // Canonical link / (feed, key) → whether the first copy made it into the digest.
-    let mut seen_links = HashMap::<String, bool>::new();
+    let mut seen_links = HashMap::<String, (usize, bool)>::new();
     let mut seen_keys = HashMap::<(usize, &str), bool>::new();
     let mut per_feed = HashMap::<usize, usize>::new();
     for (feed, item, date, tags) in candidates {
         // The same article in two feeds (or twice in one) is one item. A copy that
         // lost to a selected item is recorded, so it is marked sent with the winner
-        // and never turns up on its own in a later digest.
+        // and never turns up on its own in a later digest. Within one feed only the
+        // key counts: a comment feed's items share a page link but not their guids.
         let link = item.link.as_deref().and_then(text::canonical_link);
         let earlier = link
             .as_ref()
             .and_then(|l| seen_links.get(l))
-            .or_else(|| seen_keys.get(&(feed.feed, item.key.as_str())))
-            .copied();
+            .filter(|(first_feed, _)| *first_feed != feed.feed)
+            .map(|&(_, selected)| selected)
+            .or_else(|| seen_keys.get(&(feed.feed, item.key.as_str())).copied());
         if let Some(winner_selected) = earlier {
             if winner_selected {
                 selection
@@ -74,7 +76,7 @@ pub fn select(
         let fits = digest.max_per_feed.is_none_or(|max| *count < max)
             && selection.items.len() < digest.max_items;
         if let Some(l) = link {
-            seen_links.insert(l, fits);
+            seen_links.entry(l).or_insert((feed.feed, fits));
         }
         seen_keys.insert((feed.feed, item.key.as_str()), fits);
         if !fits {

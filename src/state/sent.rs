@@ -27,10 +27,10 @@ impl State {
             .map_err(|e| self.err(e))?;
         for row in rows {
             let (feed, key, link) = row.map_err(|e| self.err(e))?;
-            sent.keys.entry(feed).or_default().insert(key);
             if let Some(link) = link {
-                sent.links.insert(link);
+                sent.links.entry(link).or_default().insert(feed.clone());
             }
+            sent.keys.entry(feed).or_default().insert(key);
         }
         Ok(sent)
     }
@@ -87,14 +87,18 @@ pub struct SentItem {
 pub struct SentItems {
     /// Item keys by feed location: looked up by reference for every candidate item.
     keys: HashMap<String, HashSet<String>>,
-    /// Canonical links.
-    links: HashSet<String>,
+    /// Canonical links, with the feeds they were sent from.
+    links: HashMap<String, HashSet<String>>,
 }
 
 impl SentItems {
-    /// Whether the item (by feed location and key, or by its canonical link) was sent.
+    /// Whether the item was sent: by feed location and key, or by its canonical link
+    /// from another feed (within one feed, items with different keys are different
+    /// items even when their links match, as comments on one page do).
     pub fn contains(&self, feed: &str, key: &str, canonical_link: Option<&str>) -> bool {
         self.keys.get(feed).is_some_and(|keys| keys.contains(key))
-            || canonical_link.is_some_and(|l| self.links.contains(l))
+            || canonical_link
+                .and_then(|l| self.links.get(l))
+                .is_some_and(|feeds| feeds.iter().any(|f| f != feed))
     }
 }

@@ -1,0 +1,135 @@
+//! Reading a document with feed-rs so that one odd entry costs only that entry.
+//!
+//! The whole document is read first, as before; that is all a well-formed, current
+//! feed ever needs. Only when that fails, or yields fewer entries than the document
+//! holds, or leaves work for the rewrite (a naked-markup title, an RSS item without a
+//! link), is the document rewritten and read again, and if entries are still missing,
+//! read entry by entry inside the feed's own shell.
+
+use std::panic::{self, AssertUnwindSafe};
+
+use feed_rs::model::{Entry, Feed as ParsedFeed, FeedType};
+use feed_rs::parser::Parser;
+
+use super::rewrite;
+use crate::model::FeedError;
+
+/// A parsed feed and how many of the entries the document holds could not be read.
+pub(super) struct Read {
+    pub feed: ParsedFeed,
+    pub unreadable: usize,
+}
+
+/// `parser` makes a fresh feed-rs parser: one that has failed can panic on its next
+/// document (its media RSS state is left half-open), so none is reused after an error.
+pub(super) fn read(parser: &dyn Fn() -> Parser, doc: &[u8]) -> Result<Read, FeedError> {
+    let whole = parse(parser, doc);
+    if let Ok(feed) = &whole
+        && feed.entries.len() >= rough_entry_count(doc)
+        && !needs_rewrite(feed, doc)
+    {
+        return whole.map(|feed| Read {
+            feed,
+            unreadable: 0,
+        });
+    }
+    let rewritten = std::str::from_utf8(doc).ok().and_then(rewrite::rewrite);
+    let Some(rewritten) = rewritten else {
+        return whole.map(|feed| Read {
+            feed,
+            unreadable: 0,
+        });
+    };
+    let held = rewritten.entries.len();
+    let again = parse(parser, &rewritten.doc);
+    if let Ok(feed) = &again
+        && feed.entries.len() >= held
+    {
+        return again.map(|feed| Read {
+            feed,
+            unreadable: 0,
+        });
+    }
+    let (Some(first), Some(last)) = (rewritten.entries.first(), rewritten.entries.last()) else {
+        return again.or(whole).map(|feed| Read {
+            feed,
+            unreadable: 0,
+        });
+    };
+    let head = &rewritten.doc[..first.start];
+    let tail = &rewritten.doc[last.end..];
+    let shell = [head, tail].concat();
+    // Without a readable shell there is no feed to put entries in.
+    let mut feed = match parse(parser, &shell) {
+        Ok(feed) => feed,
+        Err(e) => {
+            return again.or(whole).or(Err(e)).map(|feed| Read {
+                feed,
+                unreadable: 0,
+            });
+        }
+    };
+    let mut unreadable = 0;
+    let mut one = Vec::with_capacity(shell.len() + 4096);
+    for span in &rewritten.entries {
+        one.clear();
+        one.extend_from_slice(head);
+        one.extend_from_slice(&rewritten.doc[span.clone()]);
+        one.extend_from_slice(tail);
+        match parse(parser, &one) {
+            Ok(single) if !single.entries.is_empty() => feed.entries.extend(single.entries),
+            _ => unreadable += 1,
+        }
+    }
+    Ok(Read { feed, unreadable })
+}
+
+/// feed-rs, with a panic on hostile input turned into an error for this feed.
+fn parse(parser: &dyn Fn() -> Parser, doc: &[u8]) -> Result<ParsedFeed, FeedError> {
+    match panic::catch_unwind(AssertUnwindSafe(|| parser().parse(doc))) {
+        Ok(result) => result.map_err(|e| FeedError::Parse(e.to_string())),
+        Err(_) => Err(FeedError::Parse(
+            "the feed parser failed on this feed".into(),
+        )),
+    }
+}
+
+/// `<item` and `<entry` start tags, counted without parsing. It can count too many
+/// (markup quoted in CDATA), never too few for an unprefixed feed; the rewrite counts
+/// exactly when this count is not met.
+pub(super) fn rough_entry_count(doc: &[u8]) -> usize {
+    let boundary = |rest: &[u8]| {
+        rest.first()
+            .is_some_and(|&b| b == b'>' || b == b'/' || b.is_ascii_whitespace())
+    };
+    let count = |needle: &[u8]| {
+        memchr::memmem::find_iter(doc, needle)
+            .filter(|&at| boundary(&doc[at + needle.len()..]))
+            .count()
+    };
+    count(b"<item") + count(b"<entry")
+}
+
+/// Work the rewrite does that a successful parse does not show as missing entries: a
+/// title lost to naked markup, a link an RSS guid stands for.
+fn needs_rewrite(feed: &ParsedFeed, doc: &[u8]) -> bool {
+    let untitled = |e: &Entry| e.title.as_ref().is_none_or(|t| t.content.trim().is_empty());
+    let rss = matches!(feed.feed_type, FeedType::RSS0 | FeedType::RSS2);
+    let guid_link = |e: &Entry| {
+        e.links.is_empty() && (e.id.starts_with("http://") || e.id.starts_with("https://"))
+    };
+    (feed.entries.iter().any(untitled) && title_holds_markup(doc))
+        || (rss && feed.entries.iter().any(guid_link))
+}
+
+/// Whether some `<title>` opens with an element rather than text.
+fn title_holds_markup(doc: &[u8]) -> bool {
+    memchr::memmem::find_iter(doc, b"<title").any(|at| {
+        let rest = &doc[at + b"<title".len()..];
+        let Some(close) = memchr::memchr(b'>', rest) else {
+            return false;
+        };
+        let body = rest[close + 1..].trim_ascii_start();
+        body.first() == Some(&b'<') && body.get(1).is_some_and(|b| b.is_ascii_alphabetic())
+    })
+}
