@@ -113,23 +113,31 @@ pub(super) fn rough_entry_count(doc: &[u8]) -> usize {
 /// Work the rewrite does that a successful parse does not show as missing entries: a
 /// title lost to naked markup, a link an RSS guid stands for.
 fn needs_rewrite(feed: &ParsedFeed, doc: &[u8]) -> bool {
-    let untitled = |e: &Entry| e.title.as_ref().is_none_or(|t| t.content.trim().is_empty());
-    let rss = matches!(feed.feed_type, FeedType::RSS0 | FeedType::RSS2);
+    let rss = matches!(
+        feed.feed_type,
+        FeedType::RSS0 | FeedType::RSS1 | FeedType::RSS2
+    );
     let guid_link = |e: &Entry| {
         e.links.is_empty() && (e.id.starts_with("http://") || e.id.starts_with("https://"))
     };
-    (feed.entries.iter().any(untitled) && title_holds_markup(doc))
-        || (rss && feed.entries.iter().any(guid_link))
+    rss && (feed.entries.iter().any(guid_link) || title_holds_markup(doc))
 }
 
-/// Whether some `<title>` opens with an element rather than text.
+/// Whether some `<title>` holds an element: RSS titles are text, and feed-rs loses
+/// the text around markup in them.
 fn title_holds_markup(doc: &[u8]) -> bool {
     memchr::memmem::find_iter(doc, b"<title").any(|at| {
         let rest = &doc[at + b"<title".len()..];
-        let Some(close) = memchr::memchr(b'>', rest) else {
+        let Some(open_end) = memchr::memchr(b'>', rest) else {
             return false;
         };
-        let body = rest[close + 1..].trim_ascii_start();
-        body.first() == Some(&b'<') && body.get(1).is_some_and(|b| b.is_ascii_alphabetic())
+        let body = rest[open_end + 1..].trim_ascii_start();
+        // Markup quoted in CDATA is text, as it should be.
+        if body.starts_with(b"<![CDATA[") {
+            return false;
+        }
+        let body = &body[..memchr::memmem::find(body, b"</").unwrap_or(body.len())];
+        body.windows(2)
+            .any(|w| w[0] == b'<' && w[1].is_ascii_alphabetic())
     })
 }

@@ -349,8 +349,8 @@ impl<'a> Pass<'a> {
         let odd_version = depth == 0
             && self.format == Format::Rss
             && !matches!(
-                attr(&start, "version").as_deref().map(str::trim),
-                Some("2.0" | "0.91" | "0.92")
+                attr(&start, "version").as_deref(),
+                Some("2.0" | "0.91" | "0.92" | "")
             );
         let legacy_namespace = start.attributes().flatten().any(|a| {
             is_namespace_declaration(a.key.0) && matches!(a.value.trim(), RSS_090 | ATOM_03)

@@ -102,3 +102,27 @@ impl SentItems {
                 .is_some_and(|feeds| feeds.iter().any(|f| f != feed))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::SentItems;
+
+    #[test]
+    fn a_link_sent_from_another_feed_counts_but_not_from_the_same_one() {
+        let mut sent = SentItems::default();
+        sent.keys
+            .entry("comments".into())
+            .or_default()
+            .insert("comment-101".into());
+        sent.links
+            .entry("https://blog.example.com/post".into())
+            .or_default()
+            .insert("comments".into());
+        let link = Some("https://blog.example.com/post");
+        assert!(sent.contains("comments", "comment-101", link));
+        // Another comment on the same page: a new item of the same feed.
+        assert!(!sent.contains("comments", "comment-102", link));
+        // The same page through another feed: already sent.
+        assert!(sent.contains("planet", "post-7", link));
+    }
+}
