@@ -25,7 +25,10 @@ pub(crate) fn parse_date(raw: &str) -> Option<DateTime<Utc>> {
 /// ISO 8601 and its relatives: `2012-11-13T14:36:22`, a space instead of `T`,
 /// fractional seconds, `+0100`, `+01`, a truncated `+00:0`, or no time at all.
 fn iso_like(s: &str) -> Option<DateTime<Utc>> {
-    let date = NaiveDate::parse_from_str(s.get(..10)?, "%Y-%m-%d").ok()?;
+    let day = s.get(..10)?;
+    let date = NaiveDate::parse_from_str(day, "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(day, "%Y/%m/%d"))
+        .ok()?;
     let rest = &s[10..];
     let Some(rest) = rest.strip_prefix(['T', 't', ' ']) else {
         return rest
@@ -49,18 +52,10 @@ fn iso_like(s: &str) -> Option<DateTime<Utc>> {
 }
 
 /// `+01:00`, `+0100`, `+01`, `-5`, and the truncated `+00:0` some generators write;
-/// `Z`, `UT`, `UTC`, `GMT` and the North American zone names RFC 822 allows.
+/// `Z`, `UT`, `UTC`, `GMT`, the North American zone names RFC 822 allows and the
+/// common European and Asian ones.
 fn offset(zone: &str) -> Option<FixedOffset> {
-    let named = match zone.to_ascii_uppercase().as_str() {
-        "Z" | "UT" | "UTC" | "GMT" => Some(0),
-        "EDT" => Some(-4),
-        "EST" | "CDT" => Some(-5),
-        "CST" | "MDT" => Some(-6),
-        "MST" | "PDT" => Some(-7),
-        "PST" => Some(-8),
-        _ => None,
-    };
-    if let Some(hours) = named {
+    if let Some(hours) = named_zone(zone) {
         return FixedOffset::east_opt(hours * 3600);
     }
     let sign = match zone.as_bytes().first()? {
@@ -94,6 +89,29 @@ fn offset(zone: &str) -> Option<FixedOffset> {
     FixedOffset::east_opt(sign * (hours * 3600 + minutes * 60))
 }
 
+fn named_zone(zone: &str) -> Option<i32> {
+    Some(match zone.to_ascii_uppercase().as_str() {
+        "Z" | "UT" | "UTC" | "GMT" | "WET" => 0,
+        "CET" | "BST" | "WEST" | "MET" => 1,
+        "CEST" | "EET" | "MEST" => 2,
+        "EEST" | "MSK" => 3,
+        "SGT" | "HKT" | "AWST" => 8,
+        "JST" | "KST" => 9,
+        "AEST" => 10,
+        "AEDT" => 11,
+        "NZST" => 12,
+        "NZDT" => 13,
+        "EDT" => -4,
+        "EST" | "CDT" => -5,
+        "CST" | "MDT" => -6,
+        "MST" | "PDT" => -7,
+        "PST" | "AKDT" => -8,
+        "AKST" => -9,
+        "HST" => -10,
+        _ => return None,
+    })
+}
+
 /// Dates written in words, in whatever order: `Sat, Dec 16 2023 02:02:33 PM`,
 /// `Thursday, 13 July 2011 07:38 GMT`, `16 Dec 23 14:02 +0000`. A weekday, wrong or
 /// not, is ignored.
@@ -117,9 +135,13 @@ fn worded(s: &str) -> Option<DateTime<Utc>> {
                 afternoon = Some(false);
             } else if matches!(word, "pm" | "p.m") {
                 afternoon = Some(true);
-            } else if !is_weekday(word) {
-                zone = Some(offset(token)?);
+            } else if !is_weekday(word) && !matches!(word, "at" | "on" | "of" | "the") {
+                // An unknown zone name is taken as UTC: hours off at worst, where
+                // no date would put a years-old item at the top.
+                zone = Some(offset(token).unwrap_or(FixedOffset::east_opt(0)?));
             }
+        } else if token.starts_with('(') || token.ends_with(')') {
+            // An RFC 822 comment, such as `(CEST)`.
         } else if token.contains(':') && !token.starts_with(['+', '-']) {
             time = Some(clock(token)?);
         } else if token.starts_with(['+', '-']) {
@@ -294,6 +316,18 @@ mod tests {
             iso("December 16, 2023").as_deref(),
             Some("2023-12-16T00:00:00Z")
         );
+        assert_eq!(
+            iso("Mon, 6 May 2024 08:00:00 CEST").as_deref(),
+            Some("2024-05-06T06:00:00Z")
+        );
+        assert_eq!(
+            iso("Mon, 6 May 2024 08:00:00 +0200 (CEST)").as_deref(),
+            Some("2024-05-06T06:00:00Z")
+        );
+        assert_eq!(
+            iso("2024/05/06 08:00:00").as_deref(),
+            Some("2024-05-06T08:00:00Z")
+        );
     }
 
     #[test]
@@ -301,7 +335,7 @@ mod tests {
         for raw in [
             "",
             "soon",
-            "yesterday at noon",
+            "at 12:00 on the 5th",
             "2023-13-45",
             "Dec 2023",
             "12:00",

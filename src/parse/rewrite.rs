@@ -129,10 +129,8 @@ impl<'a> Pass<'a> {
                     .is_none_or(|v| !v.trim().eq_ignore_ascii_case("false"));
                 let inner = self.inner()?;
                 let text: String = inner.iter().filter_map(raw_text).collect();
-                if permalink {
-                    if let Some(item) = self.item.as_mut() {
-                        item.permalink = Some(text.trim().to_string());
-                    }
+                if permalink && let Some(item) = self.item.as_mut() {
+                    item.permalink = Some(text.trim().to_string());
                 }
                 self.out.write_event(Event::Start(start.borrow()))?;
                 for event in inner {
