@@ -9,7 +9,6 @@
 
 use std::ops::Range;
 
-use base64::Engine;
 use quick_xml::events::attributes::Attribute;
 use quick_xml::events::{BytesEnd, BytesStart, BytesText, Event};
 use quick_xml::{Reader, Writer};
@@ -95,6 +94,10 @@ impl From<std::io::Error> for Unreadable {
 }
 
 type Result<T> = std::result::Result<T, Unreadable>;
+
+mod atom;
+
+use atom::{Body, atom_text};
 
 impl<'a> Pass<'a> {
     fn run(&mut self) -> Result<()> {
@@ -375,85 +378,8 @@ impl<'a> Pass<'a> {
     }
 }
 
-enum Body {
-    Keep,
-    Text(String),
-    Nothing,
-}
-
-/// What an Atom text construct becomes: its new `type` (none: leave it out) and body,
-/// or `None` to drop it because feed-rs would fail on it and it holds nothing a
-/// reader could use (empty, binary, undecodable).
-fn atom_text(
-    start: &BytesStart<'_>,
-    inner: &[Event<'_>],
-    atom03: bool,
-    local: &str,
-) -> Option<(Option<String>, Body)> {
-    let has_src = attr(start, "src").is_some();
-    let empty = inner.iter().all(|e| match e {
-        Event::Text(t) => t.trim().is_empty(),
-        Event::Comment(_) | Event::PI(_) => true,
-        _ => false,
-    });
-    if has_src {
-        // The content is elsewhere: feed-rs refuses a body beside it, and a `type`
-        // that is not a media type.
-        let kind = attr(start, "type").filter(|t| t.contains('/'));
-        return Some((kind, Body::Nothing));
-    }
-    if empty {
-        return None;
-    }
-    let declared = attr(start, "type").map(|t| t.trim().to_ascii_lowercase());
-    let mode = attr(start, "mode").map(|m| m.trim().to_ascii_lowercase());
-    let declared = declared
-        .as_deref()
-        .unwrap_or(if atom03 { "text/plain" } else { "text" });
-    let html = matches!(declared, "html" | "text/html");
-    let kind = match declared {
-        "text" | "text/plain" => "text",
-        "html" | "text/html" => "html",
-        "xhtml" | "application/xhtml+xml" => "xhtml",
-        t if t.starts_with("text/") => "text",
-        t if t.ends_with("+xml") || t.ends_with("/xml") => "text",
-        // A binary document (Atom 1.0 base64-encodes those): nothing to show.
-        _ if local == "content" && !atom03 => return None,
-        _ => "text",
-    };
-    if mode.as_deref() == Some("base64") {
-        let encoded: String = inner.iter().filter_map(raw_text).collect();
-        let compact: String = encoded.split_ascii_whitespace().collect();
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(compact.as_bytes())
-            .ok()?;
-        let text = String::from_utf8_lossy(&bytes).into_owned();
-        let kind = if html { "html" } else { "text" };
-        return Some((Some(kind.to_string()), Body::Text(text)));
-    }
-    let inline_markup = inner
-        .iter()
-        .any(|e| matches!(e, Event::Start(_) | Event::Empty(_)));
-    if atom03 && inline_markup && kind != "text" {
-        // Atom 0.3's default mode is inline XML; as escaped HTML it reads the same.
-        return Some((Some("html".to_string()), Body::Text(serialize(inner)?)));
-    }
-    if kind == "xhtml" || !inline_markup {
-        return Some((Some(kind.to_string()), Body::Keep));
-    }
-    Some((Some("html".to_string()), Body::Text(serialize(inner)?)))
-}
-
-fn serialize(events: &[Event<'_>]) -> Option<String> {
-    let mut writer = Writer::new(Vec::new());
-    for event in events {
-        writer.write_event(event.borrow()).ok()?;
-    }
-    String::from_utf8(writer.into_inner()).ok()
-}
-
 /// Text as written (escaped), for concatenating guids and base64.
-fn raw_text(event: &Event<'_>) -> Option<String> {
+pub(super) fn raw_text(event: &Event<'_>) -> Option<String> {
     match event {
         Event::Text(t) => Some(t.to_string()),
         Event::GeneralRef(r) => Some(format!("&{};", &**r)),
@@ -501,7 +427,7 @@ fn is_web_address(s: &str) -> bool {
 }
 
 /// An attribute's unescaped value.
-fn attr(start: &BytesStart<'_>, key: &str) -> Option<String> {
+pub(super) fn attr(start: &BytesStart<'_>, key: &str) -> Option<String> {
     start
         .attributes()
         .flatten()
@@ -512,3 +438,6 @@ fn attr(start: &BytesStart<'_>, key: &str) -> Option<String> {
                 .unwrap_or_else(|_| a.value.into_owned())
         })
 }
+
+#[cfg(test)]
+mod tests;
