@@ -52,9 +52,10 @@ pub fn parse_feed(
     } = read::read(&parser, &doc)?;
     drop(doc);
     if parsed.entries.is_empty() && unreadable > 0 {
-        return Err(FeedError::Parse(format!(
-            "none of its {unreadable} entries could be read"
-        )));
+        return Err(FeedError::Parse(match unreadable {
+            1 => "its one entry could not be read".to_string(),
+            n => format!("none of its {n} entries could be read"),
+        }));
     }
     let atom = matches!(parsed.feed_type, feed_rs::model::FeedType::Atom);
 

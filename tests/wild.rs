@@ -451,3 +451,31 @@ fn a_partly_readable_feed_is_read_and_says_how_much_was_lost() {
     );
     assert!(!flat.contains("Broken B"), "{text}");
 }
+
+#[test]
+fn a_feed_cut_short_keeps_the_entries_before_the_cut() {
+    // feedparser: bozo (not well-formed); 'Salt & pepper' 2024-05-14T09:00:00Z (the
+    // bare & read as text), 'Bread and butter' 2024-05-13T09:00:00Z, and a third
+    // entry with no title, link or date.
+    let (doc, stderr) = preview("truncated.xml", "application/rss+xml");
+    no_failures(&doc);
+    assert_eq!(
+        items(&doc),
+        expect(&[
+            (
+                "Salt & pepper",
+                Some("https://cut.example.com/salt"),
+                "2024-05-14T09:00:00Z"
+            ),
+            (
+                "Bread and butter",
+                Some("https://cut.example.com/bread"),
+                "2024-05-13T09:00:00Z"
+            ),
+        ])
+    );
+    assert!(
+        stderr.contains("1 of 3 entries could not be read"),
+        "{stderr}"
+    );
+}

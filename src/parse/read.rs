@@ -42,19 +42,31 @@ pub(super) fn read(parser: &dyn Fn() -> Parser, doc: &[u8]) -> Result<Read, Feed
     };
     let held = rewritten.entries.len();
     let again = parse(parser, &rewritten.doc);
+    let lost = rewritten.lost;
     if let Ok(feed) = &again
         && feed.entries.len() >= held
     {
         return again.map(|feed| Read {
             feed,
-            unreadable: 0,
+            unreadable: lost,
         });
     }
+    // What the second reading got, for when entries cannot be read one by one.
+    let fallback = |again: Result<ParsedFeed, FeedError>| {
+        again
+            .map(|feed| Read {
+                unreadable: held.saturating_sub(feed.entries.len()) + lost,
+                feed,
+            })
+            .or_else(|_| {
+                whole.map(|feed| Read {
+                    feed,
+                    unreadable: 0,
+                })
+            })
+    };
     let (Some(first), Some(last)) = (rewritten.entries.first(), rewritten.entries.last()) else {
-        return again.or(whole).map(|feed| Read {
-            feed,
-            unreadable: 0,
-        });
+        return fallback(again);
     };
     let head = &rewritten.doc[..first.start];
     let tail = &rewritten.doc[last.end..];
@@ -62,14 +74,9 @@ pub(super) fn read(parser: &dyn Fn() -> Parser, doc: &[u8]) -> Result<Read, Feed
     // Without a readable shell there is no feed to put entries in.
     let mut feed = match parse(parser, &shell) {
         Ok(feed) => feed,
-        Err(e) => {
-            return again.or(whole).or(Err(e)).map(|feed| Read {
-                feed,
-                unreadable: 0,
-            });
-        }
+        Err(_) => return fallback(again),
     };
-    let mut unreadable = 0;
+    let mut unreadable = lost;
     let mut one = Vec::with_capacity(shell.len() + 4096);
     for span in &rewritten.entries {
         one.clear();

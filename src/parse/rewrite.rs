@@ -22,6 +22,8 @@ const ATOM_10: &str = "http://www.w3.org/2005/Atom";
 pub(super) struct Rewritten {
     pub doc: Vec<u8>,
     pub entries: Vec<Range<usize>>,
+    /// Entries the document was cut short in.
+    pub lost: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,10 +73,25 @@ pub(super) fn rewrite(doc: &str) -> Option<Rewritten> {
         entry_start: None,
         entries: Vec::new(),
     };
-    pass.run().ok()?;
+    let read_whole = pass.run().is_ok();
+    if !read_whole && pass.entries.is_empty() {
+        return None;
+    }
+    // A document cut short (or broken past repair) keeps the entries before the
+    // break; the one it broke in is lost, and counted.
+    let mut lost = 0;
+    if let Some((depth, start)) = pass.entry_start.take() {
+        pass.out.get_mut().truncate(start);
+        pass.stack.truncate(depth);
+        lost = 1;
+    }
+    while let Some(name) = pass.stack.pop() {
+        pass.out.write_event(Event::End(BytesEnd::new(name))).ok()?;
+    }
     Some(Rewritten {
         doc: pass.out.into_inner(),
         entries: pass.entries,
+        lost,
     })
 }
 
@@ -102,7 +119,7 @@ use atom::{Body, atom_text};
 impl<'a> Pass<'a> {
     fn run(&mut self) -> Result<()> {
         loop {
-            match self.reader.read_event()? {
+            match self.next_event()? {
                 Event::Eof => return Ok(()),
                 Event::Start(start) => self.start(start, false)?,
                 Event::Empty(start) => self.start(start, true)?,
@@ -112,12 +129,35 @@ impl<'a> Pass<'a> {
         }
     }
 
+    /// The next event, with a bare `&` in text (which the reader lets through, and
+    /// feed-rs refuses) escaped.
+    fn next_event(&mut self) -> Result<Event<'a>> {
+        let event = self.reader.read_event()?;
+        if let Event::Start(start) | Event::Empty(start) = &event
+            && !start
+                .name()
+                .0
+                .starts_with(|c: char| c.is_alphabetic() || c == '_')
+        {
+            // `a < b` in text reads as a tag without a name: past that point the
+            // structure is a guess, so reading stops there.
+            return Err(Unreadable);
+        }
+        Ok(match event {
+            Event::Text(text) if text.contains('&') => {
+                Event::Text(BytesText::from_escaped(text.replace('&', "&amp;")).into_owned())
+            }
+            other => other,
+        })
+    }
+
     fn start(&mut self, start: BytesStart<'a>, empty: bool) -> Result<()> {
         let depth = self.stack.len();
         if depth == 0 {
             self.format = format_of(&start);
         }
         let qname = start.name().0.to_string();
+
         let (prefix, local) = split_name(&qname);
         let unprefixed = prefix.is_empty();
         if self.is_text_construct(local, prefix) {
@@ -235,7 +275,7 @@ impl<'a> Pass<'a> {
         let mut events = Vec::new();
         let mut depth = 0usize;
         loop {
-            let event = self.reader.read_event()?;
+            let event = self.next_event()?;
             match &event {
                 Event::Start(_) => depth += 1,
                 Event::End(_) if depth == 0 => return Ok(events),

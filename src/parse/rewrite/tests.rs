@@ -3,7 +3,11 @@ use super::rewrite;
 fn rewritten(doc: &str) -> (String, Vec<String>) {
     let r = rewrite(doc).expect("readable XML");
     let text = String::from_utf8(r.doc).expect("UTF-8");
-    let entries = r.entries.iter().map(|s| text[s.clone()].to_string()).collect();
+    let entries = r
+        .entries
+        .iter()
+        .map(|s| text[s.clone()].to_string())
+        .collect();
     (text, entries)
 }
 
@@ -45,7 +49,9 @@ fn rss_items_get_the_link_their_guid_or_about_stands_for() {
     );
     assert_eq!(
         entries,
-        ["<rss:item rdf:about=\"https://x/&amp;3\"><rss:title>T</rss:title><rss:link>https://x/&amp;3</rss:link></rss:item>"]
+        [
+            "<rss:item rdf:about=\"https://x/&amp;3\"><rss:title>T</rss:title><rss:link>https://x/&amp;3</rss:link></rss:item>"
+        ]
     );
 }
 
@@ -86,5 +92,23 @@ fn naked_markup_in_an_rss_title_is_reduced_to_its_text() {
     assert_eq!(
         doc,
         "<rss version=\"2.0\"><channel><item><title>Item &amp; Title</title></item></channel></rss>"
+    );
+}
+
+#[test]
+fn a_broken_document_keeps_the_entries_before_the_break() {
+    let r = rewrite(
+        "<rss version=\"2.0\"><channel><item><title>Salt & pepper</title></item>\
+         <item><title>a < b</title></item><item><title>c</title></item></channel></rss>",
+    )
+    .expect("one entry before the break");
+    assert_eq!(
+        String::from_utf8(r.doc).expect("UTF-8"),
+        "<rss version=\"2.0\"><channel><item><title>Salt &amp; pepper</title></item></channel></rss>"
+    );
+    assert_eq!((r.entries.len(), r.lost), (1, 1));
+    assert!(
+        rewrite("<rss version=\"2.0\"><channel><item><title>a < b</title></item></channel></rss>")
+            .is_none()
     );
 }
