@@ -479,3 +479,23 @@ fn a_feed_cut_short_keeps_the_entries_before_the_cut() {
         "{stderr}"
     );
 }
+
+#[test]
+fn check_fetch_shows_a_partly_read_feed() {
+    let (_server, _dir, config) = serve(fixture("wild/rss10-partial.rdf"), "application/rdf+xml");
+    let output = feedletter()
+        .args(["check", "--fetch", "-c"])
+        .arg(&config)
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let table = String::from_utf8(output.stdout).expect("UTF-8");
+    let row = table
+        .lines()
+        .find(|l| l.starts_with("Partly Broken"))
+        .unwrap_or_else(|| panic!("no row for the feed:\n{table}"));
+    let cells: Vec<&str> = row.split_whitespace().collect();
+    assert_eq!(cells[2..4], ["ok", "2"], "{table}");
+    assert!(row.ends_with("1 of 3 entries could not be read"), "{table}");
+}
