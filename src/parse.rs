@@ -106,6 +106,13 @@ fn item_from_entry(
     let key = if let Some(generated) = entry.id.strip_prefix(GENERATED) {
         match generated.strip_prefix("link:") {
             Some(link) => link.to_string(),
+            None if title.is_empty() => {
+                // Title-less items without guid or link (RSS 0.92 and microblogs):
+                // their text tells them apart.
+                let text = entry.summary.as_ref().map(|t| t.content.as_str());
+                let text = text.or(entry.content.as_ref().and_then(|c| c.body.as_deref()));
+                hashed_key(identity, text.unwrap_or_default(), date)
+            }
             None => hashed_key(identity, &title, date),
         }
     } else {

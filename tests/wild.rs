@@ -499,3 +499,21 @@ fn check_fetch_shows_a_partly_read_feed() {
     assert_eq!(cells[2..4], ["ok", "2"], "{table}");
     assert!(row.ends_with("1 of 3 entries could not be read"), "{table}");
 }
+
+#[test]
+fn untitled_items_without_guid_or_link_stay_apart() {
+    // feedparser: two entries, no titles, no links.
+    let body = b"<rss version=\"0.92\"><channel><title>Notes</title><link>https://notes.example.com/</link>\
+        <item><description>First note.</description></item>\
+        <item><description>Second note.</description></item></channel></rss>"
+        .to_vec();
+    let (doc, _) = preview_body(body, "application/rss+xml");
+    no_failures(&doc);
+    let excerpts: Vec<&str> = doc["digests"][0]["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| i["excerpt"].as_str().expect("excerpt"))
+        .collect();
+    assert_eq!(excerpts, ["First note.", "Second note."]);
+}
