@@ -14,6 +14,10 @@ use feed_rs::parser::Parser;
 use super::rewrite;
 use crate::model::FeedError;
 
+/// How many times the document's size (at least 1 MiB) reading entries one by one may
+/// parse in all.
+const SHELL_BUDGET: usize = 16;
+
 /// A parsed feed and how many of the entries the document holds could not be read.
 pub(super) struct Read {
     pub feed: ParsedFeed,
@@ -70,6 +74,16 @@ pub(super) fn read(parser: &dyn Fn() -> Parser, doc: &[u8]) -> Result<Read, Feed
     };
     let head = &rewritten.doc[..first.start];
     let tail = &rewritten.doc[last.end..];
+    // Each entry is read inside a copy of the shell: a huge shell around many entries
+    // would make that quadratic, so past a budget the second reading stands.
+    let budget = rewritten
+        .doc
+        .len()
+        .max(1 << 20)
+        .saturating_mul(SHELL_BUDGET);
+    if (head.len() + tail.len()).saturating_mul(held) > budget {
+        return fallback(again);
+    }
     let shell = [head, tail].concat();
     // Without a readable shell there is no feed to put entries in.
     let mut feed = match parse(parser, &shell) {

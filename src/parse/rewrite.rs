@@ -157,7 +157,6 @@ impl<'a> Pass<'a> {
             self.format = format_of(&start);
         }
         let qname = start.name().0.to_string();
-
         let (prefix, local) = split_name(&qname);
         let unprefixed = prefix.is_empty();
         if self.is_text_construct(local, prefix) {
