@@ -245,6 +245,7 @@ fn sample_reports(now: DateTime<Utc>) -> Vec<FeedReport> {
             moved_to: Some("https://example.com/new-feed.xml".into()),
             failures_in_a_row: 0,
             failing_since: None,
+            warning: Some("1 of 2 entries could not be read".into()),
         },
         FeedReport {
             feed: 1,
@@ -257,6 +258,7 @@ fn sample_reports(now: DateTime<Utc>) -> Vec<FeedReport> {
             moved_to: None,
             failures_in_a_row: 3,
             failing_since: Some(now - chrono::Duration::days(2)),
+            warning: None,
         },
     ]
 }
@@ -284,18 +286,22 @@ fn probe_feeds(
         let configured = source.name.clone();
         let parsed = fetched.and_then(|f: Fetched| {
             let body = f.body.unwrap_or_default();
-            let feed = isolate::catch(|| parse::parse_feed(source, &body, f.final_url.as_ref()))
-                .map_err(|panic| isolate::parser_crashed(source, &panic))??;
+            let feed = isolate::catch(|| {
+                parse::parse_feed(source, &body, f.final_url.as_ref(), f.charset.as_deref())
+            })
+            .map_err(|panic| isolate::parser_crashed(source, &panic))??;
             Ok((feed, f.moved_to))
         });
         progress.feed_done(source);
         let (name, status, items, newest, note) = match parsed {
             Ok((feed, moved_to)) => {
                 let newest = feed.items.iter().filter_map(|i| i.date).max();
+                let warning = feed.warning();
                 let name = configured.or(feed.title);
-                let (status, note) = match moved_to {
-                    Some(to) => ("moved", format!("moved permanently to {to}")),
-                    None => ("ok", String::new()),
+                let (status, note) = match (moved_to, warning) {
+                    (Some(to), _) => ("moved", format!("moved permanently to {to}")),
+                    (None, Some(warning)) => ("ok", warning),
+                    (None, None) => ("ok", String::new()),
                 };
                 (name, status, Some(feed.items.len()), newest, note)
             }

@@ -36,6 +36,8 @@ pub struct Fetched {
     /// first hop on. A permanent redirect reached through a temporary one is not the
     /// feed's new address, so it is not reported.
     pub moved_to: Option<url::Url>,
+    /// The `charset` of the response's Content-Type, if it named one.
+    pub charset: Option<String>,
     /// Final HTTP status (200 for files).
     pub status: u16,
     /// Attempts made, retries included.
@@ -176,6 +178,7 @@ impl Fetcher {
                     final_url: None,
                     validators: Validators::default(),
                     moved_to: None,
+                    charset: None,
                     status: 200,
                     attempts: 1,
                     elapsed: started.elapsed(),

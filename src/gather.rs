@@ -140,11 +140,14 @@ fn fetch_and_parse(
         final_url,
         validators,
         moved_to,
+        charset,
         ..
     } = fetched?;
     let feed = match body {
         Some(body) => {
-            let parsed = isolate::catch(|| parse::parse_feed(source, &body, final_url.as_ref()));
+            let parsed = isolate::catch(|| {
+                parse::parse_feed(source, &body, final_url.as_ref(), charset.as_deref())
+            });
             fetch::recycle(body);
             let mut feed = parsed.map_err(|panic| isolate::parser_crashed(source, &panic))??;
             isolate::catch(|| match_keywords(config, &mut feed.items))
@@ -183,12 +186,14 @@ impl Settle<'_> {
         let record = self.records.get(&location);
         let stored_title = record.and_then(|r| r.title.clone());
         let stored_site = || record.and_then(|r| r.site.clone());
-        let (mut feed, outcome, moved_to) = match parsed {
+        let (mut feed, outcome, moved_to, warning) = match parsed {
             Ok((Some(feed), validators, moved_to)) => {
+                let warning = feed.warning();
                 let Feed {
                     title,
                     site,
                     mut items,
+                    ..
                 } = feed;
                 self.state.date_undated(&location, &mut items, self.now)?;
                 self.record(
@@ -222,6 +227,7 @@ impl Settle<'_> {
                     feed_items(source, title.as_deref(), site, items),
                     outcome,
                     moved_to,
+                    warning,
                 )
             }
             Ok((None, _, moved_to)) => {
@@ -238,14 +244,14 @@ impl Settle<'_> {
                     not_modified: true,
                 };
                 let feed = feed_items(source, stored_title.as_deref(), stored_site(), items);
-                (feed, outcome, moved_to)
+                (feed, outcome, moved_to, None)
             }
             Err(error) => {
                 self.record(&location, &FetchRecord::Failed(&error))?;
                 let items =
                     self.stored_items(source, &location, Stored::InFeedOrSince(self.since))?;
                 let feed = feed_items(source, stored_title.as_deref(), stored_site(), items);
-                (feed, FeedOutcome::Failed(error), None)
+                (feed, FeedOutcome::Failed(error), None, None)
             }
         };
         // Recorded: the state holds the texts until a digest selects the item.
@@ -270,6 +276,7 @@ impl Settle<'_> {
             } else {
                 None
             },
+            warning,
         };
         Ok((feed, report))
     }

@@ -161,6 +161,9 @@ fn warn_about_feeds(config: &Config, reports: &[FeedReport]) {
                 config.path.display()
             );
         }
+        if let Some(warning) = &report.warning {
+            log::warn!("feed {} ({}): {warning}", report.name, report.location);
+        }
     }
 }
 

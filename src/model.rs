@@ -94,6 +94,21 @@ pub struct Feed {
     /// The site the feed belongs to (used as a base for relative links).
     pub site: Option<String>,
     pub items: Vec<Item>,
+    /// Entries the body holds that could not be read (the others are in `items`).
+    pub unreadable: usize,
+}
+
+impl Feed {
+    /// "3 of 60 entries could not be read", when some could not.
+    pub fn warning(&self) -> Option<String> {
+        (self.unreadable > 0).then(|| {
+            format!(
+                "{} of {} entries could not be read",
+                self.unreadable,
+                self.unreadable + self.items.len()
+            )
+        })
+    }
 }
 
 /// Why a feed could not be used this run. Shown on stderr, in the digest footer and
@@ -154,6 +169,8 @@ pub struct FeedReport {
     pub failures_in_a_row: u32,
     /// When the current run of failures began, if the state knows.
     pub failing_since: Option<DateTime<Utc>>,
+    /// Read, but not whole: "3 of 60 entries could not be read".
+    pub warning: Option<String>,
 }
 
 #[derive(Debug, Clone)]

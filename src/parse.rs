@@ -1,4 +1,9 @@
-//! Feed bytes → our `Feed` model. RSS 2.0, Atom and JSON Feed via feed-rs.
+//! Feed bytes → our `Feed` model: RSS 0.9x, 1.0 and 2.0, Atom 0.3 and 1.0 and JSON
+//! Feed, via feed-rs.
+//!
+//! In front of feed-rs the body is turned into UTF-8 (`charset`); what feed-rs cannot
+//! read whole is rewritten and read entry by entry (`read`, `rewrite`). After it,
+//! items get the links and dates feed-rs left out (`dates`, and the fallbacks here).
 //!
 //! Runs in the fetch worker so the raw body is dropped as soon as it is parsed.
 
@@ -11,29 +16,58 @@ use sha2::{Digest, Sha256};
 use crate::model::{Feed, FeedError, FeedSource, Item};
 use crate::{limits, text};
 
+mod charset;
+mod dates;
 mod image;
+mod read;
+mod rewrite;
+
+pub(crate) use charset::http_charset;
 
 /// Marks ids we generated ourselves, so they can be replaced by a key that also
 /// covers the date (feed-rs's generator never sees it).
 const GENERATED: &str = "\u{1}feedletter-generated:";
 
 /// Parses one feed body. `base` is the URL the body was finally fetched from; it
-/// anchors relative links.
+/// anchors relative links. `charset` is the one the server named in Content-Type.
+///
+/// A body that holds entries of which none can be read is a failed feed, never an
+/// empty one; when only some cannot be read, `Feed::unreadable` says how many.
 pub fn parse_feed(
     source: &FeedSource,
     body: &[u8],
     base: Option<&url::Url>,
+    charset: Option<&str>,
 ) -> Result<Feed, FeedError> {
-    let parser = feed_rs::parser::Builder::new()
-        .base_uri(base.map(|u| u.as_str()))
-        // We sanitize ourselves, later and only for items that are rendered.
-        .sanitize_content(false)
-        .id_generator(generate_id)
-        .build();
-    let parsed = parser
-        .parse(body)
+    let doc = charset::to_utf8(body, charset);
+    let parser = || {
+        feed_rs::parser::Builder::new()
+            .base_uri(base.map(|u| u.as_str()))
+            // We sanitize ourselves, later and only for items that are rendered.
+            .sanitize_content(false)
+            .id_generator(generate_id)
+            .timestamp_parser(dates::parse_date)
+            .build()
+    };
+    let read::Read {
+        feed: parsed,
+        unreadable,
+        crashed,
+    } = read::read(&parser, &doc).map_err(|e| match e {
         // The message may quote the feed (a malformed tag's name).
-        .map_err(|e| FeedError::Parse(limits::clean_text(&e.to_string())))?;
+        FeedError::Parse(message) => FeedError::Parse(limits::clean_text(&message)),
+        other => other,
+    })?;
+    drop(doc);
+    if parsed.entries.is_empty() && unreadable > 0 {
+        return Err(FeedError::Parse(match unreadable {
+            // A crash is named as one, whether it took one entry or the whole feed.
+            _ if crashed => read::CRASHED.to_string(),
+            1 => "its one entry could not be read".to_string(),
+            n => format!("none of its {n} entries could be read"),
+        }));
+    }
+    let atom = matches!(parsed.feed_type, feed_rs::model::FeedType::Atom);
 
     let site = parsed
         .links
@@ -48,7 +82,15 @@ pub fn parse_feed(
     let mut items: Vec<Item> = parsed
         .entries
         .into_iter()
-        .map(|entry| item_from_entry(source.index, &identity, entry, link_base.as_ref().or(base)))
+        .map(|entry| {
+            item_from_entry(
+                source.index,
+                &identity,
+                entry,
+                link_base.as_ref().or(base),
+                atom,
+            )
+        })
         .collect();
     image::add_unparsed_images(body, base, &mut items);
     let mut feed = Feed {
@@ -58,23 +100,32 @@ pub fn parse_feed(
             .filter(|t| !t.is_empty()),
         site,
         items,
+        unreadable,
     };
     limits::apply(&mut feed, source.name.as_deref().unwrap_or(&identity));
     Ok(feed)
 }
 
-fn item_from_entry(feed: usize, identity: &str, entry: Entry, base: Option<&url::Url>) -> Item {
+fn item_from_entry(
+    feed: usize,
+    identity: &str,
+    entry: Entry,
+    base: Option<&url::Url>,
+    atom: bool,
+) -> Item {
     let title = entry.title.as_ref().map(plain_title).unwrap_or_default();
-    let link = entry
-        .links
-        .iter()
-        .find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"))
-        .or(entry.links.first())
-        .and_then(|l| absolute_http_url(&l.href, base));
+    let link = item_link(&entry, base, atom);
     let date: Option<DateTime<Utc>> = entry.published.or(entry.updated);
     let key = if let Some(generated) = entry.id.strip_prefix(GENERATED) {
         match generated.strip_prefix("link:") {
             Some(link) => link.to_string(),
+            None if title.is_empty() => {
+                // Title-less items without guid or link (RSS 0.92 and microblogs):
+                // their text tells them apart.
+                let text = entry.summary.as_ref().map(|t| t.content.as_str());
+                let text = text.or(entry.content.as_ref().and_then(|c| c.body.as_deref()));
+                hashed_key(identity, text.unwrap_or_default(), date)
+            }
             None => hashed_key(identity, &title, date),
         }
     } else {
@@ -107,6 +158,26 @@ fn item_from_entry(feed: usize, identity: &str, entry: Entry, base: Option<&url:
         image,
         keyword_matches: Vec::new(),
     }
+}
+
+/// The alternate link, else (Atom) an id that is a web address, as other readers do:
+/// Atom ids are often the permalink. Else any link.
+fn item_link(entry: &Entry, base: Option<&url::Url>, atom: bool) -> Option<String> {
+    let alternate = entry
+        .links
+        .iter()
+        .find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"));
+    if let Some(link) = alternate {
+        return absolute_http_url(&link.href, base);
+    }
+    let id = entry.id.trim();
+    if atom && (id.starts_with("http://") || id.starts_with("https://")) {
+        return absolute_http_url(id, None);
+    }
+    entry
+        .links
+        .first()
+        .and_then(|l| absolute_http_url(&l.href, base))
 }
 
 /// feed-rs calls this for entries without an id; we use the canonical link when there
@@ -178,7 +249,7 @@ mod tests {
         let body = format!(
             "<rss version=\"2.0\"><channel><title>T</title><item><guid>1</guid><title>I</title>{categories}</item></channel></rss>"
         );
-        let feed = parse_feed(&source(), body.as_bytes(), None);
+        let feed = parse_feed(&source(), body.as_bytes(), None, None);
         let categories = feed
             .map(|f| f.items[0].categories.clone())
             .unwrap_or_default();

@@ -184,8 +184,9 @@ fn filter(
 
 /// Duplicates and caps, over the items that passed the filters, in rank order.
 fn rank<'a>(digest: &DigestConfig, candidates: &mut [Candidate<'a>]) {
-    // Canonical link / (feed, key) → the candidate that came first.
-    let mut seen_links = HashMap::<String, usize>::new();
+    // Canonical link → the feed and candidate that came first; (feed, key) → the
+    // candidate that came first.
+    let mut seen_links = HashMap::<String, (usize, usize)>::new();
     let mut seen_keys = HashMap::<(usize, &'a str), usize>::new();
     let mut per_feed = HashMap::<usize, usize>::new();
     let mut selected = 0;
@@ -193,20 +194,24 @@ fn rank<'a>(digest: &DigestConfig, candidates: &mut [Candidate<'a>]) {
         if candidate.verdict != Verdict::Selected {
             continue;
         }
-        // The same article in two feeds (or twice in one) is one item.
+        // The same article in two feeds (or twice in one) is one item. Within one feed
+        // only the key counts: a comment feed's items share a page link, not guids.
         let key = (candidate.feed.feed, candidate.item.key.as_str());
         let earlier = candidate
             .link
             .as_ref()
             .and_then(|l| seen_links.get(l))
-            .or_else(|| seen_keys.get(&key))
-            .copied();
+            .filter(|(first_feed, _)| *first_feed != candidate.feed.feed)
+            .map(|&(_, first)| first)
+            .or_else(|| seen_keys.get(&key).copied());
         if let Some(winner) = earlier {
             candidate.verdict = Verdict::DuplicateOf { winner };
             continue;
         }
         if let Some(l) = &candidate.link {
-            seen_links.insert(l.clone(), i);
+            seen_links
+                .entry(l.clone())
+                .or_insert((candidate.feed.feed, i));
         }
         seen_keys.insert(key, i);
         let count = per_feed.entry(candidate.feed.feed).or_default();

@@ -151,6 +151,11 @@ fn attempt(fetcher: &Fetcher, start: &Url, sent: Option<&Validators>) -> Result<
         if status == StatusCode::NOT_MODIFIED {
             return Ok(fetched(None, url, validators, moved_to, status));
         }
+        let charset = response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(crate::parse::http_charset);
         if !status.is_success() {
             return Err(retry::status_failure(status, response.headers()));
         }
@@ -182,7 +187,9 @@ fn attempt(fetcher: &Fetcher, start: &Url, sent: Option<&Validators>) -> Result<
             Kind::Unknown if served_as_html => return Err(not_a_feed(&body, &url)),
             Kind::Unknown => {}
         }
-        return Ok(fetched(Some(body), url, validators, moved_to, status));
+        let mut fetched = fetched(Some(body), url, validators, moved_to, status);
+        fetched.charset = charset;
+        return Ok(fetched);
     }
 }
 
@@ -198,6 +205,7 @@ fn fetched(
         final_url: Some(final_url),
         validators,
         moved_to,
+        charset: None,
         status: status.as_u16(),
         attempts: 0,
         elapsed: Duration::ZERO,

@@ -33,6 +33,8 @@ pub(super) struct Context {
     shortened: usize,
     feeds: FeedCounts,
     failed_feeds: Vec<FailedFeed>,
+    /// Feeds read in part: some of their entries could not be read.
+    partial_feeds: Vec<PartialFeed>,
     moved_feeds: Vec<MovedFeed>,
     generator: String,
     /// Where past issues are served, and this one's page there (`archive_url:`).
@@ -82,6 +84,13 @@ struct FailedFeed {
     error: String,
     failures_in_a_row: u32,
     failing_since: Option<String>,
+}
+
+#[derive(Serialize)]
+struct PartialFeed {
+    name: String,
+    location: String,
+    warning: String,
 }
 
 #[derive(Serialize)]
@@ -285,6 +294,17 @@ pub(super) fn build(
             })
         })
         .collect::<Vec<_>>();
+    let partial_feeds = run
+        .reports
+        .iter()
+        .filter_map(|r| {
+            r.warning.as_ref().map(|w| PartialFeed {
+                name: text::plain_label(&r.name),
+                location: r.location.clone(),
+                warning: w.clone(),
+            })
+        })
+        .collect();
     let moved_feeds = run
         .reports
         .iter()
@@ -322,6 +342,7 @@ pub(super) fn build(
             shown: shown.len(),
         },
         failed_feeds,
+        partial_feeds,
         moved_feeds,
         generator: format!("feedletter {}", env!("CARGO_PKG_VERSION")),
         archive_url: issue.map(|i| i.archive_url.clone()),

@@ -4,7 +4,7 @@
 //! what its caps cut; a digest that carries them over keeps a note that it still owes
 //! them. Each digest's last delivery is kept too: it is where an owed window starts.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
@@ -74,7 +74,12 @@ impl State {
                 how: Handling::parse(&how),
             };
             if let (Some(link), false) = (link, handled.how == Handling::Carried) {
-                sent.links.insert(link, handled);
+                let (latest, feeds) = sent
+                    .links
+                    .entry(link)
+                    .or_insert_with(|| (handled, HashSet::new()));
+                *latest = handled;
+                feeds.insert(feed.clone());
             }
             sent.keys.entry(feed).or_default().insert(key, handled);
         }
@@ -150,21 +155,26 @@ pub struct SentItem {
 pub struct SentItems {
     /// By feed location, then item key: looked up by reference for every candidate.
     keys: HashMap<String, HashMap<String, Handled>>,
-    /// Canonical links of items sent or cut (not carried: those are still owed).
-    links: HashMap<String, Handled>,
+    /// Canonical links of items sent or cut (not carried: those are still owed), with
+    /// the feeds they were handled from.
+    links: HashMap<String, (Handled, HashSet<String>)>,
     last_delivery: Option<DateTime<Utc>>,
 }
 
 impl SentItems {
     /// How the item (by feed location and key, or by its canonical link) was handled.
-    /// A carried item whose article went out through another feed counts as sent.
+    /// A link counts only when it was handled from another feed: within one feed, items
+    /// with different keys are different items even when their links match, as
+    /// comments on one page do. A carried item whose article went out through another
+    /// feed counts as sent.
     pub fn get(&self, feed: &str, key: &str, canonical_link: Option<&str>) -> Option<Handled> {
         let own = self.keys.get(feed).and_then(|keys| keys.get(key)).copied();
         match own {
             Some(h) if h.how != Handling::Carried => own,
             _ => canonical_link
                 .and_then(|l| self.links.get(l))
-                .copied()
+                .filter(|(_, feeds)| feeds.iter().any(|f| f != feed))
+                .map(|(handled, _)| *handled)
                 .or(own),
         }
     }
@@ -246,5 +256,32 @@ mod tests {
         assert_eq!(how("b", "https://x/b"), Some(Handling::Sent));
         assert_eq!(how("c", "https://x/c"), Some(Handling::Cut));
         assert_eq!(sent.last_delivery(), Some(at));
+    }
+
+    #[test]
+    fn a_link_sent_from_another_feed_counts_but_not_from_the_same_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut state = State::open(&dir.path().join("state.db")).unwrap();
+        let at = Utc.timestamp_opt(5000, 0).single().unwrap();
+        let page = "https://blog.example.com/post";
+        state
+            .mark_sent(
+                "daily",
+                &[SentItem {
+                    feed: "comments".into(),
+                    key: "comment-101".into(),
+                    link: Some(page.into()),
+                    how: Handling::Sent,
+                }],
+                at,
+                None,
+            )
+            .unwrap();
+        let sent = state.sent("daily").unwrap();
+        assert!(sent.contains("comments", "comment-101", Some(page)));
+        // Another comment on the same page: a new item of the same feed.
+        assert!(!sent.contains("comments", "comment-102", Some(page)));
+        // The same page through another feed: already sent.
+        assert!(sent.contains("planet", "post-7", Some(page)));
     }
 }

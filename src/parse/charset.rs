@@ -1,0 +1,210 @@
+//! Which charset a feed is written in, decided as the XML spec and browsers decide it:
+//! a byte order mark, else the HTTP `charset`, else the XML declaration, else UTF-8.
+//! When the bytes are not valid in that charset, a detected guess is used instead.
+//! Whatever it was, the parser gets UTF-8 and a declaration that says so.
+//!
+//! The common case, UTF-8 bytes that say they are UTF-8 (or say nothing), costs one
+//! validation pass and no copy.
+
+use std::borrow::Cow;
+
+use encoding_rs::{Encoding, UTF_8, UTF_16BE, UTF_16LE};
+
+/// The body as UTF-8. Borrowed when it already was UTF-8 and said so.
+pub(super) fn to_utf8<'a>(body: &'a [u8], http_charset: Option<&str>) -> Cow<'a, [u8]> {
+    if let Some((encoding, bom)) = Encoding::for_bom(body) {
+        let rest = &body[bom..];
+        // A byte order mark is the one statement about the charset that cannot be wrong.
+        return if encoding == UTF_8 && std::str::from_utf8(rest).is_ok() {
+            with_utf8_declaration(Cow::Borrowed(rest))
+        } else {
+            decoded(encoding, rest)
+        };
+    }
+    if first_non_space(body) == Some(b'{') {
+        return Cow::Borrowed(body);
+    }
+    let declared = http_charset
+        .and_then(|label| Encoding::for_label(label.trim().as_bytes()))
+        .or_else(|| {
+            // A declaration that could be read as ASCII is not in UTF-16, whatever it says.
+            declared_label(body)
+                .and_then(Encoding::for_label)
+                .filter(|e| *e != UTF_16LE && *e != UTF_16BE)
+        });
+    let encoding = declared.unwrap_or(UTF_8);
+    let valid_utf8 = std::str::from_utf8(body).is_ok();
+    if encoding == UTF_8 {
+        return if valid_utf8 {
+            with_utf8_declaration(Cow::Borrowed(body))
+        } else {
+            decoded(guess(body), body)
+        };
+    }
+    if encoding.is_ascii_compatible() && body.is_ascii() {
+        // Reads the same in either: no copy.
+        return Cow::Borrowed(body);
+    }
+    // UTF-8 with anything beyond ASCII almost never happens by chance in a legacy
+    // single-byte charset, while servers and generators that label UTF-8 as Latin-1
+    // are common: the bytes win over the label.
+    if valid_utf8 && encoding.is_single_byte() {
+        return with_utf8_declaration(Cow::Borrowed(body));
+    }
+    match encoding.decode_without_bom_handling_and_without_replacement(body) {
+        Some(text) => with_utf8_declaration(Cow::Owned(text.into_owned().into_bytes())),
+        None => decoded(guess(body), body),
+    }
+}
+
+/// The `charset` parameter of a Content-Type header value.
+pub(crate) fn http_charset(content_type: &str) -> Option<String> {
+    content_type.split(';').skip(1).find_map(|param| {
+        let (name, value) = param.split_once('=')?;
+        name.trim()
+            .eq_ignore_ascii_case("charset")
+            .then(|| value.trim().trim_matches(['"', '\'']).to_string())
+            .filter(|v| !v.is_empty())
+    })
+}
+
+fn first_non_space(body: &[u8]) -> Option<u8> {
+    body.iter().copied().find(|b| !b.is_ascii_whitespace())
+}
+
+fn guess(body: &[u8]) -> &'static Encoding {
+    let mut detector = chardetng::EncodingDetector::new();
+    detector.feed(body, true);
+    detector.guess(None, true)
+}
+
+/// Decodes with `encoding` (malformed sequences become U+FFFD) and fixes the
+/// declaration.
+fn decoded<'a>(encoding: &'static Encoding, bytes: &[u8]) -> Cow<'a, [u8]> {
+    let (text, _) = encoding.decode_without_bom_handling(bytes);
+    with_utf8_declaration(Cow::Owned(text.into_owned().into_bytes()))
+}
+
+/// The XML declaration's `encoding` value, read as ASCII.
+fn declared_label(body: &[u8]) -> Option<&[u8]> {
+    let (start, end) = encoding_value_span(body)?;
+    Some(&body[start..end])
+}
+
+/// feed-rs honours the declaration, so once the bytes are UTF-8 it must say UTF-8.
+fn with_utf8_declaration(doc: Cow<'_, [u8]>) -> Cow<'_, [u8]> {
+    let Some((start, end)) = encoding_value_span(&doc) else {
+        return doc;
+    };
+    if Encoding::for_label(&doc[start..end]) == Some(UTF_8) {
+        return doc;
+    }
+    let mut fixed = Vec::with_capacity(doc.len());
+    fixed.extend_from_slice(&doc[..start]);
+    fixed.extend_from_slice(b"UTF-8");
+    fixed.extend_from_slice(&doc[end..]);
+    Cow::Owned(fixed)
+}
+
+/// Where the value of `encoding="…"` sits in a leading `<?xml … ?>`.
+fn encoding_value_span(body: &[u8]) -> Option<(usize, usize)> {
+    let offset = body.len() - body.trim_ascii_start().len();
+    let rest = &body[offset..];
+    if !rest.starts_with(b"<?xml") {
+        return None;
+    }
+    let close = memchr::memmem::find(&rest[..rest.len().min(512)], b"?>")?;
+    let declaration = &rest[..close];
+    let key = memchr::memmem::find(declaration, b"encoding")?;
+    let after = &declaration[key + b"encoding".len()..];
+    let eq = after.iter().position(|&b| !b.is_ascii_whitespace())?;
+    if after[eq] != b'=' {
+        return None;
+    }
+    let value = &after[eq + 1..];
+    let q = value.iter().position(|&b| !b.is_ascii_whitespace())?;
+    let quote = value[q];
+    if quote != b'"' && quote != b'\'' {
+        return None;
+    }
+    let len = value[q + 1..].iter().position(|&b| b == quote)?;
+    let start = offset + key + b"encoding".len() + eq + 1 + q + 1;
+    Some((start, start + len))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utf8(body: &[u8], http: Option<&str>) -> String {
+        String::from_utf8(to_utf8(body, http).into_owned()).expect("UTF-8 out")
+    }
+
+    #[test]
+    fn utf8_that_says_so_is_not_copied() {
+        let body = "<?xml version=\"1.0\" encoding=\"utf-8\"?><rss>Café</rss>".as_bytes();
+        assert!(matches!(to_utf8(body, None), Cow::Borrowed(_)));
+        assert!(matches!(to_utf8(body, Some("UTF-8")), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn undeclared_windows_1252_is_detected() {
+        let body = b"<rss><title>Caf\xe9 cr\xe8me \x93sp\xe9cial\x94 et \xe9t\xe9</title></rss>";
+        assert_eq!(
+            utf8(body, None),
+            "<rss><title>Café crème “spécial” et été</title></rss>"
+        );
+    }
+
+    #[test]
+    fn a_latin1_label_over_utf8_bytes_loses() {
+        let body = "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><rss>Café</rss>".as_bytes();
+        assert_eq!(
+            utf8(body, None),
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss>Café</rss>"
+        );
+        assert_eq!(
+            utf8(body, Some("iso-8859-1")),
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss>Café</rss>"
+        );
+    }
+
+    #[test]
+    fn http_charset_beats_the_declaration() {
+        let body = b"<?xml version='1.0' encoding='utf-8'?><rss>Caf\xe9</rss>";
+        assert_eq!(
+            utf8(body, Some("ISO-8859-1")),
+            "<?xml version='1.0' encoding='utf-8'?><rss>Café</rss>"
+        );
+        let koi8 = b"<?xml version='1.0' encoding='koi8-r'?><rss>\xf0\xd2\xc9\xd7\xc5\xd4</rss>";
+        assert_eq!(
+            utf8(koi8, None),
+            "<?xml version='1.0' encoding='UTF-8'?><rss>Привет</rss>"
+        );
+    }
+
+    #[test]
+    fn byte_order_marks_win() {
+        let mut body = vec![0xFF, 0xFE];
+        for unit in "<?xml version=\"1.0\" encoding=\"utf-16\"?><rss>é</rss>".encode_utf16() {
+            body.extend_from_slice(&unit.to_le_bytes());
+        }
+        assert_eq!(
+            utf8(&body, Some("iso-8859-1")),
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss>é</rss>"
+        );
+    }
+
+    #[test]
+    fn content_type_parameters() {
+        assert_eq!(
+            http_charset("application/rss+xml; charset=\"ISO-8859-1\"").as_deref(),
+            Some("ISO-8859-1")
+        );
+        assert_eq!(http_charset("text/xml").as_deref(), None);
+        assert_eq!(
+            http_charset("text/xml; Charset=utf-8").as_deref(),
+            Some("utf-8")
+        );
+    }
+}

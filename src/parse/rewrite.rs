@@ -1,0 +1,482 @@
+//! One streaming pass (quick-xml) that turns a feed feed-rs could not read whole into
+//! one it can, and notes where each entry sits so that entries can be read one by one.
+//!
+//! It maps legacy formats onto current ones (RSS 0.90's namespace onto RSS 1.0's; Atom
+//! 0.3's namespace, element names and `mode` onto Atom 1.0), gives RSS items the link
+//! their `guid` or `rdf:about` stands for, strips naked markup from RSS titles, and
+//! drops the Atom fields feed-rs would fail a whole feed for (empty, binary or
+//! unknown-typed). Everything else is written back as it was read.
+
+use std::ops::Range;
+
+use quick_xml::events::attributes::Attribute;
+use quick_xml::events::{BytesEnd, BytesStart, BytesText, Event};
+use quick_xml::{Reader, Writer};
+
+const RSS_090: &str = "http://my.netscape.com/rdf/simple/0.9/";
+const RSS_10: &str = "http://purl.org/rss/1.0/";
+const ATOM_03: &str = "http://purl.org/atom/ns#";
+const ATOM_10: &str = "http://www.w3.org/2005/Atom";
+
+/// The rewritten document and the byte range of each entry in it, in order.
+pub(super) struct Rewritten {
+    pub doc: Vec<u8>,
+    pub entries: Vec<Range<usize>>,
+    /// Entries the document was cut short in.
+    pub lost: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Rss,
+    Rdf,
+    Atom,
+    Atom03,
+    Other,
+}
+
+/// An RSS item being copied: what it needs to be given a link at its end.
+struct OpenItem {
+    depth: usize,
+    /// `rss:` when the item is written `<rss:item>`, so an added link matches it.
+    prefix: String,
+    about: Option<String>,
+    has_link: bool,
+    /// The guid as written (escaped), when it is a permalink.
+    permalink: Option<String>,
+}
+
+struct Pass<'a> {
+    reader: Reader<&'a [u8]>,
+    out: Writer<Vec<u8>>,
+    format: Format,
+    /// Names of the open elements as written, so end tags match what was written.
+    stack: Vec<String>,
+    item: Option<OpenItem>,
+    entry_start: Option<(usize, usize)>,
+    entries: Vec<Range<usize>>,
+}
+
+/// `None` when the document is not XML that can be read even leniently.
+pub(super) fn rewrite(doc: &str) -> Option<Rewritten> {
+    let mut reader = Reader::from_str(doc);
+    let config = reader.config_mut();
+    config.check_end_names = false;
+    config.allow_unmatched_ends = true;
+    config.allow_dangling_amp = true;
+    let mut pass = Pass {
+        reader,
+        out: Writer::new(Vec::with_capacity(doc.len() + doc.len() / 16)),
+        format: Format::Other,
+        stack: Vec::new(),
+        item: None,
+        entry_start: None,
+        entries: Vec::new(),
+    };
+    let read_whole = pass.run().is_ok();
+    if !read_whole && pass.entries.is_empty() {
+        return None;
+    }
+    // A document cut short (or broken past repair) keeps the entries before the
+    // break; the one it broke in is lost, and counted.
+    let mut lost = 0;
+    if let Some((depth, start)) = pass.entry_start.take() {
+        pass.out.get_mut().truncate(start);
+        pass.stack.truncate(depth);
+        lost = 1;
+    }
+    while let Some(name) = pass.stack.pop() {
+        pass.out.write_event(Event::End(BytesEnd::new(name))).ok()?;
+    }
+    Some(Rewritten {
+        doc: pass.out.into_inner(),
+        entries: pass.entries,
+        lost,
+    })
+}
+
+/// The document could not be read or written as XML; the caller keeps what it had.
+struct Unreadable;
+
+impl From<quick_xml::Error> for Unreadable {
+    fn from(_: quick_xml::Error) -> Self {
+        Unreadable
+    }
+}
+
+impl From<std::io::Error> for Unreadable {
+    fn from(_: std::io::Error) -> Self {
+        Unreadable
+    }
+}
+
+type Result<T> = std::result::Result<T, Unreadable>;
+
+mod atom;
+
+use atom::{Body, atom_text};
+
+impl<'a> Pass<'a> {
+    fn run(&mut self) -> Result<()> {
+        loop {
+            match self.next_event()? {
+                Event::Eof => return Ok(()),
+                Event::Start(start) => self.start(start, false)?,
+                Event::Empty(start) => self.start(start, true)?,
+                Event::End(_) => self.end()?,
+                other => self.out.write_event(other)?,
+            }
+        }
+    }
+
+    /// The next event, with a bare `&` in text (which the reader lets through, and
+    /// feed-rs refuses) escaped.
+    fn next_event(&mut self) -> Result<Event<'a>> {
+        let event = self.reader.read_event()?;
+        if let Event::Start(start) | Event::Empty(start) = &event
+            && !start
+                .name()
+                .0
+                .starts_with(|c: char| c.is_alphabetic() || c == '_')
+        {
+            // `a < b` in text reads as a tag without a name: past that point the
+            // structure is a guess, so reading stops there.
+            return Err(Unreadable);
+        }
+        Ok(match event {
+            Event::Text(text) if text.contains('&') => {
+                Event::Text(BytesText::from_escaped(text.replace('&', "&amp;")).into_owned())
+            }
+            other => other,
+        })
+    }
+
+    fn start(&mut self, start: BytesStart<'a>, empty: bool) -> Result<()> {
+        let depth = self.stack.len();
+        if depth == 0 {
+            self.format = format_of(&start);
+        }
+        let qname = start.name().0.to_string();
+        let (prefix, local) = split_name(&qname);
+        let unprefixed = prefix.is_empty();
+        if self.is_text_construct(local, prefix) {
+            let inner = if empty { Vec::new() } else { self.inner()? };
+            return self.text_construct(start, inner);
+        }
+        if let Some(item) = self.item.as_mut().filter(|i| depth == i.depth + 1) {
+            if local == "link" {
+                item.has_link = true;
+            } else if local == "guid" && !empty {
+                let permalink = attr(&start, "isPermaLink")
+                    .is_none_or(|v| !v.trim().eq_ignore_ascii_case("false"));
+                let inner = self.inner()?;
+                let text: String = inner.iter().filter_map(raw_text).collect();
+                if permalink && let Some(item) = self.item.as_mut() {
+                    item.permalink = Some(text.trim().to_string());
+                }
+                self.out.write_event(Event::Start(start.borrow()))?;
+                for event in inner {
+                    self.out.write_event(event)?;
+                }
+                self.out.write_event(Event::End(start.to_end()))?;
+                return Ok(());
+            }
+        }
+        let is_entry = (local == "item" || local == "entry")
+            && (depth == 1
+                || (depth == 2
+                    && self
+                        .stack
+                        .get(1)
+                        .is_some_and(|p| ends_with_local(p, "channel"))));
+        if is_entry {
+            self.entry_start = Some((depth, self.out.get_ref().len()));
+            if matches!(self.format, Format::Rss | Format::Rdf) && local == "item" {
+                self.item = Some(OpenItem {
+                    depth,
+                    prefix: if unprefixed {
+                        String::new()
+                    } else {
+                        format!("{prefix}:")
+                    },
+                    about: attr(&start, "rdf:about"),
+                    has_link: false,
+                    permalink: None,
+                });
+            }
+        }
+        let fixed = self.fixed_start(start, depth, local, unprefixed);
+        let written = fixed.name().0.to_string();
+        if empty {
+            self.out.write_event(Event::Empty(fixed))?;
+            if is_entry {
+                self.end_entry(depth)?;
+            }
+            Ok(())
+        } else {
+            self.out.write_event(Event::Start(fixed))?;
+            self.stack.push(written);
+            Ok(())
+        }
+    }
+
+    fn end(&mut self) -> Result<()> {
+        // An end tag with nothing open is dropped rather than passed on to fail feed-rs.
+        let Some(name) = self.stack.pop() else {
+            return Ok(());
+        };
+        let depth = self.stack.len();
+        if self.item.as_ref().is_some_and(|i| i.depth == depth) {
+            self.add_link()?;
+        }
+        self.out.write_event(Event::End(BytesEnd::new(name)))?;
+        self.end_entry(depth)
+    }
+
+    fn end_entry(&mut self, depth: usize) -> Result<()> {
+        if let Some((at, start)) = self.entry_start
+            && at == depth
+        {
+            self.entries.push(start..self.out.get_ref().len());
+            self.entry_start = None;
+            self.item = None;
+        }
+        Ok(())
+    }
+
+    /// The link an RSS item without `<link>` stands for: its `rdf:about`, else its
+    /// guid when that is a permalink (the default) and a web address.
+    fn add_link(&mut self) -> Result<()> {
+        let Some(item) = self.item.take() else {
+            return Ok(());
+        };
+        if item.has_link {
+            return Ok(());
+        }
+        let text = match (&item.about, &item.permalink) {
+            (Some(about), _) => BytesText::new(about).into_owned(),
+            (None, Some(guid)) if is_web_address(guid) => {
+                BytesText::from_escaped(guid.as_str()).into_owned()
+            }
+            _ => return Ok(()),
+        };
+        let name = format!("{}link", item.prefix);
+        self.out
+            .write_event(Event::Start(BytesStart::new(name.as_str())))?;
+        self.out.write_event(Event::Text(text))?;
+        self.out
+            .write_event(Event::End(BytesEnd::new(name.as_str())))?;
+        Ok(())
+    }
+
+    /// Everything up to the matching end tag, which is consumed.
+    fn inner(&mut self) -> Result<Vec<Event<'a>>> {
+        let mut events = Vec::new();
+        let mut depth = 0usize;
+        loop {
+            let event = self.next_event()?;
+            match &event {
+                Event::Start(_) => depth += 1,
+                Event::End(_) if depth == 0 => return Ok(events),
+                Event::End(_) => depth -= 1,
+                Event::Eof => return Ok(events),
+                _ => {}
+            }
+            events.push(event);
+        }
+    }
+
+    fn is_text_construct(&self, local: &str, prefix: &str) -> bool {
+        match self.format {
+            Format::Atom | Format::Atom03 => {
+                (prefix.is_empty() || prefix == "atom")
+                    && matches!(
+                        local,
+                        "title"
+                            | "subtitle"
+                            | "tagline"
+                            | "summary"
+                            | "content"
+                            | "rights"
+                            | "copyright"
+                    )
+            }
+            Format::Rss | Format::Rdf => prefix.is_empty() && local == "title",
+            Format::Other => false,
+        }
+    }
+
+    fn text_construct(&mut self, start: BytesStart<'a>, inner: Vec<Event<'a>>) -> Result<()> {
+        let (_, local) = split_name(start.name().0);
+        let local = local.to_string();
+        let name = match (self.format, local.as_str()) {
+            (Format::Atom03, "tagline") => "subtitle".to_string(),
+            (Format::Atom03, "copyright") => "rights".to_string(),
+            _ => start.name().0.to_string(),
+        };
+        if matches!(self.format, Format::Rss | Format::Rdf) {
+            // Naked markup in an RSS title: its text is the title.
+            let has_markup = inner
+                .iter()
+                .any(|e| matches!(e, Event::Start(_) | Event::Empty(_)));
+            self.out.write_event(Event::Start(start.borrow()))?;
+            for event in inner {
+                if !has_markup
+                    || matches!(
+                        event,
+                        Event::Text(_) | Event::GeneralRef(_) | Event::CData(_)
+                    )
+                {
+                    self.out.write_event(event)?;
+                }
+            }
+            self.out.write_event(Event::End(start.to_end()))?;
+            return Ok(());
+        }
+        let Some((kind, body)) = atom_text(&start, &inner, self.format == Format::Atom03, &local)
+        else {
+            return Ok(());
+        };
+        let mut fixed = BytesStart::new(name.as_str());
+        for a in start.attributes().flatten() {
+            if !matches!(a.key.0, "type" | "mode") {
+                fixed.push_attribute(a);
+            }
+        }
+        if let Some(kind) = &kind {
+            fixed.push_attribute(("type", kind.as_str()));
+        }
+        match body {
+            Body::Nothing => {
+                self.out.write_event(Event::Empty(fixed))?;
+                return Ok(());
+            }
+            Body::Keep if inner.is_empty() => {
+                self.out.write_event(Event::Empty(fixed))?;
+                return Ok(());
+            }
+            Body::Keep => {
+                self.out.write_event(Event::Start(fixed.borrow()))?;
+                for event in inner {
+                    self.out.write_event(event)?;
+                }
+            }
+            Body::Text(text) => {
+                self.out.write_event(Event::Start(fixed.borrow()))?;
+                self.out.write_event(Event::Text(BytesText::new(&text)))?;
+            }
+        }
+        self.out
+            .write_event(Event::End(BytesEnd::new(name.as_str())))?;
+        Ok(())
+    }
+
+    /// The start tag with legacy namespaces replaced, an RSS version feed-rs knows,
+    /// and Atom 0.3's names for dates mapped onto Atom 1.0's.
+    fn fixed_start(
+        &self,
+        start: BytesStart<'a>,
+        depth: usize,
+        local: &str,
+        unprefixed: bool,
+    ) -> BytesStart<'a> {
+        let renamed = match (self.format, unprefixed, local) {
+            (Format::Atom03, true, "issued") => Some("published"),
+            (Format::Atom03, true, "modified") => Some("updated"),
+            (Format::Atom03, true, "url") => Some("uri"),
+            _ => None,
+        };
+        let odd_version = depth == 0
+            && self.format == Format::Rss
+            && !matches!(
+                attr(&start, "version").as_deref(),
+                Some("2.0" | "0.91" | "0.92" | "")
+            );
+        let legacy_namespace = start.attributes().flatten().any(|a| {
+            is_namespace_declaration(a.key.0) && matches!(a.value.trim(), RSS_090 | ATOM_03)
+        });
+        if renamed.is_none() && !odd_version && !legacy_namespace {
+            return start;
+        }
+        let mut fixed = BytesStart::new(renamed.unwrap_or(start.name().0).to_string());
+        for a in start.attributes().flatten() {
+            let value = a.value.trim();
+            if is_namespace_declaration(a.key.0) && value == RSS_090 {
+                fixed.push_attribute((a.key.0, RSS_10));
+            } else if is_namespace_declaration(a.key.0) && value == ATOM_03 {
+                fixed.push_attribute((a.key.0, ATOM_10));
+            } else if odd_version && a.key.0 == "version" {
+            } else {
+                fixed.push_attribute(a);
+            }
+        }
+        if odd_version {
+            fixed.push_attribute(("version", "2.0"));
+        }
+        fixed
+    }
+}
+
+/// Text as written (escaped), for concatenating guids and base64.
+pub(super) fn raw_text(event: &Event<'_>) -> Option<String> {
+    match event {
+        Event::Text(t) => Some(t.to_string()),
+        Event::GeneralRef(r) => Some(format!("&{};", &**r)),
+        Event::CData(c) => Some(quick_xml::escape::escape(&**c).into_owned()),
+        _ => None,
+    }
+}
+
+fn format_of(root: &BytesStart<'_>) -> Format {
+    let (_, local) = split_name(root.name().0);
+    let namespaces = || {
+        root.attributes()
+            .flatten()
+            .filter(|a| is_namespace_declaration(a.key.0))
+            .map(|a| a.value.trim().to_string())
+            .collect::<Vec<_>>()
+    };
+    match local {
+        "rss" => Format::Rss,
+        "RDF" => Format::Rdf,
+        "feed" => {
+            let legacy = namespaces().iter().any(|n| n == ATOM_03)
+                || attr(root, "version").is_some_and(|v| v.trim() == "0.3");
+            if legacy { Format::Atom03 } else { Format::Atom }
+        }
+        _ => Format::Other,
+    }
+}
+
+fn split_name(name: &str) -> (&str, &str) {
+    name.split_once(':').unwrap_or(("", name))
+}
+
+fn ends_with_local(name: &str, local: &str) -> bool {
+    split_name(name).1 == local
+}
+
+fn is_namespace_declaration(key: &str) -> bool {
+    key == "xmlns" || key.starts_with("xmlns:")
+}
+
+fn is_web_address(s: &str) -> bool {
+    let lower = s.get(..8).unwrap_or(s).to_ascii_lowercase();
+    lower.starts_with("http://") || lower.starts_with("https://")
+}
+
+/// An attribute's unescaped value.
+pub(super) fn attr(start: &BytesStart<'_>, key: &str) -> Option<String> {
+    start
+        .attributes()
+        .flatten()
+        .find(|a: &Attribute<'_>| a.key.0 == key)
+        .map(|a| {
+            quick_xml::escape::unescape(&a.value)
+                .map(|v| v.into_owned())
+                .unwrap_or_else(|_| a.value.into_owned())
+        })
+}
+
+#[cfg(test)]
+mod tests;

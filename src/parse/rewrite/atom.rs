@@ -1,0 +1,86 @@
+//! Atom text constructs (`title`, `summary`, `content`, …) as feed-rs accepts them:
+//! Atom 0.3's `mode` decoded, and the fields feed-rs would fail a whole feed for
+//! (empty, binary, of an unknown type) dropped or retyped.
+
+use base64::Engine;
+use quick_xml::Writer;
+use quick_xml::events::{BytesStart, Event};
+
+use super::{attr, raw_text};
+
+pub(super) enum Body {
+    Keep,
+    Text(String),
+    Nothing,
+}
+
+/// What an Atom text construct becomes: its new `type` (none: leave it out) and body,
+/// or `None` to drop it because feed-rs would fail on it and it holds nothing a
+/// reader could use (empty, binary, undecodable).
+pub(super) fn atom_text(
+    start: &BytesStart<'_>,
+    inner: &[Event<'_>],
+    atom03: bool,
+    local: &str,
+) -> Option<(Option<String>, Body)> {
+    let has_src = attr(start, "src").is_some();
+    let empty = inner.iter().all(|e| match e {
+        Event::Text(t) => t.trim().is_empty(),
+        Event::Comment(_) | Event::PI(_) => true,
+        _ => false,
+    });
+    if has_src {
+        // The content is elsewhere: feed-rs refuses a body beside it, and a `type`
+        // that is not a media type.
+        let kind = attr(start, "type").filter(|t| t.contains('/'));
+        return Some((kind, Body::Nothing));
+    }
+    if empty {
+        return None;
+    }
+    let declared = attr(start, "type").map(|t| t.trim().to_ascii_lowercase());
+    let mode = attr(start, "mode").map(|m| m.trim().to_ascii_lowercase());
+    let declared = declared
+        .as_deref()
+        .unwrap_or(if atom03 { "text/plain" } else { "text" });
+    let html = matches!(declared, "html" | "text/html");
+    let kind = match declared {
+        "text" | "text/plain" => "text",
+        "html" | "text/html" => "html",
+        "xhtml" | "application/xhtml+xml" => "xhtml",
+        t if t.starts_with("text/") => "text",
+        t if t.ends_with("+xml") || t.ends_with("/xml") => "text",
+        // A binary document (Atom 1.0 base64-encodes those): nothing to show.
+        _ if local == "content" && !atom03 => return None,
+        _ => "text",
+    };
+    if mode.as_deref() == Some("base64") {
+        let encoded: String = inner.iter().filter_map(raw_text).collect();
+        let compact: String = encoded.split_ascii_whitespace().collect();
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(compact.as_bytes())
+            .ok()?;
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let kind = if html { "html" } else { "text" };
+        return Some((Some(kind.to_string()), Body::Text(text)));
+    }
+    let inline_markup = inner
+        .iter()
+        .any(|e| matches!(e, Event::Start(_) | Event::Empty(_)));
+    if atom03 && inline_markup && kind != "text" {
+        // Atom 0.3's default mode is inline XML; as escaped HTML it reads the same.
+        return Some((Some("html".to_string()), Body::Text(serialize(inner)?)));
+    }
+    if kind == "xhtml" || !inline_markup {
+        return Some((Some(kind.to_string()), Body::Keep));
+    }
+    Some((Some("html".to_string()), Body::Text(serialize(inner)?)))
+}
+
+fn serialize(events: &[Event<'_>]) -> Option<String> {
+    let mut writer = Writer::new(Vec::new());
+    for event in events {
+        writer.write_event(event.borrow()).ok()?;
+    }
+    String::from_utf8(writer.into_inner()).ok()
+}
