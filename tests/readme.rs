@@ -2,13 +2,13 @@
 //! that validates (fragments, marked `# fragment`, once the sections they leave out
 //! are added), every key of the schema is documented, and so is every exit code.
 
-mod common;
+pub mod support;
 
 use std::path::Path;
 
-use common::repo_root;
 use feedletter::ExitStatus;
 use feedletter::config::{self, ConfigError};
+use support::repo_root;
 
 fn readme() -> String {
     std::fs::read_to_string(repo_root().join("README.md")).expect("README.md")
