@@ -25,6 +25,9 @@ use feedletter::model::FeedOutcome;
 // The binary's allocator setting, so the child runs as `feedletter run` does.
 #[path = "../../src/alloc.rs"]
 mod alloc;
+// The tests' loopback HTTP server; public, since the benchmark uses only part of it.
+#[path = "../../tests/support/http_server.rs"]
+pub mod http_server;
 mod server;
 mod smtp_sink;
 
