@@ -1,13 +1,12 @@
 //! The web archive: each delivered issue as a page, an index of them and an Atom feed,
 //! written after delivery and never by a preview.
 
-mod common;
-mod support;
+pub mod support;
 
 use std::path::{Path, PathBuf};
 
-use common::{FeedServer, Route, feedletter, rss, write_config};
 use support::smtp_server::{Mode, Options, SmtpServer};
+use support::{FeedServer, Route, feedletter, rss, write_config};
 
 const NOW: &str = "2026-05-14T07:00:00Z";
 const LATER: &str = "2026-05-14T19:00:00Z";
@@ -163,8 +162,8 @@ fn a_preview_writes_nothing_but_shows_the_link() {
         ),
     )]);
     let dir = tempfile::tempdir().unwrap();
-    let config = config(dir.path(), &feeds, common::closed_port(), "archive");
-    let (html, _) = common::preview(&config, "weekly", "html", NOW);
+    let config = config(dir.path(), &feeds, support::closed_port(), "archive");
+    let (html, _) = support::preview(&config, "weekly", "html", NOW);
     assert!(view_in_browser(&html, "2026-05-14-weekly.html"));
     assert!(
         !dir.path().join("archive").exists(),

@@ -1,16 +1,15 @@
 //! The everyday commands through the real binary: `check` (config, `--fetch`,
 //! `--smtp`), `import`, `completions`, and the exit codes. Loopback servers only.
 
-mod common;
-mod support;
+pub mod support;
 
 use std::path::Path;
 use std::time::Duration;
 
-use common::{FeedServer, Route, feedletter, rss, write_config};
 use predicates::prelude::PredicateBooleanExt;
 use support::bounded;
 use support::smtp_server::{Mode, Options, SmtpServer, closed_port};
+use support::{FeedServer, Route, feedletter, rss, write_config};
 
 const LIMIT: Duration = Duration::from_secs(60);
 const USER: &str = "digest@example.com";
@@ -218,7 +217,7 @@ fn check_reports_a_broken_template_as_an_invalid_config() {
 #[test]
 fn check_fetch_of_the_offline_example_is_clean() {
     let output = feedletter()
-        .current_dir(common::repo_root())
+        .current_dir(support::repo_root())
         .args(["check", "--fetch", "-c", "examples/offline.yaml"])
         .output()
         .expect("runs");

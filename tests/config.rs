@@ -1,11 +1,11 @@
 //! feeds.yaml errors name the file, line, column and key, and every problem is listed.
 
-mod common;
+pub mod support;
 
 use std::path::Path;
 
-use common::{feedletter, write_config};
 use feedletter::config::{self, ConfigError};
+use support::{feedletter, write_config};
 
 fn problems(yaml: &str) -> String {
     match config::parse(Path::new("feeds.yaml"), yaml) {

@@ -1,18 +1,17 @@
 //! `feedletter run` end to end through the binary: real HTTP feeds (some of them
 //! broken on purpose), real SMTP with STARTTLS and AUTH, previews as files.
 
-mod common;
-mod support;
+pub mod support;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::time::{Duration, Instant};
 
-use common::{example_feed, feedletter, write_config};
 use mail_parser::MimeHeaders;
 use support::http_server::{Server, head, respond};
 use support::smtp_server::{Mode, Options, SmtpServer};
+use support::{example_feed, feedletter, write_config};
 
 const NOW: &str = "2026-05-14T07:00:00Z";
 const USER: &str = "digest@example.com";
@@ -299,7 +298,7 @@ fn a_wrong_password_fails_and_is_never_shown() {
 
 #[test]
 fn a_server_that_is_down_fails_within_the_timeout_budget() {
-    let setup = notes_setup("", Some(common::closed_port()));
+    let setup = notes_setup("", Some(support::closed_port()));
     let config = &setup.config;
     let started = Instant::now();
     let out = run(config, PASSWORD, &[]);

@@ -3,15 +3,14 @@
 //! is recorded before QUIT, digests fail independently, and a pinned certificate lets
 //! a self-signed (CA:TRUE) relay in.
 
-mod common;
-mod support;
+pub mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::time::{Duration, Instant};
 
-use common::{FeedServer, Route, feedletter, rss, write_config};
 use support::smtp_server::{Mode, Options, SmtpServer};
+use support::{FeedServer, Route, feedletter, rss, write_config};
 
 const NOW: &str = "2026-05-14T07:00:00Z";
 const LATER: &str = "2026-05-14T08:00:00Z";

@@ -2,17 +2,17 @@
 //! stays under it; a `content: full` digest that would not falls back to excerpts
 //! for its last items and says so on stderr. Plus snapshots of a grouped digest.
 
-mod common;
+pub mod support;
 
 use std::path::{Path, PathBuf};
 
-use common::{dev_feed_copies, repo_root, write_config};
 use regex::Regex;
+use support::{dev_feed_copies, repo_root, write_config};
 
 const NOW: &str = "2026-05-14T07:00:00Z";
 
 fn preview(config: &Path, digest: &str, format: &str) -> (String, String) {
-    common::preview(config, digest, format, NOW)
+    support::preview(config, digest, format, NOW)
 }
 const GMAIL_CLIP_BYTES: usize = 102_400;
 

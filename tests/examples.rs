@@ -1,9 +1,9 @@
 //! The shipped configs never rot: the offline example runs, feeds.yaml validates,
 //! and the rendered output is pinned by snapshots.
 
-mod common;
+pub mod support;
 
-use common::{feedletter, repo_root};
+use support::{feedletter, repo_root};
 
 const NOW: &str = "2026-05-14T07:00:00Z";
 

@@ -2,13 +2,12 @@
 //! decided it. Two feeds over loopback HTTP hold one item for each verdict; one item
 //! was delivered earlier by a real run to a loopback SMTP server.
 
-mod common;
-mod support;
+pub mod support;
 
 use std::path::PathBuf;
 
-use common::{FeedServer, Route, feedletter, repo_root, write_config};
 use support::smtp_server::{Mode, Options, SmtpServer};
+use support::{FeedServer, Route, feedletter, repo_root, write_config};
 
 const NOW: &str = "2026-05-14T07:00:00Z";
 

@@ -1,9 +1,10 @@
 //! Hardened fetching against a loopback server that misbehaves on purpose.
 
-mod support;
+pub mod support;
 
 use std::io::{self, Read, Write};
-use std::net::TcpListener;
+use std::net::TcpStream;
+use std::ops::Range;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
@@ -12,7 +13,8 @@ use std::time::{Duration, Instant};
 use feedletter::config::FetchSettings;
 use feedletter::fetch::{Fetched, Fetcher};
 use feedletter::model::{FeedError, FeedLocation, Validators};
-use support::http_server::{RSS, Server, feed, head, respond, settings, source};
+use support::http_server::{RSS, Server, feed, head, respond};
+use support::{settings, source};
 
 const MIB: u64 = 1024 * 1024;
 
@@ -176,32 +178,6 @@ fn dripping_body_times_out_at_the_deadline() {
 }
 
 #[test]
-fn silent_server_times_out_and_is_retried() {
-    let server = Server::start(|_, _| {
-        thread::sleep(Duration::from_secs(6));
-        Ok(())
-    });
-    let settings = FetchSettings {
-        timeout: Duration::from_secs(1),
-        retries: 1,
-        ..settings()
-    };
-    let started = Instant::now();
-    let result = fetch(&settings, server.url("/silent"));
-    let took = started.elapsed();
-
-    assert_eq!(
-        result.unwrap_err(),
-        FeedError::Timeout {
-            after: Duration::from_secs(1)
-        }
-    );
-    assert_eq!(server.hits(), 2, "a timeout is retried");
-    assert!(took >= Duration::from_secs(2), "{took:?}");
-    assert!(took < Duration::from_millis(3500), "{took:?}");
-}
-
-#[test]
 fn endless_body_stops_at_the_cap() {
     let server = Server::start(|_, s| {
         head(s, "200 OK", &[("Content-Type", "application/rss+xml")])?;
@@ -326,139 +302,235 @@ fn compressed_feed_is_decompressed() {
     assert_eq!(fetched.body.as_deref(), Some(RSS.as_bytes()));
 }
 
-#[test]
-fn corrupt_compression_is_reported_and_not_retried() {
-    let server = Server::start(|_, s| {
-        respond(
-            s,
-            "200 OK",
-            &[("Content-Encoding", "gzip")],
-            b"this is not gzip at all",
-        )
-    });
-    let error = fetch(&settings(), server.url("/corrupt")).unwrap_err();
-    assert!(
-        matches!(&error, FeedError::Parse(m) if m.contains("compressed body is corrupt")),
-        "{error:?}"
-    );
-    assert_eq!(server.hits(), 1);
+/// What the retry table's server does with one request.
+#[derive(Clone, Copy)]
+enum Answer {
+    /// A complete response: status, headers, body.
+    Respond(
+        &'static str,
+        &'static [(&'static str, &'static str)],
+        &'static [u8],
+    ),
+    /// A 503 whose Retry-After is an HTTP date this many seconds after the request.
+    BusyUntil(i64),
+    /// The feed at last.
+    Feed,
+    /// Nothing at all for this long.
+    Silence(Duration),
 }
 
-#[test]
-fn server_errors_are_retried_until_success() {
-    let calls = Arc::new(AtomicUsize::new(0));
-    let counter = calls.clone();
-    let server = Server::start(move |_, s| match counter.fetch_add(1, Ordering::SeqCst) {
-        0 | 1 => respond(s, "503 Service Unavailable", &[], b"busy"),
-        _ => feed(s),
-    });
-    let fetched = fetch(&settings(), server.url("/flaky")).expect("third time lucky");
-
-    assert_eq!(fetched.attempts, 3);
-    assert_eq!(server.hits(), 3);
-    assert_eq!(fetched.body.as_deref(), Some(RSS.as_bytes()));
-}
-
-#[test]
-fn persistent_server_errors_give_up_after_the_retries() {
-    let server = Server::start(|_, s| respond(s, "500 Internal Server Error", &[], b"oops"));
-    let error = fetch(&settings(), server.url("/broken")).unwrap_err();
-
-    assert_eq!(
-        error,
-        FeedError::HttpStatus {
-            status: 500,
-            reason: "Internal Server Error".into()
+impl Answer {
+    fn give(self, s: &mut TcpStream) -> io::Result<()> {
+        match self {
+            Answer::Respond(status, headers, body) => respond(s, status, headers, body),
+            Answer::BusyUntil(seconds) => {
+                let at = chrono::Utc::now() + chrono::Duration::seconds(seconds);
+                let date = at.format("%a, %d %b %Y %H:%M:%S GMT").to_string();
+                respond(s, "503 Service Unavailable", &[("Retry-After", &date)], b"")
+            }
+            Answer::Feed => feed(s),
+            Answer::Silence(quiet) => {
+                thread::sleep(quiet);
+                Ok(())
+            }
         }
-    );
-    assert_eq!(server.hits(), 3, "one attempt plus two retries");
+    }
+}
+
+/// How a fetch in the retry table must end.
+enum Outcome {
+    /// The feed, after this many attempts.
+    Fetched { attempts: u32 },
+    /// Exactly this error, and this message when one is given.
+    Failed(FeedError, Option<&'static str>),
+    /// An error the function accepts; the text says which, for the failure message.
+    FailedLike(&'static str, fn(&FeedError) -> bool),
+}
+
+struct RetryCase {
+    name: &'static str,
+    /// Answers to successive requests; the last one repeats.
+    answers: &'static [Answer],
+    settings: FetchSettings,
+    outcome: Outcome,
+    /// Requests the server saw: attempts, retries included.
+    hits: usize,
+    /// Bounds on the whole fetch.
+    took: Option<Range<Duration>>,
+    /// Bounds on the wait between the first request and the second.
+    gap: Option<Range<Duration>>,
+}
+
+const BUSY: Answer = Answer::Respond("503 Service Unavailable", &[], b"busy");
+const SILENT: Answer = Answer::Silence(Duration::from_secs(6));
+
+fn retry_cases() -> Vec<RetryCase> {
+    let case = |name: &'static str, answers: &'static [Answer], outcome, hits| RetryCase {
+        name,
+        answers,
+        settings: settings(),
+        outcome,
+        hits,
+        took: None,
+        gap: None,
+    };
+    vec![
+        case(
+            "server errors are retried until success",
+            &[BUSY, BUSY, Answer::Feed],
+            Outcome::Fetched { attempts: 3 },
+            3,
+        ),
+        case(
+            "persistent server errors give up after one attempt plus two retries",
+            &[Answer::Respond("500 Internal Server Error", &[], b"oops")],
+            Outcome::Failed(
+                FeedError::HttpStatus {
+                    status: 500,
+                    reason: "Internal Server Error".into(),
+                },
+                None,
+            ),
+            3,
+        ),
+        RetryCase {
+            settings: FetchSettings {
+                timeout: Duration::from_secs(1),
+                retries: 1,
+                ..settings()
+            },
+            took: Some(Duration::from_secs(2)..Duration::from_millis(3500)),
+            ..case(
+                "a silent server times out and the timeout is retried",
+                &[SILENT],
+                Outcome::Failed(
+                    FeedError::Timeout {
+                        after: Duration::from_secs(1),
+                    },
+                    None,
+                ),
+                2,
+            )
+        },
+        RetryCase {
+            gap: Some(Duration::from_millis(950)..Duration::from_millis(1800)),
+            ..case(
+                "429 waits for Retry-After in seconds",
+                &[
+                    Answer::Respond("429 Too Many Requests", &[("Retry-After", "1")], b""),
+                    Answer::Feed,
+                ],
+                Outcome::Fetched { attempts: 2 },
+                2,
+            )
+        },
+        RetryCase {
+            // The date has one-second resolution: the wait is between one and two seconds.
+            gap: Some(Duration::from_millis(950)..Duration::from_millis(2800)),
+            ..case(
+                "Retry-After as an HTTP date is honoured",
+                &[Answer::BusyUntil(2), Answer::Feed],
+                Outcome::Fetched { attempts: 2 },
+                2,
+            )
+        },
+        RetryCase {
+            took: Some(Duration::ZERO..Duration::from_secs(1)),
+            ..case(
+                "Retry-After beyond the cap gives up at once",
+                &[Answer::Respond(
+                    "503 Service Unavailable",
+                    &[("Retry-After", "3600")],
+                    b"",
+                )],
+                Outcome::FailedLike("HTTP 503", |e| {
+                    matches!(e, FeedError::HttpStatus { status: 503, .. })
+                }),
+                1,
+            )
+        },
+        case(
+            "client errors are not retried",
+            &[Answer::Respond("404 Not Found", &[], b"no such feed")],
+            Outcome::Failed(
+                FeedError::HttpStatus {
+                    status: 404,
+                    reason: "Not Found".into(),
+                },
+                Some("HTTP 404 Not Found"),
+            ),
+            1,
+        ),
+        case(
+            "corrupt compression is reported and not retried",
+            &[Answer::Respond(
+                "200 OK",
+                &[("Content-Encoding", "gzip")],
+                b"this is not gzip at all",
+            )],
+            Outcome::FailedLike(
+                "a corrupt compressed body",
+                |e| matches!(e, FeedError::Parse(m) if m.contains("compressed body is corrupt")),
+            ),
+            1,
+        ),
+    ]
 }
 
 #[test]
-fn too_many_requests_waits_for_retry_after_seconds() {
-    let calls = Arc::new(AtomicUsize::new(0));
-    let counter = calls.clone();
-    let server = Server::start(move |_, s| match counter.fetch_add(1, Ordering::SeqCst) {
-        0 => respond(s, "429 Too Many Requests", &[("Retry-After", "1")], b""),
-        _ => feed(s),
-    });
-    let fetched = fetch(&settings(), server.url("/limited")).expect("feed after waiting");
-
-    assert_eq!(fetched.attempts, 2);
-    let requests = server.requests();
-    let gap = requests[1].at - requests[0].at;
-    assert!(
-        gap >= Duration::from_millis(950),
-        "retried too soon: {gap:?}"
-    );
-    assert!(
-        gap < Duration::from_millis(1800),
-        "waited too long: {gap:?}"
-    );
+fn retries_follow_the_server_s_answers() {
+    for case in retry_cases() {
+        let calls = AtomicUsize::new(0);
+        let answers = case.answers;
+        let server = Server::start(move |_, s| {
+            let n = calls.fetch_add(1, Ordering::SeqCst);
+            answers[n.min(answers.len() - 1)].give(s)
+        });
+        let started = Instant::now();
+        let result = fetch(&case.settings, server.url("/retried"));
+        let took = started.elapsed();
+        check_retry_case(&case, result, took, &server);
+    }
 }
 
-#[test]
-fn retry_after_http_date_is_honoured() {
-    let calls = Arc::new(AtomicUsize::new(0));
-    let counter = calls.clone();
-    let server = Server::start(move |_, s| match counter.fetch_add(1, Ordering::SeqCst) {
-        0 => {
-            let at = chrono::Utc::now() + chrono::Duration::seconds(2);
-            let date = at.format("%a, %d %b %Y %H:%M:%S GMT").to_string();
-            respond(s, "503 Service Unavailable", &[("Retry-After", &date)], b"")
+fn check_retry_case(
+    case: &RetryCase,
+    result: Result<Fetched, FeedError>,
+    took: Duration,
+    server: &Server,
+) {
+    let name = case.name;
+    match (&case.outcome, result) {
+        (Outcome::Fetched { attempts }, Ok(fetched)) => {
+            assert_eq!(fetched.attempts, *attempts, "{name}: attempts");
+            assert_eq!(fetched.body.as_deref(), Some(RSS.as_bytes()), "{name}");
         }
-        _ => feed(s),
-    });
-    fetch(&settings(), server.url("/later")).expect("feed after waiting");
-
-    let requests = server.requests();
-    let gap = requests[1].at - requests[0].at;
-    // The date has one-second resolution: the wait is between one and two seconds.
-    assert!(
-        gap >= Duration::from_millis(950),
-        "retried too soon: {gap:?}"
-    );
-    assert!(
-        gap < Duration::from_millis(2800),
-        "waited too long: {gap:?}"
-    );
-}
-
-#[test]
-fn retry_after_beyond_the_cap_gives_up_at_once() {
-    let server = Server::start(|_, s| {
-        respond(
-            s,
-            "503 Service Unavailable",
-            &[("Retry-After", "3600")],
-            b"",
-        )
-    });
-    let started = Instant::now();
-    let error = fetch(&settings(), server.url("/gone-fishing")).unwrap_err();
-
-    assert!(
-        matches!(error, FeedError::HttpStatus { status: 503, .. }),
-        "{error:?}"
-    );
-    assert_eq!(server.hits(), 1);
-    assert!(started.elapsed() < Duration::from_secs(1));
-}
-
-#[test]
-fn client_errors_are_not_retried() {
-    let server = Server::start(|_, s| respond(s, "404 Not Found", &[], b"no such feed"));
-    let error = fetch(&settings(), server.url("/missing")).unwrap_err();
-
-    assert_eq!(
-        error,
-        FeedError::HttpStatus {
-            status: 404,
-            reason: "Not Found".into()
+        (Outcome::Failed(expected, message), Err(error)) => {
+            assert_eq!(&error, expected, "{name}");
+            if let Some(message) = message {
+                assert_eq!(error.to_string(), *message, "{name}");
+            }
         }
-    );
-    assert_eq!(error.to_string(), "HTTP 404 Not Found");
-    assert_eq!(server.hits(), 1);
+        (Outcome::FailedLike(what, accepts), Err(error)) => {
+            assert!(accepts(&error), "{name}: expected {what}, got {error:?}");
+        }
+        (_, result) => panic!("{name}: wrong outcome {result:?}"),
+    }
+    assert_eq!(server.hits(), case.hits, "{name}: requests");
+    if let Some(bounds) = &case.took {
+        assert!(
+            bounds.contains(&took),
+            "{name}: took {took:?}, not {bounds:?}"
+        );
+    }
+    if let Some(bounds) = &case.gap {
+        let requests = server.requests();
+        let gap = requests[1].at - requests[0].at;
+        assert!(
+            bounds.contains(&gap),
+            "{name}: waited {gap:?}, not {bounds:?}"
+        );
+    }
 }
 
 #[test]
@@ -676,10 +748,7 @@ fn waiting_for_a_host_slot_does_not_count_against_the_deadline() {
 
 #[test]
 fn connection_refused_names_no_secrets() {
-    let port = {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-        listener.local_addr().expect("address").port()
-    };
+    let port = support::closed_port();
     let url = url::Url::parse(&format!(
         "http://reader:hunter2@127.0.0.1:{port}/private.xml?token=s3cret"
     ))

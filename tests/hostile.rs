@@ -3,14 +3,13 @@
 //! deep is trimmed, and the good feed's items arrive either way, for an excerpt digest
 //! and a `content: full` digest alike.
 
-mod common;
-mod support;
+pub mod support;
 
 use std::process::Output;
 use std::time::{Duration, Instant};
 
-use common::{FeedServer, Route, example_feed, feedletter, write_config};
 use support::smtp_server::{Mode, Options, SmtpServer};
+use support::{FeedServer, Route, example_feed, feedletter, write_config};
 
 const NOW: &str = "2026-05-14T07:00:00Z";
 const DATE: &str = "Wed, 13 May 2026 10:00:00 +0000";
@@ -323,7 +322,7 @@ fn no_preview_format_writes_a_control_character_from_a_feed() {
         ),
     );
     for format in ["html", "text", "json", "eml"] {
-        let (stdout, stderr) = common::preview(&config, "full", format, NOW);
+        let (stdout, stderr) = support::preview(&config, "full", format, NOW);
         assert!(
             stdout.contains("Clear [2J31m the screen"),
             "{format}: {stdout}"

@@ -2,11 +2,10 @@
 //! keyword filters and excerpts must still see them, for fresh items and for items a
 //! 304 brings back from the state.
 
-mod common;
-mod support;
+pub mod support;
 
-use common::{FeedServer, Route, feedletter, write_config};
 use support::smtp_server::{Mode, Options, SmtpServer};
+use support::{FeedServer, Route, feedletter, write_config};
 
 const FEED: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 <rss version="2.0"><channel><title>Texts</title><link>https://feed.example.com/</link>

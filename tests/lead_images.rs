@@ -2,13 +2,12 @@
 //! picture in the item's HTML; in the HTML part only, and not at all with
 //! `images: false`. A 304 brings them back from the state.
 
-mod common;
-mod support;
+pub mod support;
 
 use std::path::{Path, PathBuf};
 
-use common::{FeedServer, Route, feedletter, write_config};
 use support::smtp_server::{Mode, Options, SmtpServer};
+use support::{FeedServer, Route, feedletter, write_config};
 
 const NOW: &str = "2026-05-14T07:00:00Z";
 
@@ -146,13 +145,13 @@ fn lead_images_come_from_every_source_in_the_html_part_only() {
     let feeds = feeds();
     let dir = tempfile::tempdir().unwrap();
     let digests = "  daily:\n    window: 7d\n    to: [me@example.com]\n  plain:\n    window: 7d\n    images: false\n    to: [me@example.com]\n";
-    let config = config(dir.path(), &feeds, digests, common::closed_port());
-    let (html, _) = common::preview(&config, "daily", "html", NOW);
-    let (text, _) = common::preview(&config, "daily", "text", NOW);
+    let config = config(dir.path(), &feeds, digests, support::closed_port());
+    let (html, _) = support::preview(&config, "daily", "html", NOW);
+    let (text, _) = support::preview(&config, "daily", "text", NOW);
     assert_images(&html, &text);
     assert!(!lead_tags(&html).iter().any(|t| t.contains("Plain item")));
 
-    let (html, _) = common::preview(&config, "plain", "html", NOW);
+    let (html, _) = support::preview(&config, "plain", "html", NOW);
     assert!(
         lead_tags(&html).is_empty(),
         "images: false still shows images"

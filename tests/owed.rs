@@ -2,14 +2,13 @@
 //! `--now`, feeds over loopback HTTP, digests to a loopback SMTP server (or to a closed
 //! port while "the server is down"), the state a real SQLite file.
 
-mod common;
-mod support;
+pub mod support;
 
 use std::path::PathBuf;
 use std::process::Output;
 
-use common::{FeedServer, Route, feedletter, rss, write_config};
 use support::smtp_server::{Mode, Options, SmtpServer};
+use support::{FeedServer, Route, feedletter, rss, write_config};
 
 struct Setup {
     dir: tempfile::TempDir,
@@ -40,7 +39,7 @@ impl Setup {
         let port = if server_up {
             self.smtp.port()
         } else {
-            common::closed_port()
+            support::closed_port()
         };
         write_config(
             self.dir.path(),

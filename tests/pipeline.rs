@@ -1,9 +1,9 @@
 //! End to end over real HTTP: feeds.yaml → fetch → parse → select → render → preview.
 
-mod common;
+pub mod support;
 
-use common::{FeedServer, Route, closed_port, example_feed, feedletter, write_config};
 use serde_json::Value;
+use support::{FeedServer, Route, closed_port, example_feed, feedletter, write_config};
 
 const NOW: &str = "2026-05-14T07:00:00Z";
 

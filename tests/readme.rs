@@ -3,14 +3,13 @@
 //! are added), every key of the schema is documented, and so is every exit code; and
 //! every sample of what the program prints is what it prints.
 
-mod common;
-mod support;
+pub mod support;
 
 use std::path::Path;
 
-use common::{FeedServer, Route, example_feed, feedletter, repo_root, write_config};
 use feedletter::ExitStatus;
 use feedletter::config::{self, ConfigError};
+use support::{FeedServer, Route, example_feed, feedletter, repo_root, write_config};
 
 fn readme() -> String {
     std::fs::read_to_string(repo_root().join("README.md")).expect("README.md")
@@ -532,7 +531,7 @@ fn assert_sample_line(stderr: &str, starts: &str, what: &str) {
 #[test]
 fn readme_sample_of_the_gmail_warning() {
     let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::write(dir.path().join("feed.rss"), common::dev_feed_copies(9)).expect("feed");
+    std::fs::write(dir.path().join("feed.rss"), support::dev_feed_copies(9)).expect("feed");
     write_config(
         dir.path(),
         "feeds:\n  - path: feed.rss\n    name: DEV Community\n    tags: [dev]\ndigests:\n  seed:\n    window: 30d\n    max_items: 100\n    to: [me@example.com]\n",
@@ -557,7 +556,7 @@ fn readme_sample_of_an_archive_that_cannot_be_written() {
         "/feed.xml",
         Route::ok(
             "application/rss+xml",
-            common::rss(&[("first", "First story", "Thu, 14 May 2026 06:00:00 +0000")]),
+            support::rss(&[("first", "First story", "Thu, 14 May 2026 06:00:00 +0000")]),
         ),
     )]);
     let smtp = SmtpServer::start(Options::new(Mode::Plain));

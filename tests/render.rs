@@ -2,17 +2,17 @@
 //! in either part, relative URLs become absolute, and the CSS is inlined.
 //! Driven through the binary, the way a user previews a digest.
 
-mod common;
+pub mod support;
 
 use std::path::{Path, PathBuf};
 
-use common::{FeedServer, Route, repo_root, write_config};
 use regex::Regex;
+use support::{FeedServer, Route, repo_root, write_config};
 
 const NOW: &str = "2026-05-14T07:00:00Z";
 
 fn preview(config: &Path, digest: &str, format: &str) -> (String, String) {
-    common::preview(config, digest, format, NOW)
+    support::preview(config, digest, format, NOW)
 }
 
 /// The hostile fixture under two digests: `full` (sanitized feed HTML) and `short`

@@ -2,12 +2,12 @@
 //! stderr that is fit for a cron mail (no progress bar, no escape codes, silence
 //! with `-q`).
 
-mod common;
+pub mod support;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use common::{FeedServer, Route, closed_port, feedletter, repo_root, rss, write_config};
+use support::{FeedServer, Route, closed_port, feedletter, repo_root, rss, write_config};
 
 const NOW: &str = "2026-05-14T07:00:00Z";
 

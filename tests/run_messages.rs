@@ -2,14 +2,13 @@
 //! plurals, -v and -vv, --wait, and the mistakes the config and the command line show
 //! on their own. Loopback servers only.
 
-mod common;
-mod support;
+pub mod support;
 
 use std::path::Path;
 use std::time::Duration;
 
-use common::{FeedServer, Route, closed_port, feedletter, rss, write_config};
 use support::bounded;
+use support::{FeedServer, Route, closed_port, feedletter, rss, write_config};
 
 const LIMIT: Duration = Duration::from_secs(60);
 const USER: &str = "digest@example.com";
@@ -198,7 +197,7 @@ fn an_unnamed_feed_is_not_named_twice_and_counts_are_singular_when_one() {
 #[test]
 fn a_local_file_is_read_not_given_a_status() {
     let output = feedletter()
-        .current_dir(common::repo_root())
+        .current_dir(support::repo_root())
         .args(["run", "--dry-run=text", "-v", "-c", "examples/offline.yaml"])
         .output()
         .expect("runs");

@@ -1,7 +1,7 @@
 //! Delivery against a real (local) SMTP server: message shape, STARTTLS, implicit TLS,
 //! AUTH, retries, refusals, and the sendmail transport.
 
-mod support;
+pub mod support;
 
 use std::path::Path;
 use std::time::{Duration, Instant};

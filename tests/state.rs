@@ -1,15 +1,14 @@
 //! The state across runs: never resend, never miss, conditional GET, first-seen
 //! dates, a run lock. Real HTTP, real SMTP (STARTTLS + AUTH), a real SQLite file.
 
-mod common;
-mod support;
+pub mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::time::Duration;
 
-use common::{FeedServer, Route, feedletter, rss, write_config};
 use support::smtp_server::{Mode, Options, SmtpServer};
+use support::{FeedServer, Route, feedletter, rss, write_config};
 
 const T0: &str = "2026-05-14T07:00:00Z";
 const USER: &str = "digest@example.com";
@@ -196,7 +195,7 @@ fn a_failed_delivery_changes_nothing_that_is_owed() {
         "/feed.xml",
         Route::ok("application/rss+xml", four_items()).with_etag("\"v2\""),
     );
-    let down = s.config(common::closed_port(), DAILY);
+    let down = s.config(support::closed_port(), DAILY);
     let failed = run(&down, "2026-05-14T08:00:00Z", &[]);
     assert_eq!(failed.status.code(), Some(1), "{}", stderr(&failed));
     assert!(
@@ -487,7 +486,7 @@ fn the_footer_flags_a_feed_failing_several_runs_in_a_row() {
 fn an_item_that_left_its_feed_before_it_was_sent_is_still_delivered() {
     let s = setup(three_items());
     // Run 1 cannot deliver: Alpha, Bravo and Charlie are owed.
-    let down = s.config(common::closed_port(), DAILY);
+    let down = s.config(support::closed_port(), DAILY);
     assert_eq!(run(&down, T0, &[]).status.code(), Some(1));
     // By run 2 the feed has rotated Alpha out and Delta in.
     s.feeds.set(

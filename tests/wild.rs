@@ -6,10 +6,10 @@
 //! (title, link, date as published else updated), and asserts feedletter's. Where the
 //! two differ on purpose, the test says why.
 
-mod common;
+pub mod support;
 
-use common::{FeedServer, Route, feedletter, fixture, write_config};
 use serde_json::Value;
+use support::{FeedServer, Route, feedletter, fixture, write_config};
 
 const NOW: &str = "2024-06-01T00:00:00Z";
 

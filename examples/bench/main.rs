@@ -30,6 +30,9 @@ use feedletter::model::FeedOutcome;
 #[path = "../../src/alloc.rs"]
 mod alloc;
 mod hostile;
+// The tests' loopback HTTP server; public, since the benchmark uses only part of it.
+#[path = "../../tests/support/http_server.rs"]
+pub mod http_server;
 mod server;
 mod smtp_sink;
 

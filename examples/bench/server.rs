@@ -1,20 +1,22 @@
 //! The feeds the benchmark fetches: N copies of `examples/feeds/dev-community.rss`
-//! (12 items, ~300 KB), each with its own guids, links and dates, served over
-//! loopback with a fixed added latency and ETag / If-None-Match → 304.
+//! (12 items, ~300 KB), each with its own guids, links and dates, served by the tests'
+//! loopback server (keep-alive) with a fixed added latency and ETag / If-None-Match → 304.
 //!
 //! The feeds are spread over several loopback addresses (127.0.0.1, .2, …) because
 //! feedletter allows only `per_host` requests in flight to one host: real feed lists
 //! span many hosts, and one host for all of them would measure that politeness limit
 //! rather than the pipeline.
 
-use std::io::{self, BufRead, BufReader, Write};
-use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::io;
+use std::net::{Ipv4Addr, TcpStream};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+
+use crate::http_server::{Connections, Request, Server, respond_framed};
 
 const TEMPLATE: &str = include_str!("../feeds/dev-community.rss");
 
@@ -119,7 +121,8 @@ impl Counts {
 }
 
 pub struct FeedServer {
-    hosts: Vec<SocketAddr>,
+    /// One server per loopback address.
+    hosts: Vec<Server>,
     site: Arc<Site>,
 }
 
@@ -143,7 +146,6 @@ struct Site {
 
 impl FeedServer {
     /// Listens on `hosts` loopback addresses; every connection gets its own thread.
-    /// The server lives until the process exits.
     pub fn start(maker: Arc<FeedMaker>, hosts: usize, latency: Duration) -> io::Result<Self> {
         FeedServer::start_with(maker, hosts, latency, Vec::new())
     }
@@ -162,23 +164,16 @@ impl FeedServer {
             conditional: AtomicBool::new(true),
             extra,
         });
-        let mut addrs = Vec::new();
-        for h in 0..hosts {
-            let ip = Ipv4Addr::new(127, 0, 0, u8::try_from(h + 1).expect("at most 254 hosts"));
-            let listener = TcpListener::bind((ip, 0))?;
-            addrs.push(listener.local_addr()?);
-            let site = site.clone();
-            thread::spawn(move || {
-                for stream in listener.incoming().flatten() {
-                    let site = site.clone();
-                    thread::spawn(move || {
-                        // A client hanging up mid-response is its business, not ours.
-                        let _ = serve(stream, &site);
-                    });
-                }
-            });
-        }
-        Ok(FeedServer { hosts: addrs, site })
+        let hosts = (0..hosts)
+            .map(|h| {
+                let ip = Ipv4Addr::new(127, 0, 0, u8::try_from(h + 1).expect("at most 254 hosts"));
+                let site = site.clone();
+                Server::bind(ip, Connections::KeepAlive, move |request, stream| {
+                    site.answer(request, stream)
+                })
+            })
+            .collect::<io::Result<Vec<_>>>()?;
+        Ok(FeedServer { hosts, site })
     }
 
     pub fn counts(&self) -> &Counts {
@@ -192,90 +187,62 @@ impl FeedServer {
 
     /// The URL of the extra body called `name`.
     pub fn extra_url(&self, name: &str) -> String {
-        format!("http://{}/extra/{name}", self.hosts[0])
+        format!("http://{}/extra/{name}", self.hosts[0].addr())
     }
 
     /// Feed `n`'s URL: feeds are dealt round-robin over the hosts.
     pub fn url(&self, n: usize) -> String {
-        format!("http://{}/feed/{n}.rss", self.hosts[n % self.hosts.len()])
+        format!(
+            "http://{}/feed/{n}.rss",
+            self.hosts[n % self.hosts.len()].addr()
+        )
     }
 }
 
-/// Answers requests on one keep-alive connection until the client closes it.
-fn serve(stream: TcpStream, site: &Site) -> io::Result<()> {
-    let counts = &site.counts;
-    // Headers and body go out in one write, but a 304 after a 200 on the same
-    // connection must not wait for a delayed ACK.
-    stream.set_nodelay(true)?;
-    let mut reader = BufReader::new(stream.try_clone()?);
-    let mut writer = stream;
-    loop {
-        let mut request_line = String::new();
-        if reader.read_line(&mut request_line)? == 0 {
-            return Ok(());
-        }
-        let mut if_none_match = None;
-        loop {
-            let mut line = String::new();
-            if reader.read_line(&mut line)? == 0 {
-                return Ok(());
-            }
-            let line = line.trim_end();
-            if line.is_empty() {
-                break;
-            }
-            if let Some((name, value)) = line.split_once(':')
-                && name.eq_ignore_ascii_case("if-none-match")
-            {
-                if_none_match = Some(value.trim().to_string());
-            }
-        }
-        thread::sleep(site.latency);
-        let path = request_line.split_whitespace().nth(1).unwrap_or_default();
-        if let Some(extra) = path
+impl Site {
+    fn answer(&self, request: &Request, stream: &mut TcpStream) -> io::Result<()> {
+        let counts = &self.counts;
+        thread::sleep(self.latency);
+        if let Some(extra) = request
+            .path
             .strip_prefix("/extra/")
-            .and_then(|name| site.extra.iter().find(|e| e.name == name))
+            .and_then(|name| self.extra.iter().find(|e| e.name == name))
         {
-            let head = format!(
-                "HTTP/1.1 200 OK\r\ncontent-type: {}\r\ncontent-length: {}\r\n\r\n",
-                extra.content_type,
-                extra.body.len()
-            );
-            writer.write_all(head.as_bytes())?;
-            writer.write_all(&extra.body)?;
             counts.other.fetch_add(1, Ordering::Relaxed);
-            continue;
+            return respond_framed(
+                stream,
+                "200 OK",
+                &[("Content-Type", extra.content_type)],
+                &extra.body,
+            );
         }
-        let feed = request_line
-            .split_whitespace()
-            .nth(1)
-            .and_then(|p| p.strip_prefix("/feed/"))
+        let feed = request
+            .path
+            .strip_prefix("/feed/")
             .and_then(|p| p.strip_suffix(".rss"))
             .and_then(|n| n.parse::<usize>().ok());
         let Some(n) = feed else {
             counts.other.fetch_add(1, Ordering::Relaxed);
-            writer.write_all(b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n")?;
-            continue;
+            return respond_framed(stream, "404 Not Found", &[], b"");
         };
         // The bodies never change while the server runs, so one tag per feed will do.
         let etag = format!("\"bench-{n}\"");
-        let conditional = site.conditional.load(Ordering::Relaxed);
-        if conditional && if_none_match.as_deref() == Some(etag.as_str()) {
+        let conditional = self.conditional.load(Ordering::Relaxed);
+        if conditional && request.header("If-None-Match") == Some(etag.as_str()) {
             counts.not_modified.fetch_add(1, Ordering::Relaxed);
-            let head =
-                format!("HTTP/1.1 304 Not Modified\r\netag: {etag}\r\ncontent-length: 0\r\n\r\n");
-            writer.write_all(head.as_bytes())?;
-            continue;
+            return respond_framed(stream, "304 Not Modified", &[("ETag", &etag)], b"");
         }
-        let body = site.maker.body(n);
-        let mut response = format!(
-            "HTTP/1.1 200 OK\r\ncontent-type: application/rss+xml; charset=utf-8\r\n\
-             etag: {etag}\r\ncontent-length: {}\r\n\r\n",
-            body.len()
-        )
-        .into_bytes();
-        response.extend_from_slice(&body);
-        writer.write_all(&response)?;
+        let body = self.maker.body(n);
+        respond_framed(
+            stream,
+            "200 OK",
+            &[
+                ("Content-Type", "application/rss+xml; charset=utf-8"),
+                ("ETag", &etag),
+            ],
+            &body,
+        )?;
         counts.ok.fetch_add(1, Ordering::Relaxed);
+        Ok(())
     }
 }

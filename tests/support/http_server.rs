@@ -1,15 +1,14 @@
-//! A loopback HTTP server whose every answer, and every misbehaviour, is scripted by the
-//! test: raw sockets, so a test can drip bytes, never finish, lie about lengths or stall.
+//! The one loopback HTTP server, for the tests and the benchmark alike. Raw sockets:
+//! every answer, and every misbehaviour, is the handler's to write, so a test can drip
+//! bytes, never finish, lie about lengths or stall, and the benchmark can serve
+//! keep-alive connections on several loopback addresses.
 
 use std::io::{self, BufRead, BufReader, Write};
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::net::{Ipv4Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
-
-use feedletter::config::FetchSettings;
-use feedletter::model::{FeedLocation, FeedSource};
 
 pub const RSS: &str = r#"<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0"><channel><title>Loopback</title><link>http://127.0.0.1/</link>
@@ -35,32 +34,37 @@ impl Request {
     }
 }
 
+/// How long a connection lasts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Connections {
+    /// One request, then the server closes: a handler can end a body of unknown length
+    /// by returning, as a misbehaving server would.
+    OneRequest,
+    /// Request after request until the client hangs up, as real feed servers keep
+    /// connections open; every response must then carry its own length.
+    KeepAlive,
+}
+
 type Handler = dyn Fn(&Request, &mut TcpStream) -> io::Result<()> + Send + Sync;
 type RawHandler = dyn Fn(&mut TcpStream) -> io::Result<()> + Send + Sync;
+type Log = Arc<Mutex<Vec<Request>>>;
 
 pub struct Server {
     addr: SocketAddr,
-    requests: Arc<Mutex<Vec<Request>>>,
+    requests: Log,
     stop: Arc<AtomicBool>,
     accept: Option<JoinHandle<()>>,
 }
 
 impl Server {
-    /// Serves each connection on its own thread: reads one request head, records it and
-    /// lets `handler` write whatever it likes. The connection closes when it returns.
+    /// Serves 127.0.0.1, one request per connection, each connection on its own
+    /// thread: reads the request head, records it and lets `handler` write whatever it
+    /// likes.
     pub fn start(
         handler: impl Fn(&Request, &mut TcpStream) -> io::Result<()> + Send + Sync + 'static,
     ) -> Server {
-        let handler: Arc<Handler> = Arc::new(handler);
-        let requests = Arc::new(Mutex::new(Vec::new()));
-        let log = requests.clone();
-        Server::spawn(requests, move |stream| {
-            let request = read_head(stream)?;
-            log.lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .push(request.clone());
-            handler(&request, stream)
-        })
+        Server::bind(Ipv4Addr::LOCALHOST, Connections::OneRequest, handler)
+            .expect("bind a loopback port")
     }
 
     /// Hands each connection over without reading anything: for clients that do not
@@ -68,40 +72,61 @@ impl Server {
     pub fn raw(
         handler: impl Fn(&mut TcpStream) -> io::Result<()> + Send + Sync + 'static,
     ) -> Server {
-        Server::spawn(Arc::new(Mutex::new(Vec::new())), handler)
+        let handler: Arc<RawHandler> = Arc::new(handler);
+        Server::listen(Ipv4Addr::LOCALHOST, Log::default(), move |stream| {
+            handler(stream)
+        })
+        .expect("bind a loopback port")
     }
 
-    fn spawn(
-        requests: Arc<Mutex<Vec<Request>>>,
-        handler: impl Fn(&mut TcpStream) -> io::Result<()> + Send + Sync + 'static,
-    ) -> Server {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
-        let addr = listener
-            .local_addr()
-            .expect("a bound listener has an address");
+    /// Serves `ip` (any 127.x.y.z works on Linux without setup) on a free port.
+    pub fn bind(
+        ip: Ipv4Addr,
+        connections: Connections,
+        handler: impl Fn(&Request, &mut TcpStream) -> io::Result<()> + Send + Sync + 'static,
+    ) -> io::Result<Server> {
+        let handler: Arc<Handler> = Arc::new(handler);
+        let requests = Log::default();
+        let log = requests.clone();
+        Server::listen(ip, requests, move |stream| {
+            converse(stream, connections, &log, handler.as_ref())
+        })
+    }
+
+    fn listen(
+        ip: Ipv4Addr,
+        requests: Log,
+        serve: impl Fn(&mut TcpStream) -> io::Result<()> + Send + Sync + 'static,
+    ) -> io::Result<Server> {
+        let listener = TcpListener::bind((ip, 0))?;
+        let addr = listener.local_addr()?;
         let stop = Arc::new(AtomicBool::new(false));
         let stopping = stop.clone();
-        let handler: Arc<RawHandler> = Arc::new(handler);
+        let serve = Arc::new(serve);
         let accept = thread::spawn(move || {
             for stream in listener.incoming() {
                 if stopping.load(Ordering::SeqCst) {
                     break;
                 }
                 let Ok(mut stream) = stream else { continue };
-                let handler = handler.clone();
+                let serve = serve.clone();
                 thread::spawn(move || {
                     // Errors are the client hanging up, which is often the point.
-                    let _ = handler(&mut stream);
+                    let _ = serve(&mut stream);
                     let _ = stream.shutdown(Shutdown::Both);
                 });
             }
         });
-        Server {
+        Ok(Server {
             addr,
             requests,
             stop,
             accept: Some(accept),
-        }
+        })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
     }
 
     pub fn url(&self, path: &str) -> url::Url {
@@ -120,7 +145,10 @@ impl Server {
     }
 
     pub fn hits(&self) -> usize {
-        self.requests().len()
+        self.requests
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
     }
 }
 
@@ -135,11 +163,38 @@ impl Drop for Server {
     }
 }
 
-fn read_head(stream: &TcpStream) -> io::Result<Request> {
-    stream.set_read_timeout(Some(Duration::from_secs(5)))?;
-    let mut reader = BufReader::new(stream);
+fn converse(
+    stream: &mut TcpStream,
+    connections: Connections,
+    log: &Mutex<Vec<Request>>,
+    handler: &Handler,
+) -> io::Result<()> {
+    match connections {
+        // Bounds a test whose client never sends its request.
+        Connections::OneRequest => stream.set_read_timeout(Some(Duration::from_secs(5)))?,
+        // A response that follows another on the same connection must not wait for
+        // the client's delayed ACK.
+        Connections::KeepAlive => stream.set_nodelay(true)?,
+    }
+    let mut reader = BufReader::new(stream.try_clone()?);
+    while let Some(request) = read_head(&mut reader)? {
+        log.lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(request.clone());
+        handler(&request, stream)?;
+        if connections == Connections::OneRequest {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// The next request's head; `None` when the client closed the connection instead.
+fn read_head(reader: &mut impl BufRead) -> io::Result<Option<Request>> {
     let mut line = String::new();
-    reader.read_line(&mut line)?;
+    if reader.read_line(&mut line)? == 0 {
+        return Ok(None);
+    }
     let mut parts = line.split_whitespace();
     let method = parts.next().unwrap_or_default().to_string();
     let path = parts.next().unwrap_or_default().to_string();
@@ -157,12 +212,12 @@ fn read_head(stream: &TcpStream) -> io::Result<Request> {
             headers.push((name.trim().to_string(), value.trim().to_string()));
         }
     }
-    Ok(Request {
+    Ok(Some(Request {
         method,
         path,
         headers,
         at: Instant::now(),
-    })
+    }))
 }
 
 /// A complete response with a Content-Length.
@@ -192,6 +247,26 @@ pub fn head(stream: &mut TcpStream, status: &str, headers: &[(&str, &str)]) -> i
     stream.flush()
 }
 
+/// A response for a keep-alive connection: framed by its Content-Length, without
+/// `Connection: close`, and in one write, since with `TCP_NODELAY` each write goes out
+/// as its own packets.
+pub fn respond_framed(
+    stream: &mut TcpStream,
+    status: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> io::Result<()> {
+    let mut response = format!("HTTP/1.1 {status}\r\n");
+    for (name, value) in headers {
+        response.push_str(&format!("{name}: {value}\r\n"));
+    }
+    response.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+    let mut response = response.into_bytes();
+    response.extend_from_slice(body);
+    stream.write_all(&response)
+}
+
+/// Answers with [`RSS`].
 pub fn feed(stream: &mut TcpStream) -> io::Result<()> {
     respond(
         stream,
@@ -199,27 +274,4 @@ pub fn feed(stream: &mut TcpStream) -> io::Result<()> {
         &[("Content-Type", "application/rss+xml")],
         RSS.as_bytes(),
     )
-}
-
-pub fn source(index: usize, location: FeedLocation) -> FeedSource {
-    FeedSource {
-        index,
-        name: None,
-        location,
-        tags: Vec::new(),
-    }
-}
-
-/// Limits small enough that every failure in a test shows up within a second or two.
-pub fn settings() -> FetchSettings {
-    FetchSettings {
-        concurrency: 4,
-        per_host: 4,
-        timeout: Duration::from_secs(2),
-        connect_timeout: Duration::from_secs(1),
-        max_bytes: 1024 * 1024,
-        retries: 2,
-        max_redirects: 5,
-        user_agent: "feedletter-test/1.0 (+https://example.invalid/feedletter)".into(),
-    }
 }

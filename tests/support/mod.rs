@@ -1,26 +1,25 @@
-//! Helpers shared by integration tests: `mod support;` in a test file.
-// Each test binary uses a different subset of these helpers.
-#![allow(dead_code)]
+//! Everything the integration tests share: loopback HTTP and SMTP servers, the
+//! builders a test starts from, and runners for the code under test.
+//!
+//! A test file declares it as `pub mod support;`. Each test binary compiles this
+//! module for itself and uses a different part of it; public items of a public module
+//! are not dead code, so nothing here needs `allow(dead_code)`. Every helper is also
+//! re-exported at the top, so `support::name` finds it.
 
+pub mod builders;
+pub mod feed_server;
 pub mod http_server;
+pub mod runners;
 pub mod smtp_server;
 
-use std::sync::mpsc;
-use std::time::Duration;
+pub use builders::{
+    dev_feed_copies, example_feed, fixture, repo_root, rss, settings, source, write_config,
+};
+pub use feed_server::{FeedServer, Route, Seen};
+pub use runners::{bounded, feedletter, preview};
 
-/// Runs `body` on its own thread and fails the test if it takes longer than `limit`,
-/// so a hung network test reports instead of stalling the whole suite.
-pub fn bounded<T: Send + 'static>(limit: Duration, body: impl FnOnce() -> T + Send + 'static) -> T {
-    let (done, result) = mpsc::channel();
-    let worker = std::thread::spawn(move || {
-        let _ = done.send(body());
-    });
-    match result.recv_timeout(limit) {
-        Ok(value) => value,
-        Err(mpsc::RecvTimeoutError::Timeout) => panic!("test did not finish within {limit:?}"),
-        Err(mpsc::RecvTimeoutError::Disconnected) => match worker.join() {
-            Err(panic) => std::panic::resume_unwind(panic),
-            Ok(()) => unreachable!("the worker sends before it ends"),
-        },
-    }
+/// A loopback port with nothing listening on it: connecting is refused at once.
+pub fn closed_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.local_addr().expect("addr").port()
 }

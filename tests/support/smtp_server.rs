@@ -18,6 +18,9 @@ use mailin::{Action, AuthMechanism, Handler, Response, SessionBuilder, response}
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use rustls::{ServerConfig, ServerConnection, StreamOwned};
 
+// A refused connection is an SMTP test's staple too.
+pub use super::closed_port;
+
 /// How the server protects the connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -228,12 +231,6 @@ impl Drop for SmtpServer {
             let _ = thread.join();
         }
     }
-}
-
-/// A port on 127.0.0.1 with nothing listening on it.
-pub fn closed_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    listener.local_addr().expect("addr").port()
 }
 
 /// A listener that never accepts: connections complete (the kernel queues them) but no
