@@ -348,7 +348,10 @@ fn log_feed<V, M>(
             let items = crate::label::count(feed.items.len(), "item");
             log::debug!("feed {name}: {status}, {items}, {took}");
             let undated = feed.items.iter().filter(|i| i.date.is_none()).count();
-            log::trace!("feed {name}: parsed {items}, {undated} undated");
+            log::trace!(
+                "feed {name}: parsed {items}, {undated} undated, read as {}",
+                feed.encoding
+            );
         }
         Ok((None, _, _)) => log::debug!("feed {name}: 304 not modified, {took}"),
         Err(e) => log::debug!("feed {name}: failed after {took}: {e}"),

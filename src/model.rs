@@ -96,6 +96,8 @@ pub struct Feed {
     pub items: Vec<Item>,
     /// Entries the body holds that could not be read (the others are in `items`).
     pub unreadable: usize,
+    /// The character encoding the body was read in, as `-vv` shows it.
+    pub encoding: &'static str,
 }
 
 impl Feed {

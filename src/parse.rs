@@ -39,7 +39,7 @@ pub fn parse_feed(
     base: Option<&url::Url>,
     charset: Option<&str>,
 ) -> Result<Feed, FeedError> {
-    let doc = charset::to_utf8(body, charset);
+    let (doc, encoding) = charset::decode(body, charset);
     let parser = || {
         feed_rs::parser::Builder::new()
             .base_uri(base.map(|u| u.as_str()))
@@ -101,6 +101,7 @@ pub fn parse_feed(
         site,
         items,
         unreadable,
+        encoding: encoding.name(),
     };
     limits::apply(&mut feed, source.name.as_deref().unwrap_or(&identity));
     Ok(feed)

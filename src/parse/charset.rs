@@ -11,18 +11,27 @@ use std::borrow::Cow;
 use encoding_rs::{Encoding, UTF_8, UTF_16BE, UTF_16LE};
 
 /// The body as UTF-8. Borrowed when it already was UTF-8 and said so.
+#[cfg(test)]
 pub(super) fn to_utf8<'a>(body: &'a [u8], http_charset: Option<&str>) -> Cow<'a, [u8]> {
+    decode(body, http_charset).0
+}
+
+/// The body as UTF-8, and the encoding it was read in (for `-vv`).
+pub(super) fn decode<'a>(
+    body: &'a [u8],
+    http_charset: Option<&str>,
+) -> (Cow<'a, [u8]>, &'static Encoding) {
     if let Some((encoding, bom)) = Encoding::for_bom(body) {
         let rest = &body[bom..];
         // A byte order mark is the one statement about the charset that cannot be wrong.
         return if encoding == UTF_8 && std::str::from_utf8(rest).is_ok() {
-            with_utf8_declaration(Cow::Borrowed(rest))
+            (with_utf8_declaration(Cow::Borrowed(rest)), UTF_8)
         } else {
-            decoded(encoding, rest)
+            (decoded(encoding, rest), encoding)
         };
     }
     if first_non_space(body) == Some(b'{') {
-        return Cow::Borrowed(body);
+        return (Cow::Borrowed(body), UTF_8);
     }
     let declared = http_charset
         .and_then(|label| Encoding::for_label(label.trim().as_bytes()))
@@ -34,26 +43,33 @@ pub(super) fn to_utf8<'a>(body: &'a [u8], http_charset: Option<&str>) -> Cow<'a,
         });
     let encoding = declared.unwrap_or(UTF_8);
     let valid_utf8 = std::str::from_utf8(body).is_ok();
+    let guessed = |body: &'a [u8]| {
+        let guess = guess(body);
+        (decoded(guess, body), guess)
+    };
     if encoding == UTF_8 {
         return if valid_utf8 {
-            with_utf8_declaration(Cow::Borrowed(body))
+            (with_utf8_declaration(Cow::Borrowed(body)), UTF_8)
         } else {
-            decoded(guess(body), body)
+            guessed(body)
         };
     }
     if encoding.is_ascii_compatible() && body.is_ascii() {
         // Reads the same in either: no copy.
-        return Cow::Borrowed(body);
+        return (Cow::Borrowed(body), encoding);
     }
     // UTF-8 with anything beyond ASCII almost never happens by chance in a legacy
     // single-byte charset, while servers and generators that label UTF-8 as Latin-1
     // are common: the bytes win over the label.
     if valid_utf8 && encoding.is_single_byte() {
-        return with_utf8_declaration(Cow::Borrowed(body));
+        return (with_utf8_declaration(Cow::Borrowed(body)), UTF_8);
     }
     match encoding.decode_without_bom_handling_and_without_replacement(body) {
-        Some(text) => with_utf8_declaration(Cow::Owned(text.into_owned().into_bytes())),
-        None => decoded(guess(body), body),
+        Some(text) => (
+            with_utf8_declaration(Cow::Owned(text.into_owned().into_bytes())),
+            encoding,
+        ),
+        None => guessed(body),
     }
 }
 
