@@ -13,6 +13,7 @@ mod error;
 pub mod explain;
 pub mod fetch;
 pub mod gather;
+mod html;
 pub mod import;
 pub mod model;
 pub mod outcome;
