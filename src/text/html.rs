@@ -1,10 +1,6 @@
 //! Feed HTML and labels to plain text, through a real HTML parser.
 
-use std::sync::LazyLock;
-
-use regex::Regex;
-
-use crate::html::{entity, serialized, tags};
+use crate::html::{entity, label, serialized, tags};
 
 use super::collapse_whitespace;
 
@@ -65,18 +61,10 @@ fn html_to_blocks(html: &str) -> Vec<String> {
 /// HTML are dropped and entities decoded, but a `<T>` in "Vec<T>" is kept, because
 /// the feed most likely meant it as text.
 pub fn plain_label(label: &str) -> String {
-    static MARKUP: LazyLock<Regex> = LazyLock::new(|| {
-        let names: Vec<&str> = tags::names(tags::Tag::label).into_iter().collect();
-        Regex::new(&format!(
-            r"(?is)<(?:script|style)\b.*?</(?:script|style)\s*>|</?(?:{})(?:[\s/][^>]*)?>",
-            names.join("|")
-        ))
-        .expect("valid regex")
-    });
     if !label.contains(['<', '&']) {
         return collapse_whitespace(label);
     }
-    let without_tags = MARKUP.replace_all(label, " ");
+    let without_tags = label::remove_markup(label);
     // What is left of `<` and `>` is text; escaping them lets the HTML parser decode
     // the entities without seeing any tags.
     html_to_text(&without_tags.replace('<', "&lt;").replace('>', "&gt;"))
