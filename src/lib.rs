@@ -14,6 +14,7 @@ mod error;
 pub mod explain;
 pub mod fetch;
 pub mod gather;
+mod html;
 pub mod import;
 pub mod isolate;
 pub mod label;

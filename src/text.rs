@@ -4,9 +4,8 @@
 mod html;
 mod scan;
 
-pub(crate) use html::INVISIBLE_ELEMENTS;
 #[cfg(test)]
-pub(crate) use html::{BLOCK_TAGS, parsed_text};
+pub(crate) use html::parsed_text;
 pub use html::{html_to_paragraphs, html_to_text, plain_label};
 
 /// Words joined by single spaces: line breaks, tabs and runs of spaces become one space.

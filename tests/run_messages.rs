@@ -146,7 +146,7 @@ fn vv_adds_the_request_the_response_the_parse_and_the_selection_to_v() {
         let expected = [
             format!("GET {ok}: no conditional headers"),
             format!("{ok}: 200 OK, application/rss+xml, validators ETag \"v1\""),
-            "feed Test Feed: parsed 2 items, 1 undated".to_string(),
+            "feed Test Feed: parsed 2 items, 1 undated, read as UTF-8".to_string(),
             format!("GET {gone}: no conditional headers"),
             format!("{gone}: 404 Not Found, text/plain, no validators"),
             "daily: 2 items offered: 2 selected".to_string(),

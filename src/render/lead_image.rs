@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::sanitize::{IMG, ImgTag, builder};
+use super::sanitize::{builder, images};
 use crate::model::LeadImage;
 
 /// The first image in an item's HTML that is a picture of the item: not a tracking
@@ -23,8 +23,7 @@ pub fn lead_image_in(html: &str, base: Option<&url::Url>) -> Option<LeadImage> {
 
 fn first_picture(html: &str, base: Option<&url::Url>) -> Option<LeadImage> {
     let clean = builder(base).clean(html).to_string();
-    IMG.captures_iter(&clean).find_map(|caps| {
-        let img = ImgTag::read(&caps[1]);
+    images(&clean).find_map(|img| {
         let src = img.visible_src()?;
         let small = |side: Option<u32>| side.is_some_and(|n| n < MIN_LEAD_SIDE);
         if small(img.width) || small(img.height) {

@@ -3,71 +3,11 @@
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
-use std::sync::LazyLock;
 
 use ammonia::{Builder, UrlRelative};
-use regex::Regex;
 
-use crate::text::INVISIBLE_ELEMENTS;
-
-/// Tags a newsletter needs and every mail client renders. Everything else is removed
-/// (its text kept, except for the elements in [`INVISIBLE_ELEMENTS`], which go with
-/// their content).
-const ALLOWED_TAGS: &[&str] = &[
-    "a",
-    "abbr",
-    "b",
-    "blockquote",
-    "br",
-    "caption",
-    "cite",
-    "code",
-    "dd",
-    "del",
-    "dfn",
-    "div",
-    "dl",
-    "dt",
-    "em",
-    "figcaption",
-    "figure",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "hr",
-    "i",
-    "img",
-    "ins",
-    "kbd",
-    "li",
-    "mark",
-    "ol",
-    "p",
-    "pre",
-    "q",
-    "s",
-    "samp",
-    "small",
-    "span",
-    "strike",
-    "strong",
-    "sub",
-    "sup",
-    "table",
-    "tbody",
-    "td",
-    "tfoot",
-    "th",
-    "thead",
-    "time",
-    "tr",
-    "u",
-    "ul",
-    "var",
-];
+use crate::html::serialized::{self, Piece};
+use crate::html::tags;
 
 /// The widest an image may ask to be: the digest's 600 px minus its side padding.
 /// Outlook for Windows ignores `max-width` and trusts the `width` attribute.
@@ -84,12 +24,17 @@ const TRACKER_HOSTS: &[&str] = &[
 /// What an image's `style` told us before it was dropped; see [`img_attribute`].
 const PIXEL_MARK: &str = "feedletter-pixel";
 
-/// Sanitizes untrusted feed HTML. `base` (the item's link, else the feed's) anchors
-/// relative `href` / `src`; without one, relative URLs are dropped rather than left
-/// pointing at wherever the email happens to be opened.
+/// What every link gets, and all that is left of one whose `href` was unsafe.
+const LINK_REL: &str = "noopener noreferrer nofollow";
+
+/// Sanitizes untrusted feed HTML. The tags the tag table keeps for mail stay, hidden
+/// ones go with their content, any other is replaced by its content. `base` (the
+/// item's link, else the feed's) anchors relative `href` / `src`; without one,
+/// relative URLs are dropped rather than left pointing at wherever the email happens
+/// to be opened.
 pub fn sanitize_html(html: &str, base: Option<&url::Url>) -> String {
     let clean = builder(base).clean(html).to_string();
-    unwrap_dead_links(&finish_images(&clean))
+    finish(&clean)
 }
 
 /// ammonia set up with our allowlist; `base` as for [`sanitize_html`].
@@ -107,15 +52,15 @@ pub(super) fn builder(base: Option<&url::Url>) -> Builder<'static> {
     .collect();
     let mut builder = Builder::default();
     builder
-        .tags(ALLOWED_TAGS.iter().copied().collect())
-        .clean_content_tags(INVISIBLE_ELEMENTS.iter().copied().collect())
+        .tags(tags::names(tags::Tag::mail))
+        .clean_content_tags(tags::names(tags::Tag::hidden))
         .generic_attributes(["title", "lang", "dir"].into_iter().collect())
         .tag_attributes(tag_attributes)
         // ammonia parses each URL like a browser (entities decoded, tabs and leading
         // control characters stripped, scheme lower-cased) before checking the scheme,
         // so `&#106;avascript:` or `java\tscript:` are caught as `javascript:`.
         .url_schemes(["http", "https", "mailto"].into_iter().collect())
-        .link_rel(Some("noopener noreferrer nofollow"))
+        .link_rel(Some(LINK_REL))
         .strip_comments(true)
         .attribute_filter(img_attribute);
     match base {
@@ -123,17 +68,6 @@ pub(super) fn builder(base: Option<&url::Url>) -> Builder<'static> {
         None => builder.url_relative(UrlRelative::Deny),
     };
     builder
-}
-
-/// An `<a>` whose only attribute is the `rel` we add: its `href` was removed as
-/// unsafe. Parsed HTML never nests anchors, so the next `</a>` closes it.
-static DEAD_LINK: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"(?s)<a rel="noopener noreferrer nofollow">(.*?)</a>"#).expect("valid regex")
-});
-
-/// A link whose target was removed would still look like a link; keep only its text.
-fn unwrap_dead_links(html: &str) -> String {
-    DEAD_LINK.replace_all(html, "$1").into_owned()
 }
 
 /// Sizes and styles of images are read here, while the feed's own attributes are
@@ -184,16 +118,43 @@ fn hidden_by_style(style: &str) -> bool {
     })
 }
 
-/// A whole `<img>` tag in ammonia's output. The serializer always double-quotes
-/// attribute values and escapes `"` inside them, so this matches tags exactly even
-/// when an `alt` text contains `>`.
-pub(super) static IMG: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"<img((?:\s+[^\s="/>]+(?:="[^"]*")?)*)\s*/?>"#).expect("valid regex")
-});
-static ATTRIBUTE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r#"([^\s="/>]+)(?:="([^"]*)")?"#).expect("valid regex"));
+/// ammonia's output finished in one pass: tracking pixels and images without a source
+/// dropped, every other image given our own style (as wide as the column at most,
+/// never distorted), and links whose target was removed unwrapped to their text.
+fn finish(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut in_dead_link = false;
+    for piece in serialized::pieces(html) {
+        match &piece {
+            Piece::Tag(tag) if tag.name == "img" && !tag.end => {
+                if let Some(img) = finished_image(tag) {
+                    out.push_str(&img);
+                }
+            }
+            // Parsed HTML never nests anchors, so the next `</a>` closes a dead link.
+            Piece::Tag(tag) if tag.name == "a" && tag.end && in_dead_link => {
+                in_dead_link = false;
+            }
+            Piece::Tag(tag)
+                if tag.name == "a" && !tag.end && !in_dead_link && is_dead_link(tag) =>
+            {
+                in_dead_link = true;
+            }
+            _ => out.push_str(piece.markup()),
+        }
+    }
+    out
+}
 
-/// An `<img>` of ammonia's output, read back.
+/// A link whose target was removed would still look like a link. Such an `<a>` has
+/// only the `rel` we add.
+fn is_dead_link(a: &serialized::Tag) -> bool {
+    let mut attributes = a.attributes();
+    attributes.next() == Some(("rel", LINK_REL)) && attributes.next().is_none()
+}
+
+/// An `<img>` of ammonia's output, read back. Values stay escaped as the serializer
+/// wrote them, so they are copied back as they are.
 pub(super) struct ImgTag<'h> {
     src: Option<&'h str>,
     pub width: Option<u32>,
@@ -205,27 +166,24 @@ pub(super) struct ImgTag<'h> {
 }
 
 impl<'h> ImgTag<'h> {
-    pub fn read(attributes: &'h str) -> ImgTag<'h> {
-        let mut img = ImgTag {
+    fn read(img: &serialized::Tag<'h>) -> ImgTag<'h> {
+        let mut tag = ImgTag {
             src: None,
             width: None,
             height: None,
             hidden: false,
             other: Vec::new(),
         };
-        for attr in ATTRIBUTE.captures_iter(attributes) {
-            let (Some(name), value) = (attr.get(1), attr.get(2).map_or("", |v| v.as_str())) else {
-                continue;
-            };
-            match name.as_str() {
-                "src" => img.src = Some(value),
-                "width" => img.width = value.parse::<u32>().ok(),
-                "height" => img.height = value.parse::<u32>().ok(),
-                "style" => img.hidden = value == PIXEL_MARK,
-                other => img.other.push((other, value)),
+        for (name, value) in img.attributes() {
+            match name {
+                "src" => tag.src = Some(value),
+                "width" => tag.width = value.parse::<u32>().ok(),
+                "height" => tag.height = value.parse::<u32>().ok(),
+                "style" => tag.hidden = value == PIXEL_MARK,
+                _ => tag.other.push((name, value)),
             }
         }
-        img
+        tag
     }
 
     /// The source of an image a reader can see: `None` for a tracking pixel (1×1,
@@ -236,31 +194,34 @@ impl<'h> ImgTag<'h> {
     }
 }
 
-/// Drops tracking pixels and images without a source, and gives every other image our
-/// own style: as wide as the column at most, never distorted.
-fn finish_images(html: &str) -> String {
-    IMG.replace_all(html, |caps: &regex::Captures| {
-        let img = ImgTag::read(&caps[1]);
-        let Some(src) = img.visible_src() else {
-            return String::new();
-        };
-        let mut tag = format!(r#"<img src="{src}""#);
-        for (name, value) in &img.other {
-            tag.push_str(&format!(r#" {name}="{value}""#));
-        }
-        match (img.width, img.height) {
-            (Some(w), Some(h)) if w <= MAX_IMAGE_WIDTH => {
-                tag.push_str(&format!(r#" width="{w}" height="{h}""#));
-            }
-            (Some(w), None) if w <= MAX_IMAGE_WIDTH => tag.push_str(&format!(r#" width="{w}""#)),
-            // Scaled down, the height follows from the width (`height:auto`).
-            (Some(_), _) => tag.push_str(&format!(r#" width="{MAX_IMAGE_WIDTH}""#)),
-            _ => {}
-        }
-        tag.push_str(r#" style="max-width:100%;height:auto;border:0">"#);
-        tag
+/// The `<img>` tags of ammonia's output, in order.
+pub(super) fn images(clean: &str) -> impl Iterator<Item = ImgTag<'_>> {
+    serialized::pieces(clean).filter_map(|piece| match piece {
+        Piece::Tag(tag) if tag.name == "img" && !tag.end => Some(ImgTag::read(&tag)),
+        _ => None,
     })
-    .into_owned()
+}
+
+/// An `<img>` from ammonia's output as the digest shows it; `None` for a tracking
+/// pixel or an image without a source.
+fn finished_image(img: &serialized::Tag) -> Option<String> {
+    let img = ImgTag::read(img);
+    let src = img.visible_src()?;
+    let mut tag = format!(r#"<img src="{src}""#);
+    for (name, value) in &img.other {
+        tag.push_str(&format!(r#" {name}="{value}""#));
+    }
+    match (img.width, img.height) {
+        (Some(w), Some(h)) if w <= MAX_IMAGE_WIDTH => {
+            tag.push_str(&format!(r#" width="{w}" height="{h}""#));
+        }
+        (Some(w), None) if w <= MAX_IMAGE_WIDTH => tag.push_str(&format!(r#" width="{w}""#)),
+        // Scaled down, the height follows from the width (`height:auto`).
+        (Some(_), _) => tag.push_str(&format!(r#" width="{MAX_IMAGE_WIDTH}""#)),
+        _ => {}
+    }
+    tag.push_str(r#" style="max-width:100%;height:auto;border:0">"#);
+    Some(tag)
 }
 
 fn is_tracker(src: &str) -> bool {
@@ -358,5 +319,17 @@ mod tests {
             None,
         );
         assert_eq!(out, "<p>t</p>");
+    }
+
+    #[test]
+    fn unwraps_dead_links_and_keeps_live_ones() {
+        let out = sanitize_html(
+            r#"<p><a href="javascript:x()">dead <b>bold</b></a> <a href="https://ok.example/" title="t">live</a></p>"#,
+            None,
+        );
+        assert_eq!(
+            out,
+            r#"<p>dead <b>bold</b> <a href="https://ok.example/" title="t" rel="noopener noreferrer nofollow">live</a></p>"#
+        );
     }
 }

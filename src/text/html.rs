@@ -1,72 +1,8 @@
 //! Feed HTML and labels to plain text, through a real HTML parser.
 
-use std::sync::LazyLock;
-
-use regex::Regex;
+use crate::html::{entity, label, serialized, tags};
 
 use super::collapse_whitespace;
-
-/// Elements whose content is never shown to a reader (code, styling, embedded
-/// documents, form controls, metadata): removed together with everything inside.
-pub(crate) const INVISIBLE_ELEMENTS: &[&str] = &[
-    "script",
-    "style",
-    "iframe",
-    "object",
-    "embed",
-    "applet",
-    "form",
-    "input",
-    "button",
-    "select",
-    "textarea",
-    "svg",
-    "math",
-    "template",
-    "noscript",
-    "noembed",
-    "noframes",
-    "frame",
-    "frameset",
-    "xmp",
-    "plaintext",
-    "audio",
-    "video",
-    "canvas",
-    "title",
-    "head",
-    "base",
-    "meta",
-    "link",
-];
-
-/// Elements that separate paragraphs when HTML becomes text.
-pub(crate) const BLOCK_TAGS: &[&str] = &[
-    "p",
-    "br",
-    "div",
-    "li",
-    "ul",
-    "ol",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "tr",
-    "td",
-    "th",
-    "blockquote",
-    "pre",
-    "hr",
-    "figure",
-    "figcaption",
-    "dt",
-    "dd",
-    "section",
-    "article",
-];
 
 /// Plain text of an HTML fragment: tags dropped, entities decoded, whitespace collapsed.
 ///
@@ -102,65 +38,37 @@ pub fn html_to_paragraphs(html: &str) -> String {
 /// The text between block boundaries, entities decoded, whitespace as it was.
 fn html_to_blocks(html: &str) -> Vec<String> {
     let cleaned = ammonia::Builder::empty()
-        .tags(BLOCK_TAGS.iter().copied().collect())
-        .clean_content_tags(INVISIBLE_ELEMENTS.iter().copied().collect())
+        .tags(tags::names(tags::Tag::breaks))
+        .clean_content_tags(tags::names(tags::Tag::hidden))
         .clean(html)
         .to_string();
-    // ammonia's output is normalised: the only tags left are attribute-less block
-    // tags, and text is escaped with a handful of entities.
+    // Only the block tags are left, so every tag ends a block.
     let mut blocks = Vec::new();
     let mut block = String::new();
-    let mut in_tag = false;
-    for c in cleaned.chars() {
-        match c {
-            '<' => {
-                in_tag = true;
+    for piece in serialized::pieces(&cleaned) {
+        match piece {
+            serialized::Piece::Text(text) => block.push_str(&entity::decode(text)),
+            serialized::Piece::Tag(_) | serialized::Piece::Comment(_) => {
                 blocks.push(std::mem::take(&mut block));
             }
-            '>' if in_tag => in_tag = false,
-            _ if !in_tag => block.push(c),
-            _ => {}
         }
     }
     blocks.push(block);
     blocks
-        .into_iter()
-        .map(|b| {
-            b.replace("&lt;", "<")
-                .replace("&gt;", ">")
-                .replace("&quot;", "\"")
-                .replace("&#39;", "'")
-                .replace("&nbsp;", " ")
-                .replace("&amp;", "&")
-        })
-        .collect()
 }
 
 /// A short label from a feed (title, author, category) as plain text: tags that are
 /// HTML are dropped and entities decoded, but a `<T>` in "Vec<T>" is kept, because
 /// the feed most likely meant it as text.
 pub fn plain_label(label: &str) -> String {
-    static MARKUP: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(&format!(
-            r"(?is)<(?:script|style)\b.*?</(?:script|style)\s*>|</?(?:{})(?:[\s/][^>]*)?>",
-            LABEL_TAGS
-        ))
-        .expect("valid regex")
-    });
     if !label.contains(['<', '&']) {
         return collapse_whitespace(label);
     }
-    let without_tags = MARKUP.replace_all(label, " ");
+    let without_tags = label::remove_markup(label);
     // What is left of `<` and `>` is text; escaping them lets the HTML parser decode
     // the entities without seeing any tags.
     html_to_text(&without_tags.replace('<', "&lt;").replace('>', "&gt;"))
 }
-
-/// Element names recognised as markup inside a label, as a regex alternation.
-const LABEL_TAGS: &str = "a|abbr|article|audio|b|base|big|blockquote|body|br|button|cite|\
-    code|del|div|em|embed|font|form|h[1-6]|head|hr|html|i|iframe|img|input|ins|kbd|label|li|\
-    link|mark|math|meta|noscript|object|ol|p|pre|q|s|samp|script|section|select|small|span|\
-    strike|strong|style|sub|sup|svg|table|tbody|td|textarea|th|time|title|tr|tt|u|ul|var|video";
 
 #[cfg(test)]
 mod tests {

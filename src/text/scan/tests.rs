@@ -2,7 +2,7 @@
 //! both ways and compared.
 
 use super::plain_text;
-use crate::text::{BLOCK_TAGS, parsed_text};
+use crate::text::parsed_text;
 
 /// `Some(text)` when the scan took `html`; panics if it disagrees with the parser.
 fn compare(html: &str) -> Option<String> {
@@ -228,89 +228,6 @@ fn agrees_with_the_parser_on_generated_tables() {
         accepted > 1000,
         "only {accepted} documents took the fast path"
     );
-}
-
-/// The scan's word breaks must be the parser's: a known tag is spaced exactly when it
-/// is one of the block tags `parsed_text` keeps.
-#[test]
-fn spaced_tags_are_the_block_tags() {
-    let known = [
-        "p",
-        "div",
-        "ul",
-        "ol",
-        "blockquote",
-        "pre",
-        "figure",
-        "figcaption",
-        "section",
-        "article",
-        "address",
-        "aside",
-        "details",
-        "dl",
-        "footer",
-        "header",
-        "main",
-        "nav",
-        "summary",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "li",
-        "dd",
-        "dt",
-        "a",
-        "abbr",
-        "b",
-        "bdi",
-        "bdo",
-        "big",
-        "cite",
-        "code",
-        "data",
-        "del",
-        "dfn",
-        "em",
-        "i",
-        "ins",
-        "kbd",
-        "mark",
-        "q",
-        "s",
-        "samp",
-        "small",
-        "span",
-        "strike",
-        "strong",
-        "sub",
-        "sup",
-        "time",
-        "tt",
-        "u",
-        "var",
-        "br",
-        "hr",
-        "img",
-        "wbr",
-        "table",
-        "thead",
-        "tbody",
-        "tfoot",
-        "tr",
-        "td",
-        "th",
-    ];
-    for name in known {
-        let kind = super::tree::kind(name).unwrap_or_else(|| panic!("{name} is known"));
-        assert_eq!(kind.spaced(), BLOCK_TAGS.contains(&name), "{name}");
-    }
-    for name in BLOCK_TAGS {
-        assert!(known.contains(name), "{name} is handled by the scan");
-    }
 }
 
 /// Whitespace collapsing, eight bytes at a time, around every window edge.

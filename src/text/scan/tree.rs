@@ -7,84 +7,18 @@
 //! the adoption agency), text keeps its order and no block element moves.
 //!
 //! Each method returns `None` for what the scan does not handle, else whether a block
-//! boundary happened.
+//! boundary happened: an element that breaks words (`Tag::breaks`) opened or closed.
 
-/// What a known tag is to the tree builder (and to the text: `spaced`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Kind {
-    Paragraph,
-    /// Blocks that become a space in the text.
-    Block,
-    /// Blocks that ammonia unwraps: no space, but they close an open `<p>`.
-    Quiet,
-    Heading,
-    ListItem,
-    /// `<dd>` and `<dt>`.
-    DefinitionItem,
-    Inline,
-    Br,
-    Hr,
-    /// `<img>`, `<wbr>`.
-    Void,
-    Table,
-    /// `<thead>`, `<tbody>`, `<tfoot>`.
-    Section,
-    Row,
-    Cell,
-}
-
-impl Kind {
-    /// Whether the element is one of `BLOCK_TAGS`, which become a space.
-    pub(super) fn spaced(self) -> bool {
-        use Kind::*;
-        matches!(
-            self,
-            Paragraph | Block | Heading | ListItem | DefinitionItem | Br | Hr | Row | Cell
-        )
-    }
-}
-
-/// The tags the scan knows; any other sends the markup to the parser.
-pub(super) fn kind(name: &str) -> Option<Kind> {
-    use Kind::*;
-    Some(match name {
-        "p" => Paragraph,
-        "div" | "ul" | "ol" | "blockquote" | "pre" | "figure" | "figcaption" | "section"
-        | "article" => Block,
-        "address" | "aside" | "details" | "dl" | "footer" | "header" | "main" | "nav"
-        | "summary" => Quiet,
-        "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => Heading,
-        "li" => ListItem,
-        "dd" | "dt" => DefinitionItem,
-        "a" | "abbr" | "b" | "bdi" | "bdo" | "big" | "cite" | "code" | "data" | "del" | "dfn"
-        | "em" | "i" | "ins" | "kbd" | "mark" | "q" | "s" | "samp" | "small" | "span"
-        | "strike" | "strong" | "sub" | "sup" | "time" | "tt" | "u" | "var" => Inline,
-        "br" => Br,
-        "hr" => Hr,
-        "img" | "wbr" => Void,
-        "table" => Table,
-        "thead" | "tbody" | "tfoot" => Section,
-        "tr" => Row,
-        "td" | "th" => Cell,
-        _ => return None,
-    })
-}
-
-/// An open element; its name borrowed from the markup.
-#[derive(Clone, Copy)]
-struct Open<'a> {
-    name: &'a str,
-    kind: Kind,
-}
+use crate::html::tags::{self, Role, Tag};
 
 /// The open block elements, innermost last.
 #[derive(Default)]
-pub(super) struct Blocks<'a> {
-    stack: Vec<Open<'a>>,
+pub(super) struct Blocks {
+    stack: Vec<&'static Tag>,
 }
 
-impl<'a> Blocks<'a> {
-    fn top(&self) -> Option<Open<'a>> {
+impl Blocks {
+    fn top(&self) -> Option<&'static Tag> {
         self.stack.last().copied()
     }
 
@@ -92,20 +26,20 @@ impl<'a> Blocks<'a> {
     /// ("foster parenting"), which reorders text: only whitespace may appear there.
     pub(super) fn in_table_layout(&self) -> bool {
         self.top()
-            .is_some_and(|t| matches!(t.kind, Kind::Table | Kind::Section | Kind::Row))
+            .is_some_and(|t| matches!(t.role, Role::Table | Role::Section | Role::Row))
     }
 
-    fn push(&mut self, name: &'a str, kind: Kind) -> bool {
-        self.stack.push(Open { name, kind });
-        kind.spaced()
+    fn push(&mut self, tag: &'static Tag) -> bool {
+        self.stack.push(tag);
+        tag.breaks()
     }
 
     /// Pops up to and including the innermost element `done` accepts.
-    fn pop_until(&mut self, done: impl Fn(&Open) -> bool) -> bool {
+    fn pop_until(&mut self, done: impl Fn(&Tag) -> bool) -> bool {
         let mut spaced = false;
         while let Some(open) = self.stack.pop() {
-            spaced |= open.kind.spaced();
-            if done(&open) {
+            spaced |= open.breaks();
+            if done(open) {
                 break;
             }
         }
@@ -114,12 +48,12 @@ impl<'a> Blocks<'a> {
 
     /// Whether an element `wanted` accepts is open, looking no further out than a
     /// table or a cell (the default scope), or a list when `list_item_scope`.
-    fn in_scope(&self, wanted: impl Fn(&Open) -> bool, list_item_scope: bool) -> bool {
+    fn in_scope(&self, wanted: impl Fn(&Tag) -> bool, list_item_scope: bool) -> bool {
         for open in self.stack.iter().rev() {
             if wanted(open) {
                 return true;
             }
-            if matches!(open.kind, Kind::Table | Kind::Cell)
+            if matches!(open.role, Role::Table | Role::Cell)
                 || (list_item_scope && matches!(open.name, "ol" | "ul"))
             {
                 return false;
@@ -129,16 +63,16 @@ impl<'a> Blocks<'a> {
     }
 
     fn close_p(&mut self) -> bool {
-        let paragraph = |o: &Open| o.kind == Kind::Paragraph;
+        let paragraph = |o: &Tag| o.role == Role::Paragraph;
         self.in_scope(paragraph, false) && self.pop_until(paragraph)
     }
 
     /// `<li>` (or `<dd>`/`<dt>`) closes the item it is in, unless a block other than
     /// `address`, `div` or `p` comes first.
-    fn close_item(&mut self, item: Kind) -> bool {
+    fn close_item(&mut self, item: Role) -> bool {
         for open in self.stack.iter().rev() {
-            if open.kind == item {
-                return self.pop_until(|o| o.kind == item);
+            if open.role == item {
+                return self.pop_until(|o| o.role == item);
             }
             if !matches!(open.name, "address" | "div" | "p") {
                 return false;
@@ -147,79 +81,73 @@ impl<'a> Blocks<'a> {
         false
     }
 
-    pub(super) fn start_tag(&mut self, name: &'a str, kind: Kind) -> Option<bool> {
-        use Kind::*;
+    pub(super) fn start_tag(&mut self, tag: &'static Tag) -> Option<bool> {
+        use Role::*;
         if self.in_table_layout() {
-            let top = self.top()?.kind;
-            return match (kind, top) {
-                (Section, Table) | (Row, Section) | (Cell, Row) => Some(self.push(name, kind)),
+            let top = self.top()?.role;
+            return match (tag.role, top) {
+                (Section, Table) | (Row, Section) | (Cell, Row) => Some(self.push(tag)),
                 (Row, Table) => {
-                    self.push("tbody", Section);
-                    Some(self.push(name, Row))
+                    self.push(tags::get("tbody")?);
+                    Some(self.push(tag))
                 }
                 _ => None,
             };
         }
-        Some(match kind {
+        Some(match tag.role {
             Br => true,
             Hr => {
                 self.close_p();
                 true
             }
             Inline | Void => false,
-            Table => {
-                let closed = self.close_p();
-                self.push(name, Table) | closed
-            }
             ListItem | DefinitionItem => {
-                self.close_item(kind);
+                self.close_item(tag.role);
                 self.close_p();
-                self.push(name, kind)
+                self.push(tag)
             }
             Heading => {
                 self.close_p();
                 // A heading inside a heading closes it only when nothing inline is
                 // open in between, which this scan does not track.
-                if self.top().is_some_and(|t| t.kind == Heading) {
+                if self.top().is_some_and(|t| t.role == Heading) {
                     return None;
                 }
-                self.push(name, Heading)
+                self.push(tag)
             }
-            Paragraph | Block | Quiet => {
+            Paragraph | Block | Table => {
                 let closed = self.close_p();
-                self.push(name, kind) | closed
+                self.push(tag) | closed
             }
             // Table parts outside a table are dropped by the tree builder.
-            Section | Row | Cell => return None,
+            Section | Row | Cell | Other => return None,
         })
     }
 
-    pub(super) fn end_tag(&mut self, name: &str, kind: Kind) -> Option<bool> {
-        use Kind::*;
+    pub(super) fn end_tag(&mut self, tag: &'static Tag) -> Option<bool> {
+        use Role::*;
         if self.in_table_layout() {
             let top = self.top()?;
-            return match kind {
-                Row | Section if top.kind == kind && top.name == name => {
-                    Some(self.pop_until(|_| true))
-                }
-                Table if matches!(top.kind, Table | Section) => {
-                    Some(self.pop_until(|o| o.kind == Table))
+            return match tag.role {
+                Row | Section if top.name == tag.name => Some(self.pop_until(|_| true)),
+                Table if matches!(top.role, Table | Section) => {
+                    Some(self.pop_until(|o| o.role == Table))
                 }
                 _ => None,
             };
         }
-        let same_name = |o: &Open| o.name == name;
-        Some(match kind {
+        let same_name = |o: &Tag| o.name == tag.name;
+        Some(match tag.role {
             Cell => {
-                let cell = self.stack.iter().rev().find(|o| o.kind == Cell)?;
-                if cell.name != name {
+                let cell = self.stack.iter().rev().find(|o| o.role == Cell)?;
+                if cell.name != tag.name {
                     return None;
                 }
-                self.pop_until(|o| o.kind == Cell)
+                self.pop_until(|o| o.role == Cell)
             }
             // `</p>` with no open paragraph makes an empty one: a space either way.
             Paragraph => {
-                let paragraph = |o: &Open| o.kind == Paragraph;
+                let paragraph = |o: &Tag| o.role == Paragraph;
                 if self.in_scope(paragraph, false) {
                     self.pop_until(paragraph);
                 }
@@ -227,19 +155,17 @@ impl<'a> Blocks<'a> {
             }
             Br => true,
             ListItem => {
-                let item = |o: &Open| o.kind == ListItem;
+                let item = |o: &Tag| o.role == ListItem;
                 self.in_scope(item, true) && self.pop_until(item)
             }
             Heading => {
-                let heading = |o: &Open| o.kind == Heading;
+                let heading = |o: &Tag| o.role == Heading;
                 self.in_scope(heading, false) && self.pop_until(heading)
             }
             Inline => false,
             // An end tag with nothing of its name in scope is ignored.
-            Block | Quiet | DefinitionItem => {
-                self.in_scope(same_name, false) && self.pop_until(same_name)
-            }
-            Hr | Void | Table | Section | Row => return None,
+            Block | DefinitionItem => self.in_scope(same_name, false) && self.pop_until(same_name),
+            Hr | Void | Table | Section | Row | Other => return None,
         })
     }
 }

@@ -1,0 +1,111 @@
+//! Reading a web page (not a feed) with html5ever's tokenizer, to find the tags in its
+//! head. Speed does not matter here, exactness does: attribute values come decoded
+//! with the whole entity table, and `<link>` inside a comment, a script or a style
+//! is not a tag.
+
+use std::cell::RefCell;
+
+use html5ever::tendril::StrTendril;
+use html5ever::tokenizer::states::RawKind;
+use html5ever::tokenizer::{
+    BufferQueue, TagKind, Token, TokenSink, TokenSinkResult, Tokenizer, TokenizerOpts,
+};
+
+/// A start tag with its attributes, names lower-cased, values decoded.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct StartTag {
+    pub(crate) name: String,
+    attributes: Vec<(String, String)>,
+}
+
+impl StartTag {
+    pub(crate) fn attribute(&self, name: &str) -> Option<&str> {
+        self.attributes
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// The start tags named in `names` (lower case), in document order. Bytes that are
+/// not UTF-8 are replaced: the names and URLs looked for are ASCII.
+pub(crate) fn start_tags(page: &[u8], names: &[&str]) -> Vec<StartTag> {
+    let sink = Sink {
+        names,
+        found: RefCell::new(Vec::new()),
+    };
+    let tokenizer = Tokenizer::new(sink, TokenizerOpts::default());
+    let input = BufferQueue::default();
+    input.push_back(StrTendril::from(String::from_utf8_lossy(page).as_ref()));
+    // The sink never asks to stop for a script, so one call reads the whole input.
+    let _ = tokenizer.feed(&input);
+    tokenizer.end();
+    tokenizer.sink.found.into_inner()
+}
+
+struct Sink<'a> {
+    names: &'a [&'a str],
+    found: RefCell<Vec<StartTag>>,
+}
+
+impl TokenSink for Sink<'_> {
+    type Handle = ();
+
+    fn process_token(&self, token: Token, _line: u64) -> TokenSinkResult<()> {
+        let Token::TagToken(tag) = token else {
+            return TokenSinkResult::Continue;
+        };
+        if tag.kind != TagKind::StartTag {
+            return TokenSinkResult::Continue;
+        }
+        let name: &str = &tag.name;
+        if self.names.contains(&name) {
+            self.found.borrow_mut().push(StartTag {
+                name: name.to_string(),
+                attributes: tag
+                    .attrs
+                    .iter()
+                    .map(|a| (a.name.local.to_string(), a.value.to_string()))
+                    .collect(),
+            });
+        }
+        // What the tree builder tells the tokenizer after these start tags, so their
+        // content is read as text, the way a browser reads it.
+        match name {
+            "script" => TokenSinkResult::RawData(RawKind::ScriptData),
+            "style" | "xmp" | "iframe" | "noembed" | "noframes" | "noscript" => {
+                TokenSinkResult::RawData(RawKind::Rawtext)
+            }
+            "title" | "textarea" => TokenSinkResult::RawData(RawKind::Rcdata),
+            "plaintext" => TokenSinkResult::Plaintext,
+            _ => TokenSinkResult::Continue,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_start_tags_with_decoded_attributes() {
+        let page = br#"<!doctype html><HTML><head>
+            <!-- <link href="in-comment"> -->
+            <script>document.write('<link href="in-script">')</script>
+            <title><link href="in-title"></title>
+            <LINK Rel=alternate HREF='a?x=1&amp;y=2&eacute;&#x41;'>
+            </head><body><link href=last></body></HTML>"#;
+        let found = start_tags(page, &["link"]);
+        let hrefs: Vec<_> = found.iter().filter_map(|t| t.attribute("href")).collect();
+        assert_eq!(hrefs, ["a?x=1&y=2éA", "last"]);
+        assert_eq!(found[0].attribute("rel"), Some("alternate"));
+        assert_eq!(found[0].name, "link");
+    }
+
+    #[test]
+    fn truncated_tags_are_not_found() {
+        for page in [&b"<link"[..], b"<link rel=", b"<link href=\"x"] {
+            assert_eq!(start_tags(page, &["link"]), []);
+        }
+    }
+}
