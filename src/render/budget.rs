@@ -65,26 +65,16 @@ pub(super) fn fit(
         _ => Some(attempt(&excerpts)?),
     };
     if let Some(rendered) = rendered.filter(|r| fits(r)) {
-        // Invariant: `lo` items in full fit (`best` is that rendering); `hi` do not.
-        let (mut lo, mut hi) = (0, whole.full_items);
-        let mut best = rendered;
-        while hi - lo > 1 {
-            let mid = lo + (hi - lo) / 2;
-            let rendered = attempt(&Plan {
-                full_items: mid,
+        let (full_items, rendered) = largest_fitting(0, whole.full_items, 1, rendered, |n| {
+            attempt(&Plan {
+                full_items: n,
                 ..whole
-            })?;
-            if fits(&rendered) {
-                lo = mid;
-                best = rendered;
-            } else {
-                hi = mid;
-            }
-        }
+            })
+        })?;
         return Ok(Fitted {
-            rendered: best,
+            rendered,
             plan: Plan {
-                full_items: lo,
+                full_items,
                 ..whole
             },
         });
@@ -97,26 +87,22 @@ pub(super) fn fit(
     if plan.excerpt_chars < whole.excerpt_chars {
         let rendered = attempt(&plan)?;
         if fits(&rendered) {
-            // Invariant: `lo` characters fit (`best` is that rendering); `hi` do not.
-            let (mut lo, mut hi) = (plan.excerpt_chars, whole.excerpt_chars);
-            let mut best = rendered;
-            while hi - lo > EXCERPT_STEP {
-                let mid = lo + (hi - lo) / 2;
-                let rendered = attempt(&Plan {
-                    excerpt_chars: mid,
-                    ..plan
-                })?;
-                if fits(&rendered) {
-                    lo = mid;
-                    best = rendered;
-                } else {
-                    hi = mid;
-                }
-            }
+            let (excerpt_chars, rendered) = largest_fitting(
+                plan.excerpt_chars,
+                whole.excerpt_chars,
+                EXCERPT_STEP,
+                rendered,
+                |n| {
+                    attempt(&Plan {
+                        excerpt_chars: n,
+                        ..plan
+                    })
+                },
+            )?;
             return Ok(Fitted {
-                rendered: best,
+                rendered,
                 plan: Plan {
-                    excerpt_chars: lo,
+                    excerpt_chars,
                     ..plan
                 },
             });
@@ -144,6 +130,29 @@ pub(super) fn fit(
         }
     }
     best.ok_or_else(|| RenderError::Css("no rendering was made".into()))
+}
+
+/// The largest `n` between `lo` and `hi`, to within `step`, whose rendering fits,
+/// given that `lo` fits (its rendering is `best`) and `hi` does not; the size shrinks
+/// monotonically with `n`.
+fn largest_fitting(
+    mut lo: usize,
+    mut hi: usize,
+    step: usize,
+    mut best: RenderedDigest,
+    mut attempt: impl FnMut(usize) -> Result<RenderedDigest, RenderError>,
+) -> Result<(usize, RenderedDigest), RenderError> {
+    while hi - lo > step {
+        let mid = lo + (hi - lo) / 2;
+        let rendered = attempt(mid)?;
+        if rendered.html.len() <= GMAIL_CLIP_BYTES {
+            lo = mid;
+            best = rendered;
+        } else {
+            hi = mid;
+        }
+    }
+    Ok((lo, best))
 }
 
 #[cfg(test)]
