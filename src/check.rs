@@ -14,7 +14,7 @@ use crate::config::{
 };
 use crate::deliver::smtp;
 use crate::fetch::{Fetched, Fetcher};
-use crate::label::count;
+use crate::label::{self, count};
 use crate::model::{FeedError, FeedOutcome, FeedReport, SelectedItem, Selection};
 use crate::progress::Progress;
 use crate::render::{Renderer, RunContext, TemplateSource};
@@ -263,10 +263,29 @@ fn sample_reports(now: DateTime<Utc>) -> Vec<FeedReport> {
     ]
 }
 
+/// How one feed's probe went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ProbeStatus {
+    Ok,
+    /// Read, but the server answered with a permanent redirect.
+    Moved,
+    Failed,
+}
+
+impl ProbeStatus {
+    fn as_str(self) -> &'static str {
+        match self {
+            ProbeStatus::Ok => "ok",
+            ProbeStatus::Moved => "moved",
+            ProbeStatus::Failed => "FAILED",
+        }
+    }
+}
+
 /// One feed's probe, as `check --fetch` shows it.
 struct Probe {
     name: String,
-    status: &'static str,
+    status: ProbeStatus,
     items: Option<usize>,
     newest: Option<DateTime<Utc>>,
     took: std::time::Duration,
@@ -283,7 +302,6 @@ fn probe_feeds(
     let fetcher = Fetcher::new(&config.fetch)?;
     let progress = Progress::new(options.progress, config.feeds.len());
     let probes = fetcher.fetch_all_timed(&config.feeds, &[], |source, fetched, took| {
-        let configured = source.name.clone();
         let parsed = fetched.and_then(|f: Fetched| {
             let body = f.body.unwrap_or_default();
             let feed = isolate::catch(|| {
@@ -297,18 +315,27 @@ fn probe_feeds(
             Ok((feed, moved_to)) => {
                 let newest = feed.items.iter().filter_map(|i| i.date).max();
                 let warning = feed.warning();
-                let name = configured.or(feed.title);
+                let name = label::feed_name(source, feed.title.as_deref());
                 let (status, note) = match (moved_to, warning) {
-                    (Some(to), _) => ("moved", format!("moved permanently to {to}")),
-                    (None, Some(warning)) => ("ok", warning),
-                    (None, None) => ("ok", String::new()),
+                    (Some(to), _) => (
+                        ProbeStatus::Moved,
+                        format!("moved permanently to {to}"),
+                    ),
+                    (None, Some(warning)) => (ProbeStatus::Ok, warning),
+                    (None, None) => (ProbeStatus::Ok, String::new()),
                 };
                 (name, status, Some(feed.items.len()), newest, note)
             }
-            Err(e) => (configured, "FAILED", None, None, e.to_string()),
+            Err(e) => (
+                label::feed_name(source, None),
+                ProbeStatus::Failed,
+                None,
+                None,
+                e.to_string(),
+            ),
         };
         Probe {
-            name: name.unwrap_or_else(|| source.location.to_string()),
+            name,
             status,
             items,
             newest,
@@ -321,7 +348,7 @@ fn probe_feeds(
     for p in &probes {
         table.row(vec![
             p.name.clone(),
-            p.status.to_string(),
+            p.status.as_str().to_string(),
             p.items.map(|n| n.to_string()).unwrap_or_default(),
             p.newest
                 .map(|d| d.format("%Y-%m-%d %H:%M").to_string())
@@ -331,7 +358,7 @@ fn probe_feeds(
         ]);
     }
     table.write(out)?;
-    let failed = probes.iter().filter(|p| p.status == "FAILED").count();
+    let failed = probes.iter().filter(|p| p.status == ProbeStatus::Failed).count();
     if failed > 0 {
         log::error!("{failed} of {} failed", count(probes.len(), "feed"));
     }

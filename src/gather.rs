@@ -22,7 +22,7 @@ use crate::model::{
 };
 use crate::semaphore::Semaphore;
 use crate::state::{FeedRecord, FetchRecord, FetchRecorder, State, StateError, Stored};
-use crate::{isolate, parse, select};
+use crate::{isolate, label, parse, select};
 
 #[derive(Debug, thiserror::Error)]
 pub enum GatherError {
@@ -312,11 +312,7 @@ fn feed_items(
 ) -> FeedItems {
     FeedItems {
         feed: source.index,
-        name: source
-            .name
-            .clone()
-            .or_else(|| title.map(str::to_string))
-            .unwrap_or_else(|| source.location.to_string()),
+        name: label::feed_name(source, title),
         location: source.location.to_string(),
         site,
         tags: source.tags.clone(),
@@ -332,12 +328,11 @@ fn log_feed<V, M>(
     result: &Result<(Option<Feed>, V, M), FeedError>,
     took: std::time::Duration,
 ) {
-    let location = source.location.to_string();
     let title = match result {
         Ok((Some(feed), _, _)) => feed.title.as_deref(),
         _ => None,
     };
-    let name = source.name.as_deref().or(title).unwrap_or(&location);
+    let name = label::feed_name(source, title);
     let took = format!("{:.2}s", took.as_secs_f64());
     let status = match source.location {
         FeedLocation::Path(_) => "read".to_string(),

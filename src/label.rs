@@ -1,6 +1,7 @@
 //! How things are named in messages: counts in the singular or plural, feeds by
 //! their name and location, a digest's verdicts in figures.
 
+use crate::model::FeedSource;
 use crate::select::{Trace, Verdict};
 
 /// `1 feed`, `2 feeds`: counts in messages read as English.
@@ -9,6 +10,16 @@ pub fn count(n: usize, what: &str) -> String {
         format!("1 {what}")
     } else {
         format!("{n} {what}s")
+    }
+}
+
+/// What a feed is called everywhere: the name from the config, else the feed's own
+/// title, else where it is.
+pub fn feed_name(source: &FeedSource, title: Option<&str>) -> String {
+    match (&source.name, title) {
+        (Some(name), _) => name.clone(),
+        (None, Some(title)) => title.to_string(),
+        (None, None) => source.location.to_string(),
     }
 }
 

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 
-use crate::config;
+use crate::{config, label};
 use crate::state::State;
 use crate::table::Table;
 use crate::{Error, ExitStatus};
@@ -35,11 +35,7 @@ pub fn feeds(path: &Path, out: &mut dyn Write) -> Result<ExitStatus, Error> {
     for feed in &config.feeds {
         let location = feed.location.to_string();
         let record = records.get(&location);
-        let name = feed
-            .name
-            .clone()
-            .or_else(|| record.and_then(|r| r.title.clone()))
-            .unwrap_or_else(|| location.clone());
+        let name = label::feed_name(feed, record.and_then(|r| r.title.as_deref()));
         let Some(record) = record else {
             table.row(vec![
                 name,
