@@ -15,7 +15,9 @@ use crate::config::{
 use crate::deliver::smtp;
 use crate::fetch::{Fetched, Fetcher};
 use crate::label::{self, count};
-use crate::model::{FeedError, FeedOutcome, FeedReport, SelectedItem, Selection};
+use crate::model::{
+    FeedError, FeedIndex, FeedKey, FeedOutcome, FeedReport, SelectedItem, Selection, Texts,
+};
 use crate::progress::Progress;
 use crate::render::{Renderer, RunContext, TemplateSource};
 use crate::table::Table;
@@ -201,9 +203,9 @@ fn template_file(config: &Config, name: &str) -> String {
 fn sample_selection(digest: &DigestConfig, now: DateTime<Utc>) -> Selection {
     let item = SelectedItem {
         key: "sample".into(),
-        feed: 0,
+        feed: FeedIndex(0),
         feed_name: "Sample Feed".into(),
-        feed_url: "https://example.com/feed.xml".into(),
+        feed_url: FeedKey::new("https://example.com/feed.xml"),
         // Markup and quotes, as real titles have: escaping bugs show up here.
         title: "A sample item with <markup> & \"quotes\"".into(),
         link: Some("https://example.com/2026/sample".into()),
@@ -215,8 +217,10 @@ fn sample_selection(digest: &DigestConfig, now: DateTime<Utc>) -> Selection {
             .into_iter()
             .chain(["sample".to_string()])
             .collect(),
-        summary: Some("<p>A short <em>summary</em> of the sample item.</p>".into()),
-        content: Some("<p>The full text of the sample item.</p>".into()),
+        texts: Texts::new(
+            Some("<p>A short <em>summary</em> of the sample item.</p>".into()),
+            Some("<p>The full text of the sample item.</p>".into()),
+        ),
         authors: vec!["A. Writer".into()],
         image: Some(crate::model::LeadImage {
             url: "https://example.com/2026/sample.png".into(),
@@ -235,7 +239,7 @@ fn sample_selection(digest: &DigestConfig, now: DateTime<Utc>) -> Selection {
 fn sample_reports(now: DateTime<Utc>) -> Vec<FeedReport> {
     vec![
         FeedReport {
-            feed: 0,
+            feed: FeedIndex(0),
             name: "Sample Feed".into(),
             location: "https://example.com/feed.xml".into(),
             outcome: FeedOutcome::Ok {
@@ -248,7 +252,7 @@ fn sample_reports(now: DateTime<Utc>) -> Vec<FeedReport> {
             warning: Some("1 of 2 entries could not be read".into()),
         },
         FeedReport {
-            feed: 1,
+            feed: FeedIndex(1),
             name: "Broken Feed".into(),
             location: "https://broken.example.com/rss".into(),
             outcome: FeedOutcome::Failed(FeedError::HttpStatus {
@@ -317,10 +321,7 @@ fn probe_feeds(
                 let warning = feed.warning();
                 let name = label::feed_name(source, feed.title.as_deref());
                 let (status, note) = match (moved_to, warning) {
-                    (Some(to), _) => (
-                        ProbeStatus::Moved,
-                        format!("moved permanently to {to}"),
-                    ),
+                    (Some(to), _) => (ProbeStatus::Moved, format!("moved permanently to {to}")),
                     (None, Some(warning)) => (ProbeStatus::Ok, warning),
                     (None, None) => (ProbeStatus::Ok, String::new()),
                 };
@@ -358,7 +359,10 @@ fn probe_feeds(
         ]);
     }
     table.write(out)?;
-    let failed = probes.iter().filter(|p| p.status == ProbeStatus::Failed).count();
+    let failed = probes
+        .iter()
+        .filter(|p| p.status == ProbeStatus::Failed)
+        .count();
     if failed > 0 {
         log::error!("{failed} of {} failed", count(probes.len(), "feed"));
     }

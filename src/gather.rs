@@ -18,7 +18,8 @@ use chrono::{DateTime, Utc};
 use crate::config::Config;
 use crate::fetch::{self, Fetched};
 use crate::model::{
-    Feed, FeedError, FeedItems, FeedLocation, FeedOutcome, FeedReport, FeedSource, Item, Validators,
+    Feed, FeedError, FeedIndex, FeedItems, FeedKey, FeedLocation, FeedOutcome, FeedReport,
+    FeedSource, Item, Texts, Validators,
 };
 use crate::semaphore::Semaphore;
 use crate::state::{FeedRecord, FetchRecord, FetchRecorder, State, StateError, Stored};
@@ -61,7 +62,7 @@ pub fn gather(
             .iter()
             .map(|f| {
                 records
-                    .get(&f.location.to_string())
+                    .get(&FeedKey::from(&f.location))
                     // Without stored items a 304 would leave the digest with nothing.
                     .filter(|r| r.items > 0)
                     .map(|r| r.validators.clone())
@@ -86,7 +87,7 @@ pub fn gather(
     // rather than pile parsed feeds up when recording falls behind.
     let cores = thread::available_parallelism().map_or(1, NonZeroUsize::get);
     let turns = Semaphore::new(cores);
-    let (sender, receiver) = mpsc::sync_channel::<(usize, Parsed)>(cores);
+    let (sender, receiver) = mpsc::sync_channel::<(FeedIndex, Parsed)>(cores);
     let mut settled: Vec<Option<(FeedItems, FeedReport)>> =
         config.feeds.iter().map(|_| None).collect();
     let mut failure = None;
@@ -104,7 +105,7 @@ pub fn gather(
                 let _ = sender.send((source.index, parsed));
             });
         });
-        for (index, parsed) in receiver {
+        for (FeedIndex(index), parsed) in receiver {
             // After a failure, keep draining: a worker blocked on a full channel would
             // never finish.
             if failure.is_some() {
@@ -170,7 +171,7 @@ struct Settle<'a> {
     config: &'a Config,
     state: &'a State,
     recorder: &'a FetchRecorder<'a>,
-    records: &'a HashMap<String, FeedRecord>,
+    records: &'a HashMap<FeedKey, FeedRecord>,
     now: DateTime<Utc>,
     /// The start of the longest digest window: older stored items are owed to no one.
     since: DateTime<Utc>,
@@ -182,7 +183,7 @@ impl Settle<'_> {
         source: &FeedSource,
         parsed: Parsed,
     ) -> Result<(FeedItems, FeedReport), GatherError> {
-        let location = source.location.to_string();
+        let location = FeedKey::from(&source.location);
         let record = self.records.get(&location);
         let stored_title = record.and_then(|r| r.title.clone());
         let stored_site = || record.and_then(|r| r.site.clone());
@@ -256,14 +257,13 @@ impl Settle<'_> {
         };
         // Recorded: the state holds the texts until a digest selects the item.
         for item in &mut feed.items {
-            item.summary = None;
-            item.content = None;
+            item.texts = Texts::Stored;
         }
         let failed = matches!(outcome, FeedOutcome::Failed(_));
         let report = FeedReport {
             feed: source.index,
             name: feed.name.clone(),
-            location,
+            location: location.to_string(),
             outcome,
             moved_to,
             failures_in_a_row: if failed {
@@ -281,7 +281,7 @@ impl Settle<'_> {
         Ok((feed, report))
     }
 
-    fn record(&self, location: &str, record: &FetchRecord<'_>) -> Result<(), StateError> {
+    fn record(&self, location: &FeedKey, record: &FetchRecord<'_>) -> Result<(), StateError> {
         self.recorder.record(location, record)
     }
 
@@ -290,7 +290,7 @@ impl Settle<'_> {
     fn stored_items(
         &self,
         source: &FeedSource,
-        location: &str,
+        location: &FeedKey,
         which: Stored,
     ) -> Result<Vec<Item>, StateError> {
         // The texts are needed here only to match keywords: they are read back for
@@ -313,7 +313,7 @@ fn feed_items(
     FeedItems {
         feed: source.index,
         name: label::feed_name(source, title),
-        location: source.location.to_string(),
+        location: FeedKey::from(&source.location),
         site,
         tags: source.tags.clone(),
         items,

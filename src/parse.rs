@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use feed_rs::model::{Entry, Link, Text};
 use sha2::{Digest, Sha256};
 
-use crate::model::{Feed, FeedError, FeedSource, Item};
+use crate::model::{Feed, FeedError, FeedIndex, FeedSource, Item, KeywordMatches, Texts};
 use crate::{limits, text};
 
 mod charset;
@@ -107,7 +107,7 @@ pub fn parse_feed(
 }
 
 fn item_from_entry(
-    feed: usize,
+    feed: FeedIndex,
     identity: &str,
     entry: Entry,
     base: Option<&url::Url>,
@@ -146,8 +146,10 @@ fn item_from_entry(
         title,
         link,
         date,
-        summary: entry.summary.map(|t| t.content),
-        content: entry.content.and_then(|c| c.body),
+        texts: Texts::new(
+            entry.summary.map(|t| t.content),
+            entry.content.and_then(|c| c.body),
+        ),
         categories,
         authors: entry
             .authors
@@ -156,7 +158,7 @@ fn item_from_entry(
             .filter(|n| !n.is_empty())
             .collect(),
         image,
-        keyword_matches: Vec::new(),
+        keyword_matches: KeywordMatches::default(),
     }
 }
 
@@ -232,7 +234,7 @@ mod tests {
 
     fn source() -> FeedSource {
         FeedSource {
-            index: 0,
+            index: FeedIndex(0),
             name: Some("Test".into()),
             location: FeedLocation::Path("feed.xml".into()),
             tags: Vec::new(),

@@ -114,7 +114,7 @@ pub fn render(
                         .map(|item| JsonItem {
                             digest: o.digest.name.clone(),
                             feed: item.feed_name.clone(),
-                            feed_url: item.feed_url.clone(),
+                            feed_url: item.feed_url.to_string(),
                             title: item.title.clone(),
                             link: item.link.clone(),
                             date: rfc3339(item.date),
