@@ -241,7 +241,7 @@ fn sample_reports(now: DateTime<Utc>) -> Vec<FeedReport> {
         FeedReport {
             feed: FeedIndex(0),
             name: "Sample Feed".into(),
-            location: "https://example.com/feed.xml".into(),
+            location: FeedKey::new("https://example.com/feed.xml"),
             outcome: FeedOutcome::Ok {
                 items: 1,
                 not_modified: false,
@@ -254,7 +254,7 @@ fn sample_reports(now: DateTime<Utc>) -> Vec<FeedReport> {
         FeedReport {
             feed: FeedIndex(1),
             name: "Broken Feed".into(),
-            location: "https://broken.example.com/rss".into(),
+            location: FeedKey::new("https://broken.example.com/rss"),
             outcome: FeedOutcome::Failed(FeedError::HttpStatus {
                 status: 404,
                 reason: "Not Found".into(),

@@ -263,7 +263,7 @@ impl Settle<'_> {
         let report = FeedReport {
             feed: source.index,
             name: feed.name.clone(),
-            location: location.to_string(),
+            location,
             outcome,
             moved_to,
             failures_in_a_row: if failed {

@@ -255,7 +255,7 @@ pub struct FeedReport {
     pub feed: FeedIndex,
     /// Display name: the configured name, else the feed's title, else its location.
     pub name: String,
-    pub location: String,
+    pub location: FeedKey,
     pub outcome: FeedOutcome,
     /// Set when the server answered with a permanent redirect (301/308).
     pub moved_to: Option<String>,

@@ -13,8 +13,8 @@ use chrono::{DateTime, Utc};
 use feed_rs::model::{Entry, Link, Text};
 use sha2::{Digest, Sha256};
 
-use crate::model::{Feed, FeedError, FeedIndex, FeedSource, Item, KeywordMatches, Texts};
-use crate::{limits, text};
+use crate::model::{Feed, FeedError, FeedIndex, FeedKey, FeedSource, Item, KeywordMatches, Texts};
+use crate::{label, limits, text};
 
 mod charset;
 mod dates;
@@ -78,7 +78,7 @@ pub fn parse_feed(
         .as_deref()
         .and_then(|s| url::Url::parse(s).ok())
         .or_else(|| base.cloned());
-    let identity = source.location.to_string();
+    let identity = FeedKey::from(&source.location);
     let mut items: Vec<Item> = parsed
         .entries
         .into_iter()
@@ -102,13 +102,13 @@ pub fn parse_feed(
         items,
         unreadable,
     };
-    limits::apply(&mut feed, source.name.as_deref().unwrap_or(&identity));
+    limits::apply(&mut feed, &label::feed_name(source, None));
     Ok(feed)
 }
 
 fn item_from_entry(
     feed: FeedIndex,
-    identity: &str,
+    identity: &FeedKey,
     entry: Entry,
     base: Option<&url::Url>,
     atom: bool,
@@ -191,9 +191,9 @@ fn generate_id(links: &[Link], _title: &Option<Text>, _base: Option<&str>) -> St
     }
 }
 
-fn hashed_key(identity: &str, title: &str, date: Option<DateTime<Utc>>) -> String {
+fn hashed_key(identity: &FeedKey, title: &str, date: Option<DateTime<Utc>>) -> String {
     let mut h = Sha256::new();
-    h.update(identity.as_bytes());
+    h.update(identity.as_str().as_bytes());
     h.update([0]);
     h.update(title.as_bytes());
     h.update([0]);

@@ -13,7 +13,7 @@ use super::budget::Plan;
 use super::lead_image::{ImageView, lead_image_in};
 use super::sanitize::sanitize_html;
 use crate::config::{ContentMode, DigestConfig, GroupBy};
-use crate::model::{FeedIndex, LeadImage, SelectedItem, Selection};
+use crate::model::{FeedIndex, FeedKey, LeadImage, SelectedItem, Selection};
 use crate::text;
 
 #[derive(Serialize)]
@@ -47,7 +47,7 @@ struct ItemView {
     title: String,
     link: Option<String>,
     feed_name: String,
-    feed_url: String,
+    feed_url: FeedKey,
     date: String,
     date_iso: String,
     tags: Vec<String>,
@@ -80,7 +80,7 @@ struct FeedCounts {
 #[derive(Serialize)]
 struct FailedFeed {
     name: String,
-    location: String,
+    location: FeedKey,
     error: String,
     failures_in_a_row: u32,
     failing_since: Option<String>,
@@ -89,14 +89,14 @@ struct FailedFeed {
 #[derive(Serialize)]
 struct PartialFeed {
     name: String,
-    location: String,
+    location: FeedKey,
     warning: String,
 }
 
 #[derive(Serialize)]
 struct MovedFeed {
     name: String,
-    location: String,
+    location: FeedKey,
     moved_to: String,
 }
 
@@ -218,7 +218,7 @@ fn prepare_item(digest: &DigestConfig, item: &SelectedItem) -> PreparedItem {
             },
             link: item.link.clone(),
             feed_name: text::plain_label(&item.feed_name),
-            feed_url: item.feed_url.to_string(),
+            feed_url: item.feed_url.clone(),
             date: local.format("%-d %b %Y, %H:%M").to_string(),
             date_iso: item.date.to_rfc3339(),
             tags: labels(&item.tags),
