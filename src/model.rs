@@ -34,7 +34,7 @@ pub struct FeedIndex(pub usize);
 
 /// A feed's identity in the state: its configured URL or path, as written there.
 /// A feed's items and what was sent of them stay its own however it is renamed or
-/// moved in `feeds:`.
+/// reordered in `feeds:`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(transparent)]
 pub struct FeedKey(String);
