@@ -332,8 +332,8 @@ fn keywords_match(digest: &DigestConfig, item: &Item) -> bool {
     }
 }
 
-/// Title and summary text: what keywords are matched against. Stored texts are read
-/// back before an item is matched here.
+/// Title and summary text: what keywords are matched against. Only texts in memory
+/// count: items are matched fresh from the parse, or after `State::load_texts`.
 fn haystack(item: &Item) -> String {
     let summary = item
         .texts

@@ -10,9 +10,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
-use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
-
 use rusqlite::types::{ToSql, ToSqlOutput};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
 use crate::model::{
     FeedError, FeedIndex, FeedKey, Item, ItemTexts, KeywordMatches, LeadImage, Texts, Validators,
