@@ -87,4 +87,19 @@ mod tests {
         );
         assert_eq!(feed_label("X", "http://x/f.xml"), "X (http://x/f.xml)");
     }
+
+    #[test]
+    fn a_feed_is_named_by_its_config_then_its_title_then_its_location() {
+        use crate::model::{FeedIndex, FeedLocation};
+        let mut source = FeedSource {
+            index: FeedIndex(0),
+            name: Some("Configured".into()),
+            location: FeedLocation::Path("feeds/x.xml".into()),
+            tags: Vec::new(),
+        };
+        assert_eq!(feed_name(&source, Some("Title")), "Configured");
+        source.name = None;
+        assert_eq!(feed_name(&source, Some("Title")), "Title");
+        assert_eq!(feed_name(&source, None), "feeds/x.xml");
+    }
 }
