@@ -14,8 +14,10 @@ use crate::config::{
 };
 use crate::deliver::smtp;
 use crate::fetch::{Fetched, Fetcher};
-use crate::label::count;
-use crate::model::{FeedError, FeedOutcome, FeedReport, SelectedItem, Selection};
+use crate::label::{self, count};
+use crate::model::{
+    FeedError, FeedIndex, FeedKey, FeedOutcome, FeedReport, SelectedItem, Selection, Texts,
+};
 use crate::progress::Progress;
 use crate::render::{Renderer, RunContext, TemplateSource};
 use crate::table::Table;
@@ -201,9 +203,9 @@ fn template_file(config: &Config, name: &str) -> String {
 fn sample_selection(digest: &DigestConfig, now: DateTime<Utc>) -> Selection {
     let item = SelectedItem {
         key: "sample".into(),
-        feed: 0,
+        feed: FeedIndex(0),
         feed_name: "Sample Feed".into(),
-        feed_url: "https://example.com/feed.xml".into(),
+        feed_url: FeedKey::new("https://example.com/feed.xml"),
         // Markup and quotes, as real titles have: escaping bugs show up here.
         title: "A sample item with <markup> & \"quotes\"".into(),
         link: Some("https://example.com/2026/sample".into()),
@@ -215,8 +217,10 @@ fn sample_selection(digest: &DigestConfig, now: DateTime<Utc>) -> Selection {
             .into_iter()
             .chain(["sample".to_string()])
             .collect(),
-        summary: Some("<p>A short <em>summary</em> of the sample item.</p>".into()),
-        content: Some("<p>The full text of the sample item.</p>".into()),
+        texts: Texts::new(
+            Some("<p>A short <em>summary</em> of the sample item.</p>".into()),
+            Some("<p>The full text of the sample item.</p>".into()),
+        ),
         authors: vec!["A. Writer".into()],
         image: Some(crate::model::LeadImage {
             url: "https://example.com/2026/sample.png".into(),
@@ -235,9 +239,9 @@ fn sample_selection(digest: &DigestConfig, now: DateTime<Utc>) -> Selection {
 fn sample_reports(now: DateTime<Utc>) -> Vec<FeedReport> {
     vec![
         FeedReport {
-            feed: 0,
+            feed: FeedIndex(0),
             name: "Sample Feed".into(),
-            location: "https://example.com/feed.xml".into(),
+            location: FeedKey::new("https://example.com/feed.xml"),
             outcome: FeedOutcome::Ok {
                 items: 1,
                 not_modified: false,
@@ -248,9 +252,9 @@ fn sample_reports(now: DateTime<Utc>) -> Vec<FeedReport> {
             warning: Some("1 of 2 entries could not be read".into()),
         },
         FeedReport {
-            feed: 1,
+            feed: FeedIndex(1),
             name: "Broken Feed".into(),
-            location: "https://broken.example.com/rss".into(),
+            location: FeedKey::new("https://broken.example.com/rss"),
             outcome: FeedOutcome::Failed(FeedError::HttpStatus {
                 status: 404,
                 reason: "Not Found".into(),
@@ -263,10 +267,29 @@ fn sample_reports(now: DateTime<Utc>) -> Vec<FeedReport> {
     ]
 }
 
+/// How one feed's probe went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ProbeStatus {
+    Ok,
+    /// Read, but the server answered with a permanent redirect.
+    Moved,
+    Failed,
+}
+
+impl ProbeStatus {
+    fn as_str(self) -> &'static str {
+        match self {
+            ProbeStatus::Ok => "ok",
+            ProbeStatus::Moved => "moved",
+            ProbeStatus::Failed => "FAILED",
+        }
+    }
+}
+
 /// One feed's probe, as `check --fetch` shows it.
 struct Probe {
     name: String,
-    status: &'static str,
+    status: ProbeStatus,
     items: Option<usize>,
     newest: Option<DateTime<Utc>>,
     took: std::time::Duration,
@@ -283,7 +306,6 @@ fn probe_feeds(
     let fetcher = Fetcher::new(&config.fetch)?;
     let progress = Progress::new(options.progress, config.feeds.len());
     let probes = fetcher.fetch_all_timed(&config.feeds, &[], |source, fetched, took| {
-        let configured = source.name.clone();
         let parsed = fetched.and_then(|f: Fetched| {
             let body = f.body.unwrap_or_default();
             let feed = isolate::catch(|| {
@@ -297,18 +319,24 @@ fn probe_feeds(
             Ok((feed, moved_to)) => {
                 let newest = feed.items.iter().filter_map(|i| i.date).max();
                 let warning = feed.warning();
-                let name = configured.or(feed.title);
+                let name = label::feed_name(source, feed.title.as_deref());
                 let (status, note) = match (moved_to, warning) {
-                    (Some(to), _) => ("moved", format!("moved permanently to {to}")),
-                    (None, Some(warning)) => ("ok", warning),
-                    (None, None) => ("ok", String::new()),
+                    (Some(to), _) => (ProbeStatus::Moved, format!("moved permanently to {to}")),
+                    (None, Some(warning)) => (ProbeStatus::Ok, warning),
+                    (None, None) => (ProbeStatus::Ok, String::new()),
                 };
                 (name, status, Some(feed.items.len()), newest, note)
             }
-            Err(e) => (configured, "FAILED", None, None, e.to_string()),
+            Err(e) => (
+                label::feed_name(source, None),
+                ProbeStatus::Failed,
+                None,
+                None,
+                e.to_string(),
+            ),
         };
         Probe {
-            name: name.unwrap_or_else(|| source.location.to_string()),
+            name,
             status,
             items,
             newest,
@@ -321,7 +349,7 @@ fn probe_feeds(
     for p in &probes {
         table.row(vec![
             p.name.clone(),
-            p.status.to_string(),
+            p.status.as_str().to_string(),
             p.items.map(|n| n.to_string()).unwrap_or_default(),
             p.newest
                 .map(|d| d.format("%Y-%m-%d %H:%M").to_string())
@@ -331,7 +359,10 @@ fn probe_feeds(
         ]);
     }
     table.write(out)?;
-    let failed = probes.iter().filter(|p| p.status == "FAILED").count();
+    let failed = probes
+        .iter()
+        .filter(|p| p.status == ProbeStatus::Failed)
+        .count();
     if failed > 0 {
         log::error!("{failed} of {} failed", count(probes.len(), "feed"));
     }

@@ -10,7 +10,7 @@ use lettre::message::Mailbox;
 use regex::Regex;
 use serde::Deserialize;
 
-use crate::model::FeedSource;
+use crate::model::{DigestIndex, FeedSource};
 
 mod raw;
 mod recover;
@@ -149,8 +149,7 @@ pub enum Overflow {
 #[derive(Debug, Clone)]
 pub struct DigestConfig {
     pub name: String,
-    /// Position in `digests:`: where the digest's flags are in per-digest lists.
-    pub index: usize,
+    pub index: DigestIndex,
     pub window: Duration,
     /// Lower-cased; an item matches when any feed tag or item category is in the list.
     pub include_tags: Vec<String>,

@@ -69,9 +69,8 @@ fn compose(
     let mut selection = select::select(digest, run.feeds, now, &sent);
     // Texts stay in the state (a preview's is a scratch copy) until an item is chosen.
     for item in &mut selection.items {
-        (item.summary, item.content) = run
-            .state
-            .item_texts(&item.feed_url, &item.key)
+        run.state
+            .load_texts(&item.feed_url, &item.key, &mut item.texts)
             .map_err(DigestError::State)?;
     }
     // Planned before rendering, so the email can link to its page; writes nothing.

@@ -115,9 +115,8 @@ pub fn explain(
 /// The keyword rule that refused an item. Its texts are in the state, not in memory.
 fn keyword_reason(state: &State, digest: &DigestConfig, c: &Candidate) -> String {
     let mut item = c.item.clone();
-    if let Ok((summary, content)) = state.item_texts(&c.feed.location, &item.key) {
-        (item.summary, item.content) = (summary, content);
-    }
+    // Texts the state cannot give back leave the reason to the title alone.
+    let _ = state.load_texts(&c.feed.location, &item.key, &mut item.texts);
     select::keyword_reason(digest, &item)
 }
 

@@ -18,11 +18,12 @@ use chrono::{DateTime, Utc};
 use crate::config::Config;
 use crate::fetch::{self, Fetched};
 use crate::model::{
-    Feed, FeedError, FeedItems, FeedLocation, FeedOutcome, FeedReport, FeedSource, Item, Validators,
+    Feed, FeedError, FeedIndex, FeedItems, FeedKey, FeedLocation, FeedOutcome, FeedReport,
+    FeedSource, Item, Texts, Validators,
 };
 use crate::semaphore::Semaphore;
 use crate::state::{FeedRecord, FetchRecord, FetchRecorder, State, StateError, Stored};
-use crate::{isolate, parse, select};
+use crate::{isolate, label, parse, select};
 
 #[derive(Debug, thiserror::Error)]
 pub enum GatherError {
@@ -61,7 +62,7 @@ pub fn gather(
             .iter()
             .map(|f| {
                 records
-                    .get(&f.location.to_string())
+                    .get(&FeedKey::from(&f.location))
                     // Without stored items a 304 would leave the digest with nothing.
                     .filter(|r| r.items > 0)
                     .map(|r| r.validators.clone())
@@ -86,7 +87,7 @@ pub fn gather(
     // rather than pile parsed feeds up when recording falls behind.
     let cores = thread::available_parallelism().map_or(1, NonZeroUsize::get);
     let turns = Semaphore::new(cores);
-    let (sender, receiver) = mpsc::sync_channel::<(usize, Parsed)>(cores);
+    let (sender, receiver) = mpsc::sync_channel::<(FeedIndex, Parsed)>(cores);
     let mut settled: Vec<Option<(FeedItems, FeedReport)>> =
         config.feeds.iter().map(|_| None).collect();
     let mut failure = None;
@@ -104,7 +105,7 @@ pub fn gather(
                 let _ = sender.send((source.index, parsed));
             });
         });
-        for (index, parsed) in receiver {
+        for (FeedIndex(index), parsed) in receiver {
             // After a failure, keep draining: a worker blocked on a full channel would
             // never finish.
             if failure.is_some() {
@@ -170,7 +171,7 @@ struct Settle<'a> {
     config: &'a Config,
     state: &'a State,
     recorder: &'a FetchRecorder<'a>,
-    records: &'a HashMap<String, FeedRecord>,
+    records: &'a HashMap<FeedKey, FeedRecord>,
     now: DateTime<Utc>,
     /// The start of the longest digest window: older stored items are owed to no one.
     since: DateTime<Utc>,
@@ -182,7 +183,7 @@ impl Settle<'_> {
         source: &FeedSource,
         parsed: Parsed,
     ) -> Result<(FeedItems, FeedReport), GatherError> {
-        let location = source.location.to_string();
+        let location = FeedKey::from(&source.location);
         let record = self.records.get(&location);
         let stored_title = record.and_then(|r| r.title.clone());
         let stored_site = || record.and_then(|r| r.site.clone());
@@ -256,8 +257,7 @@ impl Settle<'_> {
         };
         // Recorded: the state holds the texts until a digest selects the item.
         for item in &mut feed.items {
-            item.summary = None;
-            item.content = None;
+            item.texts = Texts::Stored;
         }
         let failed = matches!(outcome, FeedOutcome::Failed(_));
         let report = FeedReport {
@@ -281,7 +281,7 @@ impl Settle<'_> {
         Ok((feed, report))
     }
 
-    fn record(&self, location: &str, record: &FetchRecord<'_>) -> Result<(), StateError> {
+    fn record(&self, location: &FeedKey, record: &FetchRecord<'_>) -> Result<(), StateError> {
         self.recorder.record(location, record)
     }
 
@@ -290,7 +290,7 @@ impl Settle<'_> {
     fn stored_items(
         &self,
         source: &FeedSource,
-        location: &str,
+        location: &FeedKey,
         which: Stored,
     ) -> Result<Vec<Item>, StateError> {
         // The texts are needed here only to match keywords: they are read back for
@@ -312,12 +312,8 @@ fn feed_items(
 ) -> FeedItems {
     FeedItems {
         feed: source.index,
-        name: source
-            .name
-            .clone()
-            .or_else(|| title.map(str::to_string))
-            .unwrap_or_else(|| source.location.to_string()),
-        location: source.location.to_string(),
+        name: label::feed_name(source, title),
+        location: FeedKey::from(&source.location),
         site,
         tags: source.tags.clone(),
         items,
@@ -332,12 +328,11 @@ fn log_feed<V, M>(
     result: &Result<(Option<Feed>, V, M), FeedError>,
     took: std::time::Duration,
 ) {
-    let location = source.location.to_string();
     let title = match result {
         Ok((Some(feed), _, _)) => feed.title.as_deref(),
         _ => None,
     };
-    let name = source.name.as_deref().or(title).unwrap_or(&location);
+    let name = label::feed_name(source, title);
     let took = format!("{:.2}s", took.as_secs_f64());
     let status = match source.location {
         FeedLocation::Path(_) => "read".to_string(),

@@ -51,10 +51,7 @@ pub fn catch<T>(work: impl FnOnce() -> T) -> Result<T, String> {
 /// A panic while handling one feed's data: that feed's failure, like a parse error.
 /// The panic's own message is for a bug report, at `-v`.
 pub fn parser_crashed(source: &FeedSource, panic: &str) -> FeedError {
-    let name = source
-        .name
-        .clone()
-        .unwrap_or_else(|| source.location.to_string());
+    let name = crate::label::feed_name(source, None);
     log::debug!("feed {name}: the parser panicked: {panic}");
     FeedError::Parse("the feed parser crashed on this feed".to_string())
 }

@@ -1,6 +1,7 @@
 //! How things are named in messages: counts in the singular or plural, feeds by
 //! their name and location, a digest's verdicts in figures.
 
+use crate::model::FeedSource;
 use crate::select::{Trace, Verdict};
 
 /// `1 feed`, `2 feeds`: counts in messages read as English.
@@ -9,6 +10,16 @@ pub fn count(n: usize, what: &str) -> String {
         format!("1 {what}")
     } else {
         format!("{n} {what}s")
+    }
+}
+
+/// What a feed is called everywhere: the name from the config, else the feed's own
+/// title, else where it is.
+pub fn feed_name(source: &FeedSource, title: Option<&str>) -> String {
+    match (&source.name, title) {
+        (Some(name), _) => name.clone(),
+        (None, Some(title)) => title.to_string(),
+        (None, None) => source.location.to_string(),
     }
 }
 
@@ -75,5 +86,20 @@ mod tests {
             "http://x/f.xml"
         );
         assert_eq!(feed_label("X", "http://x/f.xml"), "X (http://x/f.xml)");
+    }
+
+    #[test]
+    fn a_feed_is_named_by_its_config_then_its_title_then_its_location() {
+        use crate::model::{FeedIndex, FeedLocation};
+        let mut source = FeedSource {
+            index: FeedIndex(0),
+            name: Some("Configured".into()),
+            location: FeedLocation::Path("feeds/x.xml".into()),
+            tags: Vec::new(),
+        };
+        assert_eq!(feed_name(&source, Some("Title")), "Configured");
+        source.name = None;
+        assert_eq!(feed_name(&source, Some("Title")), "Title");
+        assert_eq!(feed_name(&source, None), "feeds/x.xml");
     }
 }

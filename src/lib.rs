@@ -153,7 +153,7 @@ pub fn run(config: &Config, options: &RunOptions) -> Result<RunSummary, Error> {
 fn warn_about_feeds(config: &Config, reports: &[FeedReport]) {
     for report in reports {
         if let Some(error) = report.error() {
-            let label = label::feed_label(&report.name, &report.location);
+            let label = label::feed_label(&report.name, report.location.as_str());
             log::warn!("feed {label}: {error}");
         } else if let Some(to) = &report.moved_to {
             log::warn!(

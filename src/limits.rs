@@ -121,8 +121,13 @@ fn item_limits(item: &mut Item, trimmed: &mut Trimmed) {
     if let Some(link) = &mut item.link {
         label(link, MAX_LABEL_CHARS, trimmed);
     }
-    for text in [&mut item.summary, &mut item.content].into_iter().flatten() {
-        html(text, trimmed);
+    if let Some(texts) = item.texts.loaded_mut() {
+        for text in [&mut texts.summary, &mut texts.content]
+            .into_iter()
+            .flatten()
+        {
+            html(text, trimmed);
+        }
     }
     let mut over = item.categories.len() > MAX_CATEGORIES;
     item.categories.truncate(MAX_CATEGORIES);
@@ -185,19 +190,19 @@ mod tests {
     use chrono::{TimeZone, Utc};
 
     use super::*;
+    use crate::model::{FeedIndex, KeywordMatches, Texts};
 
     fn item(n: usize) -> Item {
         Item {
             key: format!("k{n}"),
-            feed: 0,
+            feed: FeedIndex(0),
             title: format!("Item {n}"),
             link: None,
             date: Utc.timestamp_opt(1_700_000_000 + n as i64, 0).single(),
-            summary: None,
-            content: None,
+            texts: Texts::new(None, None),
             categories: Vec::new(),
             authors: Vec::new(),
-            keyword_matches: Vec::new(),
+            keyword_matches: KeywordMatches::default(),
             image: None,
         }
     }
@@ -220,8 +225,10 @@ mod tests {
     fn trims_texts_and_cleans_every_field() {
         let mut one = item(1);
         one.title = format!("\u{1b}[2J{}", "é".repeat(MAX_TITLE_CHARS + 10));
-        one.summary = Some("a&#x1b;b\u{7}".into());
-        one.content = Some(format!("{}x", "<b>".repeat(MAX_HTML_DEPTH + 1)));
+        one.texts = Texts::new(
+            Some("a&#x1b;b\u{7}".into()),
+            Some(format!("{}x", "<b>".repeat(MAX_HTML_DEPTH + 1))),
+        );
         one.categories = (0..MAX_CATEGORIES + 20)
             .map(|n| format!("c{}", n % 150))
             .collect();
@@ -239,10 +246,12 @@ mod tests {
             one.title,
             "[2J".to_string() + &"é".repeat(MAX_TITLE_CHARS - 3)
         );
-        assert_eq!(one.summary.as_deref(), Some("ab"));
         assert_eq!(
-            one.content,
-            Some(format!("{}x", "<b>".repeat(MAX_HTML_DEPTH)))
+            one.texts,
+            Texts::new(
+                Some("ab".into()),
+                Some(format!("{}x", "<b>".repeat(MAX_HTML_DEPTH)))
+            )
         );
         assert_eq!(one.categories.len(), MAX_CATEGORIES - 1);
         assert_eq!(one.authors, ["Mallory"]);

@@ -26,11 +26,50 @@ impl fmt::Display for FeedLocation {
     }
 }
 
+/// A feed's position in `feeds:`: the order feeds are reported in, and the
+/// tie-breaker when ranking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct FeedIndex(pub usize);
+
+/// A feed's identity in the state: its configured URL or path, as written there.
+/// A feed's items and what was sent of them stay its own however it is renamed or
+/// reordered in `feeds:`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct FeedKey(String);
+
+impl FeedKey {
+    /// A key as the state wrote it.
+    pub fn new(key: impl Into<String>) -> Self {
+        FeedKey(key.into())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&FeedLocation> for FeedKey {
+    fn from(location: &FeedLocation) -> Self {
+        FeedKey(location.to_string())
+    }
+}
+
+impl fmt::Display for FeedKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A digest's position in `digests:`, where per-digest facts about an item are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct DigestIndex(pub usize);
+
 /// One entry of `feeds:` after validation.
 #[derive(Debug, Clone)]
 pub struct FeedSource {
-    /// Position in `feeds:`; also the tie-breaker when ranking.
-    pub index: usize,
+    pub index: FeedIndex,
     /// The name from the config, if the user gave one; else the feed's own title is used.
     pub name: Option<String>,
     pub location: FeedLocation,
@@ -48,23 +87,20 @@ pub struct Validators {
 /// One entry of a feed, as the rest of the pipeline sees it.
 ///
 /// Text fields hold what the feed said, unsanitized: they are escaped or sanitized
-/// when rendered, and only for the items that survive selection. In a real run,
-/// `summary` and `content` are in memory only until the state has recorded them.
+/// when rendered, and only for the items that survive selection.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Item {
     /// Stable identity within its feed: guid/id, else the canonical link, else a hash.
     pub key: String,
-    /// Index of the feed it came from (`FeedSource::index`).
-    pub feed: usize,
+    /// The feed it came from.
+    pub feed: FeedIndex,
     pub title: String,
     /// Absolute URL of the item, when the feed gave a usable one.
     pub link: Option<String>,
     /// Published, else updated. `None` when the feed gave neither.
     pub date: Option<DateTime<Utc>>,
-    /// Summary / description, HTML or text as the feed gave it.
-    pub summary: Option<String>,
-    /// Full content, HTML or text as the feed gave it.
-    pub content: Option<String>,
+    /// Summary and content: in memory, or only in the state.
+    pub texts: Texts,
     /// Categories from the feed, as written.
     pub categories: Vec<String>,
     pub authors: Vec<String>,
@@ -72,10 +108,68 @@ pub struct Item {
     /// Feed). An image inside the content is looked for later, and only for items
     /// that are shown.
     pub image: Option<LeadImage>,
-    /// Whether the item passes each digest's keyword filter, by `DigestConfig::index`.
-    /// Worked out while the item's text is at hand, so that a real run can leave
-    /// `summary` and `content` in the state; empty until then.
-    pub keyword_matches: Vec<bool>,
+    /// Worked out while the item's text is at hand, so that a real run can leave its
+    /// texts in the state.
+    pub keyword_matches: KeywordMatches,
+}
+
+/// An item's summary (or description) and full content, HTML or text as the feed
+/// gave them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ItemTexts {
+    pub summary: Option<String>,
+    pub content: Option<String>,
+}
+
+/// Where an item's texts are. Once a fetch is recorded they are in the state only,
+/// so memory stays flat however many items the feeds hold; `State::load_texts`
+/// reads them back, for the items a digest selects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Texts {
+    /// Fresh from the parse, or read back from the state.
+    Loaded(ItemTexts),
+    /// In the state only.
+    Stored,
+}
+
+impl Texts {
+    pub fn new(summary: Option<String>, content: Option<String>) -> Self {
+        Texts::Loaded(ItemTexts { summary, content })
+    }
+
+    /// The texts, when they are in memory.
+    pub fn loaded(&self) -> Option<&ItemTexts> {
+        match self {
+            Texts::Loaded(texts) => Some(texts),
+            Texts::Stored => None,
+        }
+    }
+
+    pub fn loaded_mut(&mut self) -> Option<&mut ItemTexts> {
+        match self {
+            Texts::Loaded(texts) => Some(texts),
+            Texts::Stored => None,
+        }
+    }
+}
+
+/// Whether an item passes each digest's keyword filter. Empty (nothing known) when
+/// no digest filters keywords, or before the item has been matched.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KeywordMatches(Vec<bool>);
+
+impl KeywordMatches {
+    /// Whether the item passes the filter of the digest at `digest`, if known.
+    pub fn passes(&self, digest: DigestIndex) -> Option<bool> {
+        self.0.get(digest.0).copied()
+    }
+}
+
+/// One flag per digest, in the order of `digests:`.
+impl FromIterator<bool> for KeywordMatches {
+    fn from_iter<I: IntoIterator<Item = bool>>(flags: I) -> Self {
+        KeywordMatches(flags.into_iter().collect())
+    }
 }
 
 /// An item's picture: an absolute http(s) URL, with its size when the feed says.
@@ -160,10 +254,10 @@ impl FeedError {
 /// What happened to one feed this run.
 #[derive(Debug, Clone)]
 pub struct FeedReport {
-    pub feed: usize,
+    pub feed: FeedIndex,
     /// Display name: the configured name, else the feed's title, else its location.
     pub name: String,
-    pub location: String,
+    pub location: FeedKey,
     pub outcome: FeedOutcome,
     /// Set when the server answered with a permanent redirect (301/308).
     pub moved_to: Option<String>,
@@ -198,19 +292,18 @@ impl FeedReport {
 #[derive(Debug, Clone, Serialize)]
 pub struct SelectedItem {
     pub key: String,
-    pub feed: usize,
+    pub feed: FeedIndex,
     pub feed_name: String,
-    pub feed_url: String,
+    pub feed_url: FeedKey,
     pub title: String,
     pub link: Option<String>,
     /// Effective date: published, else updated, else first seen; never in the future.
     pub date: DateTime<Utc>,
     /// Feed tags and item categories, lower-cased and de-duplicated.
     pub tags: Vec<String>,
+    /// Stored until `State::load_texts` reads them back for rendering.
     #[serde(skip)]
-    pub summary: Option<String>,
-    #[serde(skip)]
-    pub content: Option<String>,
+    pub texts: Texts,
     #[serde(skip)]
     pub authors: Vec<String>,
     #[serde(skip)]
@@ -226,21 +319,20 @@ pub struct Selection {
     pub omitted: usize,
     /// (feed location, item key) of copies dropped as duplicates of a selected item;
     /// they count as sent together with it.
-    pub duplicates: Vec<(String, String)>,
+    pub duplicates: Vec<(FeedKey, String)>,
     /// (feed location, item key, canonical link) of the items counted in `omitted`,
     /// and of copies dropped as their duplicates: recorded when the digest is delivered,
     /// as handled or, with `overflow: carry`, as still owed.
-    pub cut: Vec<(String, String, Option<String>)>,
+    pub cut: Vec<(FeedKey, String, Option<String>)>,
 }
 
 /// The items a feed contributes to this run (fresh from the fetch, or from the state
 /// when the server answered 304), with what selection and rendering need of the feed.
 #[derive(Debug, Clone)]
 pub struct FeedItems {
-    pub feed: usize,
+    pub feed: FeedIndex,
     pub name: String,
-    /// The configured URL or path: the feed's identity in the state.
-    pub location: String,
+    pub location: FeedKey,
     /// The feed's site, when it has one.
     pub site: Option<String>,
     pub tags: Vec<String>,

@@ -13,8 +13,8 @@ use chrono::{DateTime, Utc};
 use feed_rs::model::{Entry, Link, Text};
 use sha2::{Digest, Sha256};
 
-use crate::model::{Feed, FeedError, FeedSource, Item};
-use crate::{limits, text};
+use crate::model::{Feed, FeedError, FeedIndex, FeedKey, FeedSource, Item, KeywordMatches, Texts};
+use crate::{label, limits, text};
 
 mod charset;
 mod dates;
@@ -78,7 +78,7 @@ pub fn parse_feed(
         .as_deref()
         .and_then(|s| url::Url::parse(s).ok())
         .or_else(|| base.cloned());
-    let identity = source.location.to_string();
+    let identity = FeedKey::from(&source.location);
     let mut items: Vec<Item> = parsed
         .entries
         .into_iter()
@@ -103,13 +103,13 @@ pub fn parse_feed(
         unreadable,
         encoding: encoding.name(),
     };
-    limits::apply(&mut feed, source.name.as_deref().unwrap_or(&identity));
+    limits::apply(&mut feed, &label::feed_name(source, None));
     Ok(feed)
 }
 
 fn item_from_entry(
-    feed: usize,
-    identity: &str,
+    feed: FeedIndex,
+    identity: &FeedKey,
     entry: Entry,
     base: Option<&url::Url>,
     atom: bool,
@@ -147,8 +147,10 @@ fn item_from_entry(
         title,
         link,
         date,
-        summary: entry.summary.map(|t| t.content),
-        content: entry.content.and_then(|c| c.body),
+        texts: Texts::new(
+            entry.summary.map(|t| t.content),
+            entry.content.and_then(|c| c.body),
+        ),
         categories,
         authors: entry
             .authors
@@ -157,7 +159,7 @@ fn item_from_entry(
             .filter(|n| !n.is_empty())
             .collect(),
         image,
-        keyword_matches: Vec::new(),
+        keyword_matches: KeywordMatches::default(),
     }
 }
 
@@ -190,9 +192,9 @@ fn generate_id(links: &[Link], _title: &Option<Text>, _base: Option<&str>) -> St
     }
 }
 
-fn hashed_key(identity: &str, title: &str, date: Option<DateTime<Utc>>) -> String {
+fn hashed_key(identity: &FeedKey, title: &str, date: Option<DateTime<Utc>>) -> String {
     let mut h = Sha256::new();
-    h.update(identity.as_bytes());
+    h.update(identity.as_str().as_bytes());
     h.update([0]);
     h.update(title.as_bytes());
     h.update([0]);
@@ -233,7 +235,7 @@ mod tests {
 
     fn source() -> FeedSource {
         FeedSource {
-            index: 0,
+            index: FeedIndex(0),
             name: Some("Test".into()),
             location: FeedLocation::Path("feed.xml".into()),
             tags: Vec::new(),

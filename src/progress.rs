@@ -37,10 +37,7 @@ impl Progress {
     /// One feed is done (fetched or failed). Called from the fetch workers.
     pub fn feed_done(&self, source: &FeedSource) {
         if let Some(bar) = &self.bar {
-            let name = source
-                .name
-                .clone()
-                .unwrap_or_else(|| source.location.to_string());
+            let name = crate::label::feed_name(source, None);
             // The name is from the config, but a terminal line is no place for
             // control characters whatever their origin.
             bar.set_message(name.replace(char::is_control, " "));

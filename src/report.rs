@@ -7,10 +7,11 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 
-use crate::config;
+use crate::model::FeedKey;
 use crate::state::State;
 use crate::table::Table;
 use crate::{Error, ExitStatus};
+use crate::{config, label};
 
 /// Prints the table of the config's feeds to `out`, in config order.
 pub fn feeds(path: &Path, out: &mut dyn Write) -> Result<ExitStatus, Error> {
@@ -33,17 +34,13 @@ pub fn feeds(path: &Path, out: &mut dyn Write) -> Result<ExitStatus, Error> {
         "LAST ERROR",
     ]);
     for feed in &config.feeds {
-        let location = feed.location.to_string();
+        let location = FeedKey::from(&feed.location);
         let record = records.get(&location);
-        let name = feed
-            .name
-            .clone()
-            .or_else(|| record.and_then(|r| r.title.clone()))
-            .unwrap_or_else(|| location.clone());
+        let name = label::feed_name(feed, record.and_then(|r| r.title.as_deref()));
         let Some(record) = record else {
             table.row(vec![
                 name,
-                location,
+                location.to_string(),
                 "never fetched".into(),
                 String::new(),
                 String::new(),
@@ -54,7 +51,7 @@ pub fn feeds(path: &Path, out: &mut dyn Write) -> Result<ExitStatus, Error> {
         };
         table.row(vec![
             name,
-            location,
+            location.to_string(),
             record
                 .last_success
                 .map_or_else(|| "never".into(), format_time),

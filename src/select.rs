@@ -11,7 +11,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use crate::config::DigestConfig;
-use crate::model::{FeedItems, Item, SelectedItem, Selection};
+use crate::model::{FeedIndex, FeedItems, Item, KeywordMatches, SelectedItem, Selection};
 use crate::state::{Handling, SentItems};
 use crate::text;
 
@@ -186,9 +186,9 @@ fn filter(
 fn rank<'a>(digest: &DigestConfig, candidates: &mut [Candidate<'a>]) {
     // Canonical link → the feed and candidate that came first; (feed, key) → the
     // candidate that came first.
-    let mut seen_links = HashMap::<String, (usize, usize)>::new();
-    let mut seen_keys = HashMap::<(usize, &'a str), usize>::new();
-    let mut per_feed = HashMap::<usize, usize>::new();
+    let mut seen_links = HashMap::<String, (FeedIndex, usize)>::new();
+    let mut seen_keys = HashMap::<(FeedIndex, &'a str), usize>::new();
+    let mut per_feed = HashMap::<FeedIndex, usize>::new();
     let mut selected = 0;
     for (i, candidate) in candidates.iter_mut().enumerate() {
         if candidate.verdict != Verdict::Selected {
@@ -261,8 +261,7 @@ fn selection(trace: Trace) -> Selection {
                     link: item.link.clone(),
                     date,
                     tags,
-                    summary: item.summary.clone(),
-                    content: item.content.clone(),
+                    texts: item.texts.clone(),
                     authors: item.authors.clone(),
                     image: item.image.clone(),
                 });
@@ -304,12 +303,12 @@ fn included(digest: &DigestConfig, tags: &[String]) -> bool {
     digest.include_tags.is_empty() || tags.iter().any(|t| digest.include_tags.contains(t))
 }
 
-/// Whether `item` passes each digest's keyword filter, in the order of `digests`
-/// (a config's digests, so that `DigestConfig::index` finds the flag). The item's
-/// text is worked out once for all of them; empty when no digest filters keywords.
-pub fn keyword_matches(digests: &[DigestConfig], item: &Item) -> Vec<bool> {
+/// Whether `item` passes each of a config's digests' keyword filters. The item's
+/// text is worked out once for all of them; nothing is known when no digest filters
+/// keywords.
+pub fn keyword_matches(digests: &[DigestConfig], item: &Item) -> KeywordMatches {
     if !digests.iter().any(has_keywords) {
-        return Vec::new();
+        return KeywordMatches::default();
     }
     let haystack = haystack(item);
     digests
@@ -327,18 +326,19 @@ fn keywords_match(digest: &DigestConfig, item: &Item) -> bool {
     if !has_keywords(digest) {
         return true;
     }
-    match item.keyword_matches.get(digest.index) {
-        Some(&matched) => matched,
+    match item.keyword_matches.passes(digest.index) {
+        Some(matched) => matched,
         None => keywords_match_text(digest, &haystack(item)),
     }
 }
 
-/// Title and summary text: what keywords are matched against.
+/// Title and summary text: what keywords are matched against. Only texts in memory
+/// count: items are matched fresh from the parse, or after `State::load_texts`.
 fn haystack(item: &Item) -> String {
     let summary = item
-        .summary
-        .as_deref()
-        .or(item.content.as_deref())
+        .texts
+        .loaded()
+        .and_then(|t| t.summary.as_deref().or(t.content.as_deref()))
         .map(text::html_to_text)
         .unwrap_or_default();
     format!("{}\n{}", item.title, summary)
@@ -384,15 +384,16 @@ pub fn keyword_reason(digest: &DigestConfig, item: &Item) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{FeedKey, Texts};
 
     #[test]
     fn item_tags_are_deduplicated_in_linear_time() {
         // 200,000 distinct categories: comparing each with all before it would take
         // minutes.
         let feed = FeedItems {
-            feed: 0,
+            feed: FeedIndex(0),
             name: "Feed".into(),
-            location: "https://feed.example/".into(),
+            location: FeedKey::new("https://feed.example/"),
             site: None,
             tags: vec!["rust".into()],
             items: Vec::new(),
@@ -402,15 +403,14 @@ mod tests {
         categories.push("tag7".into());
         let item = Item {
             key: "k".into(),
-            feed: 0,
+            feed: FeedIndex(0),
             title: "T".into(),
             link: None,
             date: None,
-            summary: None,
-            content: None,
+            texts: Texts::Stored,
             categories,
             authors: Vec::new(),
-            keyword_matches: Vec::new(),
+            keyword_matches: KeywordMatches::default(),
             image: None,
         };
         let tags = item_tags(&feed, &item);

@@ -10,9 +10,12 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
+use rusqlite::types::{ToSql, ToSqlOutput};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
-use crate::model::{FeedError, Item, LeadImage, Validators};
+use crate::model::{
+    FeedError, FeedIndex, FeedKey, Item, ItemTexts, KeywordMatches, LeadImage, Texts, Validators,
+};
 use ownership::{APPLICATION_ID, application_id, check_ours};
 
 mod lock;
@@ -305,8 +308,8 @@ impl State {
         Ok(())
     }
 
-    /// Everything remembered about each feed, by location.
-    pub fn feed_records(&self) -> Result<HashMap<String, FeedRecord>, StateError> {
+    /// Everything remembered about each feed.
+    pub fn feed_records(&self) -> Result<HashMap<FeedKey, FeedRecord>, StateError> {
         let mut stmt = self
             .conn
             .prepare(
@@ -319,7 +322,7 @@ impl State {
         let rows = stmt
             .query_map([], |r| {
                 Ok((
-                    r.get::<_, String>(0)?,
+                    FeedKey::new(r.get::<_, String>(0)?),
                     FeedRecord {
                         validators: Validators {
                             etag: r.get(1)?,
@@ -341,12 +344,12 @@ impl State {
     }
 
     /// The items the feed held at its last successful fetch: what a 304 (or a failed
-    /// fetch) still contributes. Without `texts`, summary and content are left out
-    /// (see `item_texts`).
+    /// fetch) still contributes. Without `texts`, their texts stay stored (see
+    /// `load_texts`).
     pub fn stored_items(
         &self,
-        feed: &str,
-        feed_index: usize,
+        feed: &FeedKey,
+        feed_index: FeedIndex,
         texts: bool,
         which: Stored,
     ) -> Result<Vec<Item>, StateError> {
@@ -373,8 +376,11 @@ impl State {
                     title: r.get(1)?,
                     link: r.get(2)?,
                     date: from_unix(r.get(3)?),
-                    summary: r.get(4)?,
-                    content: r.get(5)?,
+                    texts: if texts {
+                        Texts::new(r.get(4)?, r.get(5)?)
+                    } else {
+                        Texts::Stored
+                    },
                     categories: serde_json::from_str(&r.get::<_, String>(6)?).unwrap_or_default(),
                     authors: serde_json::from_str(&r.get::<_, String>(7)?).unwrap_or_default(),
                     image: r.get::<_, Option<String>>(8)?.map(|url| LeadImage {
@@ -382,7 +388,7 @@ impl State {
                         width: r.get(9).ok().flatten(),
                         height: r.get(10).ok().flatten(),
                     }),
-                    keyword_matches: Vec::new(),
+                    keyword_matches: KeywordMatches::default(),
                 })
             })
             .map_err(|e| self.err(e))?;
@@ -394,7 +400,7 @@ impl State {
     /// comes back "new" every run; a future date cannot keep an item "new" for ever.
     pub fn date_undated(
         &self,
-        feed: &str,
+        feed: &FeedKey,
         items: &mut [Item],
         now: DateTime<Utc>,
     ) -> Result<(), StateError> {
@@ -412,21 +418,29 @@ impl State {
         Ok(())
     }
 
-    /// Summary and content of a stored item. A real run leaves item texts here rather
-    /// than in memory, and reads them back only for the items a digest selected.
-    pub fn item_texts(
+    /// Reads a stored item's texts back: a run leaves them here rather than in
+    /// memory, and loads them only for the items a digest selected. Texts already in
+    /// memory are left as they are.
+    pub fn load_texts(
         &self,
-        feed: &str,
+        feed: &FeedKey,
         key: &str,
-    ) -> Result<(Option<String>, Option<String>), StateError> {
+        texts: &mut Texts,
+    ) -> Result<(), StateError> {
+        if let Texts::Loaded(_) = texts {
+            return Ok(());
+        }
         let mut stmt = self
             .conn
             .prepare_cached("SELECT summary, content FROM items WHERE feed = ?1 AND key = ?2")
             .map_err(|e| self.err(e))?;
-        stmt.query_row(params![feed, key], |r| Ok((r.get(0)?, r.get(1)?)))
+        let (summary, content) = stmt
+            .query_row(params![feed, key], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()
             .map(Option::unwrap_or_default)
-            .map_err(|e| self.err(e))
+            .map_err(|e| self.err(e))?;
+        *texts = Texts::Loaded(ItemTexts { summary, content });
+        Ok(())
     }
 
     /// Forgets what no digest can select any more: items gone from their feed and
@@ -466,4 +480,11 @@ impl State {
 
 fn from_unix(t: i64) -> Option<DateTime<Utc>> {
     Utc.timestamp_opt(t, 0).single()
+}
+
+/// A feed's key is written to the state as the text it is.
+impl ToSql for FeedKey {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        self.as_str().to_sql()
+    }
 }

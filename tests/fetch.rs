@@ -855,7 +855,7 @@ fn results_come_back_in_source_order_from_pool_threads() {
         )
     });
 
-    let indices: Vec<usize> = results.iter().map(|(i, _, _)| *i).collect();
+    let indices: Vec<usize> = results.iter().map(|(i, _, _)| i.0).collect();
     assert_eq!(indices, (0..sources.len()).collect::<Vec<_>>());
     for (_, thread, ok) in &results {
         assert!(thread.starts_with("feedletter-fetch-"), "ran on {thread:?}");

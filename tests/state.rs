@@ -555,3 +555,82 @@ fn a_preview_leaves_no_files_beside_an_existing_state() {
     assert!(preview.status.success(), "{}", stderr(&preview));
     assert_eq!(listing(), before);
 }
+
+/// Item texts live in the state, not in memory: every gathered item, fresh or read
+/// back after a 304, holds its texts as stored, with each digest's keyword verdict
+/// already worked out; `load_texts` brings the texts back whole.
+#[test]
+fn gathered_items_keep_their_texts_in_the_state() {
+    use feedletter::model::{ItemTexts, Texts};
+
+    let s = setup(rss(&[
+        ("a", "Rust news", "Thu, 14 May 2026 06:00:00 GMT"),
+        ("b", "Go news", "Thu, 14 May 2026 05:00:00 GMT"),
+    ]));
+    let path = write_config(
+        s.dir.path(),
+        &format!(
+            "feeds:
+  - url: {}
+digests:
+  all:
+    window: 24h
+    to: [me@example.com]
+  rust:
+    window: 24h
+    keywords: {{ include: [\"(?i)rust\"] }}
+    to: [me@example.com]
+",
+            s.feeds.url("/feed.xml")
+        ),
+    );
+    let config = feedletter::config::load(&path).expect("valid config");
+    let (all, rust) = (&config.digests[0], &config.digests[1]);
+    let now = chrono::DateTime::parse_from_rfc3339(T0).unwrap().to_utc();
+    let state = feedletter::state::State::open(&config.state).expect("state");
+    // Unconditional first (a full fetch), then conditional: the server answers 304.
+    for (conditional, not_modified) in [(false, false), (true, true)] {
+        let gathered =
+            feedletter::gather::gather(&config, &state, now, conditional, &|_| {}).expect("gather");
+        assert!(
+            matches!(
+                gathered.reports[0].outcome,
+                feedletter::model::FeedOutcome::Ok { items: 2, not_modified: n } if n == not_modified
+            ),
+            "{:?}",
+            gathered.reports[0].outcome
+        );
+        let feed = &gathered.feeds[0];
+        let mut items: Vec<_> = feed.items.iter().collect();
+        items.sort_by(|a, b| a.key.cmp(&b.key));
+        let verdicts: Vec<_> = items
+            .iter()
+            .map(|i| {
+                (
+                    i.key.as_str(),
+                    i.texts.clone(),
+                    i.keyword_matches.passes(all.index),
+                    i.keyword_matches.passes(rust.index),
+                )
+            })
+            .collect();
+        assert_eq!(
+            verdicts,
+            [
+                ("a", Texts::Stored, Some(true), Some(true)),
+                ("b", Texts::Stored, Some(true), Some(false)),
+            ]
+        );
+        let mut texts = Texts::Stored;
+        state
+            .load_texts(&feed.location, "a", &mut texts)
+            .expect("texts read back");
+        assert_eq!(
+            texts,
+            Texts::Loaded(ItemTexts {
+                summary: Some("About Rust news.".into()),
+                content: None,
+            })
+        );
+    }
+}

@@ -11,7 +11,7 @@ const MAX_DURATION: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
 use serde_saphyr::Spanned;
 
 use super::{Config, FetchSettings, Problem, raw};
-use crate::model::{FeedLocation, FeedSource};
+use crate::model::{FeedIndex, FeedLocation, FeedSource};
 
 mod digest;
 mod smtp;
@@ -246,7 +246,7 @@ impl Validator {
                 .map(|n| n.value.trim().to_string())
                 .filter(|n| !n.is_empty());
             out.push(FeedSource {
-                index: out.len(),
+                index: FeedIndex(out.len()),
                 name,
                 location,
                 tags: normalise_tags(feed.tags.unwrap_or_default()),

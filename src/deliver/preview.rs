@@ -7,7 +7,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
 use crate::config::{DigestConfig, SmtpSettings};
-use crate::model::{FeedReport, Selection};
+use crate::model::{FeedKey, FeedReport, Selection};
 use crate::render::RenderedDigest;
 
 /// Preview formats of `--dry-run`.
@@ -43,7 +43,7 @@ pub struct JsonDigest {
 pub struct JsonItem {
     pub digest: String,
     pub feed: String,
-    pub feed_url: String,
+    pub feed_url: FeedKey,
     pub title: String,
     pub link: Option<String>,
     pub date: String,
@@ -54,7 +54,7 @@ pub struct JsonItem {
 #[derive(Debug, Serialize)]
 pub struct JsonFailedFeed {
     pub name: String,
-    pub url: String,
+    pub url: FeedKey,
     pub kind: &'static str,
     pub error: String,
 }

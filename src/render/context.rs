@@ -13,7 +13,7 @@ use super::budget::Plan;
 use super::lead_image::{ImageView, lead_image_in};
 use super::sanitize::sanitize_html;
 use crate::config::{ContentMode, DigestConfig, GroupBy};
-use crate::model::{LeadImage, SelectedItem, Selection};
+use crate::model::{FeedIndex, FeedKey, LeadImage, SelectedItem, Selection};
 use crate::text;
 
 #[derive(Serialize)]
@@ -47,7 +47,7 @@ struct ItemView {
     title: String,
     link: Option<String>,
     feed_name: String,
-    feed_url: String,
+    feed_url: FeedKey,
     date: String,
     date_iso: String,
     tags: Vec<String>,
@@ -80,7 +80,7 @@ struct FeedCounts {
 #[derive(Serialize)]
 struct FailedFeed {
     name: String,
-    location: String,
+    location: FeedKey,
     error: String,
     failures_in_a_row: u32,
     failing_since: Option<String>,
@@ -89,14 +89,14 @@ struct FailedFeed {
 #[derive(Serialize)]
 struct PartialFeed {
     name: String,
-    location: String,
+    location: FeedKey,
     warning: String,
 }
 
 #[derive(Serialize)]
 struct MovedFeed {
     name: String,
-    location: String,
+    location: FeedKey,
     moved_to: String,
 }
 
@@ -168,12 +168,16 @@ pub(super) fn prepare(digest: &DigestConfig, selection: &Selection) -> Vec<Prepa
 /// The plain-text excerpt of an item, as the digest shows it: from the summary, or
 /// from the content when the summary has no text (only an image, say).
 pub fn excerpt(digest: &DigestConfig, item: &SelectedItem) -> String {
-    let text = [item.summary.as_deref(), item.content.as_deref()]
-        .into_iter()
-        .flatten()
-        .map(text::html_to_text)
-        .find(|t| !t.is_empty())
-        .unwrap_or_default();
+    let texts = item.texts.loaded();
+    let text = [
+        texts.and_then(|t| t.summary.as_deref()),
+        texts.and_then(|t| t.content.as_deref()),
+    ]
+    .into_iter()
+    .flatten()
+    .map(text::html_to_text)
+    .find(|t| !t.is_empty())
+    .unwrap_or_default();
     text::excerpt(&text, digest.excerpt_chars)
 }
 
@@ -183,9 +187,9 @@ fn prepare_item(digest: &DigestConfig, item: &SelectedItem) -> PreparedItem {
         ContentMode::Excerpt => None,
         ContentMode::Full => {
             let html = item
-                .content
-                .as_deref()
-                .or(item.summary.as_deref())
+                .texts
+                .loaded()
+                .and_then(|t| t.content.as_deref().or(t.summary.as_deref()))
                 .unwrap_or("");
             // Relative links in an item resolve against the item's page, which is
             // where the feed's author wrote them; a path feed has no URL to fall back on.
@@ -235,10 +239,14 @@ fn content_image(item: &SelectedItem) -> Option<LeadImage> {
         .as_deref()
         .or(Some(item.feed_url.as_str()))
         .and_then(|l| url::Url::parse(l).ok());
-    [item.content.as_deref(), item.summary.as_deref()]
-        .into_iter()
-        .flatten()
-        .find_map(|html| lead_image_in(html, base.as_ref()))
+    let texts = item.texts.loaded();
+    [
+        texts.and_then(|t| t.content.as_deref()),
+        texts.and_then(|t| t.summary.as_deref()),
+    ]
+    .into_iter()
+    .flatten()
+    .find_map(|html| lead_image_in(html, base.as_ref()))
 }
 
 fn labels(raw: &[String]) -> Vec<String> {
@@ -316,7 +324,7 @@ pub(super) fn build(
             })
         })
         .collect();
-    let mut shown: Vec<usize> = selection.items.iter().map(|i| i.feed).collect();
+    let mut shown: Vec<FeedIndex> = selection.items.iter().map(|i| i.feed).collect();
     shown.sort_unstable();
     shown.dedup();
     Context {

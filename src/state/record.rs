@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Transaction, params};
 
 use super::{FetchRecord, State, StateError};
+use crate::model::FeedKey;
 
 /// The open transaction of a run's fetch records. Dropped without `commit`, it
 /// records nothing.
@@ -38,7 +39,7 @@ impl State {
 
 impl FetchRecorder<'_> {
     /// Records what one feed's fetch produced.
-    pub fn record(&self, location: &str, record: &FetchRecord<'_>) -> Result<(), StateError> {
+    pub fn record(&self, location: &FeedKey, record: &FetchRecord<'_>) -> Result<(), StateError> {
         let err = |e| self.state.err(e);
         let tx = &self.tx;
         let t = self.now;
@@ -110,8 +111,9 @@ impl FetchRecorder<'_> {
                             item.title,
                             item.link,
                             item.date.map(|d| d.timestamp()),
-                            item.summary,
-                            item.content,
+                            // Fresh from the parse, the texts are in memory.
+                            item.texts.loaded().and_then(|t| t.summary.as_deref()),
+                            item.texts.loaded().and_then(|t| t.content.as_deref()),
                             serde_json::to_string(&item.categories).unwrap_or_else(|_| "[]".into()),
                             serde_json::to_string(&item.authors).unwrap_or_else(|_| "[]".into()),
                             item.image.as_ref().map(|i| i.url.as_str()),

@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
 
 use super::{State, StateError, from_unix};
+use crate::model::FeedKey;
 
 /// How a digest handled an item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -145,7 +146,7 @@ impl State {
 /// An item a digest handled: sent, a duplicate that counts as sent with it, or cut.
 #[derive(Debug, Clone)]
 pub struct SentItem {
-    pub feed: String,
+    pub feed: FeedKey,
     pub key: String,
     pub link: Option<String>,
     pub how: Handling,
@@ -167,7 +168,8 @@ impl SentItems {
     /// with different keys are different items even when their links match, as
     /// comments on one page do. A carried item whose article went out through another
     /// feed counts as sent.
-    pub fn get(&self, feed: &str, key: &str, canonical_link: Option<&str>) -> Option<Handled> {
+    pub fn get(&self, feed: &FeedKey, key: &str, canonical_link: Option<&str>) -> Option<Handled> {
+        let feed = feed.as_str();
         let own = self.keys.get(feed).and_then(|keys| keys.get(key)).copied();
         match own {
             Some(h) if h.how != Handling::Carried => own,
@@ -180,7 +182,7 @@ impl SentItems {
     }
 
     /// Whether the item was sent or cut for good.
-    pub fn contains(&self, feed: &str, key: &str, canonical_link: Option<&str>) -> bool {
+    pub fn contains(&self, feed: &FeedKey, key: &str, canonical_link: Option<&str>) -> bool {
         self.get(feed, key, canonical_link)
             .is_some_and(|h| h.how != Handling::Carried)
     }
@@ -219,8 +221,8 @@ mod tests {
         let state = State::open(&path).unwrap();
         let daily = state.sent("daily").unwrap();
         assert_eq!(daily.last_delivery(), Utc.timestamp_opt(2000, 0).single());
-        assert!(daily.contains("f", "a", None));
-        assert!(daily.contains("other feed", "z", Some("https://x/b")));
+        assert!(daily.contains(&FeedKey::new("f"), "a", None));
+        assert!(daily.contains(&FeedKey::new("other feed"), "z", Some("https://x/b")));
         let never = state.sent("monthly").unwrap();
         assert_eq!(never.last_delivery(), None);
     }
@@ -231,7 +233,7 @@ mod tests {
         let mut state = State::open(&dir.path().join("state.db")).unwrap();
         let at = Utc.timestamp_opt(5000, 0).single().unwrap();
         let item = |feed: &str, key: &str, link: &str, how| SentItem {
-            feed: feed.into(),
+            feed: FeedKey::new(feed),
             key: key.into(),
             link: Some(link.into()),
             how,
@@ -250,9 +252,10 @@ mod tests {
             )
             .unwrap();
         let sent = state.sent("daily").unwrap();
-        let how = |key: &str, link: &str| sent.get("f", key, Some(link)).map(|h| h.how);
+        let how =
+            |key: &str, link: &str| sent.get(&FeedKey::new("f"), key, Some(link)).map(|h| h.how);
         assert_eq!(how("a", "https://x/a"), Some(Handling::Carried));
-        assert!(!sent.contains("f", "a", Some("https://x/a")));
+        assert!(!sent.contains(&FeedKey::new("f"), "a", Some("https://x/a")));
         assert_eq!(how("b", "https://x/b"), Some(Handling::Sent));
         assert_eq!(how("c", "https://x/c"), Some(Handling::Cut));
         assert_eq!(sent.last_delivery(), Some(at));
@@ -268,7 +271,7 @@ mod tests {
             .mark_sent(
                 "daily",
                 &[SentItem {
-                    feed: "comments".into(),
+                    feed: FeedKey::new("comments"),
                     key: "comment-101".into(),
                     link: Some(page.into()),
                     how: Handling::Sent,
@@ -278,10 +281,10 @@ mod tests {
             )
             .unwrap();
         let sent = state.sent("daily").unwrap();
-        assert!(sent.contains("comments", "comment-101", Some(page)));
+        assert!(sent.contains(&FeedKey::new("comments"), "comment-101", Some(page)));
         // Another comment on the same page: a new item of the same feed.
-        assert!(!sent.contains("comments", "comment-102", Some(page)));
+        assert!(!sent.contains(&FeedKey::new("comments"), "comment-102", Some(page)));
         // The same page through another feed: already sent.
-        assert!(sent.contains("planet", "post-7", Some(page)));
+        assert!(sent.contains(&FeedKey::new("planet"), "post-7", Some(page)));
     }
 }

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use feedletter::config::FetchSettings;
-use feedletter::model::{FeedLocation, FeedSource};
+use feedletter::model::{FeedIndex, FeedLocation, FeedSource};
 
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -46,7 +46,7 @@ pub fn rss(items: &[(&str, &str, &str)]) -> Vec<u8> {
 
 pub fn source(index: usize, location: FeedLocation) -> FeedSource {
     FeedSource {
-        index,
+        index: FeedIndex(index),
         name: None,
         location,
         tags: Vec::new(),

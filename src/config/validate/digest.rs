@@ -10,6 +10,7 @@ use serde_saphyr::Spanned;
 
 use super::{Validator, normalise_tags};
 use crate::config::{ArchiveConfig, ContentMode, DigestConfig, GroupBy, Overflow, raw};
+use crate::model::DigestIndex;
 
 /// Long enough for a mail server down over a long weekend, or one missed weekly run;
 /// short enough that a digest back from months of silence does not send all of them.
@@ -38,7 +39,7 @@ impl Validator {
             .map(|(name, d)| self.digest(base, name, d))
             .collect();
         for (index, digest) in digests.iter_mut().enumerate() {
-            digest.index = index;
+            digest.index = DigestIndex(index);
         }
         digests
     }
@@ -138,7 +139,7 @@ impl Validator {
         let archive = self.archive(base, d.archive, d.archive_url, &name);
         DigestConfig {
             name,
-            index: 0,
+            index: DigestIndex::default(),
             window,
             include_tags,
             exclude_tags,
