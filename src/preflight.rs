@@ -9,7 +9,7 @@ use crate::deliver::preview::PreviewFormat;
 use crate::{Error, RunOptions};
 
 /// Refuses a run that could not end well, before anything is fetched.
-pub fn check(config: &Config, options: &RunOptions) -> Result<(), Error> {
+pub(crate) fn check(config: &Config, options: &RunOptions) -> Result<(), Error> {
     if options.preview == Some(PreviewFormat::Eml) && config.smtp.is_none() {
         return Err(Error::Usage(format!(
             "--dry-run=eml needs an `smtp:` section in {} (the message's From address \
