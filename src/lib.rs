@@ -54,7 +54,7 @@ use crate::config::{Config, DigestConfig};
 use crate::deliver::preview::{self, DigestOutput, PreviewFormat};
 use crate::digest::{DigestRun, run_digest};
 use crate::model::FeedReport;
-use crate::outcome::{DigestError, DigestFailure, DigestOutcome};
+use crate::outcome::{DigestError, DigestFailure, DigestOutcome, DigestSummary};
 use crate::progress::Progress;
 use crate::render::{Renderer, RunContext};
 use crate::state::State;
@@ -85,19 +85,11 @@ pub struct RunSummary {
     pub digests: Vec<DigestSummary>,
 }
 
-#[derive(Debug)]
-pub struct DigestSummary {
-    pub name: String,
-    pub items: usize,
-    pub omitted: usize,
-    pub sent: bool,
-}
-
 /// Runs the pipeline for the chosen digests.
 pub fn run(config: &Config, options: &RunOptions) -> Result<RunSummary, Error> {
     let now = options.now;
     let preview = options.preview;
-    preflight::check(config, options)?;
+    preflight::check(config, options.preview, options.out.as_deref())?;
     let digests = choose_digests(config, &options.digests)?;
     let renderer = Renderer::new(config.templates.as_deref());
     for digest in &digests {
