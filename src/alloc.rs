@@ -13,7 +13,7 @@
 /// Call it at start-up, before other threads exist. Returns whether the setting took:
 /// glibc refuses a value it does not support, and then nothing changes but memory use.
 /// Elsewhere than glibc it does nothing and says so.
-pub fn keep_large_blocks_mapped() -> bool {
+pub(crate) fn keep_large_blocks_mapped() -> bool {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: `mallopt` only sets an allocator parameter; no memory is touched.
     // It returns 1 on success and 0 on error.

@@ -15,7 +15,7 @@ use feedletter::deliver::preview::PreviewFormat;
     version,
     about = "Turns RSS, Atom and JSON feeds into one email digest."
 )]
-pub struct Cli {
+pub(crate) struct Cli {
     /// The config file.
     #[arg(
         short,
@@ -37,7 +37,7 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Fetch the feeds and send (or preview) the digests.
     Run(RunArgs),
     /// Validate the config and templates; with --fetch and --smtp, probe feeds and mail server.
@@ -53,7 +53,7 @@ pub enum Command {
 }
 
 #[derive(Debug, Args)]
-pub struct CheckArgs {
+pub(crate) struct CheckArgs {
     /// Also fetch every feed and print a table of the results.
     #[arg(long)]
     pub fetch: bool,
@@ -63,7 +63,7 @@ pub struct CheckArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct ExplainArgs {
+pub(crate) struct ExplainArgs {
     /// The digest, by name.
     #[arg(value_name = "DIGEST")]
     pub digest: String,
@@ -79,20 +79,20 @@ pub struct ExplainArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct ImportArgs {
+pub(crate) struct ImportArgs {
     /// The OPML file (File → Export in most feed readers).
     #[arg(value_name = "FILE.opml")]
     pub file: PathBuf,
 }
 
 #[derive(Debug, Args)]
-pub struct CompletionsArgs {
+pub(crate) struct CompletionsArgs {
     #[arg(value_enum)]
     pub shell: Shell,
 }
 
 /// Writes the completion script for `shell`.
-pub fn completions(shell: Shell, out: &mut dyn Write) -> std::io::Result<()> {
+pub(crate) fn completions(shell: Shell, out: &mut dyn Write) -> std::io::Result<()> {
     let mut command = Cli::command();
     let name = command.get_name().to_string();
     // clap_complete panics when its writer fails (`| head` closes the pipe), so it
@@ -103,7 +103,7 @@ pub fn completions(shell: Shell, out: &mut dyn Write) -> std::io::Result<()> {
 }
 
 #[derive(Debug, Args)]
-pub struct RunArgs {
+pub(crate) struct RunArgs {
     /// Digests to run, by name; all of them when none is given.
     #[arg(value_name = "DIGEST")]
     pub digests: Vec<String>,

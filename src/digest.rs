@@ -6,10 +6,10 @@ use crate::archive::{self, IssueSlot};
 use crate::config::{DigestConfig, Overflow, SmtpSettings};
 use crate::deliver::{self, preview::DigestOutput};
 use crate::model::{self, FeedItems, Selection};
-use crate::outcome::{DigestError, DigestOutcome};
+use crate::outcome::{DigestError, DigestOutcome, DigestSummary};
 use crate::render::{RenderedDigest, Renderer, RunContext};
 use crate::state::{Handling, SentItem, State};
-use crate::{DigestSummary, label, select, text};
+use crate::{label, select, text};
 
 /// What every digest of a run shares.
 pub(crate) struct DigestRun<'r> {

@@ -43,6 +43,9 @@ pub struct Gathered {
 /// remember and where the feed has moved.
 type Parsed = Result<(Option<Feed>, Validators, Option<String>), FeedError>;
 
+/// One feed settled: its items, how its fetch went, where it moved, and a warning.
+type Fetch = (FeedItems, FeedOutcome, Option<String>, Option<String>);
+
 /// Fetches and parses every feed in parallel, records every outcome in `state` (one
 /// transaction, committed once all feeds are in) and leaves item texts there.
 /// `conditional`: send the stored validators, as a real run does; a preview fetches
@@ -189,47 +192,7 @@ impl Settle<'_> {
         let stored_site = || record.and_then(|r| r.site.clone());
         let (mut feed, outcome, moved_to, warning) = match parsed {
             Ok((Some(feed), validators, moved_to)) => {
-                let warning = feed.warning();
-                let Feed {
-                    title,
-                    site,
-                    mut items,
-                    ..
-                } = feed;
-                self.state.date_undated(&location, &mut items, self.now)?;
-                self.record(
-                    &location,
-                    &FetchRecord::Fetched {
-                        items: &items,
-                        validators: &validators,
-                        title: title.as_deref(),
-                        site: site.as_deref(),
-                        moved_to: moved_to.as_deref(),
-                    },
-                )?;
-                let count = items.len();
-                let outcome = FeedOutcome::Ok {
-                    items: count,
-                    not_modified: false,
-                };
-                // Items that left the feed since the last run may still be owed to a
-                // digest (a failed delivery, a weekly digest run after daily fetches).
-                // Once recorded, those are the ones marked as gone.
-                let which = Stored::GoneSince(self.since);
-                let fresh: HashSet<&str> = items.iter().map(|i| i.key.as_str()).collect();
-                let gone: Vec<Item> = self
-                    .stored_items(source, &location, which)?
-                    .into_iter()
-                    .filter(|i| !fresh.contains(i.key.as_str()))
-                    .collect();
-                drop(fresh);
-                items.extend(gone);
-                (
-                    feed_items(source, title.as_deref(), site, items),
-                    outcome,
-                    moved_to,
-                    warning,
-                )
+                self.fetched(source, &location, feed, &validators, moved_to)?
             }
             Ok((None, _, moved_to)) => {
                 self.record(
@@ -279,6 +242,59 @@ impl Settle<'_> {
             warning,
         };
         Ok((feed, report))
+    }
+
+    /// A full response: its items are recorded as the feed's current ones, joined by
+    /// those that just left it.
+    fn fetched(
+        &self,
+        source: &FeedSource,
+        location: &FeedKey,
+        feed: Feed,
+        validators: &Validators,
+        moved_to: Option<String>,
+    ) -> Result<Fetch, GatherError> {
+        let warning = feed.warning();
+        let Feed {
+            title,
+            site,
+            mut items,
+            ..
+        } = feed;
+        self.state.date_undated(location, &mut items, self.now)?;
+        self.record(
+            location,
+            &FetchRecord::Fetched {
+                items: &items,
+                validators,
+                title: title.as_deref(),
+                site: site.as_deref(),
+                moved_to: moved_to.as_deref(),
+            },
+        )?;
+        let count = items.len();
+        let outcome = FeedOutcome::Ok {
+            items: count,
+            not_modified: false,
+        };
+        // Items that left the feed since the last run may still be owed to a
+        // digest (a failed delivery, a weekly digest run after daily fetches).
+        // Once recorded, those are the ones marked as gone.
+        let which = Stored::GoneSince(self.since);
+        let fresh: HashSet<&str> = items.iter().map(|i| i.key.as_str()).collect();
+        let gone: Vec<Item> = self
+            .stored_items(source, location, which)?
+            .into_iter()
+            .filter(|i| !fresh.contains(i.key.as_str()))
+            .collect();
+        drop(fresh);
+        items.extend(gone);
+        Ok((
+            feed_items(source, title.as_deref(), site, items),
+            outcome,
+            moved_to,
+            warning,
+        ))
     }
 
     fn record(&self, location: &FeedKey, record: &FetchRecord<'_>) -> Result<(), StateError> {

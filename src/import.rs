@@ -3,10 +3,7 @@
 //! paste; nothing is written. Folders become tags, titles become names.
 
 use std::collections::HashSet;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-
-use crate::{Error, ExitStatus};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
@@ -30,8 +27,9 @@ pub struct ImportedFeed {
     pub tags: Vec<String>,
 }
 
-/// Prints the feeds of the OPML file at `path` as YAML to `out`.
-pub fn import(path: &Path, out: &mut dyn Write) -> Result<ExitStatus, Error> {
+/// The feeds of the OPML file at `path` as YAML, under a comment naming the file. The
+/// caller prints it: a failure to write is the output's, not the input file's.
+pub fn import(path: &Path) -> Result<String, ImportError> {
     let bytes = std::fs::read(path).map_err(|source| ImportError::Read {
         path: path.to_path_buf(),
         source,
@@ -48,21 +46,18 @@ pub fn import(path: &Path, out: &mut dyn Write) -> Result<ExitStatus, Error> {
     if feeds.is_empty() {
         return Err(ImportError::Empty {
             path: path.to_path_buf(),
-        }
-        .into());
+        });
     }
     let source = path.file_name().map_or_else(
         || path.display().to_string(),
         |n| n.to_string_lossy().into(),
     );
-    writeln!(
-        out,
-        "# {} imported from {}",
+    Ok(format!(
+        "# {} imported from {}\n{}",
         crate::label::count(feeds.len(), "feed"),
-        yaml_comment(&source)
-    )?;
-    out.write_all(to_yaml(&feeds).as_bytes())?;
-    Ok(ExitStatus::Success)
+        yaml_comment(&source),
+        to_yaml(&feeds)
+    ))
 }
 
 /// The subscriptions in an OPML document, in document order. Outlines that are not

@@ -5,6 +5,18 @@
 //! so that one digest's failure never stops the others. Each stage lives in its own
 //! module with one entry point and typed input and output.
 
+// A dependency nothing uses is reported at build time. Cargo hands each crate of the
+// package every dependency, so the binary's own ones and, in the unit-test build, the
+// integration tests' ones are named here as used elsewhere; an integration test cannot
+// carry the lint, as each would have to name every dependency it does not use.
+#![warn(unused_crate_dependencies)]
+#[cfg(test)]
+use {
+    assert_cmd as _, flate2 as _, insta as _, mail_parser as _, mailin as _, predicates as _,
+    rcgen as _,
+};
+use {clap as _, clap_complete as _, env_logger as _, libc as _};
+
 pub mod archive;
 pub mod check;
 pub mod config;
@@ -43,7 +55,7 @@ use crate::config::{Config, DigestConfig};
 use crate::deliver::preview::{self, DigestOutput, PreviewFormat};
 use crate::digest::{DigestRun, run_digest};
 use crate::model::FeedReport;
-use crate::outcome::{DigestError, DigestFailure, DigestOutcome};
+use crate::outcome::{DigestError, DigestFailure, DigestOutcome, DigestSummary};
 use crate::progress::Progress;
 use crate::render::{Renderer, RunContext};
 use crate::state::State;
@@ -74,19 +86,11 @@ pub struct RunSummary {
     pub digests: Vec<DigestSummary>,
 }
 
-#[derive(Debug)]
-pub struct DigestSummary {
-    pub name: String,
-    pub items: usize,
-    pub omitted: usize,
-    pub sent: bool,
-}
-
 /// Runs the pipeline for the chosen digests.
 pub fn run(config: &Config, options: &RunOptions) -> Result<RunSummary, Error> {
     let now = options.now;
     let preview = options.preview;
-    preflight::check(config, options)?;
+    preflight::check(config, options.preview, options.out.as_deref())?;
     let digests = choose_digests(config, &options.digests)?;
     let renderer = Renderer::new(config.templates.as_deref());
     for digest in &digests {

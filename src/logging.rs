@@ -8,7 +8,7 @@ use env_logger::WriteStyle;
 use env_logger::fmt::style::{AnsiColor, Style};
 
 /// How much to say, from `-q` / `-v` / `-vv`.
-pub fn level(quiet: bool, verbose: u8) -> log::LevelFilter {
+pub(crate) fn level(quiet: bool, verbose: u8) -> log::LevelFilter {
     match (quiet, verbose) {
         (true, _) => log::LevelFilter::Error,
         (false, 0) => log::LevelFilter::Info,
@@ -19,12 +19,12 @@ pub fn level(quiet: bool, verbose: u8) -> log::LevelFilter {
 
 /// Whether stderr gets colour: a terminal, and no `NO_COLOR` (https://no-color.org:
 /// set and not empty).
-pub fn colour_on_stderr() -> bool {
+pub(crate) fn colour_on_stderr() -> bool {
     std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
 /// Installs the logger. Other crates only get to say warnings and errors.
-pub fn init(quiet: bool, verbose: u8) {
+pub(crate) fn init(quiet: bool, verbose: u8) {
     let colour = colour_on_stderr();
     env_logger::Builder::new()
         .filter_level(log::LevelFilter::Warn)
@@ -54,7 +54,7 @@ pub fn init(quiet: bool, verbose: u8) {
 /// Messages quote feed titles and server replies, which are anybody's text: control
 /// characters (escape sequences, carriage returns) would rewrite the reader's terminal
 /// or garble a log. Newlines and tabs are kept; multi-line messages are ours.
-pub fn clean(message: &str) -> String {
+pub(crate) fn clean(message: &str) -> String {
     message
         .chars()
         .map(|c| {

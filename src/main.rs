@@ -1,6 +1,7 @@
 //! The binary: parse the command line, set up logging, call the library, turn the
 //! outcome into an exit code. Everything else lives in the library.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 mod alloc;
@@ -68,7 +69,11 @@ fn run(cli: Cli) -> Result<ExitStatus, Error> {
             feedletter::explain::explain(&config, &options, &mut stdout)
         }
         Command::Feeds => feedletter::report::feeds(&cli.config, &mut stdout),
-        Command::Import(args) => feedletter::import::import(&args.file, &mut stdout),
+        Command::Import(args) => {
+            let yaml = feedletter::import::import(&args.file)?;
+            stdout.write_all(yaml.as_bytes())?;
+            Ok(ExitStatus::Success)
+        }
         Command::Completions(args) => {
             cli::completions(args.shell, &mut stdout)?;
             Ok(ExitStatus::Success)

@@ -10,6 +10,15 @@ use crate::deliver::smtp::{DeliveryError, Refused};
 use crate::render::RenderError;
 use crate::state::StateError;
 
+/// What a digest came to, for the run's summary line.
+#[derive(Debug)]
+pub struct DigestSummary {
+    pub name: String,
+    pub items: usize,
+    pub omitted: usize,
+    pub sent: bool,
+}
+
 /// One digest's result.
 pub enum DigestOutcome<'c> {
     /// Rendered for the preview, which is written once all digests are done.

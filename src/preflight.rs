@@ -4,20 +4,24 @@
 
 use std::path::Path;
 
+use crate::Error;
 use crate::config::{Config, PasswordSource, Transport};
 use crate::deliver::preview::PreviewFormat;
-use crate::{Error, RunOptions};
 
 /// Refuses a run that could not end well, before anything is fetched.
-pub fn check(config: &Config, options: &RunOptions) -> Result<(), Error> {
-    if options.preview == Some(PreviewFormat::Eml) && config.smtp.is_none() {
+pub(crate) fn check(
+    config: &Config,
+    preview: Option<PreviewFormat>,
+    out: Option<&Path>,
+) -> Result<(), Error> {
+    if preview == Some(PreviewFormat::Eml) && config.smtp.is_none() {
         return Err(Error::Usage(format!(
             "--dry-run=eml needs an `smtp:` section in {} (the message's From address \
              comes from it); preview with --dry-run=html or text instead",
             config.path.display()
         )));
     }
-    if let Some(out) = &options.out {
+    if let Some(out) = out {
         let dir = out.parent().filter(|d| !d.as_os_str().is_empty());
         if let Some(dir) = dir.filter(|d| !d.is_dir()) {
             return Err(Error::Usage(format!(
@@ -27,7 +31,7 @@ pub fn check(config: &Config, options: &RunOptions) -> Result<(), Error> {
             )));
         }
     }
-    if options.preview.is_none() {
+    if preview.is_none() {
         password_available(config)?;
     }
     Ok(())

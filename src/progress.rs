@@ -9,14 +9,14 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::model::FeedSource;
 
 /// Counts finished feeds. Does nothing at all when hidden.
-pub struct Progress {
+pub(crate) struct Progress {
     bar: Option<ProgressBar>,
 }
 
 impl Progress {
     /// A bar over `feeds` fetches, drawn only if `wanted` (neither `-q` nor `-v`) and
     /// stderr is a terminal.
-    pub fn new(wanted: bool, feeds: usize) -> Progress {
+    pub(crate) fn new(wanted: bool, feeds: usize) -> Progress {
         if !wanted || feeds == 0 || !std::io::stderr().is_terminal() {
             return Progress::hidden();
         }
@@ -30,12 +30,12 @@ impl Progress {
         Progress { bar: Some(bar) }
     }
 
-    pub fn hidden() -> Progress {
+    pub(crate) fn hidden() -> Progress {
         Progress { bar: None }
     }
 
     /// One feed is done (fetched or failed). Called from the fetch workers.
-    pub fn feed_done(&self, source: &FeedSource) {
+    pub(crate) fn feed_done(&self, source: &FeedSource) {
         if let Some(bar) = &self.bar {
             let name = crate::label::feed_name(source, None);
             // The name is from the config, but a terminal line is no place for

@@ -113,6 +113,17 @@ pub enum StateError {
     },
 }
 
+impl StateError {
+    /// The one place an SQLite failure becomes a state error, so every such error names
+    /// the file it happened in. Usable as `.map_err(StateError::sqlite(path))`.
+    pub(crate) fn sqlite(path: &Path) -> impl Fn(rusqlite::Error) -> StateError + Copy + '_ {
+        move |source| StateError::Sqlite {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
 /// Which stored items of a feed to read back.
 #[derive(Debug, Clone, Copy)]
 pub enum Stored {
@@ -165,10 +176,7 @@ pub struct State {
 impl State {
     /// Opens (creating and migrating if needed) the state for a real run.
     pub fn open(path: &Path) -> Result<State, StateError> {
-        let err = |source| StateError::Sqlite {
-            path: path.to_path_buf(),
-            source,
-        };
+        let err = StateError::sqlite(path);
         let conn = Connection::open(path).map_err(err)?;
         conn.busy_timeout(Duration::from_secs(10)).map_err(err)?;
         // Nothing below may write to a file that is not ours or is newer than this
@@ -207,10 +215,7 @@ impl State {
     /// through a migrated in-memory copy (a preview must not upgrade it either).
     pub fn open_read_only(path: &Path) -> Result<State, StateError> {
         if !path.exists() {
-            let err = |source| StateError::Sqlite {
-                path: path.to_path_buf(),
-                source,
-            };
+            let err = StateError::sqlite(path);
             let conn = Connection::open_in_memory().map_err(err)?;
             let mut s = State {
                 conn,
@@ -221,10 +226,7 @@ impl State {
             s.read_only = true;
             return Ok(s);
         }
-        let err = |source| StateError::Sqlite {
-            path: path.to_path_buf(),
-            source,
-        };
+        let err = StateError::sqlite(path);
         let conn =
             Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(err)?;
         conn.busy_timeout(Duration::from_secs(10)).map_err(err)?;
@@ -241,10 +243,7 @@ impl State {
     }
 
     fn open_copy(path: &Path) -> Result<State, StateError> {
-        let err = |source| StateError::Sqlite {
-            path: path.to_path_buf(),
-            source,
-        };
+        let err = StateError::sqlite(path);
         let mut conn = Connection::open_in_memory().map_err(err)?;
         {
             let src =
@@ -265,10 +264,7 @@ impl State {
     }
 
     fn err(&self, source: rusqlite::Error) -> StateError {
-        StateError::Sqlite {
-            path: self.path.clone(),
-            source,
-        }
+        StateError::sqlite(&self.path)(source)
     }
 
     fn user_version(&self) -> Result<u32, StateError> {
@@ -286,24 +282,14 @@ impl State {
                 known: MIGRATIONS.len() as u32,
             });
         }
+        let path = self.path.clone();
+        let err = StateError::sqlite(&path);
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
-            let tx = self.conn.transaction().map_err(|e| StateError::Sqlite {
-                path: self.path.clone(),
-                source: e,
-            })?;
-            tx.execute_batch(sql).map_err(|e| StateError::Sqlite {
-                path: self.path.clone(),
-                source: e,
-            })?;
+            let tx = self.conn.transaction().map_err(err)?;
+            tx.execute_batch(sql).map_err(err)?;
             tx.pragma_update(None, "user_version", (i + 1) as u32)
-                .map_err(|e| StateError::Sqlite {
-                    path: self.path.clone(),
-                    source: e,
-                })?;
-            tx.commit().map_err(|e| StateError::Sqlite {
-                path: self.path.clone(),
-                source: e,
-            })?;
+                .map_err(err)?;
+            tx.commit().map_err(err)?;
         }
         Ok(())
     }
@@ -450,10 +436,7 @@ impl State {
         self.ensure_writable();
         let cutoff = now.timestamp() - i64::try_from(keep.as_secs()).unwrap_or(i64::MAX / 2);
         let path = self.path.clone();
-        let err = |source| StateError::Sqlite {
-            path: path.clone(),
-            source,
-        };
+        let err = StateError::sqlite(&path);
         let tx = self.conn.transaction().map_err(err)?;
         tx.execute(
             "DELETE FROM items WHERE in_feed = 0 AND COALESCE(date, first_seen) < ?1",

@@ -11,13 +11,13 @@ const MAX_CELL: usize = 48;
 /// Even the last column ends somewhere: a hostile feed title can be any length.
 const MAX_LAST_CELL: usize = 300;
 
-pub struct Table {
+pub(crate) struct Table {
     header: Vec<&'static str>,
     rows: Vec<Vec<String>>,
 }
 
 impl Table {
-    pub fn new(header: Vec<&'static str>) -> Table {
+    pub(crate) fn new(header: Vec<&'static str>) -> Table {
         Table {
             header,
             rows: Vec::new(),
@@ -25,7 +25,7 @@ impl Table {
     }
 
     /// Adds a row; an empty cell is shown as `-`.
-    pub fn row(&mut self, cells: Vec<String>) {
+    pub(crate) fn row(&mut self, cells: Vec<String>) {
         let last = cells.len().saturating_sub(1);
         let cells = cells
             .into_iter()
@@ -35,7 +35,7 @@ impl Table {
         self.rows.push(cells);
     }
 
-    pub fn write(&self, out: &mut dyn Write) -> io::Result<()> {
+    pub(crate) fn write(&self, out: &mut dyn Write) -> io::Result<()> {
         let columns = self.header.len();
         let mut widths: Vec<usize> = self.header.iter().map(|h| width(h)).collect();
         for row in &self.rows {

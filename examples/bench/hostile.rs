@@ -12,7 +12,7 @@ use super::smtp_sink::SmtpSink;
 use super::{Args, ChildRun, Setup, run_child, write_config};
 
 /// (path under `/hostile/`, content type, body) for each hostile feed.
-pub fn feeds(anchor: DateTime<Utc>) -> Vec<(String, &'static str, Vec<u8>)> {
+pub(crate) fn feeds(anchor: DateTime<Utc>) -> Vec<(String, &'static str, Vec<u8>)> {
     let date = anchor.to_rfc2822();
     let item = |guid: &str, title: &str, extra: &str| {
         format!(
@@ -77,7 +77,7 @@ pub fn feeds(anchor: DateTime<Utc>) -> Vec<(String, &'static str, Vec<u8>)> {
 
 /// Normal feeds alone and with the hostile ones beside them (first runs on a fresh
 /// state, both with an excerpt and a `content: full` digest), then each big feed alone.
-pub fn run(args: &Args) {
+pub(crate) fn run(args: &Args) {
     let anchor = chrono::Utc::now();
     let maker = Arc::new(FeedMaker::new(anchor));
     let mut extra: Vec<Extra> = feeds(anchor)
@@ -169,7 +169,7 @@ pub fn run(args: &Args) {
 }
 
 /// A feed of `items` short items, the newest first, an hour apart.
-pub fn many_items(anchor: DateTime<Utc>, items: usize) -> Vec<u8> {
+pub(crate) fn many_items(anchor: DateTime<Utc>, items: usize) -> Vec<u8> {
     let mut body = String::new();
     for n in 0..items {
         let date = anchor - chrono::Duration::hours(n as i64);
@@ -184,7 +184,7 @@ pub fn many_items(anchor: DateTime<Utc>, items: usize) -> Vec<u8> {
 }
 
 /// A feed of about `bytes` bytes: 10 KB articles of plain paragraphs.
-pub fn big_feed(anchor: DateTime<Utc>, bytes: usize) -> Vec<u8> {
+pub(crate) fn big_feed(anchor: DateTime<Utc>, bytes: usize) -> Vec<u8> {
     let paragraph = "<p>Feeds carry whole articles, and some carry a great many of them.</p>";
     let article = paragraph.repeat(10_000 / paragraph.len());
     let items = bytes / (article.len() + 300);

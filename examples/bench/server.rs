@@ -32,7 +32,7 @@ enum Piece {
 
 /// Builds feed bodies on demand: a 300 KB copy costs well under a millisecond, and
 /// holding 1000 of them up front would put 300 MB into the benchmark's own process.
-pub struct FeedMaker {
+pub(crate) struct FeedMaker {
     pieces: Vec<Piece>,
     /// Item dates count back from here, so every item falls in the digest window.
     anchor: DateTime<Utc>,
@@ -40,7 +40,7 @@ pub struct FeedMaker {
 }
 
 impl FeedMaker {
-    pub fn new(anchor: DateTime<Utc>) -> FeedMaker {
+    pub(crate) fn new(anchor: DateTime<Utc>) -> FeedMaker {
         let mut pieces = Vec::new();
         let mut rest = TEMPLATE;
         let mut items = 0;
@@ -81,7 +81,7 @@ impl FeedMaker {
 
     /// Feed `n`'s body. Item `i` is dated `i` hours and `n` minutes before the anchor:
     /// at most ~28 hours back for 1000 feeds, and no two feeds tie on every date.
-    pub fn body(&self, n: usize) -> Vec<u8> {
+    pub(crate) fn body(&self, n: usize) -> Vec<u8> {
         let mut out = String::with_capacity(TEMPLATE.len() + 64 * self.items_per_feed);
         for piece in &self.pieces {
             match piece {
@@ -104,14 +104,14 @@ impl FeedMaker {
 
 /// Responses served, by kind, so a run can show it really was all-200 or all-304.
 #[derive(Default)]
-pub struct Counts {
+pub(crate) struct Counts {
     pub ok: AtomicUsize,
     pub not_modified: AtomicUsize,
     pub other: AtomicUsize,
 }
 
 impl Counts {
-    pub fn take(&self) -> (usize, usize, usize) {
+    pub(crate) fn take(&self) -> (usize, usize, usize) {
         (
             self.ok.swap(0, Ordering::Relaxed),
             self.not_modified.swap(0, Ordering::Relaxed),
@@ -120,14 +120,14 @@ impl Counts {
     }
 }
 
-pub struct FeedServer {
+pub(crate) struct FeedServer {
     /// One server per loopback address.
     hosts: Vec<Server>,
     site: Arc<Site>,
 }
 
 /// A fixed body served at `/extra/<name>` on the first host: the hostile case's feeds.
-pub struct Extra {
+pub(crate) struct Extra {
     pub name: String,
     pub content_type: &'static str,
     pub body: Vec<u8>,
@@ -146,12 +146,16 @@ struct Site {
 
 impl FeedServer {
     /// Listens on `hosts` loopback addresses; every connection gets its own thread.
-    pub fn start(maker: Arc<FeedMaker>, hosts: usize, latency: Duration) -> io::Result<Self> {
+    pub(crate) fn start(
+        maker: Arc<FeedMaker>,
+        hosts: usize,
+        latency: Duration,
+    ) -> io::Result<Self> {
         FeedServer::start_with(maker, hosts, latency, Vec::new())
     }
 
     /// Like `start`, and serves `extra` beside the generated feeds.
-    pub fn start_with(
+    pub(crate) fn start_with(
         maker: Arc<FeedMaker>,
         hosts: usize,
         latency: Duration,
@@ -176,22 +180,22 @@ impl FeedServer {
         Ok(FeedServer { hosts, site })
     }
 
-    pub fn counts(&self) -> &Counts {
+    pub(crate) fn counts(&self) -> &Counts {
         &self.site.counts
     }
 
     /// Whether `If-None-Match` is honoured (it is unless told otherwise).
-    pub fn set_conditional(&self, on: bool) {
+    pub(crate) fn set_conditional(&self, on: bool) {
         self.site.conditional.store(on, Ordering::Relaxed);
     }
 
     /// The URL of the extra body called `name`.
-    pub fn extra_url(&self, name: &str) -> String {
+    pub(crate) fn extra_url(&self, name: &str) -> String {
         format!("http://{}/extra/{name}", self.hosts[0].addr())
     }
 
     /// Feed `n`'s URL: feeds are dealt round-robin over the hosts.
-    pub fn url(&self, n: usize) -> String {
+    pub(crate) fn url(&self, n: usize) -> String {
         format!(
             "http://{}/feed/{n}.rss",
             self.hosts[n % self.hosts.len()].addr()

@@ -9,13 +9,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 
 #[derive(Default)]
-pub struct Received {
+pub(crate) struct Received {
     pub messages: AtomicUsize,
     pub bytes: AtomicUsize,
 }
 
 impl Received {
-    pub fn take(&self) -> (usize, usize) {
+    pub(crate) fn take(&self) -> (usize, usize) {
         (
             self.messages.swap(0, Ordering::Relaxed),
             self.bytes.swap(0, Ordering::Relaxed),
@@ -23,13 +23,13 @@ impl Received {
     }
 }
 
-pub struct SmtpSink {
+pub(crate) struct SmtpSink {
     pub port: u16,
     pub received: Arc<Received>,
 }
 
 impl SmtpSink {
-    pub fn start() -> io::Result<SmtpSink> {
+    pub(crate) fn start() -> io::Result<SmtpSink> {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
         let port = listener.local_addr()?.port();
         let received = Arc::new(Received::default());

@@ -6,7 +6,7 @@ use sha2::{Digest, Sha256};
 use super::{ArchiveError, IssueRecord};
 
 /// The feed carries each issue whole; past this many it would grow without end.
-pub const FEED_ENTRIES: usize = 50;
+pub(super) const FEED_ENTRIES: usize = 50;
 
 /// What the archive is called: the digest's name, or the names when digests share it.
 fn title(issues: &[IssueRecord]) -> String {
@@ -25,7 +25,7 @@ fn href(base: Option<&str>, file: &str) -> String {
     format!("{}{file}", base.unwrap_or(""))
 }
 
-pub fn index(issues: &[IssueRecord], base: Option<&str>) -> String {
+pub(super) fn index(issues: &[IssueRecord], base: Option<&str>) -> String {
     let title = escape(&title(issues));
     let mut list = String::new();
     for issue in issues {
@@ -70,7 +70,7 @@ pub fn index(issues: &[IssueRecord], base: Option<&str>) -> String {
 
 /// Atom 1.0: one entry per issue (the newest [`FEED_ENTRIES`]), its HTML as content.
 /// `page` reads an issue's HTML.
-pub fn atom_feed(
+pub(super) fn atom_feed(
     issues: &[IssueRecord],
     base: Option<&str>,
     page: impl Fn(&str) -> Result<String, ArchiveError>,

@@ -13,7 +13,7 @@ use super::{ContentMode, GroupBy, Overflow, Problem, Security};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawConfig {
+pub(super) struct RawConfig {
     pub state: Option<Spanned<String>>,
     pub templates: Option<Spanned<String>>,
     pub fetch: Option<RawFetch>,
@@ -24,7 +24,7 @@ pub struct RawConfig {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawFetch {
+pub(super) struct RawFetch {
     pub concurrency: Option<Spanned<u64>>,
     pub per_host: Option<Spanned<u64>>,
     pub timeout: Option<Spanned<String>>,
@@ -38,7 +38,7 @@ pub struct RawFetch {
 /// A mapping key that remembers where it was written (digest names).
 #[derive(Debug, Deserialize)]
 #[serde(transparent)]
-pub struct Name(pub Spanned<String>);
+pub(super) struct Name(pub Spanned<String>);
 
 impl PartialEq for Name {
     fn eq(&self, other: &Self) -> bool {
@@ -56,7 +56,7 @@ impl std::hash::Hash for Name {
 
 /// A feed entry. `at` is the position of the entry itself, for errors about it as a whole.
 #[derive(Debug)]
-pub struct RawFeed {
+pub(super) struct RawFeed {
     pub at: Spanned<()>,
     pub url: Option<Spanned<String>>,
     pub path: Option<Spanned<String>>,
@@ -91,7 +91,7 @@ impl<'de> Deserialize<'de> for RawFeed {
 }
 
 #[derive(Debug)]
-pub struct RawDigest {
+pub(super) struct RawDigest {
     pub at: Spanned<()>,
     pub window: Option<Spanned<String>>,
     pub tags: Option<RawFilter<String>>,
@@ -180,7 +180,7 @@ impl<'de> Deserialize<'de> for RawDigest {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawFilter<T> {
+pub(super) struct RawFilter<T> {
     #[serde(default = "Vec::new")]
     pub include: Vec<T>,
     #[serde(default = "Vec::new")]
@@ -189,7 +189,7 @@ pub struct RawFilter<T> {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawSmtp {
+pub(super) struct RawSmtp {
     pub transport: Option<Spanned<String>>,
     pub sendmail_path: Option<Spanned<String>>,
     pub host: Option<Spanned<String>>,
@@ -207,13 +207,13 @@ pub struct RawSmtp {
 
 /// `max_bytes`: a plain number of bytes or a size such as `512KiB`, `5MiB`, `10 MB`.
 #[derive(Debug)]
-pub enum ByteSize {
+pub(super) enum ByteSize {
     Bytes(u64),
     Text(String),
 }
 
 impl ByteSize {
-    pub fn bytes(&self) -> Result<u64, String> {
+    pub(super) fn bytes(&self) -> Result<u64, String> {
         match self {
             ByteSize::Bytes(n) => Ok(*n),
             ByteSize::Text(s) => parse_bytes(s),
@@ -222,7 +222,7 @@ impl ByteSize {
 }
 
 /// Parses `512KiB`, `5MiB`, `10 MB`, `1.5GiB`, `300`.
-pub fn parse_bytes(s: &str) -> Result<u64, String> {
+pub(super) fn parse_bytes(s: &str) -> Result<u64, String> {
     let t = s.trim();
     let split = t
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
@@ -283,7 +283,7 @@ const LITERAL_PASSWORD: &str = "a password is never written in the config: give 
     environment variable) instead";
 
 /// Parses the YAML. serde stops at the first error, so this yields one problem.
-pub fn from_str(text: &str) -> Result<RawConfig, Problem> {
+pub(super) fn from_str(text: &str) -> Result<RawConfig, Problem> {
     let text_for_keys = text;
     let options = serde_saphyr::options! {
         strict_booleans: true,

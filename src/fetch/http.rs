@@ -89,9 +89,7 @@ fn attempt(fetcher: &Fetcher, start: &Url, sent: Option<&Validators>) -> Result<
         retry: Retry::Backoff,
     };
     let mut url = start.clone();
-    let mut visited = vec![start.clone()];
-    let mut moved_to = None;
-    let mut permanent_so_far = true;
+    let mut redirects = Redirects::new(start);
     loop {
         let permit = fetcher.hosts.acquire(host_key(&url));
         let deadline = *attempt_deadline.get_or_insert_with(|| Instant::now() + settings.timeout);
@@ -116,28 +114,7 @@ fn attempt(fetcher: &Fetcher, start: &Url, sent: Option<&Validators>) -> Result<
 
         if matches!(status.as_u16(), 301 | 302 | 303 | 307 | 308) {
             let next = redirect_target(&response, &url)?;
-            if permanent_so_far && matches!(status.as_u16(), 301 | 308) {
-                moved_to = Some(next.clone());
-            } else {
-                permanent_so_far = false;
-            }
-            if visited.contains(&next) {
-                let detail = if next == url {
-                    format!("{} redirects to itself", redacted(&url))
-                } else {
-                    format!("{} redirects back to {}", redacted(&url), redacted(&next))
-                };
-                return Err(Failure::fatal(FeedError::Redirect(format!(
-                    "redirect loop: {detail}"
-                ))));
-            }
-            if visited.len() > settings.max_redirects {
-                return Err(Failure::fatal(FeedError::Redirect(format!(
-                    "too many redirects (more than {})",
-                    settings.max_redirects
-                ))));
-            }
-            visited.push(next.clone());
+            redirects.follow(status, &url, &next, settings.max_redirects)?;
             url = next;
             continue;
         }
@@ -149,7 +126,7 @@ fn attempt(fetcher: &Fetcher, start: &Url, sent: Option<&Validators>) -> Result<
             describe_response(response.headers(), &validators)
         );
         if status == StatusCode::NOT_MODIFIED {
-            return Ok(fetched(None, url, validators, moved_to, status));
+            return Ok(fetched(None, url, validators, redirects.moved_to, status));
         }
         let charset = response
             .headers()
@@ -187,9 +164,58 @@ fn attempt(fetcher: &Fetcher, start: &Url, sent: Option<&Validators>) -> Result<
             Kind::Unknown if served_as_html => return Err(not_a_feed(&body, &url)),
             Kind::Unknown => {}
         }
-        let mut fetched = fetched(Some(body), url, validators, moved_to, status);
+        let mut fetched = fetched(Some(body), url, validators, redirects.moved_to, status);
         fetched.charset = charset;
         return Ok(fetched);
+    }
+}
+
+/// The redirects of one attempt: where they have been, to stop a loop, and where the
+/// feed has moved for good, which holds only while every hop so far was permanent.
+struct Redirects {
+    visited: Vec<Url>,
+    moved_to: Option<Url>,
+    permanent_so_far: bool,
+}
+
+impl Redirects {
+    fn new(start: &Url) -> Redirects {
+        Redirects {
+            visited: vec![start.clone()],
+            moved_to: None,
+            permanent_so_far: true,
+        }
+    }
+
+    fn follow(
+        &mut self,
+        status: StatusCode,
+        from: &Url,
+        next: &Url,
+        max_redirects: usize,
+    ) -> Result<(), Failure> {
+        if self.permanent_so_far && matches!(status.as_u16(), 301 | 308) {
+            self.moved_to = Some(next.clone());
+        } else {
+            self.permanent_so_far = false;
+        }
+        if self.visited.contains(next) {
+            let detail = if next == from {
+                format!("{} redirects to itself", redacted(from))
+            } else {
+                format!("{} redirects back to {}", redacted(from), redacted(next))
+            };
+            return Err(Failure::fatal(FeedError::Redirect(format!(
+                "redirect loop: {detail}"
+            ))));
+        }
+        if self.visited.len() > max_redirects {
+            return Err(Failure::fatal(FeedError::Redirect(format!(
+                "too many redirects (more than {max_redirects})"
+            ))));
+        }
+        self.visited.push(next.clone());
+        Ok(())
     }
 }
 

@@ -30,7 +30,7 @@ pub(super) struct Plan {
 
 impl Plan {
     /// Everything as the digest asks.
-    pub fn whole(items: usize, full: bool, excerpt_chars: usize) -> Plan {
+    pub(super) fn whole(items: usize, full: bool, excerpt_chars: usize) -> Plan {
         Plan {
             full_items: if full { items } else { 0 },
             excerpt_chars,

@@ -13,7 +13,7 @@ use super::budget::Plan;
 use super::lead_image::{ImageView, lead_image_in};
 use super::sanitize::sanitize_html;
 use crate::config::{ContentMode, DigestConfig, GroupBy};
-use crate::model::{FeedIndex, FeedKey, LeadImage, SelectedItem, Selection};
+use crate::model::{FeedIndex, FeedKey, FeedReport, LeadImage, SelectedItem, Selection};
 use crate::text;
 
 #[derive(Serialize)]
@@ -287,43 +287,7 @@ pub(super) fn build(
         .filter(|(i, p)| p.is_shortened(shown(*i), digest.excerpt_chars))
         .count();
     let groups = group(digest, &selection.items, &items);
-    let failed_feeds = run
-        .reports
-        .iter()
-        .filter_map(|r| {
-            r.error().map(|e| FailedFeed {
-                name: text::plain_label(&r.name),
-                location: r.location.clone(),
-                error: e.to_string(),
-                failures_in_a_row: r.failures_in_a_row,
-                failing_since: r
-                    .failing_since
-                    .map(|d| d.with_timezone(&tz).format("%-d %b %Y").to_string()),
-            })
-        })
-        .collect::<Vec<_>>();
-    let partial_feeds = run
-        .reports
-        .iter()
-        .filter_map(|r| {
-            r.warning.as_ref().map(|w| PartialFeed {
-                name: text::plain_label(&r.name),
-                location: r.location.clone(),
-                warning: w.clone(),
-            })
-        })
-        .collect();
-    let moved_feeds = run
-        .reports
-        .iter()
-        .filter_map(|r| {
-            r.moved_to.as_ref().map(|to| MovedFeed {
-                name: text::plain_label(&r.name),
-                location: r.location.clone(),
-                moved_to: to.clone(),
-            })
-        })
-        .collect();
+    let (failed_feeds, partial_feeds, moved_feeds) = feed_notes(run.reports, tz);
     let mut shown: Vec<FeedIndex> = selection.items.iter().map(|i| i.feed).collect();
     shown.sort_unstable();
     shown.dedup();
@@ -356,6 +320,49 @@ pub(super) fn build(
         archive_url: issue.map(|i| i.archive_url.clone()),
         issue_url: issue.map(|i| i.issue_url.clone()),
     }
+}
+
+/// What the run has to say about its feeds (failing, partly read, moved), the same in
+/// every digest and every plan of one.
+fn feed_notes(
+    reports: &[FeedReport],
+    tz: chrono_tz::Tz,
+) -> (Vec<FailedFeed>, Vec<PartialFeed>, Vec<MovedFeed>) {
+    let failed_feeds = reports
+        .iter()
+        .filter_map(|r| {
+            r.error().map(|e| FailedFeed {
+                name: text::plain_label(&r.name),
+                location: r.location.clone(),
+                error: e.to_string(),
+                failures_in_a_row: r.failures_in_a_row,
+                failing_since: r
+                    .failing_since
+                    .map(|d| d.with_timezone(&tz).format("%-d %b %Y").to_string()),
+            })
+        })
+        .collect();
+    let partial_feeds = reports
+        .iter()
+        .filter_map(|r| {
+            r.warning.as_ref().map(|w| PartialFeed {
+                name: text::plain_label(&r.name),
+                location: r.location.clone(),
+                warning: w.clone(),
+            })
+        })
+        .collect();
+    let moved_feeds = reports
+        .iter()
+        .filter_map(|r| {
+            r.moved_to.as_ref().map(|to| MovedFeed {
+                name: text::plain_label(&r.name),
+                location: r.location.clone(),
+                moved_to: to.clone(),
+            })
+        })
+        .collect();
+    (failed_feeds, partial_feeds, moved_feeds)
 }
 
 /// Where this issue will be in the web archive, for "View in browser".

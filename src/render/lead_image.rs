@@ -92,7 +92,7 @@ impl ImageView {
     /// Explicit sizes keep the layout when a client blocks images: the box is
     /// reserved and the alt text sits in it. An unknown size is taken as 2:1, the
     /// shape of most article images; `height:auto` corrects it where the image loads.
-    pub fn fitted(image: &LeadImage) -> ImageView {
+    pub(super) fn fitted(image: &LeadImage) -> ImageView {
         let (width, height) = match (image.width, image.height) {
             (Some(w), Some(h)) => {
                 // As wide as the column at most, and not taller than MAX_IMAGE_HEIGHT:

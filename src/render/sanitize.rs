@@ -188,7 +188,7 @@ impl<'h> ImgTag<'h> {
 
     /// The source of an image a reader can see: `None` for a tracking pixel (1×1,
     /// zero-sized, hidden, or from a counting host) and for an image without a source.
-    pub fn visible_src(&self) -> Option<&'h str> {
+    pub(super) fn visible_src(&self) -> Option<&'h str> {
         let tiny = self.width.is_some_and(|w| w <= 1) || self.height.is_some_and(|h| h <= 1);
         self.src.filter(|s| !self.hidden && !tiny && !is_tracker(s))
     }

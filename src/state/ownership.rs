@@ -17,10 +17,7 @@ const OUR_TABLES: [&str; 3] = ["feeds", "items", "sent"];
 
 pub(super) fn application_id(conn: &Connection, path: &Path) -> Result<i32, StateError> {
     conn.pragma_query_value(None, "application_id", |r| r.get(0))
-        .map_err(|source| StateError::Sqlite {
-            path: path.to_path_buf(),
-            source,
-        })
+        .map_err(StateError::sqlite(path))
 }
 
 /// Refuses a file that is not a feedletter state, or one from a newer feedletter,
@@ -44,10 +41,7 @@ pub(super) fn check_ours(conn: &Connection, path: &Path) -> Result<(), StateErro
     }
     let version: u32 = conn
         .pragma_query_value(None, "user_version", |r| r.get(0))
-        .map_err(|source| StateError::Sqlite {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        .map_err(StateError::sqlite(path))?;
     if version as usize > MIGRATIONS.len() {
         return Err(StateError::TooNew {
             path: path.to_path_buf(),
@@ -62,10 +56,7 @@ pub(super) fn check_ours(conn: &Connection, path: &Path) -> Result<(), StateErro
                 let names = stmt.query_map([], |r| r.get::<_, String>(0))?;
                 names.collect::<Result<Vec<_>, _>>()
             })
-            .map_err(|source| StateError::Sqlite {
-                path: path.to_path_buf(),
-                source,
-            })?;
+            .map_err(StateError::sqlite(path))?;
         let empty = version == 0 && tables.is_empty();
         let ours_before_the_id =
             version > 0 && OUR_TABLES.iter().all(|t| tables.iter().any(|n| n == t));

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Transaction, params};
 
 use super::{FetchRecord, State, StateError};
-use crate::model::FeedKey;
+use crate::model::{FeedKey, Item};
 
 /// The open transaction of a run's fetch records. Dropped without `commit`, it
 /// records nothing.
@@ -63,65 +63,7 @@ impl FetchRecorder<'_> {
                     params![location, validators.etag, validators.last_modified, t, moved_to, title, site],
                 )
                 .map_err(err)?;
-                // Rows are rewritten only where something changed: a feed that comes
-                // again unchanged (no validators, or ignored) costs reads, not writes
-                // of every item's text. So items that left the feed are found, not
-                // reset wholesale before the upsert.
-                let mut gone: HashSet<String> = {
-                    let mut current = tx
-                        .prepare_cached("SELECT key FROM items WHERE feed = ?1 AND in_feed = 1")
-                        .map_err(err)?;
-                    current
-                        .query_map([location], |r| r.get(0))
-                        .map_err(err)?
-                        .collect::<Result<_, _>>()
-                        .map_err(err)?
-                };
-                for item in items.iter() {
-                    gone.remove(&item.key);
-                }
-                let mut leave = tx
-                    .prepare_cached("UPDATE items SET in_feed = 0 WHERE feed = ?1 AND key = ?2")
-                    .map_err(err)?;
-                for key in &gone {
-                    leave.execute(params![location, key]).map_err(err)?;
-                }
-                let mut upsert = tx
-                    .prepare_cached(
-                        "INSERT INTO items (feed, key, first_seen, in_feed, title, link, date, summary, content, categories, authors,
-                                            image, image_width, image_height)
-                         VALUES (?1, ?2, ?3, 1, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
-                         ON CONFLICT (feed, key) DO UPDATE SET in_feed = 1, title = excluded.title,
-                            link = excluded.link, date = excluded.date, summary = excluded.summary,
-                            content = excluded.content, categories = excluded.categories, authors = excluded.authors,
-                            image = excluded.image, image_width = excluded.image_width, image_height = excluded.image_height
-                         WHERE in_feed = 0 OR title IS NOT excluded.title OR link IS NOT excluded.link
-                            OR date IS NOT excluded.date OR summary IS NOT excluded.summary
-                            OR content IS NOT excluded.content OR categories IS NOT excluded.categories
-                            OR authors IS NOT excluded.authors OR image IS NOT excluded.image
-                            OR image_width IS NOT excluded.image_width OR image_height IS NOT excluded.image_height",
-                    )
-                    .map_err(err)?;
-                for item in items.iter() {
-                    upsert
-                        .execute(params![
-                            location,
-                            item.key,
-                            t,
-                            item.title,
-                            item.link,
-                            item.date.map(|d| d.timestamp()),
-                            // Fresh from the parse, the texts are in memory.
-                            item.texts.loaded().and_then(|t| t.summary.as_deref()),
-                            item.texts.loaded().and_then(|t| t.content.as_deref()),
-                            serde_json::to_string(&item.categories).unwrap_or_else(|_| "[]".into()),
-                            serde_json::to_string(&item.authors).unwrap_or_else(|_| "[]".into()),
-                            item.image.as_ref().map(|i| i.url.as_str()),
-                            item.image.as_ref().and_then(|i| i.width),
-                            item.image.as_ref().and_then(|i| i.height),
-                        ])
-                        .map_err(err)?;
-                }
+                self.record_items(location, items)?;
             }
             FetchRecord::NotModified { moved_to } => {
                 tx.execute(
@@ -139,6 +81,72 @@ impl FetchRecorder<'_> {
                 )
                 .map_err(err)?;
             }
+        }
+        Ok(())
+    }
+
+    /// Rows are rewritten only where something changed: a feed that comes again
+    /// unchanged (no validators, or ignored) costs reads, not writes of every item's
+    /// text. So items that left the feed are found, not reset wholesale before the
+    /// upsert.
+    fn record_items(&self, location: &FeedKey, items: &[Item]) -> Result<(), StateError> {
+        let err = |e| self.state.err(e);
+        let tx = &self.tx;
+        let t = self.now;
+        let mut gone: HashSet<String> = {
+            let mut current = tx
+                .prepare_cached("SELECT key FROM items WHERE feed = ?1 AND in_feed = 1")
+                .map_err(err)?;
+            current
+                .query_map([location], |r| r.get(0))
+                .map_err(err)?
+                .collect::<Result<_, _>>()
+                .map_err(err)?
+        };
+        for item in items.iter() {
+            gone.remove(&item.key);
+        }
+        let mut leave = tx
+            .prepare_cached("UPDATE items SET in_feed = 0 WHERE feed = ?1 AND key = ?2")
+            .map_err(err)?;
+        for key in &gone {
+            leave.execute(params![location, key]).map_err(err)?;
+        }
+        let mut upsert = tx
+            .prepare_cached(
+                "INSERT INTO items (feed, key, first_seen, in_feed, title, link, date, summary, content, categories, authors,
+                                    image, image_width, image_height)
+                 VALUES (?1, ?2, ?3, 1, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+                 ON CONFLICT (feed, key) DO UPDATE SET in_feed = 1, title = excluded.title,
+                    link = excluded.link, date = excluded.date, summary = excluded.summary,
+                    content = excluded.content, categories = excluded.categories, authors = excluded.authors,
+                    image = excluded.image, image_width = excluded.image_width, image_height = excluded.image_height
+                 WHERE in_feed = 0 OR title IS NOT excluded.title OR link IS NOT excluded.link
+                    OR date IS NOT excluded.date OR summary IS NOT excluded.summary
+                    OR content IS NOT excluded.content OR categories IS NOT excluded.categories
+                    OR authors IS NOT excluded.authors OR image IS NOT excluded.image
+                    OR image_width IS NOT excluded.image_width OR image_height IS NOT excluded.image_height",
+            )
+            .map_err(err)?;
+        for item in items.iter() {
+            upsert
+                .execute(params![
+                    location,
+                    item.key,
+                    t,
+                    item.title,
+                    item.link,
+                    item.date.map(|d| d.timestamp()),
+                    // Fresh from the parse, the texts are in memory.
+                    item.texts.loaded().and_then(|t| t.summary.as_deref()),
+                    item.texts.loaded().and_then(|t| t.content.as_deref()),
+                    serde_json::to_string(&item.categories).unwrap_or_else(|_| "[]".into()),
+                    serde_json::to_string(&item.authors).unwrap_or_else(|_| "[]".into()),
+                    item.image.as_ref().map(|i| i.url.as_str()),
+                    item.image.as_ref().and_then(|i| i.width),
+                    item.image.as_ref().and_then(|i| i.height),
+                ])
+                .map_err(err)?;
         }
         Ok(())
     }

@@ -14,10 +14,7 @@ impl State {
     /// A writable, throw-away copy of the state at `path` (empty when there is none
     /// yet, migrated when the file is older), for a preview to record into.
     pub fn open_scratch(path: &Path) -> Result<State, StateError> {
-        let err = |source| StateError::Sqlite {
-            path: path.to_path_buf(),
-            source,
-        };
+        let err = StateError::sqlite(path);
         // An empty file name is SQLite's private temporary database: on disk once it
         // outgrows the page cache, removed when the connection closes.
         let mut conn = Connection::open("").map_err(err)?;

@@ -108,10 +108,7 @@ impl State {
     ) -> Result<(), StateError> {
         self.ensure_writable();
         let path = self.path.clone();
-        let err = |source| StateError::Sqlite {
-            path: path.clone(),
-            source,
-        };
+        let err = StateError::sqlite(&path);
         let tx = self.conn.transaction().map_err(err)?;
         {
             let mut insert = tx

@@ -97,45 +97,9 @@ impl Validator {
             .subject
             .map(|s| s.value)
             .unwrap_or_else(|| "{{ digest }} — {{ date }} ({{ items|length }} items)".to_string());
-        let to = self.mailboxes(d.to, &key("to"));
-        let cc = self.mailboxes(d.cc, &key("cc"));
-        let bcc = self.mailboxes(d.bcc, &key("bcc"));
-        if to.is_empty() && cc.is_empty() && bcc.is_empty() {
-            self.problem(
-                &d.at,
-                format!("digests.{name}"),
-                "has no recipients: add `to: [you@example.com]`",
-            );
-        }
-        let template = match d.template {
-            Some(t) if is_template_name(&t.value) => t.value,
-            Some(t) => {
-                self.problem(
-                    &t,
-                    key("template"),
-                    "a template name is a plain file stem like `digest`",
-                );
-                String::new()
-            }
-            None => "digest".to_string(),
-        };
-        let timezone = match d.timezone {
-            Some(tz) => match tz.value.parse::<chrono_tz::Tz>() {
-                Ok(tz) => tz,
-                Err(_) => {
-                    self.problem(
-                        &tz,
-                        key("timezone"),
-                        format!(
-                            "`{}` is not an IANA time zone such as Europe/Paris",
-                            tz.value
-                        ),
-                    );
-                    chrono_tz::UTC
-                }
-            },
-            None => chrono_tz::UTC,
-        };
+        let (to, cc, bcc) = self.recipients(&d.at, &name, d.to, d.cc, d.bcc);
+        let template = self.template_name(d.template, &key("template"));
+        let timezone = self.timezone(d.timezone, &key("timezone"));
         let archive = self.archive(base, d.archive, d.archive_url, &name);
         DigestConfig {
             name,
@@ -161,6 +125,66 @@ impl Validator {
             timezone,
             images: d.images.unwrap_or(true),
             archive,
+        }
+    }
+
+    /// All three lists together decide whether the digest reaches anyone, so they are
+    /// checked as one.
+    fn recipients(
+        &mut self,
+        at: &Spanned<()>,
+        name: &str,
+        to: Vec<Spanned<String>>,
+        cc: Vec<Spanned<String>>,
+        bcc: Vec<Spanned<String>>,
+    ) -> (Vec<Mailbox>, Vec<Mailbox>, Vec<Mailbox>) {
+        let to = self.mailboxes(to, &format!("digests.{name}.to"));
+        let cc = self.mailboxes(cc, &format!("digests.{name}.cc"));
+        let bcc = self.mailboxes(bcc, &format!("digests.{name}.bcc"));
+        if to.is_empty() && cc.is_empty() && bcc.is_empty() {
+            self.problem(
+                at,
+                format!("digests.{name}"),
+                "has no recipients: add `to: [you@example.com]`",
+            );
+        }
+        (to, cc, bcc)
+    }
+
+    /// A template name stands for files (`NAME.html.j2`, `NAME.txt.j2`), so it may only
+    /// be a plain stem, never a path.
+    fn template_name(&mut self, template: Option<Spanned<String>>, key: &str) -> String {
+        match template {
+            Some(t) if is_template_name(&t.value) => t.value,
+            Some(t) => {
+                self.problem(
+                    &t,
+                    key,
+                    "a template name is a plain file stem like `digest`",
+                );
+                String::new()
+            }
+            None => "digest".to_string(),
+        }
+    }
+
+    fn timezone(&mut self, timezone: Option<Spanned<String>>, key: &str) -> chrono_tz::Tz {
+        let Some(tz) = timezone else {
+            return chrono_tz::UTC;
+        };
+        match tz.value.parse::<chrono_tz::Tz>() {
+            Ok(zone) => zone,
+            Err(_) => {
+                self.problem(
+                    &tz,
+                    key,
+                    format!(
+                        "`{}` is not an IANA time zone such as Europe/Paris",
+                        tz.value
+                    ),
+                );
+                chrono_tz::UTC
+            }
         }
     }
 

@@ -4,49 +4,21 @@ use std::path::Path;
 use std::time::Duration;
 
 use lettre::message::Mailbox;
+use serde_saphyr::Spanned;
 
 use super::Validator;
-use crate::config::{PasswordSource, Problem, Security, SmtpSettings, Transport, raw};
+use crate::config::raw;
+use crate::config::{PasswordSource, Security, SmtpSettings, Transport};
 
 impl Validator {
     pub(super) fn smtp(&mut self, base: &Path, s: raw::RawSmtp) -> SmtpSettings {
-        let transport = match s.transport.as_ref().map(|t| t.value.as_str()) {
-            None | Some("smtp") => Transport::Smtp,
-            Some("sendmail") => Transport::Sendmail {
-                path: s.sendmail_path.map(|p| base.join(p.value)),
-            },
-            Some(other) => {
-                let at = s
-                    .transport
-                    .as_ref()
-                    .map(|t| (t.referenced.line(), t.referenced.column()))
-                    .unwrap_or_default();
-                self.problems.push(Problem {
-                    line: at.0,
-                    column: at.1,
-                    key: "smtp.transport".into(),
-                    message: format!("`{other}` is not a transport: use smtp or sendmail"),
-                });
-                Transport::Smtp
-            }
-        };
+        let transport = self.smtp_transport(base, s.transport, s.sendmail_path);
         let security = s
             .security
             .as_ref()
             .map(|v| v.value)
             .unwrap_or(Security::Starttls);
-        let host = match &s.host {
-            Some(h) if !h.value.trim().is_empty() => h.value.trim().to_string(),
-            Some(h) => {
-                self.problem(h, "smtp.host", "must not be empty");
-                String::new()
-            }
-            None if transport == Transport::Smtp => {
-                self.missing("smtp.host", "is required for the smtp transport");
-                String::new()
-            }
-            None => String::new(),
-        };
+        let host = self.smtp_host(s.host.as_ref(), &transport);
         let port = s.port.as_ref().map(|p| p.value).unwrap_or(match security {
             Security::Starttls => 587,
             Security::Tls => 465,
@@ -61,72 +33,18 @@ impl Validator {
         {
             self.problem(at, "smtp.security", format!("`none` sends mail unencrypted to {host}; it is allowed only for a loopback host, or with `insecure: true`"));
         }
-        let password = match (s.password_env, s.password_file) {
-            (Some(env), None) => Some(PasswordSource::Env(env.value)),
-            (None, Some(file)) => Some(PasswordSource::File(base.join(file.value))),
-            (Some(env), Some(_)) => {
-                self.problem(
-                    &env,
-                    "smtp.password_env",
-                    "give either password_env or password_file, not both",
-                );
-                None
-            }
-            (None, None) => None,
-        };
-        let username = s.username.map(|u| u.value);
+        let (username, password) =
+            self.smtp_credentials(base, s.username, s.password_env, s.password_file);
         if transport == Transport::Smtp {
-            match (&username, &password) {
-                (Some(_), None) => self.missing(
-                    "smtp.password_env",
-                    "a username needs password_env or password_file",
-                ),
-                (None, Some(_)) => self.missing("smtp.username", "a password needs a username"),
-                _ => {}
-            }
-            if username.is_some() && security == Security::None {
-                self.missing("smtp.security", "credentials are never sent over an unencrypted connection: use starttls or tls");
-            }
+            self.check_credentials(username.is_some(), password.is_some(), security);
         }
-        let from = match &s.from {
-            Some(f) => match f.value.parse::<Mailbox>() {
-                Ok(m) => Some(m),
-                Err(e) => {
-                    self.problem(
-                        f,
-                        "smtp.from",
-                        format!("`{}` is not an address ({e})", f.value),
-                    );
-                    None
-                }
-            },
-            None => {
-                self.missing(
-                    "smtp.from",
-                    "is required: the address digests are sent from",
-                );
-                None
-            }
-        };
+        let from = self.smtp_from(s.from.as_ref());
         let timeout = s
             .timeout
             .as_ref()
             .and_then(|t| self.duration(t, "smtp.timeout"))
             .unwrap_or(Duration::from_secs(30));
-        let tls_fingerprint = s.tls_fingerprint.as_ref().and_then(|f| {
-            let parsed = parse_fingerprint(&f.value);
-            if parsed.is_none() {
-                self.problem(f, "smtp.tls_fingerprint", format!("`{}` is not a SHA-256 fingerprint: write the 64 hex digits that `openssl x509 -noout -fingerprint -sha256` prints", f.value));
-            }
-            parsed
-        });
-        if let (Some(at), Some(_)) = (&s.tls_fingerprint, &s.ca_file) {
-            self.problem(
-                at,
-                "smtp.tls_fingerprint",
-                "give either ca_file or tls_fingerprint, not both: a pinned certificate is trusted without any CA",
-            );
-        }
+        let tls_fingerprint = self.smtp_pin(s.tls_fingerprint.as_ref(), s.ca_file.is_some());
         SmtpSettings {
             transport,
             host,
@@ -142,6 +60,123 @@ impl Validator {
             tls_fingerprint,
             insecure,
         }
+    }
+
+    fn smtp_transport(
+        &mut self,
+        base: &Path,
+        transport: Option<Spanned<String>>,
+        sendmail_path: Option<Spanned<String>>,
+    ) -> Transport {
+        match transport.as_ref().map(|t| t.value.as_str()) {
+            None | Some("smtp") => Transport::Smtp,
+            Some("sendmail") => Transport::Sendmail {
+                path: sendmail_path.map(|p| base.join(p.value)),
+            },
+            Some(other) => {
+                let message = format!("`{other}` is not a transport: use smtp or sendmail");
+                if let Some(at) = &transport {
+                    self.problem(at, "smtp.transport", message);
+                }
+                Transport::Smtp
+            }
+        }
+    }
+
+    /// Only the smtp transport needs a host: sendmail is a local program.
+    fn smtp_host(&mut self, host: Option<&Spanned<String>>, transport: &Transport) -> String {
+        match host {
+            Some(h) if !h.value.trim().is_empty() => h.value.trim().to_string(),
+            Some(h) => {
+                self.problem(h, "smtp.host", "must not be empty");
+                String::new()
+            }
+            None if *transport == Transport::Smtp => {
+                self.missing("smtp.host", "is required for the smtp transport");
+                String::new()
+            }
+            None => String::new(),
+        }
+    }
+
+    fn smtp_credentials(
+        &mut self,
+        base: &Path,
+        username: Option<Spanned<String>>,
+        password_env: Option<Spanned<String>>,
+        password_file: Option<Spanned<String>>,
+    ) -> (Option<String>, Option<PasswordSource>) {
+        let password = match (password_env, password_file) {
+            (Some(env), None) => Some(PasswordSource::Env(env.value)),
+            (None, Some(file)) => Some(PasswordSource::File(base.join(file.value))),
+            (Some(env), Some(_)) => {
+                self.problem(
+                    &env,
+                    "smtp.password_env",
+                    "give either password_env or password_file, not both",
+                );
+                None
+            }
+            (None, None) => None,
+        };
+        (username.map(|u| u.value), password)
+    }
+
+    /// A half-given login, or one that would cross the network in clear, is refused
+    /// before any mail server sees it.
+    fn check_credentials(&mut self, username: bool, password: bool, security: Security) {
+        match (username, password) {
+            (true, false) => self.missing(
+                "smtp.password_env",
+                "a username needs password_env or password_file",
+            ),
+            (false, true) => self.missing("smtp.username", "a password needs a username"),
+            _ => {}
+        }
+        if username && security == Security::None {
+            self.missing(
+                "smtp.security",
+                "credentials are never sent over an unencrypted connection: use starttls or tls",
+            );
+        }
+    }
+
+    fn smtp_from(&mut self, from: Option<&Spanned<String>>) -> Option<Mailbox> {
+        let Some(f) = from else {
+            self.missing(
+                "smtp.from",
+                "is required: the address digests are sent from",
+            );
+            return None;
+        };
+        match f.value.parse::<Mailbox>() {
+            Ok(m) => Some(m),
+            Err(e) => {
+                self.problem(
+                    f,
+                    "smtp.from",
+                    format!("`{}` is not an address ({e})", f.value),
+                );
+                None
+            }
+        }
+    }
+
+    /// A pinned certificate is trusted without any CA, so it cannot be combined with one.
+    fn smtp_pin(&mut self, pin: Option<&Spanned<String>>, has_ca_file: bool) -> Option<[u8; 32]> {
+        let at = pin?;
+        let parsed = parse_fingerprint(&at.value);
+        if parsed.is_none() {
+            self.problem(at, "smtp.tls_fingerprint", format!("`{}` is not a SHA-256 fingerprint: write the 64 hex digits that `openssl x509 -noout -fingerprint -sha256` prints", at.value));
+        }
+        if has_ca_file {
+            self.problem(
+                at,
+                "smtp.tls_fingerprint",
+                "give either ca_file or tls_fingerprint, not both: a pinned certificate is trusted without any CA",
+            );
+        }
+        parsed
     }
 }
 

@@ -28,8 +28,8 @@ pub use lead_image::lead_image_in;
 pub use lint::{TemplateProblem, TemplateSource};
 pub use sanitize::sanitize_html;
 
-const DEFAULT_HTML: &str = include_str!("../../templates/digest.html.j2");
-const DEFAULT_TEXT: &str = include_str!("../../templates/digest.txt.j2");
+const DEFAULT_HTML: &str = include_str!("../templates/digest.html.j2");
+const DEFAULT_TEXT: &str = include_str!("../templates/digest.txt.j2");
 
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {
