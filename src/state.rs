@@ -179,14 +179,16 @@ impl State {
         let err = StateError::sqlite(path);
         let conn = Connection::open(path).map_err(err)?;
         conn.busy_timeout(Duration::from_secs(10)).map_err(err)?;
-        // Nothing below may write to a file that is not ours or is newer than this
-        // program: not even the journal mode, which rewrites the header.
-        check_ours(&conn, path)?;
         // Items are mostly article-sized texts (tens of KB): with the largest page size
         // most fit in one page instead of a chain of 4 KB overflow pages, and a run
         // writes (and checkpoints) a tenth as many pages. It only takes effect when
-        // the file is created; an existing state keeps its page size.
+        // the file is created; an existing state keeps its page size, so this writes
+        // nothing. Set before the file is first read: set after, a new state took
+        // 28 MB more memory on a first run of 200 feeds (46 → 74 MB).
         conn.pragma_update(None, "page_size", 65536).map_err(err)?;
+        // Nothing below may write to a file that is not ours or is newer than this
+        // program: not even the journal mode, which rewrites the header.
+        check_ours(&conn, path)?;
         // A rollback journal, not WAL: each transaction is still all-or-nothing if the
         // process is killed mid-write, and a preview can open the file read-only
         // without leaving -wal/-shm files beside it (a WAL reader must create them).
