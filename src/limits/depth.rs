@@ -29,37 +29,68 @@ pub(super) fn flatten(html: &str, max_depth: usize) -> Option<(String, bool)> {
     if !html.contains('<') {
         return None;
     }
-    let mut scan = Scan {
-        out: String::with_capacity(html.len()),
-        open: Vec::new(),
-        changed: false,
-        cut: false,
-        max_depth,
-    };
-    let mut rest = html;
-    while let Some(at) = rest.find('<') {
-        scan.out.push_str(&rest[..at]);
-        rest = &rest[at..];
-        let used = scan.markup(rest);
-        rest = &rest[used..];
+    // Nearly all feed HTML is shallow and balanced: a first pass only looks, without
+    // copying, and the rewrite happens only when that pass found something to change.
+    if !Scan::run(html, max_depth, false).changed {
+        return None;
     }
-    scan.out.push_str(rest);
-    scan.changed.then_some((scan.out, scan.cut))
+    let scan = Scan::run(html, max_depth, true);
+    scan.out.map(|out| (out, scan.cut))
 }
 
-struct Scan {
-    out: String,
-    /// The names of the open elements, innermost last; never longer than `max_depth`.
-    open: Vec<String>,
+struct Scan<'a> {
+    /// The rewritten markup; `None` while only looking.
+    out: Option<String>,
+    /// The names of the open elements as written, innermost last; never longer than
+    /// `max_depth`. Compared ignoring ASCII case, so nothing is lower-cased.
+    open: Vec<&'a str>,
     changed: bool,
     cut: bool,
     max_depth: usize,
 }
 
-impl Scan {
+fn is_one_of(name: &str, list: &[&str]) -> bool {
+    list.iter().any(|n| n.eq_ignore_ascii_case(name))
+}
+
+impl<'a> Scan<'a> {
+    fn run(html: &'a str, max_depth: usize, write: bool) -> Scan<'a> {
+        let mut scan = Scan {
+            out: write.then(|| String::with_capacity(html.len())),
+            open: Vec::new(),
+            changed: false,
+            cut: false,
+            max_depth,
+        };
+        let mut rest = html;
+        while let Some(at) = memchr::memchr(b'<', rest.as_bytes()) {
+            scan.push(&rest[..at]);
+            rest = &rest[at..];
+            let used = scan.markup(rest);
+            rest = &rest[used..];
+        }
+        scan.push(rest);
+        scan
+    }
+
+    fn push(&mut self, s: &str) {
+        if let Some(out) = &mut self.out {
+            out.push_str(s);
+        }
+    }
+
+    fn close(&mut self, name: &str) {
+        if let Some(out) = &mut self.out {
+            out.push_str("</");
+            out.push_str(name);
+            out.push('>');
+        }
+        self.changed = true;
+    }
+
     /// Handles the markup at the start of `s` (which starts with `<`); returns the
     /// bytes it consumed.
-    fn markup(&mut self, s: &str) -> usize {
+    fn markup(&mut self, s: &'a str) -> usize {
         let bytes = s.as_bytes();
         let used = if let Some(comment) = s.strip_prefix("<!--") {
             comment.find("-->").map_or(s.len(), |e| 4 + e + 3)
@@ -72,34 +103,37 @@ impl Scan {
         } else {
             1
         };
-        self.out.push_str(&s[..used]);
+        self.push(&s[..used]);
         used
     }
 
-    fn start_tag(&mut self, s: &str) -> usize {
+    fn start_tag(&mut self, s: &'a str) -> usize {
         let (name, len, self_closing) = tag(&s[1..]);
         let used = 1 + len;
-        let name = name.to_ascii_lowercase();
-        let foreign = self.open.iter().any(|n| n == "svg" || n == "math");
-        if VOID.contains(&name.as_str()) || (self_closing && foreign) {
-            self.out.push_str(&s[..used]);
+        let foreign = self
+            .open
+            .iter()
+            .any(|n| n.eq_ignore_ascii_case("svg") || n.eq_ignore_ascii_case("math"));
+        if is_one_of(name, VOID) || (self_closing && foreign) {
+            self.push(&s[..used]);
             return used;
         }
-        if SELF_CLOSING_SIBLINGS.contains(&name.as_str())
-            && self.open.last().is_some_and(|top| *top == name)
+        if is_one_of(name, SELF_CLOSING_SIBLINGS)
+            && self
+                .open
+                .last()
+                .is_some_and(|top| top.eq_ignore_ascii_case(name))
         {
-            self.open.pop();
-            self.out.push_str("</");
-            self.out.push_str(&name);
-            self.out.push('>');
-            self.changed = true;
+            if let Some(top) = self.open.pop() {
+                self.close(&top.to_ascii_lowercase());
+            }
         }
-        if RAW_TEXT.contains(&name.as_str()) {
+        if is_one_of(name, RAW_TEXT) {
             // The content up to the matching end tag is copied as it is; the element
             // adds no depth that lasts.
-            let end = raw_text_end(&s[used..], &name).map_or(s.len(), |e| used + e);
+            let end = raw_text_end(&s[used..], name).map_or(s.len(), |e| used + e);
             if self.open.len() < self.max_depth {
-                self.out.push_str(&s[..end]);
+                self.push(&s[..end]);
             } else {
                 self.changed = true;
                 self.cut = true;
@@ -111,16 +145,15 @@ impl Scan {
             self.cut = true;
             return used;
         }
-        self.out.push_str(&s[..used]);
+        self.push(&s[..used]);
         self.open.push(name);
         used
     }
 
-    fn end_tag(&mut self, s: &str) -> usize {
+    fn end_tag(&mut self, s: &'a str) -> usize {
         let (name, len, _) = tag(&s[2..]);
         let used = 2 + len;
-        let name = name.to_ascii_lowercase();
-        let Some(at) = self.open.iter().rposition(|n| *n == name) else {
+        let Some(at) = self.open.iter().rposition(|n| n.eq_ignore_ascii_case(name)) else {
             // Closes nothing open here: an element cut for depth, or a stray.
             self.changed = true;
             return used;
@@ -129,14 +162,11 @@ impl Scan {
         // first, so its idea of what is open matches this one.
         while self.open.len() > at + 1 {
             if let Some(inner) = self.open.pop() {
-                self.out.push_str("</");
-                self.out.push_str(&inner);
-                self.out.push('>');
-                self.changed = true;
+                self.close(&inner.to_ascii_lowercase());
             }
         }
         self.open.pop();
-        self.out.push_str(&s[..used]);
+        self.push(&s[..used]);
         used
     }
 }
