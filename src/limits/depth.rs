@@ -123,10 +123,9 @@ impl<'a> Scan<'a> {
                 .open
                 .last()
                 .is_some_and(|top| top.eq_ignore_ascii_case(name))
+            && let Some(top) = self.open.pop()
         {
-            if let Some(top) = self.open.pop() {
-                self.close(&top.to_ascii_lowercase());
-            }
+            self.close(&top.to_ascii_lowercase());
         }
         if is_one_of(name, RAW_TEXT) {
             // The content up to the matching end tag is copied as it is; the element
