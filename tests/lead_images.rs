@@ -158,6 +158,15 @@ fn lead_images_come_from_every_source_in_the_html_part_only() {
     );
     assert!(!html.contains("img.example"));
     assert!(html.contains("Thumbnail item</a>"));
+
+    // Scripts get the feed's own image too.
+    let (json, _) = support::preview(&config, "daily", "json", NOW);
+    let doc: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    let thumb = doc["digests"][0]["items"]
+        .as_array()
+        .and_then(|items| items.iter().find(|i| i["title"] == "Thumbnail item"))
+        .expect("the thumbnail item");
+    assert_eq!(thumb["image"], "https://img.example/thumb.jpg");
 }
 
 #[test]

@@ -478,6 +478,11 @@ fn a_feed_cut_short_keeps_the_entries_before_the_cut() {
         stderr.contains("1 of 3 entries could not be read"),
         "{stderr}"
     );
+    assert_eq!(
+        doc["partial_feeds"][0]["warning"],
+        serde_json::json!("1 of 3 entries could not be read"),
+        "{doc:#}"
+    );
 }
 
 #[test]

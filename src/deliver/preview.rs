@@ -29,6 +29,7 @@ pub struct JsonPreview {
     pub generated_at: String,
     pub digests: Vec<JsonDigest>,
     pub failed_feeds: Vec<JsonFailedFeed>,
+    pub partial_feeds: Vec<JsonPartialFeed>,
 }
 
 #[derive(Debug, Serialize)]
@@ -49,6 +50,9 @@ pub struct JsonItem {
     pub date: String,
     pub tags: Vec<String>,
     pub excerpt: String,
+    /// The lead image the feed named for the item (an image found only inside the
+    /// content is looked for when the HTML is rendered, not here).
+    pub image: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -57,6 +61,14 @@ pub struct JsonFailedFeed {
     pub url: FeedKey,
     pub kind: &'static str,
     pub error: String,
+}
+
+/// A feed that was read, but not all of its entries.
+#[derive(Debug, Serialize)]
+pub struct JsonPartialFeed {
+    pub name: String,
+    pub url: FeedKey,
+    pub warning: String,
 }
 
 impl JsonPreview {
@@ -72,6 +84,16 @@ impl JsonPreview {
                         url: r.location.clone(),
                         kind: e.kind(),
                         error: e.to_string(),
+                    })
+                })
+                .collect(),
+            partial_feeds: reports
+                .iter()
+                .filter_map(|r| {
+                    r.warning.as_ref().map(|w| JsonPartialFeed {
+                        name: r.name.clone(),
+                        url: r.location.clone(),
+                        warning: w.clone(),
                     })
                 })
                 .collect(),
@@ -120,6 +142,7 @@ pub fn render(
                             date: rfc3339(item.date),
                             tags: item.tags.clone(),
                             excerpt: crate::render::excerpt(o.digest, item),
+                            image: item.image.as_ref().map(|i| i.url.clone()),
                         })
                         .collect(),
                     omitted: o.selection.omitted,
