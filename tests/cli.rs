@@ -9,7 +9,7 @@ use std::time::Duration;
 use predicates::prelude::PredicateBooleanExt;
 use support::bounded;
 use support::smtp_server::{Mode, Options, SmtpServer, closed_port};
-use support::{FeedServer, Route, feedletter, rss, write_config};
+use support::{FeedServer, Route, feedletter, rss, write_config, write_templates};
 
 const LIMIT: Duration = Duration::from_secs(60);
 const USER: &str = "digest@example.com";
@@ -96,18 +96,16 @@ fn check_passes_a_valid_config_and_is_silent_with_q() {
 #[test]
 fn check_reports_config_errors_and_every_template_error_in_one_pass() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let templates = dir.path().join("templates");
-    std::fs::create_dir(&templates).expect("mkdir");
-    std::fs::write(
-        templates.join("digest.html.j2"),
-        "<p>{{ digest }}</p>\n<p>{{ dat }}</p>\n",
-    )
-    .expect("template");
-    std::fs::write(
-        templates.join("digest.txt.j2"),
-        "{{ digest }}\n\n{{ items | lenght }} items\n",
-    )
-    .expect("template");
+    write_templates(
+        dir.path(),
+        &[
+            ("digest.html.j2", "<p>{{ digest }}</p>\n<p>{{ dat }}</p>\n"),
+            (
+                "digest.txt.j2",
+                "{{ digest }}\n\n{{ items | lenght }} items\n",
+            ),
+        ],
+    );
     let path = write_config(
         dir.path(),
         "feeds:
@@ -126,6 +124,7 @@ digests:
         .expect("runs");
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
     let config = path.display().to_string();
+    let templates = dir.path().join("templates");
     let html = templates.join("digest.html.j2").display().to_string();
     let text = templates.join("digest.txt.j2").display().to_string();
     let expected = [
@@ -191,12 +190,10 @@ fn a_bad_duration_says_how_to_write_one_without_listing_units_nobody_uses() {
 #[test]
 fn check_reports_a_broken_template_as_an_invalid_config() {
     let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::create_dir(dir.path().join("templates")).expect("mkdir");
-    std::fs::write(
-        dir.path().join("templates/digest.html.j2"),
-        "{{ items | nosuchfilter }}",
-    )
-    .expect("template");
+    write_templates(
+        dir.path(),
+        &[("digest.html.j2", "{{ items | nosuchfilter }}")],
+    );
     let path = write_config(
         dir.path(),
         "feeds:\n  - url: https://example.com/feed.xml\ndigests:\n  daily:\n    to: [me@example.com]\n",
@@ -493,13 +490,13 @@ fn a_held_lock_exits_3() {
 #[test]
 fn a_template_that_renders_is_not_faulted_for_a_variable_it_tests_for() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let templates = dir.path().join("templates");
-    std::fs::create_dir(&templates).expect("mkdir");
-    std::fs::write(
-        templates.join("digest.txt.j2"),
-        "{{ digest }}\n{% if banner is defined %}{{ banner }}{% endif %}\n",
-    )
-    .expect("template");
+    write_templates(
+        dir.path(),
+        &[(
+            "digest.txt.j2",
+            "{{ digest }}\n{% if banner is defined %}{{ banner }}{% endif %}\n",
+        )],
+    );
     let path = write_config(
         dir.path(),
         "feeds:\n  - url: https://example.com/feed.xml\ndigests:\n  daily:\n    to: [me@example.com]\n",

@@ -9,7 +9,9 @@ use std::path::Path;
 
 use feedletter::ExitStatus;
 use feedletter::config::{self, ConfigError};
-use support::{FeedServer, Route, example_feed, feedletter, repo_root, write_config};
+use support::{
+    FeedServer, Route, example_feed, feedletter, repo_root, write_config, write_templates,
+};
 
 fn readme() -> String {
     std::fs::read_to_string(repo_root().join("README.md")).expect("README.md")
@@ -279,18 +281,19 @@ digests:
 #[test]
 fn readme_sample_of_template_errors() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let templates = dir.path().join("templates");
-    std::fs::create_dir(&templates).expect("mkdir");
-    std::fs::write(
-        templates.join("digest.html.j2"),
-        "<h1>{{ digest }}</h1>\n{% for item in items %}\n<p>{{ item.title }} {{ dat }}</p>\n{% endfor %}\n",
-    )
-    .expect("template");
-    std::fs::write(
-        templates.join("digest.txt.j2"),
-        "{{ digest }}\n\n{{ items | lenght }} items\n",
-    )
-    .expect("template");
+    write_templates(
+        dir.path(),
+        &[
+            (
+                "digest.html.j2",
+                "<h1>{{ digest }}</h1>\n{% for item in items %}\n<p>{{ item.title }} {{ dat }}</p>\n{% endfor %}\n",
+            ),
+            (
+                "digest.txt.j2",
+                "{{ digest }}\n\n{{ items | lenght }} items\n",
+            ),
+        ],
+    );
     write_config(
         dir.path(),
         "feeds:

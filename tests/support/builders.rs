@@ -26,6 +26,15 @@ pub fn write_config(dir: &Path, yaml: &str) -> PathBuf {
     path
 }
 
+/// Writes template overrides into `dir/templates/`, as `(file name, body)`.
+pub fn write_templates(dir: &Path, files: &[(&str, &str)]) {
+    let templates = dir.join("templates");
+    std::fs::create_dir_all(&templates).expect("mkdir templates");
+    for (name, body) in files {
+        std::fs::write(templates.join(name), body).expect("write template");
+    }
+}
+
 /// An RSS 2.0 document with `(guid, title, pubDate)` items; an empty date leaves the item undated.
 pub fn rss(items: &[(&str, &str, &str)]) -> Vec<u8> {
     let mut s = String::from(

@@ -14,6 +14,7 @@ pub mod smtp_server;
 
 pub use builders::{
     dev_feed_copies, example_feed, fixture, repo_root, rss, settings, source, write_config,
+    write_templates,
 };
 pub use feed_server::{FeedServer, Route, Seen};
 pub use runners::{bounded, feedletter, preview};
