@@ -70,11 +70,7 @@ fn check_passes_a_valid_config_and_is_silent_with_q() {
         dir.path(),
         "feeds:\n  - url: https://example.com/feed.xml\ndigests:\n  daily:\n    to: [me@example.com]\n",
     );
-    let output = feedletter()
-        .args(["check", "-c"])
-        .arg(&path)
-        .output()
-        .expect("runs");
+    let output = check(&path);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     // The verdict is check's result: stdout, like its tables; stderr is for problems.
     assert_eq!(
@@ -117,11 +113,7 @@ digests:
     to: [me@example.com]
 ",
     );
-    let output = feedletter()
-        .args(["check", "-c"])
-        .arg(&path)
-        .output()
-        .expect("runs");
+    let output = check(&path);
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
     let config = path.display().to_string();
     let templates = dir.path().join("templates");
@@ -148,11 +140,7 @@ fn a_literal_password_gets_a_pointer_to_password_env_or_password_file() {
         dir.path(),
         "feeds:\n  - path: feed.xml\ndigests:\n  daily:\n    to: [me@example.com]\nsmtp:\n  host: smtp.example.com\n  username: me\n  password: hunter2\n  from: me@example.com\n",
     );
-    let output = feedletter()
-        .args(["check", "-c"])
-        .arg(&path)
-        .output()
-        .expect("runs");
+    let output = check(&path);
     assert_eq!(output.status.code(), Some(2));
     let err = stderr(&output);
     assert!(
@@ -198,11 +186,7 @@ fn check_reports_a_broken_template_as_an_invalid_config() {
         dir.path(),
         "feeds:\n  - url: https://example.com/feed.xml\ndigests:\n  daily:\n    to: [me@example.com]\n",
     );
-    let output = feedletter()
-        .args(["check", "-c"])
-        .arg(&path)
-        .output()
-        .expect("runs");
+    let output = check(&path);
     assert_eq!(output.status.code(), Some(2));
     assert!(
         stderr(&output).contains("digest.html.j2"),
@@ -539,11 +523,7 @@ fn check_names_where_a_missing_template_file_was_looked_for() {
         dir.path(),
         "feeds:\n  - url: https://example.com/feed.xml\ndigests:\n  daily:\n    template: weekly\n    to: [me@example.com]\n",
     );
-    let output = feedletter()
-        .args(["check", "-c"])
-        .arg(&path)
-        .output()
-        .expect("runs");
+    let output = check(&path);
     assert_eq!(output.status.code(), Some(2));
     let templates = dir.path().join("templates");
     let expected: Vec<String> = ["weekly.html.j2", "weekly.txt.j2"]
@@ -557,4 +537,13 @@ fn check_names_where_a_missing_template_file_was_looked_for() {
         .collect();
     let err = stderr(&output);
     assert_eq!(err.lines().collect::<Vec<_>>(), expected, "{err}");
+}
+
+/// `feedletter check -c path`, run to the end.
+fn check(path: &std::path::Path) -> std::process::Output {
+    feedletter()
+        .args(["check", "-c"])
+        .arg(path)
+        .output()
+        .expect("runs")
 }
