@@ -22,6 +22,8 @@ mod lock;
 mod ownership;
 mod record;
 mod scratch;
+
+use scratch::copy_into;
 mod sent;
 
 pub use lock::{RunLock, lock};
@@ -247,14 +249,7 @@ impl State {
     fn open_copy(path: &Path) -> Result<State, StateError> {
         let err = StateError::sqlite(path);
         let mut conn = Connection::open_in_memory().map_err(err)?;
-        {
-            let src =
-                Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(err)?;
-            let backup = rusqlite::backup::Backup::new(&src, &mut conn).map_err(err)?;
-            backup
-                .run_to_completion(256, Duration::ZERO, None)
-                .map_err(err)?;
-        }
+        copy_into(path, &mut conn)?;
         let mut s = State {
             conn,
             path: path.to_path_buf(),

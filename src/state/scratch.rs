@@ -20,13 +20,7 @@ impl State {
         let mut conn = Connection::open("").map_err(err)?;
         conn.pragma_update(None, "page_size", 65536).map_err(err)?;
         if path.exists() {
-            let real =
-                Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(err)?;
-            real.busy_timeout(Duration::from_secs(10)).map_err(err)?;
-            let backup = rusqlite::backup::Backup::new(&real, &mut conn).map_err(err)?;
-            backup
-                .run_to_completion(256, Duration::ZERO, None)
-                .map_err(err)?;
+            copy_into(path, &mut conn)?;
         }
         let mut state = State {
             conn,
@@ -36,4 +30,16 @@ impl State {
         state.migrate()?;
         Ok(state)
     }
+}
+
+/// Copies the state file at `path` into `conn` with SQLite's backup API, reading the
+/// file only (and waiting, like any reader, for a run that is writing it).
+pub(super) fn copy_into(path: &Path, conn: &mut Connection) -> Result<(), StateError> {
+    let err = StateError::sqlite(path);
+    let real = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(err)?;
+    real.busy_timeout(Duration::from_secs(10)).map_err(err)?;
+    let backup = rusqlite::backup::Backup::new(&real, conn).map_err(err)?;
+    backup
+        .run_to_completion(256, Duration::ZERO, None)
+        .map_err(err)
 }
