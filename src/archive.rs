@@ -3,12 +3,15 @@
 //!
 //! Written only after the mail server accepted an issue, never by a preview. Every
 //! file is replaced atomically (a temporary file, then a rename), so a web server
-//! never serves half a page and a crash leaves the previous version.
+//! never serves half a page and a crash leaves the previous version. The temporary
+//! file is created afresh under a random name, so a link planted where it will be
+//! cannot redirect the write.
 //!
 //! Subject, date and item count of earlier issues are kept in `issues.json` beside
 //! the pages: the index and the feed need them, and reading them back out of our own
 //! HTML would be guesswork. The pages stay the truth for what exists: an issue whose
-//! page was deleted is left out of the index and the feed.
+//! page was deleted is left out of the index and the feed. The record names pages,
+//! and is only trusted that far: a name that leads out of the archive is ignored.
 
 mod pages;
 
@@ -116,33 +119,49 @@ fn publish(archive: &ArchiveConfig, issue: IssueRecord, html: &str) -> Result<()
         path: dir.clone(),
         source,
     })?;
-    write_atomically(&dir.join(&issue.file), html.as_bytes())?;
+    write_atomically(dir, &issue.file, html.as_bytes())?;
     let mut issues = read_record(dir)?;
     issues.retain(|i| i.file != issue.file);
     issues.push(issue);
-    issues.retain(|i| dir.join(&i.file).is_file());
+    issues.retain(|i| is_page(dir, &i.file));
     issues.sort_by(|a, b| b.sent_at.cmp(&a.sent_at).then(b.file.cmp(&a.file)));
     let record = serde_json::to_vec_pretty(&issues).map_err(|e| ArchiveError::Record {
         path: dir.join(RECORD),
         message: e.to_string(),
     })?;
-    write_atomically(&dir.join(RECORD), &record)?;
+    write_atomically(dir, RECORD, &record)?;
     let base = archive.url.as_ref().map(url::Url::as_str);
-    write_atomically(
-        &dir.join("index.html"),
-        pages::index(&issues, base).as_bytes(),
-    )?;
+    write_atomically(dir, "index.html", pages::index(&issues, base).as_bytes())?;
     let feed = pages::atom_feed(&issues, base, |file| {
         std::fs::read_to_string(dir.join(file)).map_err(|source| ArchiveError::Io {
             path: dir.join(file),
             source,
         })
     })?;
-    write_atomically(&dir.join("feed.xml"), feed.as_bytes())
+    write_atomically(dir, "feed.xml", feed.as_bytes())
+}
+
+/// Whether a recorded issue's page is a file of the archive: a plain name, not a link
+/// and not a directory. Anything else would let a forged record pull a file from
+/// elsewhere (`/etc/hostname`, `../secret`) into the public feed; it is left out with
+/// a warning. A page that is gone is left out silently, as deleting it asks.
+fn is_page(dir: &Path, file: &str) -> bool {
+    let plain = Path::new(file).file_name() == Some(std::ffi::OsStr::new(file));
+    let found = dir.join(file).symlink_metadata();
+    if plain && found.as_ref().is_ok_and(std::fs::Metadata::is_file) {
+        return true;
+    }
+    if !plain || found.is_ok() {
+        log::warn!(
+            "{}: {file:?} is not a page of the archive; left out",
+            dir.join(RECORD).display()
+        );
+    }
+    false
 }
 
 /// The issues recorded so far; none when there is no record yet.
-pub fn read_record(dir: &Path) -> Result<Vec<IssueRecord>, ArchiveError> {
+fn read_record(dir: &Path) -> Result<Vec<IssueRecord>, ArchiveError> {
     let path = dir.join(RECORD);
     match std::fs::read(&path) {
         Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| ArchiveError::Record {
@@ -154,26 +173,24 @@ pub fn read_record(dir: &Path) -> Result<Vec<IssueRecord>, ArchiveError> {
     }
 }
 
-/// A temporary file in the same directory, synced, then renamed over `path`: readers
-/// see the old file or the new one, never a part.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), ArchiveError> {
+/// A temporary file in the same directory, synced, then renamed over `dir/name`:
+/// readers see the old file or the new one, never a part. The temporary file is
+/// created exclusively (`O_EXCL`) under a random name, so it never follows a link.
+fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), ArchiveError> {
+    let path = dir.join(name);
     let io = |source| ArchiveError::Io {
-        path: path.to_path_buf(),
+        path: path.clone(),
         source,
     };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let temp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
-    let written = std::fs::File::create(&temp).and_then(|mut file| {
-        file.write_all(bytes)?;
-        file.sync_all()
-    });
-    let renamed = written.and_then(|()| std::fs::rename(&temp, path));
-    if renamed.is_err() {
-        // Best effort: the error that matters is the write's, reported below.
-        let _ = std::fs::remove_file(&temp);
-    }
-    renamed.map_err(io)
+    // Dropped on an error, the temporary file removes itself.
+    let mut temp = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(io)?;
+    temp.write_all(bytes)
+        .and_then(|()| temp.as_file().sync_all())
+        .map_err(io)?;
+    temp.persist(&path).map_err(|e| io(e.error))?;
+    Ok(())
 }

@@ -204,3 +204,135 @@ fn an_archive_that_cannot_be_written_is_reported_and_the_delivery_stands() {
     );
     assert_eq!(smtp.messages().len(), 1);
 }
+
+fn one_story_server(delay: std::time::Duration) -> FeedServer {
+    FeedServer::start(vec![(
+        "/feed.xml",
+        Route::ok(
+            "application/rss+xml",
+            rss(&[("first", "First story", "Thu, 14 May 2026 06:00:00 +0000")]),
+        )
+        .with_delay(delay),
+    )])
+}
+
+#[cfg(unix)]
+#[test]
+fn links_planted_at_temporary_and_final_names_leave_their_target_untouched() {
+    use std::os::unix::fs::symlink;
+    // Long enough to plant links for the child's own PID after it has started.
+    let feeds = one_story_server(std::time::Duration::from_millis(300));
+    let smtp = SmtpServer::start(Options::new(Mode::Plain));
+    let dir = tempfile::tempdir().unwrap();
+    let config = config(dir.path(), &feeds, smtp.port(), "archive");
+    let archive = dir.path().join("archive");
+    std::fs::create_dir(&archive).unwrap();
+    let target = dir.path().join("target.txt");
+    std::fs::write(&target, "untouched").unwrap();
+    let files = [
+        "2026-05-14-weekly.html",
+        "issues.json",
+        "index.html",
+        "feed.xml",
+    ];
+    let plant = |pid: u32| {
+        for file in files {
+            // Taken already when the PID was in the planted range.
+            let _ = symlink(&target, archive.join(format!(".{file}.{pid}.tmp")));
+        }
+    };
+    // The temporary names an earlier version used, for the next thousands of PIDs,
+    // and the final names of the files replaced wholesale.
+    let first = std::process::id();
+    (first..first + 3000).for_each(plant);
+    symlink(&target, archive.join("index.html")).unwrap();
+    symlink(&target, archive.join("feed.xml")).unwrap();
+
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("feedletter"))
+        .args(["run", "--now", NOW, "-c"])
+        .arg(&config)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("feedletter starts");
+    plant(child.id());
+    let output = support::bounded(std::time::Duration::from_secs(60), move || {
+        child.wait_with_output().expect("feedletter ends")
+    });
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "untouched");
+    assert_eq!(smtp.messages().len(), 1);
+    for file in [
+        "index.html",
+        "feed.xml",
+        "issues.json",
+        "2026-05-14-weekly.html",
+    ] {
+        let meta = std::fs::symlink_metadata(archive.join(file)).unwrap();
+        assert!(meta.is_file(), "{file} is not a file of its own");
+    }
+    let index = std::fs::read_to_string(archive.join("index.html")).unwrap();
+    assert!(index.contains("Team news 1 items"), "{index}");
+}
+
+#[test]
+fn a_forged_record_pulls_nothing_from_outside_the_archive() {
+    let feeds = one_story_server(std::time::Duration::ZERO);
+    let smtp = SmtpServer::start(Options::new(Mode::Plain));
+    let dir = tempfile::tempdir().unwrap();
+    let config = config(dir.path(), &feeds, smtp.port(), "public/archive");
+    let archive = dir.path().join("public/archive");
+    std::fs::create_dir_all(&archive).unwrap();
+    let secret = dir.path().join("secret.txt");
+    std::fs::write(&secret, "TOP-SECRET-MARKER").unwrap();
+    std::fs::create_dir(archive.join("folder.html")).unwrap();
+    let mut forged = vec![
+        "/etc/hostname".to_string(),
+        secret.display().to_string(),
+        "../secret.txt".to_string(),
+        "../../secret.txt".to_string(),
+        "folder.html".to_string(),
+    ];
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(&secret, archive.join("link.html")).unwrap();
+        forged.push("link.html".to_string());
+    }
+    let records: Vec<serde_json::Value> = forged
+        .iter()
+        .map(|file| {
+            serde_json::json!({
+                "file": file, "digest": "weekly", "subject": format!("forged {file}"),
+                "sent_at": "2026-05-13T07:00:00Z", "date": "13 May 2026", "items": 1,
+            })
+        })
+        .collect();
+    std::fs::write(
+        archive.join("issues.json"),
+        serde_json::to_vec(&records).unwrap(),
+    )
+    .unwrap();
+
+    let out = run(&config, NOW);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    for file in &forged {
+        assert!(
+            stderr.contains(&format!("{file:?} is not a page of the archive; left out")),
+            "{file}: {stderr}"
+        );
+    }
+    for page in ["feed.xml", "index.html", "issues.json"] {
+        let text = std::fs::read_to_string(archive.join(page)).unwrap();
+        assert!(!text.contains("TOP-SECRET"), "{page}: {text}");
+        assert!(!text.contains("forged"), "{page}: {text}");
+        assert!(text.contains("2026-05-14-weekly.html"), "{page}: {text}");
+    }
+    assert_eq!(
+        std::fs::read_to_string(&secret).unwrap(),
+        "TOP-SECRET-MARKER"
+    );
+}
