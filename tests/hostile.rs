@@ -400,3 +400,78 @@ fn check_fetch_reports_a_crashing_feed_as_failed() {
     );
     assert!(!stderr.contains("panicked at"), "{stderr}");
 }
+
+/// Bidi overrides, embeddings and isolates in a title, a feed title and a text: none
+/// reaches the Subject, a part, `explain` or stderr; the marks RTL text needs stay.
+#[test]
+fn bidi_overrides_never_reach_a_subject_a_part_or_the_terminal() {
+    let feed = serde_json::json!({
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": "Tricks \u{2066}feed\u{2069}",
+        "items": [{
+            "id": "bidi",
+            "url": "https://hostile.example/bidi",
+            "title": "Pay \u{202E}exe.gnp",
+            "content_html": "<p>Open &#x202E;fdp.exe \u{202B}now\u{202C} \u{5e9}\u{200f}\u{200e}</p>",
+            "date_published": "2026-05-13T10:00:00Z"
+        }]
+    })
+    .to_string();
+    let feeds = FeedServer::start(vec![(
+        "/bidi.json",
+        Route::ok("application/feed+json", feed),
+    )]);
+    let smtp = SmtpServer::start(Options::new(Mode::Plain));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = write_config(
+        dir.path(),
+        &format!(
+            "state: state.db\nfeeds:\n  - url: \"{}\"\ndigests:\n  full:\n    window: 30d\n    content: full\n    subject: \"{{{{ items[0].title }}}}\"\n    to: [me@example.com]\nsmtp:\n  host: 127.0.0.1\n  port: {}\n  security: none\n  from: digest@example.com\n",
+            feeds.url("/bidi.json"),
+            smtp.port()
+        ),
+    );
+    let bidi = |c: char| matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
+    let explain = feedletter()
+        .args(["explain", "full", "--now", NOW, "-v", "-c"])
+        .arg(&config)
+        .output()
+        .expect("feedletter runs");
+    let run = feedletter()
+        .args(["run", "-vv", "--now", NOW, "-c"])
+        .arg(&config)
+        .output()
+        .expect("feedletter runs");
+    assert_eq!(run.status.code(), Some(0));
+    let messages = smtp.messages();
+    assert_eq!(messages.len(), 1);
+    let message = mail_parser::MessageParser::default()
+        .parse(&messages[0].data)
+        .expect("a parsable message");
+    let subject = message.subject().expect("a subject");
+    assert_eq!(subject, "Pay exe.gnp");
+    let text = message.body_text(0).expect("a text part");
+    let html = message.body_html(0).expect("an HTML part");
+    for part in [&*text, &*html] {
+        assert!(part.contains("Pay exe.gnp"), "{part}");
+        assert!(part.contains("Open fdp.exe now"), "{part}");
+        assert!(
+            part.contains("\u{5e9}\u{200f}\u{200e}"),
+            "marks kept: {part}"
+        );
+    }
+    let terminal = [explain.stdout, explain.stderr, run.stdout, run.stderr];
+    assert!(String::from_utf8_lossy(&terminal[0]).contains("Pay exe.gnp"));
+    for written in [subject, &text, &html]
+        .into_iter()
+        .map(str::to_string)
+        .chain(
+            terminal
+                .iter()
+                .map(|t| String::from_utf8_lossy(t).into_owned()),
+        )
+    {
+        assert_eq!(written.chars().find(|&c| bidi(c)), None, "{written}");
+        assert!(!written.contains("&#x202E;"), "{written}");
+    }
+}

@@ -1,15 +1,21 @@
 //! Control characters out of feed text. An escape sequence in a title would reach a
 //! terminal through a preview or a log line, a carriage return would split a mail
 //! header; no feed has a reason to send either, so they are dropped on the way in.
+//! So are the bidi overrides, embeddings and isolates (U+202A–U+202E, U+2066–U+2069):
+//! `Pay \u{202E}exe.gnp` displays as `Pay png.exe`. The marks right-to-left text
+//! needs (U+200E, U+200F, U+061C) stay.
 
-/// Whether `c` is a C0 or C1 control character (or DEL) other than line feed and tab.
+/// Whether `c` is a C0 or C1 control character (or DEL) other than line feed and
+/// tab, or a bidi override, embedding or isolate.
 fn is_unwanted(c: char) -> bool {
-    c.is_control() && !matches!(c, '\n' | '\t')
+    (c.is_control() && !matches!(c, '\n' | '\t'))
+        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 /// A byte scan that every text goes through (decoding chars cost several times as
-/// much): C0 and DEL are single bytes, and C1 (U+0080–U+009F) is 0xC2 followed by
-/// 0x80–0x9F in UTF-8. A false alarm only means the exact pass runs.
+/// much): C0 and DEL are single bytes, C1 (U+0080–U+009F) is 0xC2 followed by
+/// 0x80–0x9F in UTF-8, and the bidi controls are 0xE2 0x80 0xAA–0xAE and 0xE2 0x81
+/// 0xA6–0xA9. A false alarm only means the exact pass runs.
 fn may_hold_controls(text: &str) -> bool {
     let bytes = text.as_bytes();
     // Folded a block at a time rather than stopped at the first hit, so the compiler
@@ -20,8 +26,11 @@ fn may_hold_controls(text: &str) -> bool {
         })
     });
     single
-        || memchr::memchr_iter(0xC2, bytes)
-            .any(|i| bytes.get(i + 1).is_some_and(|n| (0x80..=0x9F).contains(n)))
+        || memchr::memchr2_iter(0xC2, 0xE2, bytes).any(|i| match bytes[i..] {
+            [0xC2, 0x80..=0x9F, ..] => true,
+            [0xE2, 0x80, 0xAA..=0xAE, ..] | [0xE2, 0x81, 0xA6..=0xA9, ..] => true,
+            _ => false,
+        })
 }
 
 /// `text` without control characters. A carriage return becomes a line feed, so the
@@ -123,6 +132,23 @@ mod tests {
         // U+00A0 and U+00BF share U+0085's lead byte and are text.
         assert_eq!(strip_controls("no\u{a0}break\u{bf}"), None);
         assert_eq!(strip_controls("a\u{85}b").as_deref(), Some("ab"));
+    }
+
+    #[test]
+    fn drops_bidi_overrides_and_keeps_the_marks() {
+        assert_eq!(
+            strip_controls("Pay \u{202E}exe.gnp \u{2066}x\u{2069} \u{202A}\u{202C}").as_deref(),
+            Some("Pay exe.gnp x ")
+        );
+        // Marks, and characters sharing the bidi controls' lead bytes, are text.
+        assert_eq!(
+            strip_controls("\u{5e9}\u{200f}\u{200e}\u{61c} \u{2014}\u{2026}\u{2070}"),
+            None
+        );
+        assert_eq!(
+            strip_controls_html("<p>&#x202e;gnp&#8238;.exe</p>").as_deref(),
+            Some("<p>gnp.exe</p>")
+        );
     }
 
     #[test]
