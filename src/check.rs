@@ -9,9 +9,7 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 
-use crate::config::{
-    self, Config, ConfigError, DigestConfig, PasswordSource, Security, SmtpSettings, Transport,
-};
+use crate::config::{self, Config, ConfigError, DigestConfig, Security, SmtpSettings, Transport};
 use crate::deliver::smtp;
 use crate::fetch::{Fetched, Fetcher};
 use crate::label::{self, count};
@@ -67,14 +65,14 @@ pub fn check(
         log::error!("{problem}");
         invalid = true;
     }
+    if let Some(smtp) = &config.smtp {
+        invalid |= !crate::preflight::mail_files_usable(smtp);
+    }
     if invalid {
         return Ok(ExitStatus::Usage);
     }
     writeln!(out, "{}: ok: {}", path.display(), summary(&config))?;
     let mut status = ExitStatus::Success;
-    if let Some(smtp) = &config.smtp {
-        warn_about_missing_files(smtp);
-    }
     if options.fetch && !probe_feeds(&config, options, out)? {
         status = status.max(ExitStatus::Failure);
     }
@@ -100,28 +98,6 @@ fn summary(config: &Config) -> String {
         count(digests.len(), "digest"),
         digests.join(", ")
     )
-}
-
-/// Files the mail settings name but that are not there (yet), and a password file
-/// others can read. Only warnings: the files may be provisioned when the job runs
-/// (systemd credentials, a mounted secret). An unset `password_env` says nothing,
-/// for cron's environment is not this shell's.
-fn warn_about_missing_files(smtp: &SmtpSettings) {
-    let files = [
-        match &smtp.password {
-            Some(PasswordSource::File(path)) => Some(("smtp.password_file", path)),
-            _ => None,
-        },
-        smtp.ca_file.as_ref().map(|path| ("smtp.ca_file", path)),
-    ];
-    for (key, path) in files.into_iter().flatten() {
-        if !path.is_file() {
-            log::warn!("{key}: {} does not exist (yet)", path.display());
-        }
-    }
-    if let Some(warning) = smtp.password.as_ref().and_then(smtp::permission_warning) {
-        log::warn!("{warning}");
-    }
 }
 
 fn security(s: &SmtpSettings) -> &'static str {

@@ -228,6 +228,56 @@ fn check_warns_about_a_missing_password_file_without_failing() {
         .stderr(predicates::str::contains("warning: smtp.password_file: "));
 }
 
+#[test]
+fn check_refuses_an_empty_or_unreadable_password_and_says_why() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("empty.txt"), "").expect("write");
+    std::fs::create_dir(dir.path().join("folder")).expect("mkdir");
+    let folder = dir.path().join("folder").display().to_string();
+    let env = "password_env: FEEDLETTER_SMTP_PASSWORD";
+    let cases = [
+        (env, Some(""), "error: the SMTP password from variable FEEDLETTER_SMTP_PASSWORD is empty".to_string()),
+        ("password_file: empty.txt", None, "is empty".to_string()),
+        ("password_file: /dev/zero", None, "error: cannot read the SMTP password file /dev/zero (smtp.password_file): not a regular file".to_string()),
+        ("password_file: folder", None, format!("error: cannot read the SMTP password file {folder} (smtp.password_file): not a regular file")),
+    ];
+    for (source, value, message) in cases {
+        let path = write_config(
+            dir.path(),
+            &format!(
+                "feeds:\n  - path: feed.xml\ndigests:\n  daily:\n    to: [me@example.com]\nsmtp:\n  host: smtp.example.com\n  username: me\n  {source}\n  from: me@example.com\n"
+            ),
+        );
+        let mut command = feedletter();
+        if let Some(value) = value {
+            command.env("FEEDLETTER_SMTP_PASSWORD", value);
+        }
+        let output = command
+            .args(["check", "-c"])
+            .arg(&path)
+            .output()
+            .expect("runs");
+        let err = stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{source}: {err}");
+        assert!(err.contains(&message), "{source}: {err}");
+        assert!(!err.contains("does not exist"), "{source}: {err}");
+        assert_eq!(stdout(&output), "", "no ok line: {source}");
+    }
+    // Unset in this shell says nothing: cron's environment is not this one.
+    let path = write_config(
+        dir.path(),
+        &format!(
+            "feeds:\n  - path: feed.xml\ndigests:\n  daily:\n    to: [me@example.com]\nsmtp:\n  host: smtp.example.com\n  username: me\n  {env}\n  from: me@example.com\n"
+        ),
+    );
+    feedletter()
+        .args(["check", "-c"])
+        .arg(&path)
+        .assert()
+        .success()
+        .stderr("");
+}
+
 const OPML: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 <opml version="2.0">
   <head><title>Subscriptions</title></head>

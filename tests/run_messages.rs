@@ -48,33 +48,60 @@ fn an_eml_preview_without_smtp_fails_before_any_request() {
     });
 }
 
+/// `run` with the password in `source` (YAML) and FEEDLETTER_SMTP_PASSWORD set to
+/// `env`, when given: its exit code and stderr, and how many requests it made.
+fn run_with_password(source: &str, env: Option<&str>) -> (Option<i32>, String, usize) {
+    let items = [("a", "First", "Tue, 12 May 2026 08:00:00 GMT")];
+    let server = FeedServer::start(vec![(
+        "/feed.xml",
+        Route::ok("application/rss+xml", rss(&items)),
+    )]);
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("empty.txt"), "\n").expect("write");
+    let path = write_config(
+        dir.path(),
+        &format!(
+            "feeds:\n  - url: {}\ndigests:\n  daily:\n    to: [me@example.com]\nsmtp:\n  host: 127.0.0.1\n  port: {}\n  username: {USER}\n  {source}\n  from: {USER}\n",
+            server.url("/feed.xml"),
+            closed_port()
+        ),
+    );
+    let mut command = feedletter();
+    if let Some(value) = env {
+        command.env("FEEDLETTER_SMTP_PASSWORD", value);
+    }
+    let output = command
+        .args(["run", "-c"])
+        .arg(&path)
+        .output()
+        .expect("runs");
+    assert!(!dir.path().join("feedletter.db").exists());
+    (output.status.code(), stderr(&output), server.seen().len())
+}
+
 #[test]
-fn a_missing_password_variable_fails_a_run_before_any_request() {
+fn an_unset_empty_or_unreadable_password_fails_a_run_before_any_request() {
     bounded(LIMIT, || {
-        let items = [("a", "First", "Tue, 12 May 2026 08:00:00 GMT")];
-        let server = FeedServer::start(vec![(
-            "/feed.xml",
-            Route::ok("application/rss+xml", rss(&items)),
-        )]);
         let dir = tempfile::tempdir().expect("tempdir");
-        let path = write_config(
-            dir.path(),
-            &format!(
-                "feeds:\n  - url: {}\ndigests:\n  daily:\n    to: [me@example.com]\nsmtp:\n  host: 127.0.0.1\n  port: {}\n  username: {USER}\n  password_env: FEEDLETTER_SMTP_PASSWORD\n  from: {USER}\n",
-                server.url("/feed.xml"),
-                closed_port()
-            ),
-        );
-        feedletter()
-            .args(["run", "-c"])
-            .arg(&path)
-            .assert()
-            .code(2)
-            .stderr(
-                "error: the SMTP password variable FEEDLETTER_SMTP_PASSWORD (smtp.password_env) is not set\n",
+        let folder = dir.path().display();
+        let env = "password_env: FEEDLETTER_SMTP_PASSWORD";
+        let cases = [
+            (env, None, "the SMTP password variable FEEDLETTER_SMTP_PASSWORD (smtp.password_env) is not set".to_string()),
+            (env, Some(""), "the SMTP password from variable FEEDLETTER_SMTP_PASSWORD is empty".to_string()),
+            ("password_file: empty.txt", None, "the SMTP password from file ".to_string()),
+            ("password_file: /dev/zero", None, "cannot read the SMTP password file /dev/zero (smtp.password_file): not a regular file".to_string()),
+            (&format!("password_file: {folder}"), None, format!("cannot read the SMTP password file {folder} (smtp.password_file): not a regular file")),
+        ];
+        for (source, value, message) in cases {
+            let (code, stderr, requests) = run_with_password(source, value);
+            assert_eq!(code, Some(2), "{source}: {stderr}");
+            assert!(
+                stderr.starts_with(&format!("error: {message}")),
+                "{source}: {stderr}"
             );
-        assert_eq!(server.seen().len(), 0, "no request was made");
-        assert!(!dir.path().join("feedletter.db").exists());
+            assert_eq!(stderr.lines().count(), 1, "{stderr}");
+            assert_eq!(requests, 0, "{source}: no request was made");
+        }
     });
 }
 

@@ -28,7 +28,7 @@ mod session;
 mod tls;
 
 pub use error::{DeliveryError, PasswordError, Step};
-pub use password::permission_warning;
+pub use password::{check_password, permission_warning};
 
 use deadline::{Deadline, Stopped, Watch};
 use session::Session;

@@ -15,6 +15,12 @@ impl fmt::Debug for Password {
     }
 }
 
+/// Reads the password as a delivery would and forgets it: for the checks that refuse
+/// a run (or fail `check`) before any request, with the delivery's own words.
+pub fn check_password(source: &PasswordSource) -> Result<(), PasswordError> {
+    read_password(source).map(drop)
+}
+
 /// Reads the password from its source; a trailing line ending in a file is not part of it.
 pub(super) fn read_password(source: &PasswordSource) -> Result<Password, PasswordError> {
     read_password_with(source, |name| std::env::var_os(name))
@@ -33,11 +39,15 @@ fn read_password_with(
             (value, format!("variable {name}"))
         }
         PasswordSource::File(path) => {
-            let mut value =
-                std::fs::read_to_string(path).map_err(|source| PasswordError::File {
-                    path: path.clone(),
-                    source,
-                })?;
+            let error = |source| PasswordError::File {
+                path: path.clone(),
+                source,
+            };
+            // Asked before opening: a FIFO would block the open, /dev/zero never end.
+            if !std::fs::metadata(path).map_err(error)?.is_file() {
+                return Err(error(std::io::Error::other("not a regular file")));
+            }
+            let mut value = std::fs::read_to_string(path).map_err(error)?;
             // Editors and `echo` add a final newline; passwords may end in spaces.
             let trimmed = value.trim_end_matches(['\n', '\r']).len();
             value.truncate(trimmed);
