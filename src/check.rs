@@ -281,7 +281,7 @@ fn probe_feeds(
 ) -> Result<bool, Error> {
     let fetcher = Fetcher::new(&config.fetch)?;
     let progress = Progress::new(options.progress, config.feeds.len());
-    let probes = fetcher.fetch_all_timed(&config.feeds, &[], |source, fetched, took| {
+    let probes = fetcher.fetch_all(&config.feeds, &[], |source, fetched, took| {
         let parsed = fetched.and_then(|f: Fetched| {
             let body = f.body.unwrap_or_default();
             let feed = isolate::catch(|| {

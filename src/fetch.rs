@@ -98,27 +98,12 @@ impl Fetcher {
     }
 
     /// Fetches every source in parallel on the dedicated pool and calls `handle` in the
-    /// worker thread with each outcome. Returns results in the order of `sources`.
+    /// worker thread with each outcome and how long the feed took, retries included:
+    /// failures carry no timing of their own, and `check --fetch` and `-v` show it for
+    /// them too. Returns results in the order of `sources`.
     ///
     /// `validators[i]` belongs to `sources[i]`; an empty slice means none at all.
     pub fn fetch_all<T: Send, F>(
-        &self,
-        sources: &[FeedSource],
-        validators: &[Option<Validators>],
-        handle: F,
-    ) -> Vec<T>
-    where
-        F: Fn(&FeedSource, Result<Fetched, FeedError>) -> T + Sync,
-    {
-        self.fetch_all_timed(sources, validators, |source, result, _| {
-            handle(source, result)
-        })
-    }
-
-    /// [`Fetcher::fetch_all`], also telling `handle` how long each feed took, retries
-    /// included: failures carry no timing of their own, and `check --fetch` and `-v`
-    /// show it for them too.
-    pub fn fetch_all_timed<T: Send, F>(
         &self,
         sources: &[FeedSource],
         validators: &[Option<Validators>],

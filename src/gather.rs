@@ -96,7 +96,7 @@ pub fn gather(
     let mut failure = None;
     thread::scope(|scope| {
         scope.spawn(move || {
-            fetcher.fetch_all_timed(&config.feeds, &validators, |source, fetched, took| {
+            fetcher.fetch_all(&config.feeds, &validators, |source, fetched, took| {
                 let status = fetched.as_ref().map_or(0, |f| f.status);
                 let has_body = matches!(&fetched, Ok(f) if f.body.is_some());
                 let turn = turns.acquire(has_body.then_some(()));

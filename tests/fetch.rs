@@ -29,7 +29,7 @@ fn fetch_with(
     validators: Option<Validators>,
 ) -> Result<Fetched, FeedError> {
     let fetcher = Fetcher::new(settings).expect("fetcher");
-    let mut results = fetcher.fetch_all(&[source(0, location)], &[validators], |_, r| r);
+    let mut results = fetcher.fetch_all(&[source(0, location)], &[validators], |_, r, _| r);
     assert_eq!(results.len(), 1);
     results.remove(0)
 }
@@ -713,7 +713,7 @@ fn per_host_limit_holds_across_the_pool() {
         .map(|i| source(i, FeedLocation::Url(server.url(&format!("/slow/{i}")))))
         .collect();
     let fetcher = Fetcher::new(&settings).expect("fetcher");
-    let results = fetcher.fetch_all(&sources, &[], |_, r| r.map(|f| f.status));
+    let results = fetcher.fetch_all(&sources, &[], |_, r, _| r.map(|f| f.status));
 
     assert!(results.iter().all(|r| r == &Ok(200)), "{results:?}");
     assert_eq!(server.hits(), 10);
@@ -741,7 +741,7 @@ fn waiting_for_a_host_slot_does_not_count_against_the_deadline() {
         .map(|i| source(i, FeedLocation::Url(server.url(&format!("/queued/{i}")))))
         .collect();
     let fetcher = Fetcher::new(&settings).expect("fetcher");
-    let results = fetcher.fetch_all(&sources, &[], |_, r| r.map(|f| f.status));
+    let results = fetcher.fetch_all(&sources, &[], |_, r, _| r.map(|f| f.status));
 
     assert!(results.iter().all(|r| r == &Ok(200)), "{results:?}");
 }
@@ -845,7 +845,7 @@ fn results_come_back_in_source_order_from_pool_threads() {
     };
     let fetcher = Fetcher::new(&settings).expect("fetcher");
     let caller = thread::current().id();
-    let results = fetcher.fetch_all(&sources, &[], |source, result| {
+    let results = fetcher.fetch_all(&sources, &[], |source, result, _| {
         let worker = thread::current();
         assert_ne!(worker.id(), caller, "handled on a pool thread");
         (

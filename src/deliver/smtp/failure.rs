@@ -101,15 +101,7 @@ impl Session {
             return Failure::permanent(DeliveryError::Unconfirmed { server, reason });
         }
         if is_timeout(error) {
-            return Failure {
-                error: DeliveryError::Timeout {
-                    server,
-                    step,
-                    after: deadline.budget,
-                    attempts: 1,
-                },
-                retry: true,
-            };
+            return self.timed_out(step, deadline);
         }
         if error.is_client() {
             return Failure::permanent(DeliveryError::Network {
