@@ -97,6 +97,8 @@ pub struct FetchSettings {
     pub max_bytes: u64,
     pub retries: u32,
     pub max_redirects: usize,
+    /// Follow redirects to loopback, private and link-local addresses.
+    pub private_redirects: bool,
     pub user_agent: String,
 }
 
@@ -110,6 +112,7 @@ impl Default for FetchSettings {
             max_bytes: 10 * 1024 * 1024,
             retries: 2,
             max_redirects: 5,
+            private_redirects: true,
             user_agent: default_user_agent(),
         }
     }

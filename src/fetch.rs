@@ -15,6 +15,7 @@ mod body;
 mod errors;
 mod hosts;
 mod http;
+mod private;
 mod retry;
 mod sniff;
 
@@ -62,6 +63,8 @@ pub enum FetchSetupError {
 
 pub struct Fetcher {
     client: reqwest::blocking::Client,
+    /// For redirects with `private_redirects: false`.
+    guarded: Option<reqwest::blocking::Client>,
     pool: rayon::ThreadPool,
     hosts: HostLimiter,
     settings: FetchSettings,
@@ -80,7 +83,13 @@ impl Fetcher {
                 "per_host must be at least 1".into(),
             ));
         }
-        let client = http::build_client(settings)?;
+        let build = |builder: reqwest::blocking::ClientBuilder| {
+            (builder.build()).map_err(|source| FetchSetupError::Client { source })
+        };
+        let client = build(http::client_builder(settings))?;
+        let guarded = (!settings.private_redirects)
+            .then(|| build(http::client_builder(settings).dns_resolver(private::PublicOnly.into())))
+            .transpose()?;
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(settings.concurrency)
             .thread_name(|i| format!("feedletter-fetch-{i}"))
@@ -91,6 +100,7 @@ impl Fetcher {
             })?;
         Ok(Fetcher {
             client,
+            guarded,
             pool,
             hosts: HostLimiter::new(settings.per_host),
             settings: settings.clone(),

@@ -620,6 +620,50 @@ fn redirect_to_another_scheme_is_refused() {
 }
 
 #[test]
+fn redirects_to_private_addresses_are_followed_unless_refused() {
+    // Location is built from the Host the client sent: this server, by IP or by name.
+    let server = Server::start(|request, s| {
+        let host = request.header("Host").unwrap_or_default();
+        let port = host.rsplit(':').next().unwrap_or_default();
+        let to = match request.path.as_str() {
+            "/to-loopback" => format!("http://{host}/feed.xml"),
+            "/to-localhost" => format!("http://localhost:{port}/feed.xml"),
+            "/to-link-local" => "http://169.254.169.254:9/latest/meta-data".to_string(),
+            _ => return feed(s),
+        };
+        respond(s, "302 Found", &[("Location", &to)], b"")
+    });
+    let fetched = fetch(&settings(), server.url("/to-loopback")).expect("followed by default");
+    assert_eq!(fetched.final_url, Some(server.url("/feed.xml")));
+    assert_eq!(server.hits(), 2);
+
+    let refuse = FetchSettings {
+        private_redirects: false,
+        ..no_retries()
+    };
+    // The feed's own address may be private; only where it redirects is checked.
+    fetch(&refuse, server.url("/feed.xml")).expect("a feed on loopback");
+    assert_eq!(server.hits(), 3);
+    let refused = [
+        ("/to-loopback", "127.0.0.1"),
+        ("/to-localhost", "localhost"),
+        // Refused before connecting: an attempt would end in a connect timeout or error.
+        ("/to-link-local", "169.254.169.254"),
+    ];
+    for (path, target) in refused {
+        let started = Instant::now();
+        let error = fetch(&refuse, server.url(path)).unwrap_err();
+        let expected = format!(
+            "redirect error: refusing to follow a redirect to {target}, a private address \
+             (fetch.private_redirects: false)"
+        );
+        assert_eq!(error.to_string(), expected, "{path}");
+        assert!(started.elapsed() < Duration::from_millis(900), "{path}");
+    }
+    assert_eq!(server.hits(), 3 + 3, "no redirect was followed");
+}
+
+#[test]
 fn html_page_names_the_feed_it_advertises() {
     let page = r#"<!DOCTYPE html>
 <html><head><title>My blog</title>

@@ -32,6 +32,7 @@ pub(super) struct RawFetch {
     pub max_bytes: Option<Spanned<ByteSize>>,
     pub retries: Option<Spanned<u64>>,
     pub max_redirects: Option<Spanned<u64>>,
+    pub private_redirects: Option<bool>,
     pub user_agent: Option<Spanned<String>>,
 }
 

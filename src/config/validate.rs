@@ -167,6 +167,7 @@ impl Validator {
         if let Some(v) = raw.max_redirects {
             s.max_redirects = v.value.min(20) as usize;
         }
+        s.private_redirects = raw.private_redirects.unwrap_or(s.private_redirects);
         if let Some(v) = raw.user_agent {
             if v.value.trim().is_empty() || v.value.contains(['\r', '\n']) {
                 self.problem(&v, "fetch.user_agent", "must be one non-empty line");

@@ -7,6 +7,7 @@ use std::error::Error;
 use std::io;
 use std::time::Duration;
 
+use super::private::Refused;
 use crate::model::FeedError;
 
 /// Classifies a failed request or body read by walking its source chain.
@@ -31,6 +32,9 @@ pub(super) fn classify(
             .any(|e| e.kind() == kind)
     };
     let connecting = reqwest_errors().any(|e| e.is_connect());
+    if let Some(refused) = chain.iter().find_map(|e| e.downcast_ref::<Refused>()) {
+        return FeedError::Redirect(refused.to_string());
+    }
 
     if reqwest_errors().any(|e| e.is_timeout()) || io_kind(io::ErrorKind::TimedOut) {
         let after = if connecting { connect_timeout } else { timeout };

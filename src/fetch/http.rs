@@ -5,7 +5,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
-use reqwest::blocking::{Client, Response};
+use reqwest::blocking::{ClientBuilder, Response};
 use reqwest::header::{self, HeaderMap, HeaderValue};
 use url::Url;
 
@@ -13,7 +13,7 @@ use super::body::{self, ReadError};
 use super::hosts::host_key;
 use super::retry::{self, Failure, Retry};
 use super::sniff::{self, Kind};
-use super::{FetchSetupError, Fetched, Fetcher};
+use super::{Fetched, Fetcher};
 use crate::config::FetchSettings;
 use crate::model::{FeedError, Validators};
 
@@ -22,14 +22,14 @@ use crate::model::{FeedError, Validators};
 const ACCEPT_FEEDS: &str = "application/rss+xml, application/atom+xml, application/feed+json, \
     application/json;q=0.9, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.5";
 
-pub(super) fn build_client(settings: &FetchSettings) -> Result<Client, FetchSetupError> {
+pub(super) fn client_builder(settings: &FetchSettings) -> ClientBuilder {
     // reqwest is built without a crypto provider of its own, so that the TLS stack is
     // ring's alone (the mail side uses ring too) and no second one is compiled. It
     // reads the process default; installing it again is a harmless error.
     let _ = rustls::crypto::ring::default_provider().install_default();
     let mut headers = HeaderMap::new();
     headers.insert(header::ACCEPT, HeaderValue::from_static(ACCEPT_FEEDS));
-    Client::builder()
+    ClientBuilder::new()
         .user_agent(settings.user_agent.as_str())
         .default_headers(headers)
         // Followed by hand: to count them, spot loops, refuse odd schemes and notice
@@ -43,8 +43,6 @@ pub(super) fn build_client(settings: &FetchSettings) -> Result<Client, FetchSetu
         .gzip(true)
         .brotli(true)
         .deflate(true)
-        .build()
-        .map_err(|source| FetchSetupError::Client { source })
 }
 
 pub(super) fn fetch(
@@ -91,6 +89,7 @@ fn attempt(fetcher: &Fetcher, start: &Url, sent: Option<&Validators>) -> Result<
     let mut url = start.clone();
     let mut redirects = Redirects::new(start);
     loop {
+        let client = fetcher.client_for(&url, url != *start)?;
         let permit = fetcher.hosts.acquire(host_key(&url));
         let deadline = *attempt_deadline.get_or_insert_with(|| Instant::now() + settings.timeout);
         let remaining = deadline
@@ -103,8 +102,7 @@ fn attempt(fetcher: &Fetcher, start: &Url, sent: Option<&Validators>) -> Result<
             redacted(&url),
             describe_conditional(&conditional)
         );
-        let mut response = fetcher
-            .client
+        let mut response = client
             .get(url.clone())
             .headers(conditional)
             .timeout(remaining)

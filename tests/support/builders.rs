@@ -72,6 +72,7 @@ pub fn settings() -> FetchSettings {
         max_bytes: 1024 * 1024,
         retries: 2,
         max_redirects: 5,
+        private_redirects: true,
         user_agent: "feedletter-test/1.0 (+https://example.invalid/feedletter)".into(),
     }
 }
