@@ -26,10 +26,13 @@ fn may_hold_controls(text: &str) -> bool {
         })
     });
     single
-        || memchr::memchr2_iter(0xC2, 0xE2, bytes).any(|i| match bytes[i..] {
-            [0xC2, 0x80..=0x9F, ..] => true,
-            [0xE2, 0x80, 0xAA..=0xAE, ..] | [0xE2, 0x81, 0xA6..=0xA9, ..] => true,
-            _ => false,
+        || memchr::memchr2_iter(0xC2, 0xE2, bytes).any(|i| {
+            matches!(
+                bytes[i..],
+                [0xC2, 0x80..=0x9F, ..]
+                    | [0xE2, 0x80, 0xAA..=0xAE, ..]
+                    | [0xE2, 0x81, 0xA6..=0xA9, ..]
+            )
         })
 }
 
