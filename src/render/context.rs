@@ -203,10 +203,7 @@ fn prepare_item(digest: &DigestConfig, item: &SelectedItem) -> PreparedItem {
             Some((clean, plain))
         }
     };
-    let image = match digest.images {
-        false => None,
-        true => item.image.clone().or_else(|| content_image(item)),
-    };
+    let image = lead_image(digest, item);
     let local = item.date.with_timezone(&digest.timezone);
     let title = text::plain_label(&item.title);
     PreparedItem {
@@ -232,7 +229,15 @@ fn prepare_item(digest: &DigestConfig, item: &SelectedItem) -> PreparedItem {
     }
 }
 
-/// The first real picture in the item's HTML, when its feed named none.
+/// The picture the HTML part leads an item with: the feed's own, else the first real
+/// picture in the item's HTML; none with `images: false`.
+pub fn lead_image(digest: &DigestConfig, item: &SelectedItem) -> Option<LeadImage> {
+    digest
+        .images
+        .then(|| item.image.clone().or_else(|| content_image(item)))
+        .flatten()
+}
+
 fn content_image(item: &SelectedItem) -> Option<LeadImage> {
     let base = item
         .link
