@@ -51,7 +51,17 @@ pub fn build_message(
         .raw_header(HeaderValue::new(
             HeaderName::new_from_ascii_str("Auto-Submitted"),
             "auto-generated".to_string(),
+        ))
+        .raw_header(HeaderValue::new(
+            HeaderName::new_from_ascii_str("List-Id"),
+            list_id(from, digest),
         ));
+    if let Some(url) = &digest.unsubscribe {
+        builder = builder.raw_header(HeaderValue::new(
+            HeaderName::new_from_ascii_str("List-Unsubscribe"),
+            format!("<{url}>"),
+        ));
+    }
     for mailbox in &digest.to {
         builder = builder.to(mailbox.clone());
     }
@@ -108,6 +118,22 @@ fn message_id(from: &Mailbox, out: &OutgoingDigest, now: DateTime<Utc>) -> Strin
     format!("<{}.{unique}@{}>", now.timestamp(), id_domain(from))
 }
 
+/// RFC 2919: `Title <key.from-domain>`, so readers can filter the digest as a list.
+/// The title is a phrase of atoms (lettre encodes those that are not ASCII); the
+/// label is the key with anything but letters, digits and `-` made a `-`.
+fn list_id(from: &Mailbox, digest: &DigestConfig) -> String {
+    let atom = |c: char| c.is_alphanumeric() || "!#$%&'*+-/=?^_`{|}~".contains(c);
+    let phrase = one_line(&digest.title.replace(|c: char| !atom(c), " "));
+    let label: String = (digest.name.chars())
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    let label = label.trim_matches('-');
+    let label = if label.is_empty() { "digest" } else { label };
+    format!("{phrase} <{label}.{}>", id_domain(from))
+        .trim_start()
+        .to_string()
+}
+
 /// The right-hand side of a Message-ID must be ASCII: an internationalised domain is
 /// written in its punycode form.
 fn id_domain(from: &Mailbox) -> String {
@@ -133,6 +159,18 @@ mod tests {
         );
         assert_eq!(one_line("  AI หลอกตัวเราได้อย่างไร  "), "AI หลอกตัวเราได้อย่างไร");
         assert_eq!(one_line("a\u{2028}b"), "a b");
+    }
+
+    #[test]
+    fn list_ids_are_a_phrase_and_a_dotted_label() {
+        let from: Mailbox = "digest@news.example".parse().expect("address");
+        let config = "smtp: {host: h, from: d@news.example}\nfeeds: [{url: https://f.example/}]\n\
+            digests:\n  Wöchentlich_2:\n    to: [a@b.example]\n    title: \"Team's \\\"weekly\\\" <news>\"\n";
+        let config = crate::config::parse(std::path::Path::new("f.yaml"), config).expect("config");
+        assert_eq!(
+            list_id(&from, &config.digests[0]),
+            "Team's weekly news <W-chentlich-2.news.example>"
+        );
     }
 
     #[test]

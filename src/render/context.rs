@@ -19,6 +19,10 @@ use crate::text;
 #[derive(Serialize)]
 pub(super) struct Context {
     digest: String,
+    /// The digest's display name (`title:`, else its key).
+    title: String,
+    /// `unsubscribe:`, for the footer.
+    unsubscribe: Option<String>,
     date: String,
     /// The date with its weekday, for headings: "Thursday, 14 May 2026".
     date_long: String,
@@ -298,6 +302,8 @@ pub(super) fn build(
     shown.dedup();
     Context {
         digest: digest.name.clone(),
+        title: digest.title.clone(),
+        unsubscribe: digest.unsubscribe.as_ref().map(url::Url::to_string),
         date: local_now.format("%-d %B %Y").to_string(),
         date_long: local_now.format("%A, %-d %B %Y").to_string(),
         generated_at: local_now.format("%Y-%m-%d %H:%M %Z").to_string(),
