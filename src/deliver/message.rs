@@ -162,18 +162,6 @@ mod tests {
     }
 
     #[test]
-    fn list_ids_are_a_phrase_and_a_dotted_label() {
-        let from: Mailbox = "digest@news.example".parse().expect("address");
-        let config = "smtp: {host: h, from: d@news.example}\nfeeds: [{url: https://f.example/}]\n\
-            digests:\n  Wöchentlich_2:\n    to: [a@b.example]\n    title: \"Team's \\\"weekly\\\" <news>\"\n";
-        let config = crate::config::parse(std::path::Path::new("f.yaml"), config).expect("config");
-        assert_eq!(
-            list_id(&from, &config.digests[0]),
-            "Team's weekly news <W-chentlich-2.news.example>"
-        );
-    }
-
-    #[test]
     fn id_domain_uses_punycode_for_idn() {
         let from: Mailbox = "Digest <digest@bücher.example>".parse().expect("address");
         assert_eq!(id_domain(&from), "xn--bcher-kva.example");
