@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Renders the offline example digest and photographs it with headless Chromium,
-# for docs/digest.png (shown in the README). Not part of the test suite: it needs
-# a browser, and pixels differ between Chromium versions.
+# for docs/digest.png and, at a phone's width, docs/digest-phone.png (both shown
+# in the README). Not part of the test suite: pixels differ between Chromium
+# versions (scripts/layout/check.mjs measures the layout instead).
 #
-#   scripts/screenshot.sh [OUTPUT.png]
+#   scripts/screenshot.sh [OUTPUT.png]     # the phone picture is OUTPUT-phone.png
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -36,16 +37,20 @@ sed -i -E "s#src=\"https://[^\"]*\" width=#src=\"file://$root/scripts/screenshot
     "$work/digest.html"
 
 mkdir -p "$(dirname "$out")"
-rm -f "$out"
 # No network, no profile, no first-run UI: the page is a local file and the
 # screenshot should show only what the email itself contains. Chromium is chatty
 # on stderr even when it succeeds, so success is judged by the file it writes.
-"$browser" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
-    --disable-background-networking --disable-component-update --disable-sync \
-    --user-data-dir="$(mktemp -d -p "$work")" --hide-scrollbars --window-size=800,2400 \
-    --screenshot="$out" "file://$work/digest.html" >/dev/null 2>&1 || true
-if [ ! -s "$out" ]; then
-    echo "screenshot failed: $out was not written" >&2
-    exit 1
-fi
-echo "wrote $out" >&2
+shoot() {
+    rm -f "$1"
+    "$browser" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+        --disable-background-networking --disable-component-update --disable-sync \
+        --user-data-dir="$(mktemp -d -p "$work")" --hide-scrollbars --window-size="$2" \
+        --screenshot="$1" "file://$work/digest.html" >/dev/null 2>&1 || true
+    if [ ! -s "$1" ]; then
+        echo "screenshot failed: $1 was not written" >&2
+        exit 1
+    fi
+    echo "wrote $1" >&2
+}
+shoot "$out" 800,2400
+shoot "${out%.png}-phone.png" 375,1400

@@ -53,6 +53,9 @@ pub struct IssueSlot {
 pub struct IssueRecord {
     pub file: String,
     pub digest: String,
+    /// The digest's `title:` (none in records written before it existed).
+    #[serde(default)]
+    pub title: String,
     pub subject: String,
     pub sent_at: DateTime<Utc>,
     /// The date as the digest's readers saw it, e.g. "14 May 2026".
@@ -80,7 +83,8 @@ pub fn publish_sent(
     let issue = IssueRecord {
         file: slot.file,
         digest: digest.name.clone(),
-        subject: rendered.subject.clone(),
+        title: pages::xml_safe(&digest.title),
+        subject: pages::xml_safe(&rendered.subject),
         sent_at: now,
         date: now
             .with_timezone(&digest.timezone)
@@ -119,12 +123,26 @@ fn publish(archive: &ArchiveConfig, issue: IssueRecord, html: &str) -> Result<()
         path: dir.clone(),
         source,
     })?;
-    write_atomically(dir, &issue.file, html.as_bytes())?;
+    let file = issue.file.clone();
     let mut issues = read_record(dir)?;
-    issues.retain(|i| i.file != issue.file);
+    issues.retain(|i| i.file != issue.file && is_page(dir, &i.file));
     issues.push(issue);
-    issues.retain(|i| is_page(dir, &i.file));
     issues.sort_by(|a, b| b.sent_at.cmp(&a.sent_at).then(b.file.cmp(&a.file)));
+    let at = issues
+        .iter()
+        .position(|i| i.file == file)
+        .unwrap_or_default();
+    let page = pages::issue_page(html, &issues, at);
+    write_atomically(dir, &file, page.as_bytes())?;
+    // The issues either side now have this one to link to.
+    for n in [at.checked_sub(1), Some(at + 1)].into_iter().flatten() {
+        let Some(name) = issues.get(n).map(|i| i.file.clone()) else {
+            continue;
+        };
+        if let Ok(old) = std::fs::read_to_string(dir.join(&name)) {
+            write_atomically(dir, &name, pages::issue_page(&old, &issues, n).as_bytes())?;
+        }
+    }
     let record = serde_json::to_vec_pretty(&issues).map_err(|e| ArchiveError::Record {
         path: dir.join(RECORD),
         message: e.to_string(),

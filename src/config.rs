@@ -152,6 +152,8 @@ pub enum Overflow {
 #[derive(Debug, Clone)]
 pub struct DigestConfig {
     pub name: String,
+    /// The name readers see: `title:`, else the key.
+    pub title: String,
     pub index: DigestIndex,
     pub window: Duration,
     /// Lower-cased; an item matches when any feed tag or item category is in the list.
@@ -182,6 +184,8 @@ pub struct DigestConfig {
     pub images: bool,
     /// Where past issues are published, if anywhere.
     pub archive: Option<ArchiveConfig>,
+    /// A `mailto:` or `https:` address for `List-Unsubscribe` and the footer.
+    pub unsubscribe: Option<url::Url>,
 }
 
 /// `archive:` / `archive_url:` of a digest.

@@ -23,7 +23,7 @@ use crate::{isolate, text};
 
 pub use budget::GMAIL_CLIP_BYTES;
 use budget::Plan;
-pub use context::{IssueLinks, excerpt};
+pub use context::{IssueLinks, excerpt, lead_image};
 pub use lead_image::lead_image_in;
 pub use lint::{TemplateProblem, TemplateSource};
 pub use sanitize::sanitize_html;

@@ -36,6 +36,13 @@ const RSS: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 <item><guid>inline</guid><title>Inline picture item</title><link>https://pics.example/inline</link>
   <description>&lt;p&gt;Words.&lt;img src="https://t.example/open.gif" width="1" height="1"&gt;&lt;img src="https://pixel.wp.com/g.gif"&gt;&lt;img src="/emoji/smile.png" width="16" height="16"&gt;&lt;img src="/uploads/diagram.png" width="800" height="400" alt="x"&gt;&lt;/p&gt;</description>
   <pubDate>Thu, 14 May 2026 06:00:00 +0000</pubDate></item>
+<item><guid>lone</guid><title>Lone thumbnail item</title><link>https://pics.example/lone</link>
+  <media:thumbnail url="https://img.example/lone.jpg?w=1&amp;h=1"/>
+  <pubDate>Thu, 14 May 2026 05:58:00 +0000</pubDate></item>
+<item><guid>group</guid><title>Grouped thumbnail item</title><link>https://pics.example/group</link>
+  <media:group><media:title>Clip</media:title>
+    <media:thumbnail url='https://img.example/group.jpg' width="480" height="360"/></media:group>
+  <pubDate>Thu, 14 May 2026 05:56:00 +0000</pubDate></item>
 <item><guid>plain</guid><title>Plain item</title><link>https://pics.example/plain</link>
   <description>No picture here.</description>
   <pubDate>Thu, 14 May 2026 05:50:00 +0000</pubDate></item>
@@ -71,6 +78,11 @@ const EXPECTED: &[(&str, &str)] = &[
         "Inline picture item",
         "https://pics.example/uploads/diagram.png",
     ),
+    (
+        "Lone thumbnail item",
+        "https://img.example/lone.jpg?w=1&amp;h=1",
+    ),
+    ("Grouped thumbnail item", "https://img.example/group.jpg"),
     ("Json image item", "https://img.example/json-image.jpg"),
     ("Json banner item", "https://img.example/json-banner.jpg"),
 ];
@@ -124,7 +136,7 @@ fn assert_images(html: &str, text: &str) {
         );
     }
     // The column is 536 px wide: a 1200×600 thumbnail is scaled, keeping its shape;
-    // an image of unknown size gets a 2:1 box so a blocked image keeps the layout.
+    // an image of unknown size gets a width only, never a guessed height.
     let thumb = &tags[0];
     assert!(thumb.contains(r#"width="536" height="268""#), "{thumb}");
     let inline = tags
@@ -132,6 +144,16 @@ fn assert_images(html: &str, text: &str) {
         .find(|t| t.contains("diagram.png"))
         .expect("inline");
     assert!(inline.contains(r#"width="536" height="268""#), "{inline}");
+    for unknown in ["medium.jpg", "lone.jpg", "cover.jpg"] {
+        let tag = tags.iter().find(|t| t.contains(unknown)).expect(unknown);
+        assert!(tag.contains(r#"width="536""#), "{tag}");
+        assert!(!tag.contains("height="), "a guessed height: {tag}");
+    }
+    let group = tags
+        .iter()
+        .find(|t| t.contains("group.jpg"))
+        .expect("group");
+    assert!(group.contains(r#"width="427" height="320""#), "{group}");
     assert!(!html.contains("not-this.jpg") && !html.contains("not-the-banner"));
     assert!(!html.contains("open.gif") && !html.contains("smile.png"));
     assert!(
@@ -167,6 +189,18 @@ fn lead_images_come_from_every_source_in_the_html_part_only() {
         .and_then(|items| items.iter().find(|i| i["title"] == "Thumbnail item"))
         .expect("the thumbnail item");
     assert_eq!(thumb["image"], "https://img.example/thumb.jpg");
+    // And the picture found in an item's HTML, which is the one the HTML part shows.
+    let items = doc["digests"][0]["items"].as_array().expect("items");
+    let inline = items.iter().find(|i| i["title"] == "Inline picture item");
+    assert_eq!(
+        inline.expect("the inline item")["image"],
+        "https://pics.example/uploads/diagram.png"
+    );
+    let (json, _) = support::preview(&config, "plain", "json", NOW);
+    assert!(
+        !json.contains("img.example"),
+        "images: false reports images"
+    );
 }
 
 #[test]

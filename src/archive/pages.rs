@@ -8,9 +8,56 @@ use super::{ArchiveError, IssueRecord};
 /// The feed carries each issue whole; past this many it would grow without end.
 pub(super) const FEED_ENTRIES: usize = 50;
 
-/// What the archive is called: the digest's name, or the names when digests share it.
+/// Where the default template's "View in browser" link stands, replaced on a page by
+/// [`issue_page`]'s links to the index and the issues either side.
+const NAV_START: &str = "<!--nav-->";
+const NAV_END: &str = "<!--/nav-->";
+
+/// An issue's page: the email as sent, its link to this very page replaced by links
+/// to the index and to the older and newer issues (`issues` newest first, this one at
+/// `at`). A template without the marks gets the links at the top of its body.
+pub(super) fn issue_page(html: &str, issues: &[IssueRecord], at: usize) -> String {
+    let link = |issue: Option<&IssueRecord>, label: &str| {
+        issue.map_or(String::new(), |i| {
+            format!(
+                " · <a href=\"{}\" style=\"color: #6b7280;\">{label}</a>",
+                escape(&i.file)
+            )
+        })
+    };
+    let nav = format!(
+        "{NAV_START}\n<p style=\"margin: 0 0 10px; font-family: Helvetica, Arial, sans-serif; font-size: 12px; line-height: 16px; text-align: center; color: #6b7280;\">\
+         <a href=\"index.html\" style=\"color: #6b7280;\">All issues</a>{}{}</p>\n",
+        link(issues.get(at + 1), "← Older issue"),
+        link(
+            at.checked_sub(1).and_then(|n| issues.get(n)),
+            "Newer issue →"
+        ),
+    );
+    let html = xml_safe(html);
+    let (start, end) = match (html.find(NAV_START), html.find(NAV_END)) {
+        (Some(start), Some(end)) if start < end => (start, end),
+        _ => {
+            let body = html
+                .find("<body")
+                .and_then(|b| html[b..].find('>').map(|e| b + e + 1));
+            let at = body.unwrap_or(0);
+            return format!("{}{nav}{NAV_END}{}", &html[..at], &html[at..]);
+        }
+    };
+    format!("{}{nav}{}", &html[..start], &html[end..])
+}
+
+/// What the archive is called: the digest's title, or the titles when digests share it.
 fn title(issues: &[IssueRecord]) -> String {
-    let mut names: Vec<&str> = issues.iter().map(|i| i.digest.as_str()).collect();
+    let name = |i: &'_ IssueRecord| {
+        if i.title.is_empty() {
+            i.digest.clone()
+        } else {
+            i.title.clone()
+        }
+    };
+    let mut names: Vec<String> = issues.iter().map(name).collect();
     names.sort_unstable();
     names.dedup();
     if names.is_empty() {
@@ -25,6 +72,8 @@ fn href(base: Option<&str>, file: &str) -> String {
     format!("{}{file}", base.unwrap_or(""))
 }
 
+/// The list of issues, in the look of the issues themselves: the same card, accent
+/// and type on the same background.
 pub(super) fn index(issues: &[IssueRecord], base: Option<&str>) -> String {
     let title = escape(&title(issues));
     let mut list = String::new();
@@ -48,18 +97,28 @@ pub(super) fn index(issues: &[IssueRecord], base: Option<&str>) -> String {
 <title>{title}: past issues</title>
 <link rel="alternate" type="application/atom+xml" title="{title}" href="{feed}">
 <style>
-  body {{ max-width: 640px; margin: 40px auto; padding: 0 16px; font-family: -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; line-height: 1.5; color: #111827; }}
-  ul {{ padding: 0; list-style: none; }}
-  li {{ margin: 0 0 16px; }}
-  a {{ color: #1d4ed8; }}
-  .meta {{ font-size: 14px; color: #6b7280; }}
+  body {{ margin: 0; padding: 24px 8px; background-color: #eef1f5; font-family: -apple-system, BlinkMacSystemFont, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; color: #374151; word-break: break-word; }}
+  main {{ max-width: 600px; margin: 0 auto; background-color: #ffffff; border-radius: 10px; border-top: 6px solid #e85d04; }}
+  header {{ padding: 28px 32px 22px; border-bottom: 1px solid #e5e7eb; }}
+  .kicker {{ margin: 0; font-size: 12px; font-weight: 700; letter-spacing: 1.5px; text-transform: uppercase; color: #e85d04; }}
+  h1 {{ margin: 6px 0 0; font-size: 28px; line-height: 34px; font-weight: 800; color: #111827; }}
+  ul {{ margin: 0; padding: 0; list-style: none; }}
+  li {{ padding: 18px 32px; border-bottom: 1px solid #e5e7eb; font-size: 18px; line-height: 24px; }}
+  a {{ color: #1d4ed8; text-decoration: none; }}
+  .meta {{ margin: 8px 0 0; font-size: 14px; color: #6b7280; }}
+  @media (max-width: 620px) {{ body {{ padding: 0; }} main {{ border-radius: 0; }} header, li {{ padding-left: 18px; padding-right: 18px; }} }}
 </style>
 </head>
 <body>
-<h1>{title}: past issues</h1>
-<p><a href="{feed}">Atom feed</a> · {count} issue{plural}</p>
+<main>
+<header>
+<p class="kicker">Past issues</p>
+<h1>{title}</h1>
+<p class="meta"><a href="{feed}">Atom feed</a> · {count} issue{plural}</p>
+</header>
 <ul>
 {list}</ul>
+</main>
 </body>
 </html>
 "#,
@@ -134,6 +193,16 @@ fn urn(key: &str) -> String {
     )
 }
 
+/// Text without the characters XML 1.0 forbids: a page holding one would make the
+/// feed that embeds it ill-formed.
+pub(super) fn xml_safe(text: &str) -> String {
+    text.chars().filter(|c| !xml_forbidden(*c)).collect()
+}
+
+fn xml_forbidden(c: char) -> bool {
+    ((c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r')) || matches!(c, '\u{FFFE}' | '\u{FFFF}')
+}
+
 /// Escapes text for HTML and XML, in element content and in quoted attributes.
 fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -144,8 +213,7 @@ fn escape(text: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
-            // Characters XML 1.0 cannot carry at all.
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
+            c if xml_forbidden(c) => {}
             c => out.push(c),
         }
     }
@@ -159,7 +227,7 @@ mod tests {
     #[test]
     fn escapes_markup_and_drops_what_xml_cannot_hold() {
         assert_eq!(
-            escape("a <b> & \"c\" 'd'\u{1b}"),
+            escape("a <b> & \"c\" 'd'\u{1b}\u{FFFF}\u{FFFE}"),
             "a &lt;b&gt; &amp; &quot;c&quot; &#39;d&#39;"
         );
     }

@@ -103,6 +103,7 @@ pub(super) struct RawDigest {
     pub catch_up: Option<Spanned<String>>,
     pub group_by: Option<GroupBy>,
     pub send_empty: Option<bool>,
+    pub title: Option<String>,
     pub subject: Option<Spanned<String>>,
     pub to: Vec<Spanned<String>>,
     pub cc: Vec<Spanned<String>>,
@@ -114,6 +115,7 @@ pub(super) struct RawDigest {
     pub images: Option<bool>,
     pub archive: Option<Spanned<String>>,
     pub archive_url: Option<Spanned<String>>,
+    pub unsubscribe: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -128,6 +130,7 @@ struct RawDigestFields {
     catch_up: Option<Spanned<String>>,
     group_by: Option<GroupBy>,
     send_empty: Option<bool>,
+    title: Option<String>,
     subject: Option<Spanned<String>>,
     #[serde(default)]
     to: Vec<Spanned<String>>,
@@ -142,6 +145,7 @@ struct RawDigestFields {
     images: Option<bool>,
     archive: Option<Spanned<String>>,
     archive_url: Option<Spanned<String>>,
+    unsubscribe: Option<Spanned<String>>,
 }
 
 impl<'de> Deserialize<'de> for RawDigest {
@@ -164,6 +168,7 @@ impl<'de> Deserialize<'de> for RawDigest {
             catch_up: f.catch_up,
             group_by: f.group_by,
             send_empty: f.send_empty,
+            title: f.title,
             subject: f.subject,
             to: f.to,
             cc: f.cc,
@@ -175,6 +180,7 @@ impl<'de> Deserialize<'de> for RawDigest {
             images: f.images,
             archive: f.archive,
             archive_url: f.archive_url,
+            unsubscribe: f.unsubscribe,
         })
     }
 }

@@ -51,7 +51,17 @@ pub fn build_message(
         .raw_header(HeaderValue::new(
             HeaderName::new_from_ascii_str("Auto-Submitted"),
             "auto-generated".to_string(),
+        ))
+        .raw_header(HeaderValue::new(
+            HeaderName::new_from_ascii_str("List-Id"),
+            list_id(from, digest),
         ));
+    if let Some(url) = &digest.unsubscribe {
+        builder = builder.raw_header(HeaderValue::new(
+            HeaderName::new_from_ascii_str("List-Unsubscribe"),
+            format!("<{url}>"),
+        ));
+    }
     for mailbox in &digest.to {
         builder = builder.to(mailbox.clone());
     }
@@ -106,6 +116,22 @@ fn message_id(from: &Mailbox, out: &OutgoingDigest, now: DateTime<Utc>) -> Strin
         .map(|b| format!("{b:02x}"))
         .collect();
     format!("<{}.{unique}@{}>", now.timestamp(), id_domain(from))
+}
+
+/// RFC 2919: `Title <key.from-domain>`, so readers can filter the digest as a list.
+/// The title is a phrase of atoms (lettre encodes those that are not ASCII); the
+/// label is the key with anything but letters, digits and `-` made a `-`.
+fn list_id(from: &Mailbox, digest: &DigestConfig) -> String {
+    let atom = |c: char| c.is_alphanumeric() || "!#$%&'*+-/=?^_`{|}~".contains(c);
+    let phrase = one_line(&digest.title.replace(|c: char| !atom(c), " "));
+    let label: String = (digest.name.chars())
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    let label = label.trim_matches('-');
+    let label = if label.is_empty() { "digest" } else { label };
+    format!("{phrase} <{label}.{}>", id_domain(from))
+        .trim_start()
+        .to_string()
 }
 
 /// The right-hand side of a Message-ID must be ASCII: an internationalised domain is

@@ -50,8 +50,7 @@ pub struct JsonItem {
     pub date: String,
     pub tags: Vec<String>,
     pub excerpt: String,
-    /// The lead image the feed named for the item (an image found only inside the
-    /// content is looked for when the HTML is rendered, not here).
+    /// The lead image the HTML part shows: the feed's own or one found in the item's HTML.
     pub image: Option<String>,
 }
 
@@ -142,7 +141,7 @@ pub fn render(
                             date: rfc3339(item.date),
                             tags: item.tags.clone(),
                             excerpt: crate::render::excerpt(o.digest, item),
-                            image: item.image.as_ref().map(|i| i.url.clone()),
+                            image: crate::render::lead_image(o.digest, item).map(|i| i.url),
                         })
                         .collect(),
                     omitted: o.selection.omitted,

@@ -77,54 +77,60 @@ fn http_url(href: &str, base: Option<&url::Url>) -> Option<String> {
 }
 
 /// Images that feed-rs does not report, for items that have none from elsewhere:
-/// JSON Feed's `image` / `banner_image`, and an `itunes:image` that is an episode's
-/// only iTunes element (feed-rs drops an iTunes media object without a title or a
-/// description, picture and all). `items` are in the feed's order.
+/// JSON Feed's `image` / `banner_image`, a `media:thumbnail` alone or in a
+/// `media:group` (feed-rs keeps a thumbnail only beside a `media:content`), and an
+/// `itunes:image` that is an episode's only iTunes element (feed-rs drops an iTunes
+/// media object without a title or a description, picture and all). `items` are in
+/// the feed's order.
 pub(super) fn add_unparsed_images(body: &[u8], base: Option<&url::Url>, items: &mut [Item]) {
     if items.iter().all(|i| i.image.is_some()) {
         return;
     }
     add_json_feed_images(body, base, items);
     // XML names are case-sensitive; a literal search is a fast scan of the body.
-    if ITUNES_IMAGE_NAME.is_match(body) {
-        add_itunes_images(body, base, items);
+    if IMAGE_TAG.is_match(body) {
+        add_tagged_images(body, base, items);
     }
 }
 
-static ITUNES_IMAGE_NAME: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new("<itunes:image").expect("valid regex"));
-
-static RSS_ITEM: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?s-u)<item[\s>].*?</item\s*>").expect("valid regex"));
-static ITUNES_IMAGE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"(?-u)<itunes:image\s[^>]*?href\s*=\s*(?:"([^"]*)"|'([^']*)')"#)
+static ITEM: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?s-u)<(?:item|entry)[\s>].*?</(?:item|entry)\s*>").expect("valid regex")
+});
+static IMAGE_TAG: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?-u)<(?:media:thumbnail|itunes:image)\s[^>]*>").expect("valid regex")
+});
+static ATTRIBUTE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?-u)\b(url|href|width|height)\s*=\s*(?:"([^"]*)"|'([^']*)')"#)
         .expect("valid regex")
 });
 
-/// Each `<item>`'s `itunes:image`, by position; only when the items line up one to
-/// one with what feed-rs parsed.
-fn add_itunes_images(body: &[u8], base: Option<&url::Url>, items: &mut [Item]) {
-    let blocks: Vec<&[u8]> = RSS_ITEM.find_iter(body).map(|m| m.as_bytes()).collect();
+/// Each item's first `media:thumbnail` or `itunes:image`, by position; only when the
+/// items line up one to one with what feed-rs parsed.
+fn add_tagged_images(body: &[u8], base: Option<&url::Url>, items: &mut [Item]) {
+    let blocks: Vec<&[u8]> = ITEM.find_iter(body).map(|m| m.as_bytes()).collect();
     if blocks.len() != items.len() {
         return;
     }
     for (item, block) in items.iter_mut().zip(blocks) {
-        if item.image.is_some() {
-            continue;
+        if item.image.is_none() {
+            item.image = (IMAGE_TAG.find_iter(block)).find_map(|t| tag_image(t.as_bytes(), base));
         }
-        let Some(caps) = ITUNES_IMAGE.captures(block) else {
-            continue;
-        };
-        let Some(href) = caps.get(1).or(caps.get(2)) else {
-            continue;
-        };
-        let href = String::from_utf8_lossy(href.as_bytes());
-        item.image = http_url(&xml_unescape(&href), base).map(|url| LeadImage {
-            url,
-            width: None,
-            height: None,
-        });
     }
+}
+
+fn tag_image(tag: &[u8], base: Option<&url::Url>) -> Option<LeadImage> {
+    let (mut url, mut width, mut height) = (None, None, None);
+    for caps in ATTRIBUTE.captures_iter(tag) {
+        let value = caps.get(2).or(caps.get(3))?.as_bytes();
+        let value = xml_unescape(&String::from_utf8_lossy(value));
+        let side = || value.trim().parse().ok().filter(|n: &u32| *n > 0);
+        match &caps[1] {
+            b"width" => width = side(),
+            b"height" => height = side(),
+            _ => url = Some(value),
+        }
+    }
+    http_url(&url?, base).map(|url| LeadImage { url, width, height })
 }
 
 fn xml_unescape(text: &str) -> String {

@@ -19,6 +19,10 @@ use crate::text;
 #[derive(Serialize)]
 pub(super) struct Context {
     digest: String,
+    /// The digest's display name (`title:`, else its key).
+    title: String,
+    /// `unsubscribe:`, for the footer.
+    unsubscribe: Option<String>,
     date: String,
     /// The date with its weekday, for headings: "Thursday, 14 May 2026".
     date_long: String,
@@ -203,10 +207,7 @@ fn prepare_item(digest: &DigestConfig, item: &SelectedItem) -> PreparedItem {
             Some((clean, plain))
         }
     };
-    let image = match digest.images {
-        false => None,
-        true => item.image.clone().or_else(|| content_image(item)),
-    };
+    let image = lead_image(digest, item);
     let local = item.date.with_timezone(&digest.timezone);
     let title = text::plain_label(&item.title);
     PreparedItem {
@@ -232,7 +233,15 @@ fn prepare_item(digest: &DigestConfig, item: &SelectedItem) -> PreparedItem {
     }
 }
 
-/// The first real picture in the item's HTML, when its feed named none.
+/// The picture the HTML part leads an item with: the feed's own, else the first real
+/// picture in the item's HTML; none with `images: false`.
+pub fn lead_image(digest: &DigestConfig, item: &SelectedItem) -> Option<LeadImage> {
+    digest
+        .images
+        .then(|| item.image.clone().or_else(|| content_image(item)))
+        .flatten()
+}
+
 fn content_image(item: &SelectedItem) -> Option<LeadImage> {
     let base = item
         .link
@@ -293,6 +302,8 @@ pub(super) fn build(
     shown.dedup();
     Context {
         digest: digest.name.clone(),
+        title: digest.title.clone(),
+        unsubscribe: digest.unsubscribe.as_ref().map(url::Url::to_string),
         date: local_now.format("%-d %B %Y").to_string(),
         date_long: local_now.format("%A, %-d %B %Y").to_string(),
         generated_at: local_now.format("%Y-%m-%d %H:%M %Z").to_string(),

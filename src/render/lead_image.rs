@@ -79,7 +79,9 @@ fn unescape_attribute(value: &str) -> String {
 pub(super) struct ImageView {
     pub url: String,
     pub width: u32,
-    pub height: u32,
+    /// None when the image's shape is unknown: a guessed height would squash it
+    /// where the attribute wins over CSS (Outlook on Windows).
+    pub height: Option<u32>,
 }
 
 /// The digest's column is 600 px with 32 px of padding on either side.
@@ -90,8 +92,8 @@ const MAX_IMAGE_HEIGHT: u32 = 320;
 
 impl ImageView {
     /// Explicit sizes keep the layout when a client blocks images: the box is
-    /// reserved and the alt text sits in it. An unknown size is taken as 2:1, the
-    /// shape of most article images; `height:auto` corrects it where the image loads.
+    /// reserved and the alt text sits in it. An image of unknown shape gets a width
+    /// only, and its own height where it loads.
     pub(super) fn fitted(image: &LeadImage) -> ImageView {
         let (width, height) = match (image.width, image.height) {
             (Some(w), Some(h)) => {
@@ -101,13 +103,10 @@ impl ImageView {
                     .min(f64::from(MAX_IMAGE_HEIGHT) / f64::from(h))
                     .min(1.0);
                 let side = |n: u32| ((f64::from(n) * scale).round() as u32).max(1);
-                (side(w), side(h))
+                (side(w), Some(side(h)))
             }
-            (Some(w), None) => {
-                let width = w.min(COLUMN_WIDTH);
-                (width, (width / 2).max(1))
-            }
-            _ => (COLUMN_WIDTH, COLUMN_WIDTH / 2),
+            (Some(w), None) => (w.min(COLUMN_WIDTH), None),
+            _ => (COLUMN_WIDTH, None),
         };
         ImageView {
             url: image.url.clone(),
@@ -148,10 +147,11 @@ mod tests {
             });
             (view.width, view.height)
         };
-        assert_eq!(size(Some(1200), Some(600)), (536, 268));
-        assert_eq!(size(Some(800), Some(800)), (320, 320));
-        assert_eq!(size(Some(200), Some(100)), (200, 100));
-        assert_eq!(size(Some(300), None), (300, 150));
-        assert_eq!(size(None, None), (536, 268));
+        assert_eq!(size(Some(1200), Some(600)), (536, Some(268)));
+        assert_eq!(size(Some(800), Some(800)), (320, Some(320)));
+        assert_eq!(size(Some(200), Some(100)), (200, Some(100)));
+        assert_eq!(size(Some(300), None), (300, None));
+        assert_eq!(size(None, Some(300)), (536, None));
+        assert_eq!(size(None, None), (536, None));
     }
 }

@@ -96,12 +96,24 @@ impl Validator {
         let subject = d
             .subject
             .map(|s| s.value)
-            .unwrap_or_else(|| "{{ digest }} — {{ date }} ({{ items|length }} items)".to_string());
+            .unwrap_or_else(|| "{{ title }} — {{ date }} ({{ items|length }} items)".to_string());
         let (to, cc, bcc) = self.recipients(&d.at, &name, d.to, d.cc, d.bcc);
         let template = self.template_name(d.template, &key("template"));
         let timezone = self.timezone(d.timezone, &key("timezone"));
         let archive = self.archive(base, d.archive, d.archive_url, &name);
+        let unsubscribe = d.unsubscribe.and_then(|u| match url::Url::parse(&u.value) {
+            Ok(url) if matches!(url.scheme(), "mailto" | "https") => Some(url),
+            _ => {
+                let message = format!("`{}` is not a mailto: or https: address", u.value);
+                self.problem(&u, key("unsubscribe"), message);
+                None
+            }
+        });
         DigestConfig {
+            title: d
+                .title
+                .filter(|t| !t.trim().is_empty())
+                .unwrap_or(name.clone()),
             name,
             index: DigestIndex::default(),
             window,
@@ -125,6 +137,7 @@ impl Validator {
             timezone,
             images: d.images.unwrap_or(true),
             archive,
+            unsubscribe,
         }
     }
 
