@@ -1,7 +1,7 @@
 //! `feedletter check`: everything that can be wrong before a run, found in one go.
 //! The config (every problem, with its position), every digest's templates rendered
 //! against a sample, and on request the feeds (`--fetch`) and the mail server
-//! (`--smtp`, which logs in but sends nothing). Never touches the state.
+//! (`--smtp`, which logs in but sends nothing). Reads the state (for schedules), never writes it.
 
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -71,6 +71,7 @@ pub fn check(
         return Ok(ExitStatus::Usage);
     }
     writeln!(out, "{}: ok: {}", path.display(), summary(&config))?;
+    write_schedules(&config, options.now, out)?;
     let mut status = ExitStatus::Success;
     if let Some(smtp) = &config.smtp {
         warn_about_missing_files(smtp);
@@ -100,6 +101,22 @@ fn summary(config: &Config) -> String {
         count(digests.len(), "digest"),
         digests.join(", ")
     )
+}
+
+/// Each scheduled digest's last delivery and next slot, read from the state (never
+/// written).
+fn write_schedules(config: &Config, now: DateTime<Utc>, out: &mut dyn Write) -> Result<(), Error> {
+    if config.digests.iter().all(|d| d.schedule.is_none()) {
+        return Ok(());
+    }
+    let state = crate::state::State::open_read_only(&config.state)?;
+    for digest in &config.digests {
+        let last = state.last_delivery(&digest.name)?;
+        if let Some(line) = crate::schedule::describe(digest, last, now) {
+            writeln!(out, "  {line}")?;
+        }
+    }
+    Ok(())
 }
 
 /// Files the mail settings name but that are not there (yet), and a password file

@@ -12,6 +12,7 @@ use serde::Deserialize;
 
 use crate::model::{DigestIndex, FeedSource};
 
+mod plain;
 mod raw;
 mod recover;
 mod validate;
@@ -179,6 +180,8 @@ pub struct DigestConfig {
     pub images: bool,
     /// Where past issues are published, if anywhere.
     pub archive: Option<ArchiveConfig>,
+    /// When the digest is due; `None`: on every run.
+    pub schedule: Option<crate::schedule::Schedule>,
 }
 
 /// `archive:` / `archive_url:` of a digest.
@@ -272,6 +275,7 @@ pub fn parse_partial(path: &Path, text: &str) -> (Option<Config>, Vec<Problem>) 
     let (raw, mut problems) = recover::parse(text);
     let config = raw.map(|raw| {
         let mut v = validate::Validator::default();
+        v.removed = problems.iter().map(|p| p.key.clone()).collect();
         let config = v.config(path, raw);
         // A key removed for a schema error reads as missing now; saying so again
         // would only repeat the first problem.

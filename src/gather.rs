@@ -218,6 +218,7 @@ impl Settle<'_> {
                 (feed, FeedOutcome::Failed(error), None, None)
             }
         };
+        feed.last_success = record.and_then(|r| r.last_success);
         // Recorded: the state holds the texts until a digest selects the item.
         for item in &mut feed.items {
             item.texts = Texts::Stored;
@@ -333,6 +334,7 @@ fn feed_items(
         site,
         tags: source.tags.clone(),
         items,
+        last_success: None,
     }
 }
 

@@ -38,6 +38,7 @@ mod preflight;
 mod progress;
 pub mod render;
 pub mod report;
+pub mod schedule;
 pub mod select;
 mod semaphore;
 pub mod state;
@@ -123,6 +124,21 @@ pub fn run(config: &Config, options: &RunOptions) -> Result<RunSummary, Error> {
         Some(_) => State::open_scratch(&config.state)?,
         None => State::open(&config.state)?,
     };
+    // Named digests are sent now; otherwise only those due, and with none due
+    // nothing is fetched at all.
+    let digests = match options.digests.is_empty() {
+        true => schedule::due_now(digests, &state, now)?,
+        false => digests,
+    };
+    if digests.is_empty() {
+        if preview.is_some() {
+            log::info!("nothing is due now; name a digest to preview it anyway");
+        }
+        return Ok(RunSummary {
+            reports: Vec::new(),
+            digests: Vec::new(),
+        });
+    }
 
     // Every fetch is recorded as it completes (one transaction), and item texts
     // stay in the state, not in memory.

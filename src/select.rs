@@ -151,6 +151,11 @@ fn filter(
     sent: &SentItems,
 ) -> Verdict {
     let (feed, item) = (candidate.feed, candidate.item);
+    // What a feed published while its fetches failed is owed from its last success.
+    let since = match feed.last_success {
+        Some(ok) if ok < since => ok.max(floor),
+        _ => since,
+    };
     if candidate.date < since {
         let carried = candidate.date >= floor
             && sent
@@ -397,6 +402,7 @@ mod tests {
             site: None,
             tags: vec!["rust".into()],
             items: Vec::new(),
+            last_success: None,
         };
         let mut categories: Vec<String> = (0..200_000).map(|n| format!("Tag{n}")).collect();
         categories.push("RUST".into());

@@ -113,6 +113,7 @@ pub(super) struct RawDigest {
     pub images: Option<bool>,
     pub archive: Option<Spanned<String>>,
     pub archive_url: Option<Spanned<String>>,
+    pub schedule: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -141,6 +142,7 @@ struct RawDigestFields {
     images: Option<bool>,
     archive: Option<Spanned<String>>,
     archive_url: Option<Spanned<String>>,
+    schedule: Option<Spanned<String>>,
 }
 
 impl<'de> Deserialize<'de> for RawDigest {
@@ -174,6 +176,7 @@ impl<'de> Deserialize<'de> for RawDigest {
             images: f.images,
             archive: f.archive,
             archive_url: f.archive_url,
+            schedule: f.schedule,
         })
     }
 }
@@ -333,7 +336,7 @@ fn key_from_message(message: &str) -> String {
 /// The dotted key path of the mapping entry on `line` (1-based), found by walking up
 /// to less-indented parents. Good for block-style YAML, which is what configs use;
 /// `None` when the line holds no `key:`.
-fn key_path_at(text: &str, line: u64) -> Option<String> {
+pub(super) fn key_path_at(text: &str, line: u64) -> Option<String> {
     let lines: Vec<&str> = text.lines().collect();
     let idx = usize::try_from(line).ok()?.checked_sub(1)?;
     let (indent, key) = key_on_line(lines.get(idx)?)?;

@@ -84,7 +84,13 @@ impl State {
             }
             sent.keys.entry(feed).or_default().insert(key, handled);
         }
-        sent.last_delivery = self
+        sent.last_delivery = self.last_delivery(digest)?;
+        Ok(sent)
+    }
+
+    /// When the digest was last delivered (or found nothing to send), if ever.
+    pub fn last_delivery(&self, digest: &str) -> Result<Option<DateTime<Utc>>, StateError> {
+        let last = self
             .conn
             .query_row(
                 "SELECT last_sent FROM deliveries WHERE digest = ?1",
@@ -92,9 +98,8 @@ impl State {
                 |r| r.get::<_, i64>(0),
             )
             .optional()
-            .map_err(|e| self.err(e))?
-            .and_then(from_unix);
-        Ok(sent)
+            .map_err(|e| self.err(e))?;
+        Ok(last.and_then(from_unix))
     }
 
     /// Records what a delivered digest handled, and when it was delivered, in one

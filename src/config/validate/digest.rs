@@ -11,6 +11,7 @@ use serde_saphyr::Spanned;
 use super::{Validator, normalise_tags};
 use crate::config::{ArchiveConfig, ContentMode, DigestConfig, GroupBy, Overflow, raw};
 use crate::model::DigestIndex;
+use crate::schedule::Schedule;
 
 /// Long enough for a mail server down over a long weekend, or one missed weekly run;
 /// short enough that a digest back from months of silence does not send all of them.
@@ -101,6 +102,11 @@ impl Validator {
         let template = self.template_name(d.template, &key("template"));
         let timezone = self.timezone(d.timezone, &key("timezone"));
         let archive = self.archive(base, d.archive, d.archive_url, &name);
+        let schedule = d.schedule.and_then(|s| {
+            Schedule::parse(s.value.trim())
+                .map_err(|e| self.problem(&s, key("schedule"), e))
+                .ok()
+        });
         DigestConfig {
             name,
             index: DigestIndex::default(),
@@ -125,6 +131,7 @@ impl Validator {
             timezone,
             images: d.images.unwrap_or(true),
             archive,
+            schedule,
         }
     }
 
@@ -141,7 +148,11 @@ impl Validator {
         let to = self.mailboxes(to, &format!("digests.{name}.to"));
         let cc = self.mailboxes(cc, &format!("digests.{name}.cc"));
         let bcc = self.mailboxes(bcc, &format!("digests.{name}.bcc"));
-        if to.is_empty() && cc.is_empty() && bcc.is_empty() {
+        // A list refused by the schema check is reported there, not as missing here.
+        let refused = ["to", "cc", "bcc"]
+            .iter()
+            .any(|k| self.removed.contains(&format!("digests.{name}.{k}")));
+        if to.is_empty() && cc.is_empty() && bcc.is_empty() && !refused {
             self.problem(
                 at,
                 format!("digests.{name}"),
