@@ -310,3 +310,45 @@ fn check_refuses_a_misspelt_weekday_as_a_config_error() {
         "{err}"
     );
 }
+
+#[test]
+fn a_preview_of_several_digests_names_each_and_claims_nothing_was_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let feed = support::repo_root().join("examples/feeds/dev-community.rss");
+    let config = write_config(
+        dir.path(),
+        &format!(
+            "state: state.db\nfeeds:\n  - path: {}\ndigests:\n  daily:\n    window: 30d\n    subject: Daily\n    to: [me@example.com]\n  weekly:\n    window: 30d\n    subject: Weekly\n    to: [team@example.com]\n",
+            feed.display()
+        ),
+    );
+    for (format, banner) in [
+        ("text", "====\ndigest weekly: Weekly\n===="),
+        (
+            "html",
+            "<hr><p style=\"font:bold 18px sans-serif;margin:24px 8px\">digest weekly: Weekly</p>",
+        ),
+    ] {
+        let (stdout, _) = support::preview(&config, "daily", format, "2026-05-14T07:00:00Z");
+        assert!(
+            !stdout.contains("digest daily: Daily"),
+            "one digest is shown as sent"
+        );
+        let out = feedletter()
+            .args([
+                "run",
+                &format!("--dry-run={format}"),
+                "--now",
+                "2026-05-14T07:00:00Z",
+                "-c",
+            ])
+            .arg(&config)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(stdout.contains(banner), "{stdout}");
+        let daily = stdout.find("digest daily: Daily").expect("daily's banner");
+        assert!(stdout[daily..].contains("digest weekly: Weekly"));
+        assert!(!stdout.contains("Sent by"), "{stdout}");
+    }
+}
