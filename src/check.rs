@@ -71,7 +71,7 @@ pub fn check(
         return Ok(ExitStatus::Usage);
     }
     writeln!(out, "{}: ok: {}", path.display(), summary(&config))?;
-    write_schedules(&config, options.now, out)?;
+    crate::schedule::write_lines(&config, options.now, out)?;
     let mut status = ExitStatus::Success;
     if let Some(smtp) = &config.smtp {
         warn_about_missing_files(smtp);
@@ -101,22 +101,6 @@ fn summary(config: &Config) -> String {
         count(digests.len(), "digest"),
         digests.join(", ")
     )
-}
-
-/// Each scheduled digest's last delivery and next slot, read from the state (never
-/// written).
-fn write_schedules(config: &Config, now: DateTime<Utc>, out: &mut dyn Write) -> Result<(), Error> {
-    if config.digests.iter().all(|d| d.schedule.is_none()) {
-        return Ok(());
-    }
-    let state = crate::state::State::open_read_only(&config.state)?;
-    for digest in &config.digests {
-        let last = state.last_delivery(&digest.name)?;
-        if let Some(line) = crate::schedule::describe(digest, last, now) {
-            writeln!(out, "  {line}")?;
-        }
-    }
-    Ok(())
 }
 
 /// Files the mail settings name but that are not there (yet), and a password file

@@ -274,8 +274,10 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
 pub fn parse_partial(path: &Path, text: &str) -> (Option<Config>, Vec<Problem>) {
     let (raw, mut problems) = recover::parse(text);
     let config = raw.map(|raw| {
-        let mut v = validate::Validator::default();
-        v.removed = problems.iter().map(|p| p.key.clone()).collect();
+        let mut v = validate::Validator {
+            removed: problems.iter().map(|p| p.key.clone()).collect(),
+            ..Default::default()
+        };
         let config = v.config(path, raw);
         // A key removed for a schema error reads as missing now; saying so again
         // would only repeat the first problem.

@@ -81,7 +81,7 @@ pub struct RunOptions {
 }
 
 /// What a run did, for the caller to summarise.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct RunSummary {
     pub reports: Vec<FeedReport>,
     pub digests: Vec<DigestSummary>,
@@ -124,20 +124,13 @@ pub fn run(config: &Config, options: &RunOptions) -> Result<RunSummary, Error> {
         Some(_) => State::open_scratch(&config.state)?,
         None => State::open(&config.state)?,
     };
-    // Named digests are sent now; otherwise only those due, and with none due
-    // nothing is fetched at all.
+    // Named digests are sent now; otherwise only those due: with none, nothing is fetched.
     let digests = match options.digests.is_empty() {
-        true => schedule::due_now(digests, &state, now)?,
+        true => schedule::due_now(digests, &state, now, preview.is_some())?,
         false => digests,
     };
     if digests.is_empty() {
-        if preview.is_some() {
-            log::info!("nothing is due now; name a digest to preview it anyway");
-        }
-        return Ok(RunSummary {
-            reports: Vec::new(),
-            digests: Vec::new(),
-        });
+        return Ok(RunSummary::default());
     }
 
     // Every fetch is recorded as it completes (one transaction), and item texts

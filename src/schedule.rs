@@ -68,29 +68,16 @@ pub enum Due {
     NotUntil(Option<DateTime<Utc>>),
 }
 
-impl Due {
-    pub fn now(self) -> bool {
-        !matches!(self, Due::NotUntil(_))
-    }
-}
-
 /// Whether `digest` is due at `now`, given its last delivery.
 pub fn due(digest: &DigestConfig, last: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Due {
-    let (Some(schedule), Some(last)) = (&digest.schedule, last) else {
-        return match digest.schedule {
-            None => Due::EveryRun,
-            Some(_) => Due::FirstIssue,
-        };
-    };
-    match schedule.after(digest, last) {
-        Some(slot) if slot <= now => Due::Slot(slot),
-        _ => Due::NotUntil(schedule.after(digest, now)),
+    match (&digest.schedule, last) {
+        (None, _) => Due::EveryRun,
+        (Some(_), None) => Due::FirstIssue,
+        (Some(schedule), Some(last)) => match schedule.after(digest, last) {
+            Some(slot) if slot <= now => Due::Slot(slot),
+            _ => Due::NotUntil(schedule.after(digest, now)),
+        },
     }
-}
-
-/// The next slot after `now`, if the digest has a schedule.
-pub fn next_slot(digest: &DigestConfig, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    digest.schedule.as_ref()?.after(digest, now)
 }
 
 /// `YYYY-MM-DD HH:MM` in the digest's zone, with the zone's name.
@@ -110,9 +97,11 @@ pub fn describe(
     let last_text = last.map_or("never delivered".to_string(), |t| {
         format!("last delivered {}", local_time(digest, t))
     });
-    let next = next_slot(digest, now).map_or("no next slot".to_string(), |t| {
-        format!("next slot {}", local_time(digest, t))
-    });
+    let next = schedule
+        .after(digest, now)
+        .map_or("no next slot".into(), |t| {
+            format!("next slot {}", local_time(digest, t))
+        });
     let due_now = match due(digest, last, now) {
         Due::FirstIssue => "; due now (the first run sends the first issue)".to_string(),
         Due::Slot(slot) => format!("; due now (slot {} not sent)", local_time(digest, slot)),
@@ -130,6 +119,7 @@ pub(crate) fn due_now<'c>(
     digests: Vec<&'c DigestConfig>,
     state: &State,
     now: DateTime<Utc>,
+    preview: bool,
 ) -> Result<Vec<&'c DigestConfig>, StateError> {
     let mut chosen = Vec::new();
     let mut next: Option<(DateTime<Utc>, &DigestConfig)> = None;
@@ -153,11 +143,30 @@ pub(crate) fn due_now<'c>(
         chosen.push(digest);
     }
     if let (true, Some((t, digest))) = (chosen.is_empty(), next) {
-        log::debug!(
-            "nothing is due; next: {} at {}",
-            digest.name,
-            local_time(digest, t)
-        );
+        let next = format!("next: {} at {}", digest.name, local_time(digest, t));
+        match preview {
+            true => log::info!("nothing is due ({next}); name a digest to preview it anyway"),
+            false => log::debug!("nothing is due; {next}"),
+        }
     }
     Ok(chosen)
+}
+
+/// A line per scheduled digest, for `check`: its last delivery (read from the state,
+/// never written) and next slot.
+pub(crate) fn write_lines(
+    config: &crate::config::Config,
+    now: DateTime<Utc>,
+    out: &mut dyn std::io::Write,
+) -> Result<(), crate::Error> {
+    if config.digests.iter().all(|d| d.schedule.is_none()) {
+        return Ok(());
+    }
+    let state = State::open_read_only(&config.state)?;
+    for digest in &config.digests {
+        if let Some(line) = describe(digest, state.last_delivery(&digest.name)?, now) {
+            writeln!(out, "  {line}")?;
+        }
+    }
+    Ok(())
 }

@@ -152,10 +152,9 @@ fn filter(
 ) -> Verdict {
     let (feed, item) = (candidate.feed, candidate.item);
     // What a feed published while its fetches failed is owed from its last success.
-    let since = match feed.last_success {
-        Some(ok) if ok < since => ok.max(floor),
-        _ => since,
-    };
+    let since = feed
+        .last_success
+        .map_or(since, |ok| since.min(ok.max(floor)));
     if candidate.date < since {
         let carried = candidate.date >= floor
             && sent

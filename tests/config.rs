@@ -250,3 +250,14 @@ fn a_schedule_that_never_comes_round_is_refused() {
         "feeds.yaml:5:15: digests.daily.schedule: `0 8 30 2 *` never comes round (no date matches it)"
     );
 }
+
+#[test]
+fn brackets_and_quotes_inside_text_are_not_taken_for_unclosed_ones() {
+    let msg = problems(&format!(
+        "{FEED}    name: it's [beta\n  - url: https://example.com/b.xml\n    tags: [x, 'it''s', \"y\"]\n  - url: https://example.com/c.xml\n    tags: [x, 'y'\ndigests:\n  daily:\n    to: [a@example.com]\n"
+    ));
+    assert_eq!(
+        msg,
+        "feeds.yaml:7:11: feeds.tags: this `[` is never closed: end the list with `]`"
+    );
+}
