@@ -151,10 +151,10 @@ fn filter(
     sent: &SentItems,
 ) -> Verdict {
     let (feed, item) = (candidate.feed, candidate.item);
-    // What a feed published while its fetches failed is owed from its last success.
-    let since = feed
-        .last_success
-        .map_or(since, |ok| since.min(ok.max(floor)));
+    // What a feed published while its fetches failed is owed from its last success,
+    // to a digest delivered before (one never delivered owes nothing).
+    let owed_since = feed.last_success.filter(|_| sent.last_delivery().is_some());
+    let since = owed_since.map_or(since, |ok| since.min(ok.max(floor)));
     if candidate.date < since {
         let carried = candidate.date >= floor
             && sent
