@@ -218,7 +218,6 @@ impl Settle<'_> {
                 (feed, FeedOutcome::Failed(error), None, None)
             }
         };
-        feed.last_success = record.and_then(|r| r.last_success);
         // Recorded: the state holds the texts until a digest selects the item.
         for item in &mut feed.items {
             item.texts = Texts::Stored;
@@ -334,7 +333,6 @@ fn feed_items(
         site,
         tags: source.tags.clone(),
         items,
-        last_success: None,
     }
 }
 

@@ -337,9 +337,6 @@ pub struct FeedItems {
     pub site: Option<String>,
     pub tags: Vec<String>,
     pub items: Vec<Item>,
-    /// The feed's last successful fetch before this run: what it published since
-    /// then is still owed, even if a digest went out meanwhile without it.
-    pub last_success: Option<DateTime<Utc>>,
 }
 
 /// Formats a byte count the way users write it: `10 MiB`, `512 KiB`, `300 bytes`.

@@ -151,10 +151,11 @@ fn filter(
     sent: &SentItems,
 ) -> Verdict {
     let (feed, item) = (candidate.feed, candidate.item);
-    // What a feed published while its fetches failed is owed from its last success,
-    // to a digest delivered before (one never delivered owes nothing).
-    let owed_since = feed.last_success.filter(|_| sent.last_delivery().is_some());
-    let since = owed_since.map_or(since, |ok| since.min(ok.max(floor)));
+    // What a feed published while it could not be read went out with no delivery:
+    // it is owed from the feed's last good read before the last delivery.
+    let since = sent
+        .feed_read(&feed.location)
+        .map_or(since, |ok| since.min(ok.max(floor)));
     if candidate.date < since {
         let carried = candidate.date >= floor
             && sent
@@ -401,7 +402,6 @@ mod tests {
             site: None,
             tags: vec!["rust".into()],
             items: Vec::new(),
-            last_success: None,
         };
         let mut categories: Vec<String> = (0..200_000).map(|n| format!("Tag{n}")).collect();
         categories.push("RUST".into());

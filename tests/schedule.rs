@@ -17,6 +17,7 @@ type Item = (&'static str, &'static str, &'static str);
 struct Setup {
     dir: tempfile::TempDir,
     feeds: FeedServer,
+    paths: Vec<String>,
     smtp: SmtpServer,
     /// YAML under `digests:`.
     digests: String,
@@ -31,6 +32,7 @@ impl Setup {
         Setup {
             dir: tempfile::tempdir().unwrap(),
             feeds: FeedServer::start(routes),
+            paths: paths.iter().map(|p| p.to_string()).collect(),
             smtp: SmtpServer::start(Options::new(Mode::Plain)),
             digests: digests.to_string(),
         }
@@ -48,7 +50,7 @@ impl Setup {
             support::closed_port()
         };
         let mut feeds = String::new();
-        for path in ["/a.xml", "/b.xml"] {
+        for path in &self.paths {
             feeds.push_str(&format!("  - url: {}\n", self.feeds.url(path)));
         }
         write_config(
@@ -351,4 +353,51 @@ fn a_preview_of_several_digests_names_each_and_claims_nothing_was_sent() {
         assert!(stdout[daily..].contains("digest weekly: Weekly"));
         assert!(!stdout.contains("Sent by"), "{stdout}");
     }
+}
+
+/// Ninety days of a daily digest: three feeds that each keep their last three days of
+/// items, one of them down one day in eleven, the mail server down one day in ten.
+/// Every item goes out, once.
+#[test]
+fn ninety_days_of_outages_lose_nothing_and_repeat_nothing() {
+    use chrono::{Duration, TimeZone, Utc};
+    let paths = ["/a.xml", "/b.xml", "/c.xml"];
+    let s = Setup::new(
+        &paths,
+        "  daily:\n    window: 24h\n    schedule: \"0 7 * * *\"\n    to: [daily@example.com]\n",
+    );
+    let start = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    for day in 1..=91_i64 {
+        let now = start + Duration::days(day) + Duration::hours(7);
+        for (f, path) in paths.iter().enumerate() {
+            if f == 1 && day % 11 == 5 {
+                s.feeds.set(path, Route::status(503));
+                continue;
+            }
+            // Three items a day, at 01:00, 09:00 and 17:00, as (guid, title, date).
+            let mut items = Vec::new();
+            for d in (day - 3).max(0)..=day {
+                for hour in [1, 9, 17] {
+                    let at = start + Duration::days(d) + Duration::hours(hour);
+                    if at < now {
+                        let title = format!("F{f} day {d} {hour}h");
+                        items.push((title.clone(), title, at.to_rfc2822()));
+                    }
+                }
+            }
+            let refs: Vec<(&str, &str, &str)> = items
+                .iter()
+                .map(|(g, t, d)| (g.as_str(), t.as_str(), d.as_str()))
+                .collect();
+            s.feeds
+                .set(path, Route::ok("application/rss+xml", rss(&refs)));
+        }
+        s.run(&now.to_rfc3339(), &[], day % 10 != 3);
+    }
+    let sent: Vec<String> = s.sent().into_iter().flat_map(|(_, t)| t).collect();
+    let unique: std::collections::HashSet<&String> = sent.iter().collect();
+    assert_eq!(unique.len(), sent.len(), "nothing twice");
+    // Everything published before the last run (days 0 to 90, and day 91's first item)
+    // but day 0's first item, older than the first run's window.
+    assert_eq!(sent.len(), 3 * (91 * 3 + 1 - 1), "nothing lost");
 }
