@@ -401,3 +401,22 @@ fn ninety_days_of_outages_lose_nothing_and_repeat_nothing() {
     // but day 0's first item, older than the first run's window.
     assert_eq!(sent.len(), 3 * (91 * 3 + 1 - 1), "nothing lost");
 }
+
+/// 02:30 comes twice in Paris on the night clocks go back: the digest goes out once.
+#[test]
+fn a_slot_in_the_hour_clocks_go_back_is_served_once() {
+    let s = Setup::new(
+        &["/a.xml"],
+        "  night:\n    schedule: \"30 2 * * *\"\n    timezone: Europe/Paris\n    send_empty: true\n    to: [night@example.com]\n",
+    );
+    s.run("2026-10-24T23:00:00Z", &[], true);
+    // 02:45 summer time, then 02:45 winter time an hour later, then the next night.
+    for (now, sent) in [
+        ("2026-10-25T00:45:00Z", 2),
+        ("2026-10-25T01:45:00Z", 2),
+        ("2026-10-26T01:45:00Z", 3),
+    ] {
+        s.run(now, &[], true);
+        assert_eq!(s.sent().len(), sent, "at {now}");
+    }
+}
