@@ -30,13 +30,19 @@ impl Schedule {
         let cron = parser.parse(text).map_err(|e| {
             // croner names the field it could not read; the rest of its message is its own.
             let why = match &e {
-                CronError::IllegalCharacters(m) => m.split("in part ").nth(1).map_or(e.to_string(), |part| {
-                    format!("{part} is not a number or a name such as MON or JAN")
-                }),
-                CronError::InvalidPattern(m) if m.contains("5 fields") => "it needs five fields".into(),
+                CronError::IllegalCharacters(m) => match m.split("in part ").nth(1) {
+                    Some(part) => format!("{part} is not a number or a name such as MON or JAN"),
+                    None => e.to_string(),
+                },
+                CronError::InvalidPattern(m) if m.contains("5 fields") => {
+                    "it needs five fields".into()
+                }
                 _ => e.to_string(),
             };
-            format!("`{text}` is not a cron expression: {why}; write minute hour day month weekday, e.g. \"0 8 * * MON\" for Mondays at 08:00")
+            format!(
+                "`{text}` is not a cron expression: {why}; write minute hour day month \
+                 weekday, e.g. \"0 8 * * MON\" for Mondays at 08:00"
+            )
         })?;
         // An expression that names no real date (30 February) would never send.
         cron.find_next_occurrence(&Utc::now(), false)
