@@ -1,7 +1,7 @@
 //! `feedletter check`: everything that can be wrong before a run, found in one go.
 //! The config (every problem, with its position), every digest's templates rendered
 //! against a sample, and on request the feeds (`--fetch`) and the mail server
-//! (`--smtp`, which logs in but sends nothing). Never touches the state.
+//! (`--smtp`, which logs in but sends nothing). Reads the state (for schedules), never writes it.
 
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -72,6 +72,7 @@ pub fn check(
         return Ok(ExitStatus::Usage);
     }
     writeln!(out, "{}: ok: {}", path.display(), summary(&config))?;
+    crate::schedule::write_lines(&config, options.now, out)?;
     let mut status = ExitStatus::Success;
     if options.fetch && !probe_feeds(&config, options, out)? {
         status = status.max(ExitStatus::Failure);

@@ -60,6 +60,9 @@ pub(crate) struct CheckArgs {
     /// Also connect to the SMTP server, negotiate TLS and log in (nothing is sent).
     #[arg(long)]
     pub smtp: bool,
+    /// Pretend the time is this (RFC 3339); for reproducible answers and tests.
+    #[arg(long, hide = true, value_parser = parse_time)]
+    pub now: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Args)]

@@ -12,6 +12,7 @@ use serde::Deserialize;
 
 use crate::model::{DigestIndex, FeedSource};
 
+mod plain;
 mod raw;
 mod recover;
 mod validate;
@@ -186,6 +187,8 @@ pub struct DigestConfig {
     pub archive: Option<ArchiveConfig>,
     /// A `mailto:` or `https:` address for `List-Unsubscribe` and the footer.
     pub unsubscribe: Option<url::Url>,
+    /// When the digest is due; `None`: on every run.
+    pub schedule: Option<crate::schedule::Schedule>,
 }
 
 /// `archive:` / `archive_url:` of a digest.
@@ -278,7 +281,10 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
 pub fn parse_partial(path: &Path, text: &str) -> (Option<Config>, Vec<Problem>) {
     let (raw, mut problems) = recover::parse(text);
     let config = raw.map(|raw| {
-        let mut v = validate::Validator::default();
+        let mut v = validate::Validator {
+            removed: problems.iter().map(|p| p.key.clone()).collect(),
+            ..Default::default()
+        };
         let config = v.config(path, raw);
         // A key removed for a schema error reads as missing now; saying so again
         // would only repeat the first problem.

@@ -50,7 +50,15 @@ pub(crate) fn run_digest<'c>(
                 "{}: nothing new, nothing sent (send_empty is off)",
                 digest.name
             );
-            DigestOutcome::Skipped
+            // An empty slot is served too: else a scheduled digest would stay due,
+            // and go out at whatever hour something turned up.
+            match run
+                .state
+                .mark_sent(&digest.name, &[], run.context.now, None)
+            {
+                Ok(()) => DigestOutcome::Skipped,
+                Err(e) => DigestOutcome::Failed(DigestError::NotRecorded(e)),
+            }
         }
         Some(smtp) => send(run, smtp, digest, &selection, &rendered, issue),
         None => DigestOutcome::Skipped,

@@ -13,7 +13,7 @@ use crate::progress::Progress;
 use crate::select::{self, Candidate, Trace, Verdict};
 use crate::state::State;
 use crate::table::Table;
-use crate::{Error, ExitStatus, gather};
+use crate::{Error, ExitStatus, gather, schedule};
 
 /// What `feedletter explain` was asked to do.
 #[derive(Debug, Clone)]
@@ -97,6 +97,9 @@ pub fn explain(
             digest.name,
             time(trace.since)
         )?;
+        if let Some(line) = schedule::describe(digest, sent.last_delivery(), options.now) {
+            writeln!(out, "{line}")?;
+        }
         let mut table = Table::new(vec!["DATE", "VERDICT", "REASON", "FEED", "TITLE"]);
         for l in items {
             table.row(vec![

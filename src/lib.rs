@@ -38,6 +38,7 @@ mod preflight;
 mod progress;
 pub mod render;
 pub mod report;
+pub mod schedule;
 pub mod select;
 mod semaphore;
 pub mod state;
@@ -80,7 +81,7 @@ pub struct RunOptions {
 }
 
 /// What a run did, for the caller to summarise.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct RunSummary {
     pub reports: Vec<FeedReport>,
     pub digests: Vec<DigestSummary>,
@@ -123,6 +124,14 @@ pub fn run(config: &Config, options: &RunOptions) -> Result<RunSummary, Error> {
         Some(_) => State::open_scratch(&config.state)?,
         None => State::open(&config.state)?,
     };
+    // Named digests are sent now; otherwise only those due: with none, nothing is fetched.
+    let digests = match options.digests.is_empty() {
+        true => schedule::due_now(digests, &state, now, preview.is_some())?,
+        false => digests,
+    };
+    if digests.is_empty() {
+        return Ok(RunSummary::default());
+    }
 
     // Every fetch is recorded as it completes (one transaction), and item texts
     // stay in the state, not in memory.

@@ -53,7 +53,7 @@ fn run(cli: Cli) -> Result<ExitStatus, Error> {
                 fetch: args.fetch,
                 smtp: args.smtp,
                 progress,
-                now: chrono::Utc::now(),
+                now: args.now.unwrap_or_else(chrono::Utc::now),
             };
             feedletter::check::check(&cli.config, &options, &mut stdout)
         }

@@ -151,6 +151,11 @@ fn filter(
     sent: &SentItems,
 ) -> Verdict {
     let (feed, item) = (candidate.feed, candidate.item);
+    // What a feed published while it could not be read went out with no delivery:
+    // it is owed from the feed's last good read before the last delivery.
+    let since = sent
+        .feed_read(&feed.location)
+        .map_or(since, |ok| since.min(ok.max(floor)));
     if candidate.date < since {
         let carried = candidate.date >= floor
             && sent

@@ -85,6 +85,9 @@ ALTER TABLE items ADD COLUMN image TEXT;
 ALTER TABLE items ADD COLUMN image_width INTEGER;
 ALTER TABLE items ADD COLUMN image_height INTEGER;
 "#,
+    // Each feed's last good read as of a digest's delivery, as JSON: a feed that could
+    // not be read then still owes that digest what it published since.
+    "ALTER TABLE deliveries ADD COLUMN feeds TEXT;",
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -205,3 +205,59 @@ fn an_absurd_window_is_a_config_error_not_a_crash() {
         "{msg}"
     );
 }
+
+/// The three mistakes a new user makes first, each reported once, in plain words, on
+/// the line where it was made.
+#[test]
+fn common_mistakes_get_one_plain_error_each_at_their_line() {
+    let msg = problems(&format!(
+        "{FEED}    tags: team\ndigests:\n  daily:\n    to: [a@example.com]\n"
+    ));
+    assert_eq!(
+        msg,
+        "feeds.yaml:3:11: feeds.tags: tags must be a list, e.g. [team]"
+    );
+    let msg = problems(&format!(
+        "{FEED}digests:\n  daily:\n    to: me@example.com\n"
+    ));
+    assert_eq!(
+        msg,
+        "feeds.yaml:5:9: digests.daily.to: to must be a list, e.g. [me@example.com]"
+    );
+    let msg = problems(&format!(
+        "{FEED}    tags: [team, rust\n  - url: https://example.com/b.xml\ndigests:\n  daily:\n    to: [a@example.com]\n"
+    ));
+    assert_eq!(
+        msg,
+        "feeds.yaml:3:11: feeds.tags: this `[` is never closed: end the list with `]`"
+    );
+    let msg = problems(&format!(
+        "{FEED}    name: \"Rust Blog\n  - url: https://example.com/b.xml\ndigests:\n  daily:\n    to: [a@example.com]\n"
+    ));
+    assert!(
+        msg.starts_with("feeds.yaml:3:11: feeds.name: this `\"` is never closed"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn a_schedule_that_never_comes_round_is_refused() {
+    let msg = problems(&format!(
+        "{FEED}digests:\n  daily:\n    schedule: \"0 8 30 2 *\"\n    to: [a@example.com]\n"
+    ));
+    assert_eq!(
+        msg,
+        "feeds.yaml:5:15: digests.daily.schedule: `0 8 30 2 *` never comes round (no date matches it)"
+    );
+}
+
+#[test]
+fn brackets_and_quotes_inside_text_are_not_taken_for_unclosed_ones() {
+    let msg = problems(&format!(
+        "{FEED}    name: it's [beta\n  - url: https://example.com/b.xml\n    tags: [x, 'it''s', \"y\"]\n  - url: https://example.com/c.xml\n    tags: [x, 'y'\ndigests:\n  daily:\n    to: [a@example.com]\n"
+    ));
+    assert_eq!(
+        msg,
+        "feeds.yaml:7:11: feeds.tags: this `[` is never closed: end the list with `]`"
+    );
+}

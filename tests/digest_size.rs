@@ -84,7 +84,7 @@ fn a_hundred_seed_sized_items_with_images_fit_gmail_with_their_footer() {
     );
     // The footer: what was cut, and the signature line.
     assert!(html.contains("8 more items not shown"), "footer");
-    assert!(html.contains("Sent by feedletter"), "footer");
+    assert!(html.contains("Made by feedletter"), "footer");
     assert!(html.trim_end().ends_with("</html>"));
     assert!(stderr.contains("warning: digest seed:"), "{stderr}");
 }
@@ -109,7 +109,7 @@ fn a_hundred_and_fifty_items_keep_every_title_and_the_footer() {
         "the last item has its excerpt"
     );
     assert!(html.contains("items shortened to keep this email whole"));
-    assert!(html.contains("6 more items not shown") && html.contains("Sent by feedletter"));
+    assert!(html.contains("6 more items not shown") && html.contains("Made by feedletter"));
     let titles_only = 150 - excerpts;
     assert!(
         stderr.contains(&format!(

@@ -116,6 +116,7 @@ pub(super) struct RawDigest {
     pub archive: Option<Spanned<String>>,
     pub archive_url: Option<Spanned<String>>,
     pub unsubscribe: Option<Spanned<String>>,
+    pub schedule: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -146,6 +147,7 @@ struct RawDigestFields {
     archive: Option<Spanned<String>>,
     archive_url: Option<Spanned<String>>,
     unsubscribe: Option<Spanned<String>>,
+    schedule: Option<Spanned<String>>,
 }
 
 impl<'de> Deserialize<'de> for RawDigest {
@@ -181,6 +183,7 @@ impl<'de> Deserialize<'de> for RawDigest {
             archive: f.archive,
             archive_url: f.archive_url,
             unsubscribe: f.unsubscribe,
+            schedule: f.schedule,
         })
     }
 }
@@ -340,7 +343,7 @@ fn key_from_message(message: &str) -> String {
 /// The dotted key path of the mapping entry on `line` (1-based), found by walking up
 /// to less-indented parents. Good for block-style YAML, which is what configs use;
 /// `None` when the line holds no `key:`.
-fn key_path_at(text: &str, line: u64) -> Option<String> {
+pub(super) fn key_path_at(text: &str, line: u64) -> Option<String> {
     let lines: Vec<&str> = text.lines().collect();
     let idx = usize::try_from(line).ok()?.checked_sub(1)?;
     let (indent, key) = key_on_line(lines.get(idx)?)?;

@@ -5,8 +5,8 @@
 
 use std::collections::HashSet;
 
-use super::Problem;
 use super::raw::{self, RawConfig, key_on_line};
+use super::{Problem, plain};
 
 /// More schema errors than any hand-written config has; the bound keeps a
 /// pathological file from costing more than a moment.
@@ -17,11 +17,14 @@ const MAX_REPAIRS: usize = 100;
 pub(super) fn parse(text: &str) -> (Option<RawConfig>, Vec<Problem>) {
     let first = match raw::from_str(text) {
         Ok(raw) => return (Some(raw), Vec::new()),
-        Err(problem) => problem,
+        Err(problem) => plain::reword(text, problem),
     };
     // Not YAML at all: nothing after the first syntax error can be trusted.
     if !is_yaml(text) {
-        return (None, vec![first]);
+        return (
+            None,
+            vec![plain::unclosed(text, first.line).unwrap_or(first)],
+        );
     }
     let mut problems = Vec::new();
     let mut text = text.to_string();
@@ -45,7 +48,7 @@ pub(super) fn parse(text: &str) -> (Option<RawConfig>, Vec<Problem>) {
         text = repaired;
         match raw::from_str(&text) {
             Ok(raw) => return (Some(raw), problems),
-            Err(problem) => next = problem,
+            Err(problem) => next = plain::reword(&text, problem),
         }
     }
     (None, problems)

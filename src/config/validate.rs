@@ -20,6 +20,8 @@ mod smtp;
 #[derive(Default)]
 pub(super) struct Validator {
     pub(super) problems: Vec<Problem>,
+    /// Keys the schema check removed (their problem is already reported).
+    pub(super) removed: HashSet<String>,
 }
 
 impl Validator {

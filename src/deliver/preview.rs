@@ -120,8 +120,8 @@ pub fn render(
     smtp: Option<&SmtpSettings>,
 ) -> Result<Vec<u8>, String> {
     Ok(match format {
-        PreviewFormat::Html => join(outputs.iter().map(|o| o.rendered.html.as_str())).into_bytes(),
-        PreviewFormat::Text => join(outputs.iter().map(|o| o.rendered.text.as_str())).into_bytes(),
+        PreviewFormat::Html => join(outputs, true).into_bytes(),
+        PreviewFormat::Text => join(outputs, false).into_bytes(),
         PreviewFormat::Json => {
             let mut doc = JsonPreview::new(now, reports);
             for o in outputs {
@@ -164,13 +164,31 @@ pub fn render(
     })
 }
 
-fn join<'a>(parts: impl Iterator<Item = &'a str>) -> String {
+/// The HTML or text parts one after the other. With several digests each starts with
+/// a banner naming it, so that they do not run together; one is printed as sent.
+fn join(outputs: &[DigestOutput<'_>], html: bool) -> String {
     let mut out = String::new();
-    for part in parts {
+    for o in outputs {
         if !out.is_empty() && !out.ends_with('\n') {
             out.push('\n');
         }
-        out.push_str(part);
+        let title = format!("digest {}: {}", o.digest.name, o.rendered.subject);
+        match (outputs.len() > 1, html) {
+            (false, _) => {}
+            (true, true) => out.push_str(&format!(
+                "<hr><p style=\"font:bold 18px sans-serif;margin:24px 8px\">{}</p>\n",
+                minijinja::HtmlEscape(&title)
+            )),
+            (true, false) => {
+                let rule = "=".repeat(title.chars().count().min(78));
+                out.push_str(&format!("{rule}\n{title}\n{rule}\n\n"));
+            }
+        }
+        out.push_str(if html {
+            &o.rendered.html
+        } else {
+            &o.rendered.text
+        });
     }
     out
 }

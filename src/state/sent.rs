@@ -84,7 +84,30 @@ impl State {
             }
             sent.keys.entry(feed).or_default().insert(key, handled);
         }
-        sent.last_delivery = self
+        let delivery = self
+            .conn
+            .query_row(
+                "SELECT last_sent, feeds FROM deliveries WHERE digest = ?1",
+                [digest],
+                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Option<String>>(1)?)),
+            )
+            .optional()
+            .map_err(|e| self.err(e))?;
+        if let Some((at, feeds)) = delivery {
+            sent.last_delivery = from_unix(at);
+            let feeds: HashMap<String, i64> =
+                serde_json::from_str(feeds.as_deref().unwrap_or("{}")).unwrap_or_default();
+            let read = feeds
+                .into_iter()
+                .filter_map(|(f, t)| Some((f, from_unix(t)?)));
+            sent.feeds_read = read.collect();
+        }
+        Ok(sent)
+    }
+
+    /// When the digest was last delivered (or found nothing to send), if ever.
+    pub fn last_delivery(&self, digest: &str) -> Result<Option<DateTime<Utc>>, StateError> {
+        let last = self
             .conn
             .query_row(
                 "SELECT last_sent FROM deliveries WHERE digest = ?1",
@@ -92,9 +115,8 @@ impl State {
                 |r| r.get::<_, i64>(0),
             )
             .optional()
-            .map_err(|e| self.err(e))?
-            .and_then(from_unix);
-        Ok(sent)
+            .map_err(|e| self.err(e))?;
+        Ok(last.and_then(from_unix))
     }
 
     /// Records what a delivered digest handled, and when it was delivered, in one
@@ -131,7 +153,9 @@ impl State {
                     .map_err(err)?;
             }
             tx.execute(
-                "INSERT OR REPLACE INTO deliveries (digest, last_sent) VALUES (?1, ?2)",
+                "INSERT OR REPLACE INTO deliveries (digest, last_sent, feeds) VALUES (?1, ?2,
+                     (SELECT json_group_object(location, last_success) FROM feeds
+                      WHERE last_success IS NOT NULL))",
                 params![digest, now.timestamp()],
             )
             .map_err(err)?;
@@ -157,6 +181,8 @@ pub struct SentItems {
     /// the feeds they were handled from.
     links: HashMap<String, (Handled, HashSet<String>)>,
     last_delivery: Option<DateTime<Utc>>,
+    /// Each feed's last good read as of the last delivery, by location.
+    feeds_read: HashMap<String, DateTime<Utc>>,
 }
 
 impl SentItems {
@@ -187,6 +213,12 @@ impl SentItems {
     /// When the digest was last delivered, if ever.
     pub fn last_delivery(&self) -> Option<DateTime<Utc>> {
         self.last_delivery
+    }
+
+    /// When the feed was last read successfully as of the last delivery: `None` for a
+    /// feed first read since (or a digest never delivered).
+    pub fn feed_read(&self, feed: &FeedKey) -> Option<DateTime<Utc>> {
+        self.feeds_read.get(feed.as_str()).copied()
     }
 }
 

@@ -11,6 +11,7 @@ use serde_saphyr::Spanned;
 use super::{Validator, normalise_tags};
 use crate::config::{ArchiveConfig, ContentMode, DigestConfig, GroupBy, Overflow, raw};
 use crate::model::DigestIndex;
+use crate::schedule::Schedule;
 
 /// Long enough for a mail server down over a long weekend, or one missed weekly run;
 /// short enough that a digest back from months of silence does not send all of them.
@@ -109,6 +110,11 @@ impl Validator {
                 None
             }
         });
+        let schedule = d.schedule.and_then(|s| {
+            Schedule::parse(s.value.trim())
+                .map_err(|e| self.problem(&s, key("schedule"), e))
+                .ok()
+        });
         DigestConfig {
             title: d
                 .title
@@ -138,6 +144,7 @@ impl Validator {
             images: d.images.unwrap_or(true),
             archive,
             unsubscribe,
+            schedule,
         }
     }
 
@@ -154,7 +161,11 @@ impl Validator {
         let to = self.mailboxes(to, &format!("digests.{name}.to"));
         let cc = self.mailboxes(cc, &format!("digests.{name}.cc"));
         let bcc = self.mailboxes(bcc, &format!("digests.{name}.bcc"));
-        if to.is_empty() && cc.is_empty() && bcc.is_empty() {
+        // A list refused by the schema check is reported there, not as missing here.
+        let refused = ["to", "cc", "bcc"]
+            .iter()
+            .any(|k| self.removed.contains(&format!("digests.{name}.{k}")));
+        if to.is_empty() && cc.is_empty() && bcc.is_empty() && !refused {
             self.problem(
                 at,
                 format!("digests.{name}"),
