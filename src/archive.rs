@@ -41,7 +41,7 @@ pub enum ArchiveError {
 /// Where the next issue of a digest goes, decided before it is rendered so that the
 /// email can link to its page.
 #[derive(Debug, Clone)]
-pub struct IssueSlot {
+pub(crate) struct IssueSlot {
     /// `<YYYY-MM-DD>-<digest>.html`, with `-2`, `-3`… for later issues that day.
     pub file: String,
     /// With `archive_url:` only.
@@ -50,7 +50,7 @@ pub struct IssueSlot {
 
 /// One issue as the index and the feed list it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct IssueRecord {
+pub(crate) struct IssueRecord {
     pub file: String,
     pub digest: String,
     /// The digest's `title:` (none in records written before it existed).
@@ -64,13 +64,13 @@ pub struct IssueRecord {
 }
 
 /// Where a digest's next issue would go, for a digest with an archive. Reads only.
-pub fn next_issue(digest: &DigestConfig, now: DateTime<Utc>) -> Option<IssueSlot> {
+pub(crate) fn next_issue(digest: &DigestConfig, now: DateTime<Utc>) -> Option<IssueSlot> {
     let date = now.with_timezone(&digest.timezone).date_naive();
     (digest.archive.as_ref()).map(|archive| plan(archive, &digest.name, date))
 }
 
 /// Publishes an issue the mail server accepted; nothing for a digest without an archive.
-pub fn publish_sent(
+pub(crate) fn publish_sent(
     digest: &DigestConfig,
     slot: Option<IssueSlot>,
     rendered: &RenderedDigest,

@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 
 use crate::config::{self, Config, ConfigError, DigestConfig, Security, SmtpSettings, Transport};
 use crate::deliver::smtp;
+use crate::error::{Error, ExitStatus};
 use crate::fetch::{Fetched, Fetcher};
 use crate::label::{self, count};
 use crate::model::{
@@ -19,7 +20,6 @@ use crate::model::{
 use crate::progress::Progress;
 use crate::render::{Renderer, RunContext, TemplateSource};
 use crate::table::Table;
-use crate::{Error, ExitStatus};
 use crate::{isolate, parse};
 
 #[derive(Debug, Clone)]

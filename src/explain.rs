@@ -9,11 +9,12 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::config::{Config, DigestConfig};
+use crate::error::{Error, ExitStatus};
 use crate::progress::Progress;
 use crate::select::{self, Candidate, Trace, Verdict};
 use crate::state::State;
 use crate::table::Table;
-use crate::{Error, ExitStatus, gather, schedule};
+use crate::{gather, schedule};
 
 /// What `feedletter explain` was asked to do.
 #[derive(Debug, Clone)]
@@ -49,7 +50,7 @@ pub fn explain(
     options: &ExplainOptions,
     out: &mut dyn Write,
 ) -> Result<ExitStatus, Error> {
-    let digest = crate::choose_digests(config, std::slice::from_ref(&options.digest))?
+    let digest = crate::run::choose_digests(config, std::slice::from_ref(&options.digest))?
         .into_iter()
         .next()
         .ok_or_else(|| Error::Usage("no digest given".into()))?;

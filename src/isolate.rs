@@ -25,7 +25,7 @@ static QUIET_HOOK: Once = Once::new();
 /// `AssertUnwindSafe` is sound here because what `work` touches is dropped or
 /// replaced by the caller when it fails: a feed's partly built items are discarded,
 /// a digest's half-rendered output is never used.
-pub fn catch<T>(work: impl FnOnce() -> T) -> Result<T, String> {
+pub(crate) fn catch<T>(work: impl FnOnce() -> T) -> Result<T, String> {
     QUIET_HOOK.call_once(|| {
         let previous = panic::take_hook();
         panic::set_hook(Box::new(move |info| {
@@ -50,7 +50,7 @@ pub fn catch<T>(work: impl FnOnce() -> T) -> Result<T, String> {
 
 /// A panic while handling one feed's data: that feed's failure, like a parse error.
 /// The panic's own message is for a bug report, at `-v`.
-pub fn parser_crashed(source: &FeedSource, panic: &str) -> FeedError {
+pub(crate) fn parser_crashed(source: &FeedSource, panic: &str) -> FeedError {
     let name = crate::label::feed_name(source, None);
     log::debug!("feed {name}: the parser panicked: {panic}");
     FeedError::Parse("the feed parser crashed on this feed".to_string())

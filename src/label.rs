@@ -5,7 +5,7 @@ use crate::model::FeedSource;
 use crate::select::{Trace, Verdict};
 
 /// `1 feed`, `2 feeds`: counts in messages read as English.
-pub fn count(n: usize, what: &str) -> String {
+pub(crate) fn count(n: usize, what: &str) -> String {
     if n == 1 {
         format!("1 {what}")
     } else {
@@ -15,7 +15,7 @@ pub fn count(n: usize, what: &str) -> String {
 
 /// What a feed is called everywhere: the name from the config, else the feed's own
 /// title, else where it is.
-pub fn feed_name(source: &FeedSource, title: Option<&str>) -> String {
+pub(crate) fn feed_name(source: &FeedSource, title: Option<&str>) -> String {
     match (&source.name, title) {
         (Some(name), _) => name.clone(),
         (None, Some(title)) => title.to_string(),
@@ -25,7 +25,7 @@ pub fn feed_name(source: &FeedSource, title: Option<&str>) -> String {
 
 /// How a feed is named in messages: its name and where it is, or only where it is
 /// when it has no name (nor a title yet) and the two would be the same.
-pub fn feed_label(name: &str, location: &str) -> String {
+pub(crate) fn feed_label(name: &str, location: &str) -> String {
     if name == location {
         location.to_string()
     } else {
@@ -35,7 +35,7 @@ pub fn feed_label(name: &str, location: &str) -> String {
 
 /// At -vv, what a digest's selection did with the items the feeds offered: how many
 /// got each verdict, in the words of `explain`.
-pub fn verdict_counts(trace: &Trace<'_>) -> String {
+pub(crate) fn verdict_counts(trace: &Trace<'_>) -> String {
     let mut counts = [
         ("selected", 0),
         ("window", 0),

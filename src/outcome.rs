@@ -20,7 +20,7 @@ pub struct DigestSummary {
 }
 
 /// One digest's result.
-pub enum DigestOutcome<'c> {
+pub(crate) enum DigestOutcome<'c> {
     /// Rendered for the preview, which is written once all digests are done.
     Previewed(DigestOutput<'c>),
     /// Nothing new, and `send_empty` is off.

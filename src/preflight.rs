@@ -6,10 +6,10 @@
 use std::io::ErrorKind::NotFound;
 use std::path::Path;
 
-use crate::Error;
 use crate::config::{Config, PasswordSource, SmtpSettings, Transport};
 use crate::deliver::preview::PreviewFormat;
 use crate::deliver::smtp::{self, PasswordError, check_password};
+use crate::error::Error;
 
 /// Refuses a run that could not end well, before anything is fetched.
 pub(crate) fn check(

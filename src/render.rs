@@ -25,7 +25,7 @@ pub use budget::GMAIL_CLIP_BYTES;
 use budget::Plan;
 pub use context::{IssueLinks, excerpt, lead_image};
 pub use lead_image::lead_image_in;
-pub use lint::{TemplateProblem, TemplateSource};
+pub use lint::TemplateSource;
 pub use sanitize::sanitize_html;
 
 const DEFAULT_HTML: &str = include_str!("../templates/digest.html.j2");

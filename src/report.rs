@@ -7,10 +7,10 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 
+use crate::error::{Error, ExitStatus};
 use crate::model::FeedKey;
 use crate::state::State;
 use crate::table::Table;
-use crate::{Error, ExitStatus};
 use crate::{config, label};
 
 /// Prints the table of the config's feeds to `out`, in config order.

@@ -63,7 +63,7 @@ impl Schedule {
 
 /// Why a digest is due, or when it will be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Due {
+pub(crate) enum Due {
     /// No schedule: every run.
     EveryRun,
     /// Scheduled but never delivered: the first run sends the first issue.
@@ -75,7 +75,7 @@ pub enum Due {
 }
 
 /// Whether `digest` is due at `now`, given its last delivery.
-pub fn due(digest: &DigestConfig, last: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Due {
+pub(crate) fn due(digest: &DigestConfig, last: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Due {
     match (&digest.schedule, last) {
         (None, _) => Due::EveryRun,
         (Some(_), None) => Due::FirstIssue,
@@ -87,14 +87,14 @@ pub fn due(digest: &DigestConfig, last: Option<DateTime<Utc>>, now: DateTime<Utc
 }
 
 /// `YYYY-MM-DD HH:MM` in the digest's zone, with the zone's name.
-pub fn local_time(digest: &DigestConfig, t: DateTime<Utc>) -> String {
+pub(crate) fn local_time(digest: &DigestConfig, t: DateTime<Utc>) -> String {
     let local = t.with_timezone(&digest.timezone);
     format!("{} {}", local.format("%Y-%m-%d %H:%M"), digest.timezone)
 }
 
 /// One line on a scheduled digest: its schedule, last delivery and next slot, for
 /// `check` and `explain`. `None` for a digest without a schedule.
-pub fn describe(
+pub(crate) fn describe(
     digest: &DigestConfig,
     last: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
@@ -164,7 +164,7 @@ pub(crate) fn write_lines(
     config: &crate::config::Config,
     now: DateTime<Utc>,
     out: &mut dyn std::io::Write,
-) -> Result<(), crate::Error> {
+) -> Result<(), crate::error::Error> {
     if config.digests.iter().all(|d| d.schedule.is_none()) {
         return Ok(());
     }

@@ -17,7 +17,7 @@ use crate::text;
 
 /// Why an item is in a digest or not: the first rule that decided it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Verdict {
+pub(crate) enum Verdict {
     Selected,
     /// Dated before the window's start; `age` is how long before now.
     Window {
@@ -44,7 +44,7 @@ pub enum Verdict {
 
 /// One item the feeds offer, with what selection made of it.
 #[derive(Debug, Clone)]
-pub struct Candidate<'a> {
+pub(crate) struct Candidate<'a> {
     pub feed: &'a FeedItems,
     pub item: &'a Item,
     /// Published, else updated, else first seen; never in the future.
@@ -58,7 +58,7 @@ pub struct Candidate<'a> {
 
 /// Every item the feeds offer, newest first, each with its verdict.
 #[derive(Debug, Clone)]
-pub struct Trace<'a> {
+pub(crate) struct Trace<'a> {
     /// Where this run's window starts (see [`window_start`]).
     pub since: DateTime<Utc>,
     pub candidates: Vec<Candidate<'a>>,
@@ -66,14 +66,14 @@ pub struct Trace<'a> {
 
 /// How far back a digest can ever reach: its window plus `catch_up`. The state keeps
 /// items at least this long.
-pub fn reach(digest: &DigestConfig) -> Duration {
+pub(crate) fn reach(digest: &DigestConfig) -> Duration {
     digest.window.saturating_add(digest.catch_up)
 }
 
 /// The earlier of (now - window) and the digest's last delivery, so that items due in
 /// runs that failed or never happened are still sent; never earlier than `catch_up`
 /// before (now - window).
-pub fn window_start(
+pub(crate) fn window_start(
     digest: &DigestConfig,
     now: DateTime<Utc>,
     last_delivery: Option<DateTime<Utc>>,
@@ -93,7 +93,7 @@ fn before(now: DateTime<Utc>, span: Duration) -> DateTime<Utc> {
 }
 
 /// Selects the items of one digest, given what it has handled before.
-pub fn select(
+pub(crate) fn select(
     digest: &DigestConfig,
     feeds: &[FeedItems],
     now: DateTime<Utc>,
@@ -104,7 +104,7 @@ pub fn select(
 
 /// Every item the feeds offer, newest first, with the verdict of each rule in turn:
 /// window, tags, keywords, handled before, then duplicates and caps in rank order.
-pub fn trace<'a>(
+pub(crate) fn trace<'a>(
     digest: &DigestConfig,
     feeds: &'a [FeedItems],
     now: DateTime<Utc>,
@@ -311,7 +311,7 @@ fn included(digest: &DigestConfig, tags: &[String]) -> bool {
 /// Whether `item` passes each of a config's digests' keyword filters. The item's
 /// text is worked out once for all of them; nothing is known when no digest filters
 /// keywords.
-pub fn keyword_matches(digests: &[DigestConfig], item: &Item) -> KeywordMatches {
+pub(crate) fn keyword_matches(digests: &[DigestConfig], item: &Item) -> KeywordMatches {
     if !digests.iter().any(has_keywords) {
         return KeywordMatches::default();
     }
@@ -323,7 +323,7 @@ pub fn keyword_matches(digests: &[DigestConfig], item: &Item) -> KeywordMatches 
 }
 
 /// Whether the digest filters by keywords, which means reading every item's text.
-pub fn has_keywords(digest: &DigestConfig) -> bool {
+pub(crate) fn has_keywords(digest: &DigestConfig) -> bool {
     !digest.include_keywords.is_empty() || !digest.exclude_keywords.is_empty()
 }
 
@@ -367,7 +367,7 @@ fn keywords_match_text(digest: &DigestConfig, haystack: &str) -> bool {
 /// Names the keyword rule that refused an item: the exclude pattern it matches, else
 /// the include patterns it matches none of. Reads the item's text, which the caller
 /// loads from the state.
-pub fn keyword_reason(digest: &DigestConfig, item: &Item) -> String {
+pub(crate) fn keyword_reason(digest: &DigestConfig, item: &Item) -> String {
     let haystack = haystack(item);
     match digest
         .exclude_keywords
