@@ -22,7 +22,7 @@ pub fn feeds(path: &Path, out: &mut dyn Write) -> Result<ExitStatus, Error> {
             config.state.display()
         );
     }
-    let state = State::open_read_only(&config.state)?;
+    let state = State::open_scratch(&config.state)?;
     let records = state.feed_records()?;
     let mut table = Table::new(vec![
         "FEED",

@@ -168,7 +168,7 @@ pub(crate) fn write_lines(
     if config.digests.iter().all(|d| d.schedule.is_none()) {
         return Ok(());
     }
-    let state = State::open_read_only(&config.state)?;
+    let state = State::open_scratch(&config.state)?;
     for digest in &config.digests {
         if let Some(line) = describe(digest, state.last_delivery(&digest.name)?, now) {
             writeln!(out, "  {line}")?;

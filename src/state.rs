@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 use rusqlite::types::{ToSql, ToSqlOutput};
-use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::model::{
     FeedError, FeedIndex, FeedKey, Item, ItemTexts, KeywordMatches, LeadImage, Texts, Validators,
@@ -23,7 +23,6 @@ mod ownership;
 mod record;
 mod scratch;
 
-use scratch::copy_into;
 mod sent;
 
 pub use lock::{RunLock, lock};
@@ -174,8 +173,6 @@ pub enum FetchRecord<'a> {
 pub struct State {
     conn: Connection,
     path: PathBuf,
-    /// A preview reads the state and never writes it.
-    read_only: bool,
 }
 
 impl State {
@@ -205,7 +202,6 @@ impl State {
         let mut state = State {
             conn,
             path: path.to_path_buf(),
-            read_only: false,
         };
         state.migrate()?;
         if application_id(&state.conn, path)? == 0 {
@@ -215,52 +211,6 @@ impl State {
                 .map_err(|e| state.err(e))?;
         }
         Ok(state)
-    }
-
-    /// Opens the state for a preview: read-only. With no file yet it is an empty
-    /// in-memory state (a preview must not create one); an old-schema file is read
-    /// through a migrated in-memory copy (a preview must not upgrade it either).
-    pub fn open_read_only(path: &Path) -> Result<State, StateError> {
-        if !path.exists() {
-            let err = StateError::sqlite(path);
-            let conn = Connection::open_in_memory().map_err(err)?;
-            let mut s = State {
-                conn,
-                path: path.to_path_buf(),
-                read_only: false,
-            };
-            s.migrate()?;
-            s.read_only = true;
-            return Ok(s);
-        }
-        let err = StateError::sqlite(path);
-        let conn =
-            Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(err)?;
-        conn.busy_timeout(Duration::from_secs(10)).map_err(err)?;
-        check_ours(&conn, path)?;
-        let state = State {
-            conn,
-            path: path.to_path_buf(),
-            read_only: true,
-        };
-        if (state.user_version()? as usize) < MIGRATIONS.len() {
-            return State::open_copy(path);
-        }
-        Ok(state)
-    }
-
-    fn open_copy(path: &Path) -> Result<State, StateError> {
-        let err = StateError::sqlite(path);
-        let mut conn = Connection::open_in_memory().map_err(err)?;
-        copy_into(path, &mut conn)?;
-        let mut s = State {
-            conn,
-            path: path.to_path_buf(),
-            read_only: false,
-        };
-        s.migrate()?;
-        s.read_only = true;
-        Ok(s)
     }
 
     fn err(&self, source: rusqlite::Error) -> StateError {
@@ -433,7 +383,6 @@ impl State {
     /// older than `keep`, and sent records older than `keep`. Keeps the file small
     /// after a year of daily runs.
     pub fn prune(&mut self, now: DateTime<Utc>, keep: Duration) -> Result<(), StateError> {
-        self.ensure_writable();
         let cutoff = now.timestamp() - i64::try_from(keep.as_secs()).unwrap_or(i64::MAX / 2);
         let path = self.path.clone();
         let err = StateError::sqlite(&path);
@@ -452,12 +401,6 @@ impl State {
         )
         .map_err(err)?;
         tx.commit().map_err(err)
-    }
-
-    /// Every caller of a writing method is on the real-run path; a preview reaching one
-    /// would be a bug in the pipeline, not in the input, so it is loud.
-    fn ensure_writable(&self) {
-        assert!(!self.read_only, "a preview must never write the state");
     }
 }
 

@@ -25,7 +25,6 @@ impl State {
     /// Starts recording this run's fetches. The state's read methods stay usable
     /// meanwhile and see what has been recorded so far.
     pub fn record_fetches(&self, now: DateTime<Utc>) -> Result<FetchRecorder<'_>, StateError> {
-        self.ensure_writable();
         // `unchecked_transaction` borrows the connection shared, so that the run can
         // keep reading (stored items, first-seen dates) through `self` while it writes.
         let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;

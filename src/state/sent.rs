@@ -128,7 +128,6 @@ impl State {
         now: DateTime<Utc>,
         message_id: Option<&str>,
     ) -> Result<(), StateError> {
-        self.ensure_writable();
         let path = self.path.clone();
         let err = StateError::sqlite(&path);
         let tx = self.conn.transaction().map_err(err)?;
