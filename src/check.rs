@@ -285,10 +285,9 @@ fn probe_feeds(
     let probes = fetcher.fetch_all(&config.feeds, &[], |source, fetched, took| {
         let parsed = fetched.and_then(|f: Fetched| {
             let body = f.body.unwrap_or_default();
-            let feed = isolate::catch(|| {
+            let feed = isolate::feed(source, || {
                 parse::parse_feed(source, &body, f.final_url.as_ref(), f.charset.as_deref())
-            })
-            .map_err(|panic| isolate::parser_crashed(source, &panic))??;
+            })?;
             Ok((feed, f.moved_to))
         });
         progress.feed_done(source);

@@ -149,14 +149,14 @@ fn fetch_and_parse(
     } = fetched?;
     let feed = match body {
         Some(body) => {
-            let parsed = isolate::catch(|| {
-                parse::parse_feed(source, &body, final_url.as_ref(), charset.as_deref())
+            let parsed = isolate::feed(source, || {
+                let mut feed =
+                    parse::parse_feed(source, &body, final_url.as_ref(), charset.as_deref())?;
+                match_keywords(config, &mut feed.items);
+                Ok(feed)
             });
             fetch::recycle(body);
-            let mut feed = parsed.map_err(|panic| isolate::parser_crashed(source, &panic))??;
-            isolate::catch(|| match_keywords(config, &mut feed.items))
-                .map_err(|panic| isolate::parser_crashed(source, &panic))?;
-            Some(feed)
+            Some(parsed?)
         }
         None => None,
     };

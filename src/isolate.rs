@@ -48,12 +48,20 @@ pub(crate) fn catch<T>(work: impl FnOnce() -> T) -> Result<T, String> {
     })
 }
 
-/// A panic while handling one feed's data: that feed's failure, like a parse error.
-/// The panic's own message is for a bug report, at `-v`.
-pub(crate) fn parser_crashed(source: &FeedSource, panic: &str) -> FeedError {
-    let name = crate::label::feed_name(source, None);
-    log::debug!("feed {name}: the parser panicked: {panic}");
-    FeedError::Parse("the feed parser crashed on this feed".to_string())
+/// The one boundary around a feed's parse and item work: a panic in `work` is that
+/// feed's failure, like a parse error. The panic's own message is for a bug report,
+/// at `-v`.
+pub(crate) fn feed<T>(
+    source: &FeedSource,
+    work: impl FnOnce() -> Result<T, FeedError>,
+) -> Result<T, FeedError> {
+    catch(work).unwrap_or_else(|panic| {
+        let name = crate::label::feed_name(source, None);
+        log::debug!("feed {name}: the parser panicked: {panic}");
+        Err(FeedError::Parse(
+            "the feed parser crashed on this feed".to_string(),
+        ))
+    })
 }
 
 #[cfg(test)]
