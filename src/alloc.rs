@@ -5,10 +5,10 @@
 ///
 /// glibc raises its mapping threshold each time a large mapped block is freed, after
 /// which blocks of that size come from the heap. A run frees many: hyper's read buffer
-/// grows to ~400 KB per connection, and a fetch keeps up to `concurrency` connections
-/// busy. From the heap, those blocks fragment it around the items the run keeps, and
-/// peak memory grows with the feed list (67 MB instead of 43 MB for 200 DEV-sized
-/// feeds). A fixed threshold (glibc's default starting value) keeps them mapped.
+/// grows to hundreds of KB per connection, and a fetch keeps up to `concurrency`
+/// connections busy. From the heap, those blocks fragment it around the items the run
+/// keeps, and peak memory grows with the feed list (the README's Benchmark section has
+/// the figures). A fixed threshold (glibc's default starting value) keeps them mapped.
 ///
 /// Call it at start-up, before other threads exist. Returns whether the setting took:
 /// glibc refuses a value it does not support, and then nothing changes but memory use.

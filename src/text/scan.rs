@@ -1,10 +1,8 @@
 //! The fast path of [`super::html_to_text`]: a single scan over plain, well-formed
 //! HTML that yields the same text as the html5ever + ammonia path, at a fraction of the
 //! cost. Keyword filters read the text of every item in the window, and feeds such as
-//! DEV ship whole articles as item summaries. Through the parser that text took 61% of
-//! a run's CPU; with the scan, the 200-feed benchmark's first run went from 2.24 s to
-//! 1.11 s of CPU, and HTML to text is now ~0.6 ms of a feed's ~4.9 ms (the README's
-//! profile): feed-rs, not this, is where a run spends its CPU.
+//! DEV ship whole articles as item summaries: through the parser, that text was most
+//! of a run's CPU (the README's Benchmark section has the figures).
 //!
 //! It is exact by refusing, not by approximating: only markup whose effect on the text
 //! is known (tags with a role in the tag table, simple attributes, comments, the
