@@ -16,12 +16,11 @@ use rusqlite::{Connection, OptionalExtension, params};
 use crate::model::{
     FeedError, FeedIndex, FeedKey, Item, ItemTexts, KeywordMatches, LeadImage, Texts, Validators,
 };
-use ownership::{APPLICATION_ID, application_id, check_ours};
 
 mod lock;
-mod ownership;
+mod open;
 mod record;
-mod scratch;
+mod schema;
 
 mod sent;
 
@@ -176,72 +175,8 @@ pub struct State {
 }
 
 impl State {
-    /// Opens (creating and migrating if needed) the state for a real run.
-    pub fn open(path: &Path) -> Result<State, StateError> {
-        let err = StateError::sqlite(path);
-        let conn = Connection::open(path).map_err(err)?;
-        conn.busy_timeout(Duration::from_secs(10)).map_err(err)?;
-        // Items are mostly article-sized texts (tens of KB): with the largest page size
-        // most fit in one page instead of a chain of 4 KB overflow pages, and a run
-        // writes (and checkpoints) a tenth as many pages. It only takes effect when
-        // the file is created; an existing state keeps its page size, so this writes
-        // nothing. Set before the file is first read: set after, a new state's first
-        // run keeps its pages in the smaller size and takes more memory.
-        conn.pragma_update(None, "page_size", 65536).map_err(err)?;
-        // Nothing below may write to a file that is not ours or is newer than this
-        // program: not even the journal mode, which rewrites the header.
-        check_ours(&conn, path)?;
-        // A rollback journal, not WAL: each transaction is still all-or-nothing if the
-        // process is killed mid-write, and a preview can open the file read-only
-        // without leaving -wal/-shm files beside it (a WAL reader must create them).
-        // An existing WAL state is switched back when a run opens it.
-        conn.pragma_update(None, "journal_mode", "DELETE")
-            .map_err(err)?;
-        conn.pragma_update(None, "synchronous", "FULL")
-            .map_err(err)?;
-        let mut state = State {
-            conn,
-            path: path.to_path_buf(),
-        };
-        state.migrate()?;
-        if application_id(&state.conn, path)? == 0 {
-            state
-                .conn
-                .pragma_update(None, "application_id", APPLICATION_ID)
-                .map_err(|e| state.err(e))?;
-        }
-        Ok(state)
-    }
-
     fn err(&self, source: rusqlite::Error) -> StateError {
         StateError::sqlite(&self.path)(source)
-    }
-
-    fn user_version(&self) -> Result<u32, StateError> {
-        self.conn
-            .pragma_query_value(None, "user_version", |r| r.get::<_, u32>(0))
-            .map_err(|e| self.err(e))
-    }
-
-    fn migrate(&mut self) -> Result<(), StateError> {
-        let version = self.user_version()? as usize;
-        if version > MIGRATIONS.len() {
-            return Err(StateError::TooNew {
-                path: self.path.clone(),
-                found: version as u32,
-                known: MIGRATIONS.len() as u32,
-            });
-        }
-        let path = self.path.clone();
-        let err = StateError::sqlite(&path);
-        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
-            let tx = self.conn.transaction().map_err(err)?;
-            tx.execute_batch(sql).map_err(err)?;
-            tx.pragma_update(None, "user_version", (i + 1) as u32)
-                .map_err(err)?;
-            tx.commit().map_err(err)?;
-        }
-        Ok(())
     }
 
     /// Everything remembered about each feed.

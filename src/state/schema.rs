@@ -1,5 +1,5 @@
-//! Whether a state file is feedletter's own, and not from a newer feedletter: checked
-//! by reading only, before anything is written to it.
+//! Running the state's migrations, and whether a file is feedletter's own and not
+//! from a newer feedletter (checked by reading only, before anything is written to it).
 
 use std::path::Path;
 
@@ -9,13 +9,13 @@ use super::{MIGRATIONS, StateError};
 
 /// `PRAGMA application_id` of a feedletter state ("FDLT"), so a file that is some other
 /// program's database is never migrated into one.
-pub(super) const APPLICATION_ID: i32 = 0x4644_4C54;
+const APPLICATION_ID: i32 = 0x4644_4C54;
 
 /// The tables a state without an application id must have to be taken as ours: one
 /// written before the id was set.
 const OUR_TABLES: [&str; 3] = ["feeds", "items", "sent"];
 
-pub(super) fn application_id(conn: &Connection, path: &Path) -> Result<i32, StateError> {
+fn application_id(conn: &Connection, path: &Path) -> Result<i32, StateError> {
     conn.pragma_query_value(None, "application_id", |r| r.get(0))
         .map_err(StateError::sqlite(path))
 }
@@ -63,6 +63,27 @@ pub(super) fn check_ours(conn: &Connection, path: &Path) -> Result<(), StateErro
         if !empty && !ours_before_the_id {
             return Err(not_ours("an SQLite database with other tables"));
         }
+    }
+    Ok(())
+}
+
+/// Runs the migrations `conn` has not had yet (`PRAGMA user_version` is how many it
+/// has) and marks the file as a feedletter state.
+pub(super) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StateError> {
+    let err = StateError::sqlite(path);
+    let version: u32 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .map_err(err)?;
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        let tx = conn.transaction().map_err(err)?;
+        tx.execute_batch(sql).map_err(err)?;
+        tx.pragma_update(None, "user_version", (i + 1) as u32)
+            .map_err(err)?;
+        tx.commit().map_err(err)?;
+    }
+    if application_id(conn, path)? == 0 {
+        conn.pragma_update(None, "application_id", APPLICATION_ID)
+            .map_err(err)?;
     }
     Ok(())
 }
