@@ -123,7 +123,7 @@ pub fn default_user_agent() -> String {
     format!("feedletter/{}", env!("CARGO_PKG_VERSION"))
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum GroupBy {
     None,

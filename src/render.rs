@@ -6,6 +6,7 @@
 
 mod budget;
 mod context;
+mod item;
 mod lead_image;
 mod lint;
 mod sanitize;
@@ -23,7 +24,8 @@ use crate::{isolate, text};
 
 pub use budget::GMAIL_CLIP_BYTES;
 use budget::Plan;
-pub use context::{IssueLinks, excerpt, lead_image};
+pub use context::IssueLinks;
+pub use item::{excerpt, lead_image};
 pub use lead_image::lead_image_in;
 pub use lint::TemplateSource;
 pub use sanitize::sanitize_html;
@@ -127,7 +129,7 @@ impl Renderer {
         run: &RunContext<'_>,
         issue: Option<&IssueLinks>,
     ) -> Result<RenderedDigest, RenderError> {
-        let prepared = context::prepare(digest, selection);
+        let prepared = item::prepare(digest, selection);
         let attempt = |plan: &Plan| {
             let context = context::build(digest, selection, &prepared, plan, run, issue);
             self.render_with(digest, &Value::from(minijinja::value::Serde(&context)))

@@ -5,15 +5,13 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use minijinja::Value;
 use serde::Serialize;
 
 use super::RunContext;
 use super::budget::Plan;
-use super::lead_image::{ImageView, lead_image_in};
-use super::sanitize::sanitize_html;
-use crate::config::{ContentMode, DigestConfig, GroupBy};
-use crate::model::{FeedIndex, FeedKey, FeedReport, LeadImage, SelectedItem, Selection};
+use super::item::{ItemView, PreparedItem, Shown};
+use crate::config::{DigestConfig, GroupBy};
+use crate::model::{FeedIndex, FeedKey, FeedReport, SelectedItem, Selection};
 use crate::text;
 
 #[derive(Serialize)]
@@ -29,7 +27,7 @@ pub(super) struct Context {
     generated_at: String,
     timezone: String,
     window: String,
-    group_by: &'static str,
+    group_by: GroupBy,
     items: Vec<ItemView>,
     groups: Vec<Group>,
     omitted: usize,
@@ -44,26 +42,6 @@ pub(super) struct Context {
     /// Where past issues are served, and this one's page there (`archive_url:`).
     archive_url: Option<String>,
     issue_url: Option<String>,
-}
-
-#[derive(Serialize, Clone)]
-struct ItemView {
-    title: String,
-    link: Option<String>,
-    feed_name: String,
-    feed_url: FeedKey,
-    date: String,
-    date_iso: String,
-    tags: Vec<String>,
-    authors: Vec<String>,
-    excerpt: String,
-    /// Sanitized HTML, only for `content: full` (and only while it fits the budget).
-    content: Option<Value>,
-    /// The lead image, sized for the column; none with `images: false`.
-    image: Option<ImageView>,
-    /// The item as plain text for the text part: the excerpt, or the whole content's
-    /// text with paragraphs apart when `content` is shown.
-    text: String,
 }
 
 #[derive(Serialize)]
@@ -102,167 +80,6 @@ struct MovedFeed {
     name: String,
     location: FeedKey,
     moved_to: String,
-}
-
-/// An item made ready for display, with its full content (when the digest wants it)
-/// kept apart so each render can choose between it and the excerpt.
-pub(super) struct PreparedItem {
-    view: ItemView,
-    /// Sanitized HTML and its plain text, for `content: full`.
-    full: Option<(String, String)>,
-}
-
-/// How one item is shown in one render.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Shown {
-    Full,
-    Excerpt(usize),
-    TitleOnly,
-}
-
-impl PreparedItem {
-    fn view(&self, shown: Shown) -> ItemView {
-        let mut view = self.view.clone();
-        match (shown, &self.full) {
-            (Shown::Full, Some((html, text))) => {
-                // An image that the content shows anyway is not shown twice.
-                if let Some(image) = &view.image
-                    && html.contains(&image.url.replace('&', "&amp;"))
-                {
-                    view.image = None;
-                }
-                view.content = Some(Value::from_safe_string(html.clone()));
-                view.text = text.clone();
-            }
-            (Shown::Excerpt(chars), _) if view.excerpt.chars().count() > chars => {
-                view.excerpt = text::excerpt(&view.excerpt, chars);
-            }
-            (Shown::TitleOnly, _) => {
-                view.excerpt = String::new();
-                view.image = None;
-                view.tags = Vec::new();
-            }
-            _ => {}
-        }
-        view
-    }
-
-    /// True when `shown` is less than the digest asked for.
-    fn is_shortened(&self, shown: Shown, excerpt_chars: usize) -> bool {
-        match shown {
-            Shown::Full => false,
-            Shown::Excerpt(chars) => {
-                self.full.is_some()
-                    || (chars < excerpt_chars && self.view.excerpt.chars().count() > chars)
-            }
-            Shown::TitleOnly => true,
-        }
-    }
-}
-
-/// Sanitizes and excerpts the selected items, once per render.
-pub(super) fn prepare(digest: &DigestConfig, selection: &Selection) -> Vec<PreparedItem> {
-    selection
-        .items
-        .iter()
-        .map(|item| prepare_item(digest, item))
-        .collect()
-}
-
-/// The plain-text excerpt of an item, as the digest shows it: from the summary, or
-/// from the content when the summary has no text (only an image, say).
-pub fn excerpt(digest: &DigestConfig, item: &SelectedItem) -> String {
-    let texts = item.texts.loaded();
-    let text = [
-        texts.and_then(|t| t.summary.as_deref()),
-        texts.and_then(|t| t.content.as_deref()),
-    ]
-    .into_iter()
-    .flatten()
-    .map(text::html_to_text)
-    .find(|t| !t.is_empty())
-    .unwrap_or_default();
-    text::excerpt(&text, digest.excerpt_chars)
-}
-
-fn prepare_item(digest: &DigestConfig, item: &SelectedItem) -> PreparedItem {
-    let excerpt = excerpt(digest, item);
-    let full = match digest.content {
-        ContentMode::Excerpt => None,
-        ContentMode::Full => {
-            let html = item
-                .texts
-                .loaded()
-                .and_then(|t| t.content.as_deref().or(t.summary.as_deref()))
-                .unwrap_or("");
-            // Relative links in an item resolve against the item's page, which is
-            // where the feed's author wrote them; a path feed has no URL to fall back on.
-            let base = item
-                .link
-                .as_deref()
-                .or(Some(item.feed_url.as_str()))
-                .and_then(|l| url::Url::parse(l).ok());
-            let clean = sanitize_html(html, base.as_ref());
-            let plain = text::html_to_paragraphs(&clean);
-            Some((clean, plain))
-        }
-    };
-    let image = lead_image(digest, item);
-    let local = item.date.with_timezone(&digest.timezone);
-    let title = text::plain_label(&item.title);
-    PreparedItem {
-        view: ItemView {
-            title: if title.is_empty() {
-                "(untitled)".to_string()
-            } else {
-                title
-            },
-            link: item.link.clone(),
-            feed_name: text::plain_label(&item.feed_name),
-            feed_url: item.feed_url.clone(),
-            date: local.format("%-d %b %Y, %H:%M").to_string(),
-            date_iso: item.date.to_rfc3339(),
-            tags: labels(&item.tags),
-            authors: labels(&item.authors),
-            text: excerpt.clone(),
-            excerpt,
-            content: None,
-            image: image.as_ref().map(ImageView::fitted),
-        },
-        full,
-    }
-}
-
-/// The picture the HTML part leads an item with: the feed's own, else the first real
-/// picture in the item's HTML; none with `images: false`.
-pub fn lead_image(digest: &DigestConfig, item: &SelectedItem) -> Option<LeadImage> {
-    digest
-        .images
-        .then(|| item.image.clone().or_else(|| content_image(item)))
-        .flatten()
-}
-
-fn content_image(item: &SelectedItem) -> Option<LeadImage> {
-    let base = item
-        .link
-        .as_deref()
-        .or(Some(item.feed_url.as_str()))
-        .and_then(|l| url::Url::parse(l).ok());
-    let texts = item.texts.loaded();
-    [
-        texts.and_then(|t| t.content.as_deref()),
-        texts.and_then(|t| t.summary.as_deref()),
-    ]
-    .into_iter()
-    .flatten()
-    .find_map(|html| lead_image_in(html, base.as_ref()))
-}
-
-fn labels(raw: &[String]) -> Vec<String> {
-    raw.iter()
-        .map(|l| text::plain_label(l))
-        .filter(|l| !l.is_empty())
-        .collect()
 }
 
 /// The template context for one plan: how much of each item to show.
@@ -309,11 +126,7 @@ pub(super) fn build(
         generated_at: local_now.format("%Y-%m-%d %H:%M %Z").to_string(),
         timezone: tz.name().to_string(),
         window: human_duration(digest.window),
-        group_by: match digest.group_by {
-            GroupBy::None => "none",
-            GroupBy::Feed => "feed",
-            GroupBy::Tag => "tag",
-        },
+        group_by: digest.group_by,
         items,
         groups,
         omitted: selection.omitted,
@@ -420,7 +233,7 @@ fn group(digest: &DigestConfig, items: &[SelectedItem], views: &[ItemView]) -> V
 
 /// A window as a reader would say it: "24 hours", "3 days", "2 weeks".
 /// (humantime's "9years 11months 27days 21h 50m 24s" for 3650d is exact but unreadable.)
-pub(super) fn human_duration(d: Duration) -> String {
+fn human_duration(d: Duration) -> String {
     const HOUR: u64 = 3600;
     const DAY: u64 = 24 * HOUR;
     const WEEK: u64 = 7 * DAY;

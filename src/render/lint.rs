@@ -47,7 +47,7 @@ impl Renderer {
         selection: &Selection,
         run: &RunContext<'_>,
     ) -> Vec<TemplateProblem> {
-        let prepared = context::prepare(digest, selection);
+        let prepared = super::item::prepare(digest, selection);
         let whole = Plan::whole(
             selection.items.len(),
             digest.content == ContentMode::Full,
