@@ -14,6 +14,10 @@ use crate::config::DigestConfig;
 use crate::model::{FeedIndex, FeedItems, Item, KeywordMatches, SelectedItem, Selection};
 use crate::state::{Handling, SentItems};
 use crate::text;
+pub(crate) use keywords::{has_keywords, keyword_reason};
+use keywords::{haystack, keywords_match, keywords_match_text};
+
+mod keywords;
 
 /// Why an item is in a digest or not: the first rule that decided it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -320,70 +324,6 @@ pub(crate) fn keyword_matches(digests: &[DigestConfig], item: &Item) -> KeywordM
         .iter()
         .map(|d| keywords_match_text(d, &haystack))
         .collect()
-}
-
-/// Whether the digest filters by keywords, which means reading every item's text.
-pub(crate) fn has_keywords(digest: &DigestConfig) -> bool {
-    !digest.include_keywords.is_empty() || !digest.exclude_keywords.is_empty()
-}
-
-fn keywords_match(digest: &DigestConfig, item: &Item) -> bool {
-    if !has_keywords(digest) {
-        return true;
-    }
-    match item.keyword_matches.passes(digest.index) {
-        Some(matched) => matched,
-        None => keywords_match_text(digest, &haystack(item)),
-    }
-}
-
-/// Title and summary text: what keywords are matched against. Only texts in memory
-/// count: items are matched fresh from the parse, or after `State::load_texts`.
-fn haystack(item: &Item) -> String {
-    let summary = item
-        .texts
-        .loaded()
-        .and_then(|t| t.summary.as_deref().or(t.content.as_deref()))
-        .map(text::html_to_text)
-        .unwrap_or_default();
-    format!("{}\n{}", item.title, summary)
-}
-
-fn keywords_match_text(digest: &DigestConfig, haystack: &str) -> bool {
-    if digest
-        .exclude_keywords
-        .iter()
-        .any(|re| re.is_match(haystack))
-    {
-        return false;
-    }
-    digest.include_keywords.is_empty()
-        || digest
-            .include_keywords
-            .iter()
-            .any(|re| re.is_match(haystack))
-}
-
-/// Names the keyword rule that refused an item: the exclude pattern it matches, else
-/// the include patterns it matches none of. Reads the item's text, which the caller
-/// loads from the state.
-pub(crate) fn keyword_reason(digest: &DigestConfig, item: &Item) -> String {
-    let haystack = haystack(item);
-    match digest
-        .exclude_keywords
-        .iter()
-        .find(|re| re.is_match(&haystack))
-    {
-        Some(re) => re.as_str().to_string(),
-        None => {
-            let patterns: Vec<&str> = digest
-                .include_keywords
-                .iter()
-                .map(|re| re.as_str())
-                .collect();
-            format!("none of {}", patterns.join(", "))
-        }
-    }
 }
 
 #[cfg(test)]
