@@ -17,6 +17,8 @@ use crate::schedule::Schedule;
 /// short enough that a digest back from months of silence does not send all of them.
 const DEFAULT_CATCH_UP: Duration = Duration::from_secs(7 * 24 * 3600);
 
+const DEFAULT_SUBJECT: &str = "{{ title }} — {{ date }} ({{ items|length }} items)";
+
 impl Validator {
     pub(super) fn digests(
         &mut self,
@@ -49,8 +51,7 @@ impl Validator {
     /// the invalid values, so `check` can render its templates; the config as a whole
     /// is refused all the same.
     fn digest(&mut self, base: &Path, name: raw::Name, d: raw::RawDigest) -> DigestConfig {
-        let at = name.0;
-        let name = at.value.clone();
+        let name = name.0.value;
         let key = |field: &str| format!("digests.{name}.{field}");
         if name.trim().is_empty() || name.contains(char::is_whitespace) {
             self.problem(
@@ -59,21 +60,11 @@ impl Validator {
                 "a digest name must be one word (it is used on the command line)",
             );
         }
-        let default_window = Duration::from_secs(24 * 3600);
-        let window = match &d.window {
-            Some(w) => self.duration(w, &key("window")).unwrap_or(default_window),
-            None => default_window,
-        };
-        let catch_up = match &d.catch_up {
-            Some(c) => self
-                .duration(c, &key("catch_up"))
-                .unwrap_or(DEFAULT_CATCH_UP),
-            None => DEFAULT_CATCH_UP,
-        };
-        let (include_tags, exclude_tags) = match d.tags {
-            Some(t) => (normalise_tags(t.include), normalise_tags(t.exclude)),
-            None => (Vec::new(), Vec::new()),
-        };
+        let window = (d.window.as_ref()).and_then(|w| self.duration(w, &key("window")));
+        let catch_up = (d.catch_up.as_ref()).and_then(|c| self.duration(c, &key("catch_up")));
+        let (include_tags, exclude_tags) = (d.tags)
+            .map(|t| (normalise_tags(t.include), normalise_tags(t.exclude)))
+            .unwrap_or_default();
         let (include_keywords, exclude_keywords) = match d.keywords {
             Some(k) => (
                 self.regexes(k.include, &key("keywords.include")),
@@ -90,26 +81,16 @@ impl Validator {
             .as_ref()
             .and_then(|v| self.positive(v, &key("max_per_feed")))
             .map(|v| v as usize);
-        let excerpt_chars = match &d.excerpt_chars {
-            Some(v) => self.positive(v, &key("excerpt_chars")).unwrap_or(300) as usize,
-            None => 300,
-        };
-        let subject = d
-            .subject
-            .map(|s| s.value)
-            .unwrap_or_else(|| "{{ title }} — {{ date }} ({{ items|length }} items)".to_string());
+        let excerpt_chars = (d.excerpt_chars.as_ref())
+            .and_then(|v| self.positive(v, &key("excerpt_chars")))
+            .map_or(300, |v| v as usize);
         let (to, cc, bcc) = self.recipients(&d.at, &name, d.to, d.cc, d.bcc);
         let template = self.template_name(d.template, &key("template"));
         let timezone = self.timezone(d.timezone, &key("timezone"));
         let archive = self.archive(base, d.archive, d.archive_url, &name);
-        let unsubscribe = d.unsubscribe.and_then(|u| match url::Url::parse(&u.value) {
-            Ok(url) if matches!(url.scheme(), "mailto" | "https") => Some(url),
-            _ => {
-                let message = format!("`{}` is not a mailto: or https: address", u.value);
-                self.problem(&u, key("unsubscribe"), message);
-                None
-            }
-        });
+        let unsubscribe = d
+            .unsubscribe
+            .and_then(|u| self.unsubscribe(u, key("unsubscribe")));
         let schedule = d.schedule.and_then(|s| {
             Schedule::parse(s.value.trim())
                 .map_err(|e| self.problem(&s, key("schedule"), e))
@@ -122,7 +103,7 @@ impl Validator {
                 .unwrap_or(name.clone()),
             name,
             index: DigestIndex::default(),
-            window,
+            window: window.unwrap_or(Duration::from_secs(24 * 3600)),
             include_tags,
             exclude_tags,
             include_keywords,
@@ -130,10 +111,12 @@ impl Validator {
             max_items,
             max_per_feed,
             overflow: d.overflow.unwrap_or(Overflow::Drop),
-            catch_up,
+            catch_up: catch_up.unwrap_or(DEFAULT_CATCH_UP),
             group_by: d.group_by.unwrap_or(GroupBy::None),
             send_empty: d.send_empty.unwrap_or(false),
-            subject,
+            subject: d
+                .subject
+                .map_or_else(|| DEFAULT_SUBJECT.to_string(), |s| s.value),
             to,
             cc,
             bcc,
@@ -145,6 +128,17 @@ impl Validator {
             archive,
             unsubscribe,
             schedule,
+        }
+    }
+
+    fn unsubscribe(&mut self, u: Spanned<String>, key: String) -> Option<url::Url> {
+        match url::Url::parse(&u.value) {
+            Ok(url) if matches!(url.scheme(), "mailto" | "https") => Some(url),
+            _ => {
+                let message = format!("`{}` is not a mailto: or https: address", u.value);
+                self.problem(&u, key, message);
+                None
+            }
         }
     }
 
