@@ -24,7 +24,7 @@ use hosts::{HostLimiter, JobQueue};
 
 /// A feed body as the server (or the disk) gave it, with what the rest of the run needs
 /// to know about how it was obtained.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Fetched {
     /// `None` when the server answered 304 Not Modified.
     pub body: Option<Vec<u8>>,
@@ -170,13 +170,10 @@ impl Fetcher {
                 }
                 Ok(Fetched {
                     body: Some(bytes),
-                    final_url: None,
-                    validators: Validators::default(),
-                    moved_to: None,
-                    charset: None,
                     status: 200,
                     attempts: 1,
                     elapsed: started.elapsed(),
+                    ..Fetched::default()
                 })
             }
         }

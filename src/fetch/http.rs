@@ -2,7 +2,7 @@
 //! read under the deadline and the byte cap.
 
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use reqwest::StatusCode;
 use reqwest::blocking::{ClientBuilder, Response};
@@ -62,13 +62,10 @@ pub(super) fn fetch(
             }
             Err(failure) => failure,
         };
-        let wait = match failure.retry {
-            Retry::Never => None,
-            Retry::Backoff => Some(retry::backoff(attempts)),
-            Retry::After(wait) => Some(wait),
-        };
-        match wait {
-            Some(wait) if attempts <= fetcher.settings.retries => thread::sleep(wait),
+        let retries_left = attempts <= fetcher.settings.retries;
+        match failure.retry {
+            Retry::Backoff if retries_left => thread::sleep(retry::backoff(attempts)),
+            Retry::After(wait) if retries_left => thread::sleep(wait),
             _ => return Err(failure.error),
         }
     }
@@ -80,12 +77,6 @@ fn attempt(fetcher: &Fetcher, start: &Url, sent: Option<&Validators>) -> Result<
     // Starts once the first request holds its host slot: time spent queued behind other
     // feeds on the same host is not this feed's fault.
     let mut attempt_deadline = None;
-    let timed_out = || Failure {
-        error: FeedError::Timeout {
-            after: settings.timeout,
-        },
-        retry: Retry::Backoff,
-    };
     let mut url = start.clone();
     let mut redirects = Redirects::new(start);
     loop {
@@ -95,14 +86,14 @@ fn attempt(fetcher: &Fetcher, start: &Url, sent: Option<&Validators>) -> Result<
         let remaining = deadline
             .checked_duration_since(Instant::now())
             .filter(|d| !d.is_zero())
-            .ok_or_else(timed_out)?;
+            .ok_or_else(|| timed_out(settings))?;
         let conditional = conditional_headers(sent);
         log::trace!(
             "GET {}: {}",
             redacted(&url),
             describe_conditional(&conditional)
         );
-        let mut response = client
+        let response = client
             .get(url.clone())
             .headers(conditional)
             .timeout(remaining)
@@ -124,35 +115,21 @@ fn attempt(fetcher: &Fetcher, start: &Url, sent: Option<&Validators>) -> Result<
             describe_response(response.headers(), &validators)
         );
         if status == StatusCode::NOT_MODIFIED {
-            return Ok(fetched(None, url, validators, redirects.moved_to, status));
+            return Ok(Fetched {
+                final_url: Some(url),
+                validators,
+                moved_to: redirects.moved_to,
+                status: status.as_u16(),
+                ..Fetched::default()
+            });
         }
-        let charset = response
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
+        let charset = header_text(response.headers(), header::CONTENT_TYPE)
             .and_then(crate::parse::http_charset);
         if !status.is_success() {
             return Err(retry::status_failure(status, response.headers()));
         }
         let served_as_html = is_html_type(response.headers());
-        let length = response.content_length();
-        let too_large = || {
-            Failure::fatal(FeedError::TooLarge {
-                limit: settings.max_bytes,
-            })
-        };
-        // Content-Length is absent when reqwest decompresses, so this only short-cuts
-        // bodies that arrive as they are.
-        if length.is_some_and(|n| n > settings.max_bytes) {
-            return Err(too_large());
-        }
-        let body = body::read_capped(&mut response, length, settings.max_bytes, Some(deadline))
-            .map_err(|e| match e {
-                ReadError::TooLarge => too_large(),
-                ReadError::Timeout => timed_out(),
-                ReadError::Io(e) => retry::transport_failure(&e, settings),
-            })?;
-        drop(response);
+        let body = read_body(settings, response, deadline)?;
         drop(permit);
         log::trace!("{}: {} bytes of body", redacted(&url), body.len());
 
@@ -162,10 +139,51 @@ fn attempt(fetcher: &Fetcher, start: &Url, sent: Option<&Validators>) -> Result<
             Kind::Unknown if served_as_html => return Err(not_a_feed(&body, &url)),
             Kind::Unknown => {}
         }
-        let mut fetched = fetched(Some(body), url, validators, redirects.moved_to, status);
-        fetched.charset = charset;
-        return Ok(fetched);
+        return Ok(Fetched {
+            body: Some(body),
+            final_url: Some(url),
+            validators,
+            moved_to: redirects.moved_to,
+            charset,
+            status: status.as_u16(),
+            ..Fetched::default()
+        });
     }
+}
+
+fn timed_out(settings: &FetchSettings) -> Failure {
+    Failure {
+        error: FeedError::Timeout {
+            after: settings.timeout,
+        },
+        retry: Retry::Backoff,
+    }
+}
+
+/// A successful response's body, read within the attempt's deadline and the byte cap.
+fn read_body(
+    settings: &FetchSettings,
+    mut response: Response,
+    deadline: Instant,
+) -> Result<Vec<u8>, Failure> {
+    let length = response.content_length();
+    let too_large = || {
+        Failure::fatal(FeedError::TooLarge {
+            limit: settings.max_bytes,
+        })
+    };
+    // Content-Length is absent when reqwest decompresses, so this only short-cuts
+    // bodies that arrive as they are.
+    if length.is_some_and(|n| n > settings.max_bytes) {
+        return Err(too_large());
+    }
+    body::read_capped(&mut response, length, settings.max_bytes, Some(deadline)).map_err(
+        |e| match e {
+            ReadError::TooLarge => too_large(),
+            ReadError::Timeout => timed_out(settings),
+            ReadError::Io(e) => retry::transport_failure(&e, settings),
+        },
+    )
 }
 
 /// The redirects of one attempt: where they have been, to stop a loop, and where the
@@ -214,25 +232,6 @@ impl Redirects {
         }
         self.visited.push(next.clone());
         Ok(())
-    }
-}
-
-fn fetched(
-    body: Option<Vec<u8>>,
-    final_url: Url,
-    validators: Validators,
-    moved_to: Option<Url>,
-    status: StatusCode,
-) -> Fetched {
-    Fetched {
-        body,
-        final_url: Some(final_url),
-        validators,
-        moved_to,
-        charset: None,
-        status: status.as_u16(),
-        attempts: 0,
-        elapsed: Duration::ZERO,
     }
 }
 
@@ -310,10 +309,7 @@ fn describe_conditional(headers: &HeaderMap) -> String {
 
 /// At -vv: a response's content type and the validators remembered from it.
 fn describe_response(headers: &HeaderMap, validators: &Validators) -> String {
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("no content type");
+    let content_type = header_text(headers, header::CONTENT_TYPE).unwrap_or("no content type");
     let mut stored = Vec::new();
     if let Some(etag) = &validators.etag {
         stored.push(format!("ETag {etag}"));
@@ -335,11 +331,10 @@ fn response_validators(
     sent: Option<&Validators>,
 ) -> Validators {
     let text = |name| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(|v| v.trim().to_string())
+        header_text(headers, name)
+            .map(str::trim)
             .filter(|v| !v.is_empty())
+            .map(String::from)
     };
     let mut validators = Validators {
         etag: text(header::ETAG),
@@ -358,14 +353,13 @@ fn response_validators(
 }
 
 fn is_html_type(headers: &HeaderMap) -> bool {
-    let Some(value) = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-    else {
-        return false;
-    };
+    let value = header_text(headers, header::CONTENT_TYPE).unwrap_or_default();
     let mime = value.split(';').next().unwrap_or_default().trim();
     mime.eq_ignore_ascii_case("text/html") || mime.eq_ignore_ascii_case("application/xhtml+xml")
+}
+
+fn header_text(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
 }
 
 #[cfg(test)]
