@@ -65,19 +65,11 @@ pub(super) fn fit(
         _ => Some(attempt(&excerpts)?),
     };
     if let Some(rendered) = rendered.filter(|r| fits(r)) {
-        let (full_items, rendered) = largest_fitting(0, whole.full_items, 1, rendered, |n| {
-            attempt(&Plan {
-                full_items: n,
-                ..whole
-            })
-        })?;
-        return Ok(Fitted {
-            rendered,
-            plan: Plan {
-                full_items,
-                ..whole
-            },
-        });
+        let with = |full_items| Plan {
+            full_items,
+            ..whole
+        };
+        return largest_fitting((0, whole.full_items), 1, rendered, with, attempt);
     }
     // The longest excerpts that fit, to within EXCERPT_STEP characters.
     let plan = Plan {
@@ -87,25 +79,12 @@ pub(super) fn fit(
     if plan.excerpt_chars < whole.excerpt_chars {
         let rendered = attempt(&plan)?;
         if fits(&rendered) {
-            let (excerpt_chars, rendered) = largest_fitting(
-                plan.excerpt_chars,
-                whole.excerpt_chars,
-                EXCERPT_STEP,
-                rendered,
-                |n| {
-                    attempt(&Plan {
-                        excerpt_chars: n,
-                        ..plan
-                    })
-                },
-            )?;
-            return Ok(Fitted {
-                rendered,
-                plan: Plan {
-                    excerpt_chars,
-                    ..plan
-                },
-            });
+            let range = (plan.excerpt_chars, whole.excerpt_chars);
+            let with = |excerpt_chars| Plan {
+                excerpt_chars,
+                ..plan
+            };
+            return largest_fitting(range, EXCERPT_STEP, rendered, with, attempt);
         }
     }
     // Invariant: `lo` items at the tail as titles are not enough; `hi` are (or `hi` is
@@ -132,19 +111,19 @@ pub(super) fn fit(
     best.ok_or_else(|| RenderError::Css("no rendering was made".into()))
 }
 
-/// The largest `n` between `lo` and `hi`, to within `step`, whose rendering fits,
-/// given that `lo` fits (its rendering is `best`) and `hi` does not; the size shrinks
-/// monotonically with `n`.
+/// The plan `with(n)` of the largest `n` between `lo` and `hi`, to within `step`, whose
+/// rendering fits, given that `lo` fits (its rendering is `best`) and `hi` does not;
+/// the size shrinks monotonically with `n`.
 fn largest_fitting(
-    mut lo: usize,
-    mut hi: usize,
+    (mut lo, mut hi): (usize, usize),
     step: usize,
     mut best: RenderedDigest,
-    mut attempt: impl FnMut(usize) -> Result<RenderedDigest, RenderError>,
-) -> Result<(usize, RenderedDigest), RenderError> {
+    with: impl Fn(usize) -> Plan,
+    mut attempt: impl FnMut(&Plan) -> Result<RenderedDigest, RenderError>,
+) -> Result<Fitted, RenderError> {
     while hi - lo > step {
         let mid = lo + (hi - lo) / 2;
-        let rendered = attempt(mid)?;
+        let rendered = attempt(&with(mid))?;
         if rendered.html.len() <= GMAIL_CLIP_BYTES {
             lo = mid;
             best = rendered;
@@ -152,7 +131,10 @@ fn largest_fitting(
             hi = mid;
         }
     }
-    Ok((lo, best))
+    Ok(Fitted {
+        rendered: best,
+        plan: with(lo),
+    })
 }
 
 #[cfg(test)]
