@@ -72,7 +72,9 @@ pub fn check(
         return Ok(ExitStatus::Usage);
     }
     writeln!(out, "{}: ok: {}", path.display(), summary(&config))?;
-    crate::schedule::write_lines(&config, options.now, out)?;
+    for line in crate::schedule::lines(&config, options.now)? {
+        writeln!(out, "  {line}")?;
+    }
     let mut status = ExitStatus::Success;
     if options.fetch && !probe_feeds(&config, options, out)? {
         status = status.max(ExitStatus::Failure);

@@ -15,7 +15,10 @@ use crate::model::{DigestIndex, FeedSource};
 mod plain;
 mod raw;
 mod recover;
+mod schedule;
 mod validate;
+
+pub use schedule::Schedule;
 
 /// A config file that could not be used. Lists every problem found, not only the first.
 #[derive(Debug, thiserror::Error)]
@@ -188,7 +191,7 @@ pub struct DigestConfig {
     /// A `mailto:` or `https:` address for `List-Unsubscribe` and the footer.
     pub unsubscribe: Option<url::Url>,
     /// When the digest is due; `None`: on every run.
-    pub schedule: Option<crate::schedule::Schedule>,
+    pub schedule: Option<Schedule>,
 }
 
 /// `archive:` / `archive_url:` of a digest.

@@ -5,61 +5,9 @@
 //! schedule a digest is due on every run.
 
 use chrono::{DateTime, Utc};
-use croner::Cron;
-use croner::errors::CronError;
-use croner::parser::{CronParser, Seconds, Year};
 
 use crate::config::DigestConfig;
 use crate::state::{State, StateError};
-
-/// A digest's `schedule:`, parsed.
-#[derive(Debug, Clone)]
-pub struct Schedule {
-    cron: Cron,
-    pub text: String,
-}
-
-impl Schedule {
-    /// Five fields (minute hour day-of-month month day-of-week), names allowed
-    /// (`MON`, `JAN`), or a nickname such as `@daily`.
-    pub fn parse(text: &str) -> Result<Schedule, String> {
-        let parser = CronParser::builder()
-            .seconds(Seconds::Disallowed)
-            .year(Year::Disallowed)
-            .build();
-        let cron = parser.parse(text).map_err(|e| {
-            // croner names the field it could not read; the rest of its message is its own.
-            let why = match &e {
-                CronError::IllegalCharacters(m) => match m.split("in part ").nth(1) {
-                    Some(part) => format!("{part} is not a number or a name such as MON or JAN"),
-                    None => e.to_string(),
-                },
-                CronError::InvalidPattern(m) if m.contains("5 fields") => {
-                    "it needs five fields".into()
-                }
-                _ => e.to_string(),
-            };
-            format!(
-                "`{text}` is not a cron expression: {why}; write minute hour day month \
-                 weekday, e.g. \"0 8 * * MON\" for Mondays at 08:00"
-            )
-        })?;
-        // An expression that names no real date (30 February) would never send.
-        cron.find_next_occurrence(&Utc::now(), false)
-            .map_err(|_| format!("`{text}` never comes round (no date matches it)"))?;
-        Ok(Schedule {
-            cron,
-            text: text.to_string(),
-        })
-    }
-
-    /// The first slot after `t`, in the digest's zone (daylight saving included).
-    fn after(&self, digest: &DigestConfig, t: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        let local = t.with_timezone(&digest.timezone);
-        let next = self.cron.find_next_occurrence(&local, false).ok()?;
-        Some(next.with_timezone(&Utc))
-    }
-}
 
 /// Why a digest is due, or when it will be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,9 +27,9 @@ pub(crate) fn due(digest: &DigestConfig, last: Option<DateTime<Utc>>, now: DateT
     match (&digest.schedule, last) {
         (None, _) => Due::EveryRun,
         (Some(_), None) => Due::FirstIssue,
-        (Some(schedule), Some(last)) => match schedule.after(digest, last) {
+        (Some(schedule), Some(last)) => match schedule.after(digest.timezone, last) {
             Some(slot) if slot <= now => Due::Slot(slot),
-            _ => Due::NotUntil(schedule.after(digest, now)),
+            _ => Due::NotUntil(schedule.after(digest.timezone, now)),
         },
     }
 }
@@ -104,7 +52,7 @@ pub(crate) fn describe(
         format!("last delivered {}", local_time(digest, t))
     });
     let next = schedule
-        .after(digest, now)
+        .after(digest.timezone, now)
         .map_or("no next slot".into(), |t| {
             format!("next slot {}", local_time(digest, t))
         });
@@ -160,19 +108,17 @@ pub(crate) fn due_now<'c>(
 
 /// A line per scheduled digest, for `check`: its last delivery (read from the state,
 /// never written) and next slot.
-pub(crate) fn write_lines(
+pub(crate) fn lines(
     config: &crate::config::Config,
     now: DateTime<Utc>,
-    out: &mut dyn std::io::Write,
-) -> Result<(), crate::error::Error> {
+) -> Result<Vec<String>, StateError> {
     if config.digests.iter().all(|d| d.schedule.is_none()) {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let state = State::open_scratch(&config.state)?;
+    let mut lines = Vec::new();
     for digest in &config.digests {
-        if let Some(line) = describe(digest, state.last_delivery(&digest.name)?, now) {
-            writeln!(out, "  {line}")?;
-        }
+        lines.extend(describe(digest, state.last_delivery(&digest.name)?, now));
     }
-    Ok(())
+    Ok(lines)
 }

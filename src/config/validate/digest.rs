@@ -9,9 +9,8 @@ use regex::Regex;
 use serde_saphyr::Spanned;
 
 use super::{Validator, normalise_tags};
-use crate::config::{ArchiveConfig, ContentMode, DigestConfig, GroupBy, Overflow, raw};
+use crate::config::{ArchiveConfig, ContentMode, DigestConfig, GroupBy, Overflow, Schedule, raw};
 use crate::model::DigestIndex;
-use crate::schedule::Schedule;
 
 /// Long enough for a mail server down over a long weekend, or one missed weekly run;
 /// short enough that a digest back from months of silence does not send all of them.
