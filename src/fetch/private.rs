@@ -14,19 +14,11 @@ use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use url::{Host, Url};
 
 use super::Fetcher;
-use super::retry::Failure;
-use crate::model::FeedError;
 
 /// A redirect refused for leading to a private address.
 #[derive(Debug, thiserror::Error)]
 #[error("refusing to follow a redirect to {0}, a private address (fetch.private_redirects: false)")]
 pub(super) struct Refused(String);
-
-impl From<Refused> for Failure {
-    fn from(refused: Refused) -> Failure {
-        Failure::fatal(FeedError::Redirect(refused.to_string()))
-    }
-}
 
 /// Loopback, private, link-local, shared (carrier-grade NAT), "this network" and
 /// unspecified addresses, IPv4 mapped into IPv6 included.

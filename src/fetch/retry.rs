@@ -8,6 +8,7 @@ use reqwest::StatusCode;
 use reqwest::header::{self, HeaderMap};
 
 use super::errors;
+use super::private::Refused;
 use crate::config::FetchSettings;
 use crate::model::FeedError;
 
@@ -37,6 +38,12 @@ impl Failure {
             error,
             retry: Retry::Never,
         }
+    }
+}
+
+impl From<Refused> for Failure {
+    fn from(refused: Refused) -> Failure {
+        Failure::fatal(FeedError::Redirect(refused.to_string()))
     }
 }
 
