@@ -93,16 +93,6 @@ impl Renderer {
         Ok(())
     }
 
-    /// Renders one digest, without a link to a web archive.
-    pub fn render(
-        &self,
-        digest: &DigestConfig,
-        selection: &Selection,
-        run: &RunContext<'_>,
-    ) -> Result<RenderedDigest, RenderError> {
-        self.render_issue(digest, selection, run, None)
-    }
-
     /// Renders one digest; `issue` is where its page in the web archive will be. A
     /// digest whose HTML would be clipped by Gmail is shown with less until it fits
     /// (see `budget`), with a warning on stderr. A panic while sanitizing, inlining or
@@ -331,12 +321,12 @@ mod tests {
             reports: &[],
         };
         let selection = Selection::default();
-        let broken = renderer.render(&config.digests[0], &selection, &run);
+        let broken = renderer.render_issue(&config.digests[0], &selection, &run, None);
         assert_eq!(
             broken.map(|_| ()).map_err(|e| e.to_string()),
             Err("the renderer crashed on its items".into())
         );
-        let fine = renderer.render(&config.digests[1], &selection, &run);
+        let fine = renderer.render_issue(&config.digests[1], &selection, &run, None);
         assert!(fine.is_ok_and(|r| r.html.contains("fine")));
     }
 }
