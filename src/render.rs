@@ -104,67 +104,58 @@ impl Renderer {
         run: &RunContext<'_>,
         issue: Option<&IssueLinks>,
     ) -> Result<RenderedDigest, RenderError> {
-        isolate::catch(|| self.render_sized(digest, selection, run, issue)).unwrap_or_else(
-            |panic| {
-                log::debug!("digest {}: the renderer crashed: {panic}", digest.name);
-                Err(RenderError::Crashed)
-            },
-        )
-    }
-
-    fn render_sized(
-        &self,
-        digest: &DigestConfig,
-        selection: &Selection,
-        run: &RunContext<'_>,
-        issue: Option<&IssueLinks>,
-    ) -> Result<RenderedDigest, RenderError> {
-        let prepared = item::prepare(digest, selection);
-        let attempt = |plan: &Plan| {
-            let context = context::build(digest, selection, &prepared, plan, run, issue);
-            self.render_with(digest, &Value::from(minijinja::value::Serde(&context)))
-        };
-        let all = selection.items.len();
-        let whole = Plan::whole(
-            all,
-            digest.content == ContentMode::Full,
-            digest.excerpt_chars,
-        );
-        let rendered = attempt(&whole)?;
-        if rendered.html.len() <= GMAIL_CLIP_BYTES || all == 0 {
-            return Ok(rendered);
-        }
-        let full_size = rendered.html.len();
-        let fitted = budget::fit(whole, attempt)?;
-        let size = fitted.rendered.html.len();
-        let plan = fitted.plan;
-        let how = if plan.title_only_from < all {
-            format!(
-                "the last {} of {all} items show only their titles",
-                all - plan.title_only_from
-            )
-        } else if plan.excerpt_chars < digest.excerpt_chars {
-            format!("excerpts are cut to {} characters", plan.excerpt_chars)
-        } else {
-            format!(
-                "the last {} of {all} items are shown as excerpts",
-                all - plan.full_items
-            )
-        };
-        if size > GMAIL_CLIP_BYTES {
-            log::warn!(
-                "digest {}: the HTML is {size} bytes even with titles only, and Gmail clips \
-                 messages over {GMAIL_CLIP_BYTES}; lower max_items",
-                digest.name
+        let rendered = isolate::catch(|| {
+            let prepared = item::prepare(digest, selection);
+            let attempt = |plan: &Plan| {
+                let context = context::build(digest, selection, &prepared, plan, run, issue);
+                self.render_with(digest, &Value::from(minijinja::value::Serde(&context)))
+            };
+            let all = selection.items.len();
+            let whole = Plan::whole(
+                all,
+                digest.content == ContentMode::Full,
+                digest.excerpt_chars,
             );
-        } else {
-            log::warn!(
-                "digest {}: the HTML would be {full_size} bytes and Gmail clips messages over \
-                 {GMAIL_CLIP_BYTES}; {how}",
-                digest.name
-            );
-        }
-        Ok(fitted.rendered)
+            let rendered = attempt(&whole)?;
+            if rendered.html.len() <= GMAIL_CLIP_BYTES || all == 0 {
+                return Ok(rendered);
+            }
+            let full_size = rendered.html.len();
+            let fitted = budget::fit(whole, attempt)?;
+            let size = fitted.rendered.html.len();
+            let plan = fitted.plan;
+            let how = if plan.title_only_from < all {
+                format!(
+                    "the last {} of {all} items show only their titles",
+                    all - plan.title_only_from
+                )
+            } else if plan.excerpt_chars < digest.excerpt_chars {
+                format!("excerpts are cut to {} characters", plan.excerpt_chars)
+            } else {
+                format!(
+                    "the last {} of {all} items are shown as excerpts",
+                    all - plan.full_items
+                )
+            };
+            if size > GMAIL_CLIP_BYTES {
+                log::warn!(
+                    "digest {}: the HTML is {size} bytes even with titles only, and Gmail clips \
+                     messages over {GMAIL_CLIP_BYTES}; lower max_items",
+                    digest.name
+                );
+            } else {
+                log::warn!(
+                    "digest {}: the HTML would be {full_size} bytes and Gmail clips messages over \
+                     {GMAIL_CLIP_BYTES}; {how}",
+                    digest.name
+                );
+            }
+            Ok(fitted.rendered)
+        });
+        rendered.unwrap_or_else(|panic| {
+            log::debug!("digest {}: the renderer crashed: {panic}", digest.name);
+            Err(RenderError::Crashed)
+        })
     }
 
     fn render_with(
