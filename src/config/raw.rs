@@ -17,8 +17,8 @@ pub(super) struct RawConfig {
     pub state: Option<Spanned<String>>,
     pub templates: Option<Spanned<String>>,
     pub fetch: Option<RawFetch>,
-    pub feeds: Option<Spanned<Vec<RawFeed>>>,
-    pub digests: Option<Spanned<IndexMap<Name, RawDigest>>>,
+    pub feeds: Option<Spanned<Vec<Spanned<RawFeed>>>>,
+    pub digests: Option<Spanned<IndexMap<Name, Spanned<RawDigest>>>>,
     pub smtp: Option<RawSmtp>,
 }
 
@@ -55,10 +55,19 @@ impl std::hash::Hash for Name {
     }
 }
 
-/// A feed entry. `at` is the position of the entry itself, for errors about it as a whole.
-#[derive(Debug)]
+/// An entry's position, apart from its fields: for errors about the entry as a whole.
+pub(super) fn split<T>(entry: Spanned<T>) -> (Spanned<()>, T) {
+    let at = Spanned {
+        value: (),
+        referenced: entry.referenced,
+        defined: entry.defined,
+    };
+    (at, entry.value)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub(super) struct RawFeed {
-    pub at: Spanned<()>,
     pub url: Option<Spanned<String>>,
     pub path: Option<Spanned<String>>,
     pub name: Option<Spanned<String>>,
@@ -67,33 +76,7 @@ pub(super) struct RawFeed {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawFeedFields {
-    url: Option<Spanned<String>>,
-    path: Option<Spanned<String>>,
-    name: Option<Spanned<String>>,
-    tags: Option<Vec<String>>,
-}
-
-impl<'de> Deserialize<'de> for RawFeed {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let fields = Spanned::<RawFeedFields>::deserialize(d)?;
-        Ok(RawFeed {
-            at: Spanned {
-                value: (),
-                referenced: fields.referenced,
-                defined: fields.defined,
-            },
-            url: fields.value.url,
-            path: fields.value.path,
-            name: fields.value.name,
-            tags: fields.value.tags,
-        })
-    }
-}
-
-#[derive(Debug)]
 pub(super) struct RawDigest {
-    pub at: Spanned<()>,
     pub window: Option<Spanned<String>>,
     pub tags: Option<RawFilter<String>>,
     pub keywords: Option<RawFilter<Spanned<String>>>,
@@ -105,8 +88,11 @@ pub(super) struct RawDigest {
     pub send_empty: Option<bool>,
     pub title: Option<String>,
     pub subject: Option<Spanned<String>>,
+    #[serde(default)]
     pub to: Vec<Spanned<String>>,
+    #[serde(default)]
     pub cc: Vec<Spanned<String>>,
+    #[serde(default)]
     pub bcc: Vec<Spanned<String>>,
     pub template: Option<Spanned<String>>,
     pub content: Option<ContentMode>,
@@ -117,75 +103,6 @@ pub(super) struct RawDigest {
     pub archive_url: Option<Spanned<String>>,
     pub unsubscribe: Option<Spanned<String>>,
     pub schedule: Option<Spanned<String>>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawDigestFields {
-    window: Option<Spanned<String>>,
-    tags: Option<RawFilter<String>>,
-    keywords: Option<RawFilter<Spanned<String>>>,
-    max_items: Option<Spanned<u64>>,
-    max_per_feed: Option<Spanned<u64>>,
-    overflow: Option<Overflow>,
-    catch_up: Option<Spanned<String>>,
-    group_by: Option<GroupBy>,
-    send_empty: Option<bool>,
-    title: Option<String>,
-    subject: Option<Spanned<String>>,
-    #[serde(default)]
-    to: Vec<Spanned<String>>,
-    #[serde(default)]
-    cc: Vec<Spanned<String>>,
-    #[serde(default)]
-    bcc: Vec<Spanned<String>>,
-    template: Option<Spanned<String>>,
-    content: Option<ContentMode>,
-    excerpt_chars: Option<Spanned<u64>>,
-    timezone: Option<Spanned<String>>,
-    images: Option<bool>,
-    archive: Option<Spanned<String>>,
-    archive_url: Option<Spanned<String>>,
-    unsubscribe: Option<Spanned<String>>,
-    schedule: Option<Spanned<String>>,
-}
-
-impl<'de> Deserialize<'de> for RawDigest {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let f = Spanned::<RawDigestFields>::deserialize(d)?;
-        let at = Spanned {
-            value: (),
-            referenced: f.referenced,
-            defined: f.defined,
-        };
-        let f = f.value;
-        Ok(RawDigest {
-            at,
-            window: f.window,
-            tags: f.tags,
-            keywords: f.keywords,
-            max_items: f.max_items,
-            max_per_feed: f.max_per_feed,
-            overflow: f.overflow,
-            catch_up: f.catch_up,
-            group_by: f.group_by,
-            send_empty: f.send_empty,
-            title: f.title,
-            subject: f.subject,
-            to: f.to,
-            cc: f.cc,
-            bcc: f.bcc,
-            template: f.template,
-            content: f.content,
-            excerpt_chars: f.excerpt_chars,
-            timezone: f.timezone,
-            images: f.images,
-            archive: f.archive,
-            archive_url: f.archive_url,
-            unsubscribe: f.unsubscribe,
-            schedule: f.schedule,
-        })
-    }
 }
 
 #[derive(Debug, Deserialize)]

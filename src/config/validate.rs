@@ -180,7 +180,11 @@ impl Validator {
         s
     }
 
-    fn feeds(&mut self, base: &Path, raw: Option<Spanned<Vec<raw::RawFeed>>>) -> Vec<FeedSource> {
+    fn feeds(
+        &mut self,
+        base: &Path,
+        raw: Option<Spanned<Vec<Spanned<raw::RawFeed>>>>,
+    ) -> Vec<FeedSource> {
         let Some(raw) = raw else {
             self.missing(
                 "feeds",
@@ -197,51 +201,12 @@ impl Validator {
         }
         let mut seen = HashSet::new();
         let mut out = Vec::new();
-        for (index, feed) in raw.value.into_iter().enumerate() {
+        for (index, (at, feed)) in raw.value.into_iter().map(raw::split).enumerate() {
             let key = format!("feeds[{index}]");
-            let location = match (feed.url, feed.path) {
-                (Some(url), None) => match url::Url::parse(url.value.trim()) {
-                    Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {
-                        Some(FeedLocation::Url(u))
-                    }
-                    Ok(u) => {
-                        self.problem(
-                            &url,
-                            format!("{key}.url"),
-                            format!(
-                                "`{}` is not an http(s) URL (scheme `{}`)",
-                                url.value,
-                                u.scheme()
-                            ),
-                        );
-                        None
-                    }
-                    Err(e) => {
-                        self.problem(
-                            &url,
-                            format!("{key}.url"),
-                            format!("`{}` is not a URL: {e}", url.value),
-                        );
-                        None
-                    }
-                },
-                (None, Some(path)) => Some(FeedLocation::Path(base.join(&path.value))),
-                (Some(url), Some(_)) => {
-                    self.problem(&url, &key, "give either `url` or `path`, not both");
-                    None
-                }
-                (None, None) => {
-                    self.problem(
-                        &feed.at,
-                        &key,
-                        "each feed needs a `url` (or a `path` to a local file)",
-                    );
-                    None
-                }
-            };
+            let location = self.location(base, &key, &at, feed.url, feed.path);
             let Some(location) = location else { continue };
             if !seen.insert(location.to_string()) {
-                self.problem(&feed.at, &key, format!("{location} is listed twice"));
+                self.problem(&at, &key, format!("{location} is listed twice"));
                 continue;
             }
             let name = feed
@@ -256,6 +221,56 @@ impl Validator {
             });
         }
         out
+    }
+    /// Where a feed is read from: exactly one of `url` (http or https) and `path`.
+    fn location(
+        &mut self,
+        base: &Path,
+        key: &str,
+        at: &Spanned<()>,
+        url: Option<Spanned<String>>,
+        path: Option<Spanned<String>>,
+    ) -> Option<FeedLocation> {
+        match (url, path) {
+            (Some(url), None) => match url::Url::parse(url.value.trim()) {
+                Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {
+                    Some(FeedLocation::Url(u))
+                }
+                Ok(u) => {
+                    self.problem(
+                        &url,
+                        format!("{key}.url"),
+                        format!(
+                            "`{}` is not an http(s) URL (scheme `{}`)",
+                            url.value,
+                            u.scheme()
+                        ),
+                    );
+                    None
+                }
+                Err(e) => {
+                    self.problem(
+                        &url,
+                        format!("{key}.url"),
+                        format!("`{}` is not a URL: {e}", url.value),
+                    );
+                    None
+                }
+            },
+            (None, Some(path)) => Some(FeedLocation::Path(base.join(&path.value))),
+            (Some(url), Some(_)) => {
+                self.problem(&url, key, "give either `url` or `path`, not both");
+                None
+            }
+            (None, None) => {
+                self.problem(
+                    at,
+                    key,
+                    "each feed needs a `url` (or a `path` to a local file)",
+                );
+                None
+            }
+        }
     }
 }
 

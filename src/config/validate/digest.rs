@@ -22,7 +22,7 @@ impl Validator {
     pub(super) fn digests(
         &mut self,
         base: &Path,
-        raw: Option<Spanned<IndexMap<raw::Name, raw::RawDigest>>>,
+        raw: Option<Spanned<IndexMap<raw::Name, Spanned<raw::RawDigest>>>>,
     ) -> Vec<DigestConfig> {
         let Some(raw) = raw else {
             self.missing("digests", "no digests configured: add one under `digests:`");
@@ -38,7 +38,7 @@ impl Validator {
         let mut digests: Vec<DigestConfig> = raw
             .value
             .into_iter()
-            .map(|(name, d)| self.digest(base, name, d))
+            .map(|(name, d)| self.digest(base, name, raw::split(d)))
             .collect();
         for (index, digest) in digests.iter_mut().enumerate() {
             digest.index = DigestIndex(index);
@@ -49,16 +49,15 @@ impl Validator {
     /// A digest with problems still yields its settings, defaults standing in for
     /// the invalid values, so `check` can render its templates; the config as a whole
     /// is refused all the same.
-    fn digest(&mut self, base: &Path, name: raw::Name, d: raw::RawDigest) -> DigestConfig {
+    fn digest(
+        &mut self,
+        base: &Path,
+        name: raw::Name,
+        (at, d): (Spanned<()>, raw::RawDigest),
+    ) -> DigestConfig {
         let name = name.0.value;
         let key = |field: &str| format!("digests.{name}.{field}");
-        if name.trim().is_empty() || name.contains(char::is_whitespace) {
-            self.problem(
-                &d.at,
-                format!("digests.{name}"),
-                "a digest name must be one word (it is used on the command line)",
-            );
-        }
+        self.one_word(&at, &name);
         let window = (d.window.as_ref()).and_then(|w| self.duration(w, &key("window")));
         let catch_up = (d.catch_up.as_ref()).and_then(|c| self.duration(c, &key("catch_up")));
         let (include_tags, exclude_tags) = (d.tags)
@@ -83,7 +82,7 @@ impl Validator {
         let excerpt_chars = (d.excerpt_chars.as_ref())
             .and_then(|v| self.positive(v, &key("excerpt_chars")))
             .map_or(300, |v| v as usize);
-        let (to, cc, bcc) = self.recipients(&d.at, &name, d.to, d.cc, d.bcc);
+        let (to, cc, bcc) = self.recipients(&at, &name, d.to, d.cc, d.bcc);
         let template = self.template_name(d.template, &key("template"));
         let timezone = self.timezone(d.timezone, &key("timezone"));
         let archive = self.archive(base, d.archive, d.archive_url, &name);
@@ -127,6 +126,16 @@ impl Validator {
             archive,
             unsubscribe,
             schedule,
+        }
+    }
+
+    fn one_word(&mut self, at: &Spanned<()>, name: &str) {
+        if name.trim().is_empty() || name.contains(char::is_whitespace) {
+            self.problem(
+                at,
+                format!("digests.{name}"),
+                "a digest name must be one word (it is used on the command line)",
+            );
         }
     }
 
