@@ -195,7 +195,7 @@ impl Settle<'_> {
                 self.fetched(source, &location, feed, &validators, moved_to)?
             }
             Ok((None, _, moved_to)) => {
-                self.record(
+                self.recorder.record(
                     &location,
                     &FetchRecord::NotModified {
                         moved_to: moved_to.as_deref(),
@@ -211,7 +211,8 @@ impl Settle<'_> {
                 (feed, outcome, moved_to, None)
             }
             Err(error) => {
-                self.record(&location, &FetchRecord::Failed(&error))?;
+                self.recorder
+                    .record(&location, &FetchRecord::Failed(&error))?;
                 let items =
                     self.stored_items(source, &location, Stored::InFeedOrSince(self.since))?;
                 let feed = feed_items(source, stored_title.as_deref(), stored_site(), items);
@@ -234,11 +235,7 @@ impl Settle<'_> {
             } else {
                 0
             },
-            failing_since: if failed {
-                Some(record.and_then(|r| r.failing_since).unwrap_or(self.now))
-            } else {
-                None
-            },
+            failing_since: failed.then(|| record.and_then(|r| r.failing_since).unwrap_or(self.now)),
             warning,
         };
         Ok((feed, report))
@@ -262,7 +259,7 @@ impl Settle<'_> {
             ..
         } = feed;
         self.state.date_undated(location, &mut items, self.now)?;
-        self.record(
+        self.recorder.record(
             location,
             &FetchRecord::Fetched {
                 items: &items,
@@ -295,10 +292,6 @@ impl Settle<'_> {
             moved_to,
             warning,
         ))
-    }
-
-    fn record(&self, location: &FeedKey, record: &FetchRecord<'_>) -> Result<(), StateError> {
-        self.recorder.record(location, record)
     }
 
     /// What the feed held at its last successful fetch, matched against the keyword
