@@ -1,0 +1,372 @@
+//! A feed cut down to what the limits keep before feed-rs reads it: feed-rs builds a
+//! model of every entry before any limit could apply (~750 bytes for an empty
+//! `<item/>`, ~1 KB for a JSON `{}`), so 3,000,000 items in 9 MB once took 3 GB.
+//!
+//! A quick pass counts the entries; past `MAX_ITEMS` it keeps the newest (by the date
+//! an entry states first; undated ones last, ties in document order, as
+//! `limits::apply` keeps them) and drops the rest. Within an XML entry, elements past
+//! `MAX_ENTRY_ELEMENTS` are dropped, outside the text constructs whose markup is text.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::ops::Range;
+
+use quick_xml::Reader;
+use quick_xml::events::Event;
+use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Value};
+
+use super::dates::parse_date;
+use crate::limits::MAX_ITEMS;
+
+/// Elements in one XML entry, outside text constructs: a few dozen in a real feed.
+const MAX_ENTRY_ELEMENTS: usize = 1_000;
+/// Children whose local name says they hold a date; the first one found dates an entry.
+const DATES: &[&str] = &[
+    "pubDate",
+    "published",
+    "date",
+    "issued",
+    "created",
+    "updated",
+    "modified",
+];
+/// Elements whose content is text (or markup that is text), never counted or cut.
+const TEXTS: &[&str] = &[
+    "title",
+    "description",
+    "summary",
+    "content",
+    "encoded",
+    "subtitle",
+    "rights",
+];
+
+/// The document cut to size, and how many entries were dropped; `None` when nothing
+/// had to go.
+pub(super) fn cut(doc: &[u8]) -> Option<(Vec<u8>, usize)> {
+    if doc.trim_ascii_start().starts_with(b"{") {
+        return json(doc);
+    }
+    // Most feeds are far from either limit; counting tags costs one `memchr` pass.
+    if memchr::memchr_iter(b'<', doc).count() <= MAX_ENTRY_ELEMENTS.max(MAX_ITEMS) {
+        return None;
+    }
+    xml(doc)
+}
+
+/// The newest `MAX_ITEMS` of what is offered, by date then document order.
+struct Newest<T> {
+    heap: BinaryHeap<Reverse<(i64, Reverse<usize>, Keep<T>)>>,
+    seen: usize,
+}
+
+/// What is kept of an entry; never compared, so that entries of one date keep their
+/// order by index alone.
+struct Keep<T>(T);
+
+impl<T> PartialEq for Keep<T> {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+impl<T> Eq for Keep<T> {}
+impl<T> PartialOrd for Keep<T> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl<T> Ord for Keep<T> {
+    fn cmp(&self, _: &Self) -> std::cmp::Ordering {
+        std::cmp::Ordering::Equal
+    }
+}
+
+impl<T> Newest<T> {
+    fn new() -> Self {
+        Newest {
+            heap: BinaryHeap::with_capacity(MAX_ITEMS + 1),
+            seen: 0,
+        }
+    }
+
+    fn offer(&mut self, date: Option<&str>, entry: T) {
+        let stamp = date
+            .and_then(parse_date)
+            .map_or(i64::MIN, |d| d.timestamp());
+        self.heap
+            .push(Reverse((stamp, Reverse(self.seen), Keep(entry))));
+        self.seen += 1;
+        if self.heap.len() > MAX_ITEMS {
+            self.heap.pop();
+        }
+    }
+
+    /// The kept entries in document order, and how many were dropped.
+    fn into_kept(self) -> (Vec<T>, usize) {
+        let mut kept: Vec<_> = self.heap.into_iter().map(|Reverse(k)| k).collect();
+        kept.sort_by_key(|(_, Reverse(index), _)| *index);
+        let dropped = self.seen - kept.len();
+        (kept.into_iter().map(|(_, _, Keep(e))| e).collect(), dropped)
+    }
+}
+
+/// An XML entry: where it is, and the elements in it that are dropped.
+struct Entry {
+    span: Range<usize>,
+    drops: Vec<Range<usize>>,
+}
+
+fn xml(doc: &[u8]) -> Option<(Vec<u8>, usize)> {
+    let mut reader = Reader::from_reader(doc);
+    let config = reader.config_mut();
+    config.check_end_names = false;
+    config.allow_unmatched_ends = true;
+    let mut newest = Newest::new();
+    let mut depth = 0usize;
+    let mut in_channel = false;
+    // Where the shell ends and starts again around the entries.
+    let (mut first, mut last) = (None, 0);
+    let mut dropped_elements = false;
+    let mut broken = false;
+    loop {
+        let at = reader.buffer_position() as usize;
+        let (start, empty) = match reader.read_event() {
+            Ok(Event::Start(s)) => (s, false),
+            Ok(Event::Empty(s)) => (s, true),
+            Ok(Event::End(_)) => {
+                depth = depth.saturating_sub(1);
+                continue;
+            }
+            Ok(Event::Eof) => break,
+            Err(_) => {
+                broken = true;
+                break;
+            }
+            Ok(_) => continue,
+        };
+        let local = start.local_name();
+        let is_entry = matches!(local.as_ref(), "item" | "entry")
+            && (depth == 1 || (depth == 2 && in_channel));
+        if !is_entry {
+            in_channel |= depth == 1 && local.as_ref() == "channel";
+            depth += usize::from(!empty);
+            continue;
+        }
+        let mut entry = Entry {
+            span: at..at,
+            drops: Vec::new(),
+        };
+        let date = if empty {
+            None
+        } else {
+            match read_entry(&mut reader, &mut entry.drops) {
+                Some(date) => date,
+                None => {
+                    broken = true;
+                    break;
+                }
+            }
+        };
+        entry.span.end = reader.buffer_position() as usize;
+        dropped_elements |= !entry.drops.is_empty();
+        first.get_or_insert(entry.span.start);
+        last = entry.span.end;
+        newest.offer(date.as_deref(), entry);
+    }
+    let first = first?;
+    // A big document that breaks is read up to the break (the entry it broke in is
+    // left for the per-entry reading to count): the rest could hold any number.
+    let end = match broken {
+        true => reader.buffer_position() as usize,
+        false if newest.seen <= MAX_ITEMS && !dropped_elements => return None,
+        false => doc.len(),
+    };
+    let (kept, dropped) = newest.into_kept();
+    let mut out = Vec::with_capacity(doc.len().min(64 << 20));
+    out.extend_from_slice(&doc[..first]);
+    for entry in kept {
+        let mut from = entry.span.start;
+        for drop in entry.drops {
+            out.extend_from_slice(&doc[from..drop.start]);
+            from = drop.end;
+        }
+        out.extend_from_slice(&doc[from..entry.span.end]);
+    }
+    out.extend_from_slice(&doc[last.min(end)..end]);
+    Some((out, dropped))
+}
+
+/// Reads an entry up to its end tag: its date (`Some(None)` when it has none), with
+/// the spans of the elements past the limit added to `drops`. `None` when the
+/// document ends or breaks inside it.
+fn read_entry(reader: &mut Reader<&[u8]>, drops: &mut Vec<Range<usize>>) -> Option<Option<String>> {
+    let mut date = None;
+    let mut elements = 0usize;
+    let mut depth = 0usize;
+    loop {
+        let at = reader.buffer_position() as usize;
+        let (start, empty) = match reader.read_event().ok()? {
+            Event::Start(s) => (s, false),
+            Event::Empty(s) => (s, true),
+            Event::End(_) if depth == 0 => return Some(date),
+            Event::End(_) => {
+                depth -= 1;
+                continue;
+            }
+            Event::Eof => return None,
+            _ => continue,
+        };
+        let local = start.local_name();
+        elements += 1;
+        let whole = elements > MAX_ENTRY_ELEMENTS || TEXTS.contains(&local.as_ref());
+        if whole || (depth == 0 && date.is_none() && DATES.contains(&local.as_ref())) {
+            let text = match empty {
+                true => None,
+                false => Some(reader.read_text(start.name()).ok()?),
+            };
+            if elements > MAX_ENTRY_ELEMENTS {
+                drops.push(at..reader.buffer_position() as usize);
+            } else if !whole {
+                date = text.map(|t| t.to_string());
+            }
+            continue;
+        }
+        depth += usize::from(!empty);
+    }
+}
+
+/// A JSON Feed cut to its newest `MAX_ITEMS` items; the other members as they were.
+fn json(doc: &[u8]) -> Option<(Vec<u8>, usize)> {
+    // Each item is a JSON value of its own bytes' size at most; what is not kept is
+    // freed as soon as a newer one displaces it.
+    struct Items<'n>(&'n mut Newest<Value>);
+    impl<'de> DeserializeSeed<'de> for Items<'_> {
+        type Value = ();
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_seq(self)
+        }
+    }
+    impl<'de> Visitor<'de> for Items<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an array of items")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            while let Some(item) = seq.next_element::<Value>()? {
+                let date = ["date_published", "date_modified"]
+                    .iter()
+                    .find_map(|k| item.get(k).and_then(Value::as_str))
+                    .map(str::to_string);
+                self.0.offer(date.as_deref(), item);
+            }
+            Ok(())
+        }
+    }
+    struct Top;
+    impl<'de> Visitor<'de> for Top {
+        type Value = (Map<String, Value>, Newest<Value>);
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a JSON Feed object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut members = Map::new();
+            let mut newest = Newest::new();
+            while let Some(key) = map.next_key::<String>()? {
+                match key.as_str() {
+                    "items" => map.next_value_seed(Items(&mut newest))?,
+                    _ => {
+                        members.insert(key, map.next_value()?);
+                    }
+                }
+            }
+            Ok((members, newest))
+        }
+    }
+    // Fewer bytes than the smallest items (`{},`) could fill cannot hold too many.
+    if doc.len() < 3 * MAX_ITEMS {
+        return None;
+    }
+    let (mut members, newest) = serde_json::Deserializer::from_slice(doc)
+        .deserialize_map(Top)
+        .ok()?;
+    if newest.seen <= MAX_ITEMS {
+        return None;
+    }
+    let (kept, dropped) = newest.into_kept();
+    members.insert("items".into(), Value::Array(kept));
+    Some((serde_json::to_vec(&members).ok()?, dropped))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn items(n: usize, item: impl Fn(usize) -> String) -> String {
+        (0..n).map(item).collect()
+    }
+
+    #[test]
+    fn small_feeds_are_left_alone() {
+        let doc = format!("<rss><channel>{}</channel></rss>", "<item/>".repeat(50));
+        assert!(cut(doc.as_bytes()).is_none());
+        let json = format!("{{\"items\":[{}{{}}]}}", "{},".repeat(MAX_ITEMS - 1));
+        assert!(cut(json.as_bytes()).is_none());
+    }
+
+    #[test]
+    fn the_newest_xml_entries_are_kept_in_document_order() {
+        // Oldest first, two undated at the front: they go first.
+        let body = items(MAX_ITEMS + 5, |n| match n {
+            0 | 1 => format!("<item><guid>u{n}</guid></item>"),
+            n => format!(
+                "<item><guid>{n}</guid><pubDate>{}</pubDate></item>\n",
+                chrono::DateTime::from_timestamp(1_000_000 + n as i64 * 60, 0)
+                    .map(|d| d.to_rfc2822())
+                    .unwrap_or_default()
+            ),
+        });
+        let doc = format!("<rss><channel><title>T</title>{body}</channel></rss>");
+        let (out, dropped) = cut(doc.as_bytes()).expect("cut");
+        let out = String::from_utf8(out).expect("UTF-8");
+        assert_eq!(dropped, 5);
+        assert!(out.starts_with("<rss><channel><title>T</title><item><guid>5</guid>"));
+        assert!(out.ends_with("</item>\n</channel></rss>"));
+        assert_eq!(out.matches("<item>").count(), MAX_ITEMS);
+    }
+
+    #[test]
+    fn elements_past_the_entry_limit_are_dropped() {
+        let categories = items(5_000, |n| format!("<category>c{n}</category>"));
+        let doc = format!(
+            "<rss><channel><item><title>a<b>b</b></title>{categories}<link>x</link></item></channel></rss>"
+        );
+        let (out, dropped) = cut(doc.as_bytes()).expect("cut");
+        let out = String::from_utf8(out).expect("UTF-8");
+        assert_eq!(dropped, 0);
+        assert_eq!(out.matches("<category>").count(), MAX_ENTRY_ELEMENTS - 1);
+        assert!(out.contains("<title>a<b>b</b></title><category>c0</category>"));
+        assert!(!out.contains("<link>"), "elements after the limit go too");
+    }
+
+    #[test]
+    fn a_json_feed_keeps_its_newest_items_and_other_members() {
+        let body = items(MAX_ITEMS + 3, |n| {
+            format!(
+                "{{\"id\":\"{n}\",\"date_published\":\"2024-01-01T00:00:{:02}Z\"}},",
+                n % 60
+            )
+        });
+        let doc = format!("{{\"version\":\"v1\",\"title\":\"T\",\"items\":[{body}{{}}]}}");
+        let (out, dropped) = cut(doc.as_bytes()).expect("cut");
+        let feed: Value = serde_json::from_slice(&out).expect("JSON");
+        assert_eq!(dropped, 4);
+        assert_eq!(feed["title"], "T");
+        let items = feed["items"].as_array().expect("items");
+        assert_eq!(items.len(), MAX_ITEMS);
+        assert!(
+            items.iter().all(|i| i.get("id").is_some()),
+            "the undated one went"
+        );
+    }
+}
