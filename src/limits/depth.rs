@@ -13,7 +13,7 @@
 //! that shows nothing), and a tag or raw text too costly to serialize is dropped.
 
 /// Bytes of text between the node boundaries the scan adds.
-const TEXT_RUN: usize = 1024;
+const TEXT_RUN: usize = 256;
 /// Bytes html5ever's serializer may search for one tag or raw text: (`&` and 0xC2
 /// bytes) × length.
 const SERIALIZE_BUDGET: usize = 1 << 24;
@@ -37,9 +37,6 @@ const SELF_CLOSING_SIBLINGS: &[&str] = &["p", "li", "dt", "dd", "option", "tr", 
 /// already is so and balanced. The flag tells whether elements were cut for depth
 /// (rather than implicit closes spelled out or stray end tags dropped).
 pub(super) fn flatten(html: &str, max_depth: usize) -> Option<(String, bool)> {
-    if !html.contains('<') {
-        return None;
-    }
     // Nearly all feed HTML is shallow and balanced: a first pass only looks, without
     // copying, and the rewrite happens only when that pass found something to change.
     if !Scan::run(html, max_depth, false).changed {
@@ -306,11 +303,12 @@ mod tests {
 
     #[test]
     fn long_text_is_split_for_a_linear_serializer() {
-        let text = "&".repeat(3000);
+        let text = "&".repeat(1000);
         let (split, cut) = flatten(&format!("<p>{text}</p>"), 10).unwrap_or_default();
         assert!(!cut);
         assert_eq!(split.replace("<!---->", ""), format!("<p>{text}</p>"));
-        assert_eq!(split.matches("<!---->").count(), 2);
+        assert_eq!(split.matches("<!---->").count(), 3);
+        assert!(flatten(&text, 10).is_some(), "text alone is split too");
         assert_eq!(flatten(&"a".repeat(3000), 10), None);
         // Too costly to write as one attribute value or raw text: dropped.
         let attr = format!(
