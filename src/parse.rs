@@ -48,9 +48,9 @@ pub fn parse_feed(
         log::debug!("feed {name}: {replaced} bytes that are not UTF-8 read as U+FFFD");
     }
     let doc = read::repair(doc);
-    let (doc, dropped) = match cut::cut(&doc) {
-        Some((cut, dropped)) => (Cow::Owned(cut), dropped),
-        None => (doc, 0),
+    let (doc, dropped, broken) = match cut::cut(&doc) {
+        Some(cut) => (Cow::Owned(cut.doc), cut.dropped, cut.broken),
+        None => (doc, 0, 0),
     };
     let parser = || {
         feed_rs::parser::Builder::new()
@@ -63,13 +63,14 @@ pub fn parse_feed(
     };
     let read::Read {
         feed: parsed,
-        unreadable,
+        mut unreadable,
         crashed,
     } = read::read(&parser, &doc).map_err(|e| match e {
         // The message may quote the feed (a malformed tag's name).
         FeedError::Parse(message) => FeedError::Parse(limits::clean_text(&message)),
         other => other,
     })?;
+    unreadable += broken;
     if parsed.entries.is_empty() && unreadable > 0 {
         return Err(FeedError::Parse(match unreadable {
             // A crash is named as one, whether it took one entry or the whole feed.

@@ -42,9 +42,17 @@ const TEXTS: &[&str] = &[
     "rights",
 ];
 
-/// The document cut to size, and how many entries were dropped; `None` when nothing
-/// had to go.
-pub(super) fn cut(doc: &[u8]) -> Option<(Vec<u8>, usize)> {
+/// A document cut to size.
+pub(super) struct Cut {
+    pub doc: Vec<u8>,
+    /// Entries dropped for the item cap.
+    pub dropped: usize,
+    /// Entries that could not be read, and were left out.
+    pub broken: usize,
+}
+
+/// The document cut to size; `None` when nothing had to go.
+pub(super) fn cut(doc: &[u8]) -> Option<Cut> {
     if doc.trim_ascii_start().starts_with(b"{") {
         return json(doc);
     }
@@ -117,20 +125,30 @@ struct Entry {
     drops: Vec<Range<usize>>,
 }
 
-fn xml(doc: &[u8]) -> Option<(Vec<u8>, usize)> {
+fn reader(doc: &[u8]) -> Reader<&[u8]> {
     let mut reader = Reader::from_reader(doc);
     let config = reader.config_mut();
     config.check_end_names = false;
     config.allow_unmatched_ends = true;
+    config.allow_dangling_amp = true;
+    reader
+}
+
+fn xml(doc: &[u8]) -> Option<Cut> {
+    let mut reader = reader(doc);
+    // Where in `doc` the reader started: after a break, at the next entry.
+    let mut offset = 0;
     let mut newest = Newest::new();
     let mut depth = 0usize;
     let mut in_channel = false;
     // Where the shell ends and starts again around the entries.
     let (mut first, mut last) = (None, 0);
     let mut dropped_elements = false;
-    let mut broken = false;
+    let mut broken = 0;
+    // Where the document stops being read: a break outside an entry ends it.
+    let mut end = doc.len();
     loop {
-        let at = reader.buffer_position() as usize;
+        let at = offset + reader.buffer_position() as usize;
         let (start, empty) = match reader.read_event() {
             Ok(Event::Start(s)) => (s, false),
             Ok(Event::Empty(s)) => (s, true),
@@ -139,8 +157,11 @@ fn xml(doc: &[u8]) -> Option<(Vec<u8>, usize)> {
                 continue;
             }
             Ok(Event::Eof) => break,
+            Err(_) if first.is_none() => return None,
             Err(_) => {
-                broken = true;
+                // Outside an entry: the shell itself is broken, and the rest is lost
+                // (the per-entry reading closes what is open).
+                end = at;
                 break;
             }
             Ok(_) => continue,
@@ -157,31 +178,33 @@ fn xml(doc: &[u8]) -> Option<(Vec<u8>, usize)> {
             span: at..at,
             drops: Vec::new(),
         };
-        let date = if empty {
-            None
-        } else {
-            match read_entry(&mut reader, &mut entry.drops) {
+        let date = match empty {
+            true => None,
+            false => match read_entry(&mut reader, offset, &mut entry.drops) {
                 Some(date) => date,
                 None => {
-                    broken = true;
-                    break;
+                    // The entry is lost, and counted; reading goes on at the next.
+                    broken += 1;
+                    let from = offset + reader.buffer_position() as usize;
+                    let Some(next) = next_entry(doc, from, local.as_ref()) else {
+                        end = at;
+                        break;
+                    };
+                    (reader, offset) = (self::reader(&doc[next..]), next);
+                    continue;
                 }
-            }
+            },
         };
-        entry.span.end = reader.buffer_position() as usize;
+        entry.span.end = offset + reader.buffer_position() as usize;
         dropped_elements |= !entry.drops.is_empty();
         first.get_or_insert(entry.span.start);
         last = entry.span.end;
         newest.offer(date.as_deref(), entry);
     }
     let first = first?;
-    // A big document that breaks is read up to the break (the entry it broke in is
-    // left for the per-entry reading to count): the rest could hold any number.
-    let end = match broken {
-        true => reader.buffer_position() as usize,
-        false if newest.seen <= MAX_ITEMS && !dropped_elements => return None,
-        false => doc.len(),
-    };
+    if newest.seen <= MAX_ITEMS && !dropped_elements && broken == 0 && end == doc.len() {
+        return None;
+    }
     let (kept, dropped) = newest.into_kept();
     let mut out = Vec::with_capacity(doc.len().min(64 << 20));
     out.extend_from_slice(&doc[..first]);
@@ -194,18 +217,37 @@ fn xml(doc: &[u8]) -> Option<(Vec<u8>, usize)> {
         out.extend_from_slice(&doc[from..entry.span.end]);
     }
     out.extend_from_slice(&doc[last.min(end)..end]);
-    Some((out, dropped))
+    Some(Cut {
+        doc: out,
+        dropped,
+        broken,
+    })
+}
+
+/// Where the next `<item` or `<entry` start tag (as `name` says) is, from `from` on.
+fn next_entry(doc: &[u8], from: usize, name: &str) -> Option<usize> {
+    let tag = [b"<", name.as_bytes()].concat();
+    memchr::memmem::find_iter(doc.get(from..)?, &tag)
+        .map(|at| from + at)
+        .find(|&at| {
+            (doc.get(at + tag.len()))
+                .is_some_and(|&b| b == b'>' || b == b'/' || b.is_ascii_whitespace())
+        })
 }
 
 /// Reads an entry up to its end tag: its date (`Some(None)` when it has none), with
 /// the spans of the elements past the limit added to `drops`. `None` when the
 /// document ends or breaks inside it.
-fn read_entry(reader: &mut Reader<&[u8]>, drops: &mut Vec<Range<usize>>) -> Option<Option<String>> {
+fn read_entry(
+    reader: &mut Reader<&[u8]>,
+    offset: usize,
+    drops: &mut Vec<Range<usize>>,
+) -> Option<Option<String>> {
     let mut date = None;
     let mut elements = 0usize;
     let mut depth = 0usize;
     loop {
-        let at = reader.buffer_position() as usize;
+        let at = offset + reader.buffer_position() as usize;
         let (start, empty) = match reader.read_event().ok()? {
             Event::Start(s) => (s, false),
             Event::Empty(s) => (s, true),
@@ -226,7 +268,7 @@ fn read_entry(reader: &mut Reader<&[u8]>, drops: &mut Vec<Range<usize>>) -> Opti
                 false => Some(reader.read_text(start.name()).ok()?),
             };
             if elements > MAX_ENTRY_ELEMENTS {
-                drops.push(at..reader.buffer_position() as usize);
+                drops.push(at..offset + reader.buffer_position() as usize);
             } else if !whole {
                 date = text.map(|t| t.to_string());
             }
@@ -237,7 +279,7 @@ fn read_entry(reader: &mut Reader<&[u8]>, drops: &mut Vec<Range<usize>>) -> Opti
 }
 
 /// A JSON Feed cut to its newest `MAX_ITEMS` items; the other members as they were.
-fn json(doc: &[u8]) -> Option<(Vec<u8>, usize)> {
+fn json(doc: &[u8]) -> Option<Cut> {
     // Each item is a JSON value of its own bytes' size at most; what is not kept is
     // freed as soon as a newer one displaces it.
     struct Items<'n>(&'n mut Newest<Value>);
@@ -295,7 +337,11 @@ fn json(doc: &[u8]) -> Option<(Vec<u8>, usize)> {
     }
     let (kept, dropped) = newest.into_kept();
     members.insert("items".into(), Value::Array(kept));
-    Some((serde_json::to_vec(&members).ok()?, dropped))
+    Some(Cut {
+        doc: serde_json::to_vec(&members).ok()?,
+        dropped,
+        broken: 0,
+    })
 }
 
 #[cfg(test)]
@@ -318,7 +364,7 @@ mod tests {
     fn the_newest_xml_entries_are_kept_in_document_order() {
         // Oldest first, two undated at the front: they go first.
         let body = items(MAX_ITEMS + 5, |n| match n {
-            0 | 1 => format!("<item><guid>u{n}</guid></item>"),
+            0 | 1 => format!("<item><guid>u{n}</guid><title>Salt & pepper</title></item>"),
             n => format!(
                 "<item><guid>{n}</guid><pubDate>{}</pubDate></item>\n",
                 chrono::DateTime::from_timestamp(1_000_000 + n as i64 * 60, 0)
@@ -327,7 +373,9 @@ mod tests {
             ),
         });
         let doc = format!("<rss><channel><title>T</title>{body}</channel></rss>");
-        let (out, dropped) = cut(doc.as_bytes()).expect("cut");
+        let Cut {
+            doc: out, dropped, ..
+        } = cut(doc.as_bytes()).expect("cut");
         let out = String::from_utf8(out).expect("UTF-8");
         assert_eq!(dropped, 5);
         assert!(out.starts_with("<rss><channel><title>T</title><item><guid>5</guid>"));
@@ -336,12 +384,32 @@ mod tests {
     }
 
     #[test]
+    fn a_broken_entry_is_counted_and_reading_goes_on() {
+        let body = items(MAX_ITEMS + 2, |n| match n {
+            3 => "<item><title>a <!b</title></item>".to_string(),
+            n => format!("<item><guid>{n}</guid></item>"),
+        });
+        let doc = format!("<rss><channel>{body}</channel></rss>");
+        let cut = cut(doc.as_bytes()).expect("cut");
+        let out = String::from_utf8(cut.doc).expect("UTF-8");
+        assert_eq!((cut.dropped, cut.broken), (1, 1));
+        assert!(out.starts_with("<rss><channel><item><guid>0</guid></item>"));
+        assert!(!out.contains("<!b") && !out.contains("<guid>10001</guid>"));
+        assert!(out.ends_with(&format!(
+            "<guid>{}</guid></item></channel></rss>",
+            MAX_ITEMS
+        )));
+    }
+
+    #[test]
     fn elements_past_the_entry_limit_are_dropped() {
         let categories = items(5_000, |n| format!("<category>c{n}</category>"));
         let doc = format!(
             "<rss><channel><item><title>a<b>b</b></title>{categories}<link>x</link></item></channel></rss>"
         );
-        let (out, dropped) = cut(doc.as_bytes()).expect("cut");
+        let Cut {
+            doc: out, dropped, ..
+        } = cut(doc.as_bytes()).expect("cut");
         let out = String::from_utf8(out).expect("UTF-8");
         assert_eq!(dropped, 0);
         assert_eq!(out.matches("<category>").count(), MAX_ENTRY_ELEMENTS - 1);
@@ -358,7 +426,9 @@ mod tests {
             )
         });
         let doc = format!("{{\"version\":\"v1\",\"title\":\"T\",\"items\":[{body}{{}}]}}");
-        let (out, dropped) = cut(doc.as_bytes()).expect("cut");
+        let Cut {
+            doc: out, dropped, ..
+        } = cut(doc.as_bytes()).expect("cut");
         let feed: Value = serde_json::from_slice(&out).expect("JSON");
         assert_eq!(dropped, 4);
         assert_eq!(feed["title"], "T");

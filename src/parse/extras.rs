@@ -54,6 +54,7 @@ fn read(doc: &[u8]) -> Option<Vec<Said>> {
     let config = reader.config_mut();
     config.check_end_names = false;
     config.allow_unmatched_ends = true;
+    config.allow_dangling_amp = true;
     let mut entries = Vec::new();
     let mut depth = 0usize;
     let mut in_channel = false;
