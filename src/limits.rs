@@ -88,6 +88,12 @@ pub fn clean_text(text: &str) -> String {
     clean::strip_controls(text).unwrap_or_else(|| text.to_string())
 }
 
+/// `html` bounded in depth and with its long texts split (`depth`), when it was not:
+/// what html5ever can parse and serialize in linear time.
+pub(crate) fn serializable(html: &str) -> Option<String> {
+    depth::flatten(html, MAX_HTML_DEPTH).map(|(html, _)| html)
+}
+
 /// Trims `feed` to the limits and strips control characters from every text in it.
 /// `name` names the feed in the `-v` line; `dropped` items were cut before parsing.
 pub fn apply(feed: &mut Feed, name: &str, dropped: usize) -> Trimmed {

@@ -206,8 +206,9 @@ fn title_holds_markup(doc: &[u8]) -> bool {
 }
 
 /// What XML parsers refuse and feedparser reads, fixed in the bytes: a `<` that starts
-/// no markup (`a < b` in a title, where reading would stop) is escaped, and `&#X41;`
-/// gets XML's lower-case `x`. CDATA sections and comments stay as they are.
+/// no markup (`a < b` in a title, where reading would stop) and a `&` that starts no
+/// reference (`Salt & pepper`) are escaped, and `&#X41;` gets XML's lower-case `x`.
+/// CDATA sections and comments stay as they are.
 pub(super) fn repair(doc: Cow<'_, [u8]>) -> Cow<'_, [u8]> {
     if doc.trim_ascii_start().starts_with(b"{") {
         return doc;
@@ -228,6 +229,8 @@ pub(super) fn repair(doc: Cow<'_, [u8]>) -> Cow<'_, [u8]> {
             continue;
         } else if rest.starts_with(b"&#X") {
             (b"&#x", 3)
+        } else if rest[0] == b'&' && !is_reference(rest) {
+            (b"&amp;", 1)
         } else if rest[0] == b'<'
             && !rest.get(1).is_some_and(|&b| {
                 b.is_ascii_alphabetic()
@@ -252,5 +255,31 @@ pub(super) fn repair(doc: Cow<'_, [u8]>) -> Cow<'_, [u8]> {
             out.extend_from_slice(&doc[copied..]);
             Cow::Owned(out)
         }
+    }
+}
+
+/// Whether `s`, at a `&`, starts a reference: `&name;` or `&#…;`.
+fn is_reference(s: &[u8]) -> bool {
+    let name = &s[1..s.len().min(64)];
+    let len = name
+        .iter()
+        .position(|&b| !(b.is_ascii_alphanumeric() || b >= 0x80 || b"#_-.:".contains(&b)))
+        .unwrap_or(name.len());
+    len > 0 && name.get(len) == Some(&b';')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repair_escapes_what_starts_no_markup_and_leaves_cdata_alone() {
+        let doc = b"<t>a < b &amp; c & d &#X41;</t><!-- x < y & z --><d><![CDATA[e < f & g]]></d>";
+        assert_eq!(
+            String::from_utf8(repair(Cow::Borrowed(doc)).into_owned()).expect("UTF-8"),
+            "<t>a &lt; b &amp; c &amp; d &#x41;</t><!-- x < y & z --><d><![CDATA[e < f & g]]></d>"
+        );
+        let clean = b"<t>a &lt; b</t>";
+        assert!(matches!(repair(Cow::Borrowed(clean)), Cow::Borrowed(_)));
     }
 }

@@ -109,7 +109,6 @@ fn reader(doc: &str) -> Reader<&[u8]> {
     let config = reader.config_mut();
     config.check_end_names = false;
     config.allow_unmatched_ends = true;
-    config.allow_dangling_amp = true;
     reader
 }
 
@@ -137,7 +136,7 @@ use atom::{Body, atom_text};
 impl<'a> Pass<'a> {
     fn run(&mut self) -> Result<()> {
         loop {
-            match self.next_event()? {
+            match self.reader.read_event()? {
                 Event::Eof => return Ok(()),
                 Event::Start(start) => self.start(start, false)?,
                 Event::Empty(start) => self.start(start, true)?,
@@ -154,18 +153,11 @@ impl<'a> Pass<'a> {
             return false;
         };
         let from = self.offset + self.reader.buffer_position() as usize;
-        let name: &[u8] = match self.format {
-            Format::Rss | Format::Rdf => b"<item",
-            _ => b"<entry",
+        let name = match self.format {
+            Format::Rss | Format::Rdf => "item",
+            _ => "entry",
         };
-        let bytes = doc.as_bytes();
-        let Some(next) = memchr::memmem::find_iter(&bytes[from.min(bytes.len())..], name)
-            .map(|at| from + at)
-            .find(|&at| {
-                (bytes.get(at + name.len()))
-                    .is_some_and(|&b| b == b'>' || b == b'/' || b.is_ascii_whitespace())
-            })
-        else {
+        let Some(next) = super::cut::next_entry(doc.as_bytes(), from, name) else {
             return false;
         };
         self.out.get_mut().truncate(start);
@@ -173,17 +165,6 @@ impl<'a> Pass<'a> {
         (self.item, self.entry_start) = (None, None);
         (self.reader, self.offset) = (reader(&doc[next..]), next);
         true
-    }
-
-    /// The next event, with a bare `&` in text (which the reader lets through, and
-    /// feed-rs refuses) escaped.
-    fn next_event(&mut self) -> Result<Event<'a>> {
-        Ok(match self.reader.read_event()? {
-            Event::Text(text) if text.contains('&') => {
-                Event::Text(BytesText::from_escaped(text.replace('&', "&amp;")).into_owned())
-            }
-            other => other,
-        })
     }
 
     fn start(&mut self, start: BytesStart<'a>, empty: bool) -> Result<()> {
@@ -311,7 +292,7 @@ impl<'a> Pass<'a> {
         let mut events = Vec::new();
         let mut depth = 0usize;
         loop {
-            let event = self.next_event()?;
+            let event = self.reader.read_event()?;
             match &event {
                 Event::Start(_) => depth += 1,
                 Event::End(_) if depth == 0 => return Ok(events),
