@@ -112,22 +112,9 @@ fn reader(doc: &str) -> Reader<&[u8]> {
     reader
 }
 
-/// The document could not be read or written as XML; the caller keeps what it had.
-struct Unreadable;
-
-impl From<quick_xml::Error> for Unreadable {
-    fn from(_: quick_xml::Error) -> Self {
-        Unreadable
-    }
-}
-
-impl From<std::io::Error> for Unreadable {
-    fn from(_: std::io::Error) -> Self {
-        Unreadable
-    }
-}
-
-type Result<T> = std::result::Result<T, Unreadable>;
+/// An error means the document could not be read or written as XML; the caller keeps
+/// what it had.
+type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
 mod atom;
 
@@ -204,7 +191,7 @@ impl<'a> Pass<'a> {
                     && self
                         .stack
                         .get(1)
-                        .is_some_and(|p| ends_with_local(p, "channel"))));
+                        .is_some_and(|p| split_name(p).1 == "channel")));
         if is_entry {
             self.entry_start = Some((depth, self.out.get_ref().len()));
             if matches!(self.format, Format::Rss | Format::Rdf) && local == "item" {
@@ -364,15 +351,12 @@ impl<'a> Pass<'a> {
         if let Some(kind) = &kind {
             fixed.push_attribute(("type", kind.as_str()));
         }
+        if matches!(body, Body::Nothing) || (matches!(body, Body::Keep) && inner.is_empty()) {
+            self.out.write_event(Event::Empty(fixed))?;
+            return Ok(());
+        }
         match body {
-            Body::Nothing => {
-                self.out.write_event(Event::Empty(fixed))?;
-                return Ok(());
-            }
-            Body::Keep if inner.is_empty() => {
-                self.out.write_event(Event::Empty(fixed))?;
-                return Ok(());
-            }
+            Body::Nothing => {}
             Body::Keep => {
                 self.out.write_event(Event::Start(fixed.borrow()))?;
                 for event in inner {
@@ -469,10 +453,6 @@ fn format_of(root: &BytesStart<'_>) -> Format {
 
 fn split_name(name: &str) -> (&str, &str) {
     name.split_once(':').unwrap_or(("", name))
-}
-
-fn ends_with_local(name: &str, local: &str) -> bool {
-    split_name(name).1 == local
 }
 
 fn is_namespace_declaration(key: &str) -> bool {
