@@ -37,8 +37,11 @@ pub fn html_to_paragraphs(html: &str) -> String {
 
 /// The text between block boundaries, entities decoded, whitespace as it was.
 fn html_to_blocks(html: &str) -> Vec<String> {
-    // Sanitized HTML has lost the breaks that keep serializing long texts linear.
-    let split = crate::limits::serializable(html);
+    // Sanitized HTML has lost the breaks that keep serializing a long text linear
+    // (`limits`); a short one costs little either way.
+    let split = (html.len() > 4096)
+        .then(|| crate::limits::serializable(html))
+        .flatten();
     let cleaned = ammonia::Builder::empty()
         .tags(tags::names(tags::Tag::breaks))
         .clean_content_tags(tags::names(tags::Tag::hidden))
