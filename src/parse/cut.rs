@@ -65,28 +65,37 @@ pub(super) fn cut(doc: &[u8]) -> Option<Cut> {
 
 /// The newest `MAX_ITEMS` of what is offered, by date then document order.
 struct Newest<T> {
-    heap: BinaryHeap<Reverse<(i64, Reverse<usize>, Keep<T>)>>,
+    heap: BinaryHeap<Reverse<Ranked<T>>>,
     seen: usize,
 }
 
-/// What is kept of an entry; never compared, so that entries of one date keep their
-/// order by index alone.
-struct Keep<T>(T);
+/// An entry ranked by date, then earlier in the document first; what it holds is
+/// never compared.
+struct Ranked<T> {
+    stamp: i64,
+    index: usize,
+    entry: T,
+}
 
-impl<T> PartialEq for Keep<T> {
-    fn eq(&self, _: &Self) -> bool {
-        true
+impl<T> Ranked<T> {
+    fn rank(&self) -> (i64, Reverse<usize>) {
+        (self.stamp, Reverse(self.index))
     }
 }
-impl<T> Eq for Keep<T> {}
-impl<T> PartialOrd for Keep<T> {
+impl<T> PartialEq for Ranked<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.rank() == other.rank()
+    }
+}
+impl<T> Eq for Ranked<T> {}
+impl<T> PartialOrd for Ranked<T> {
     fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
         Some(self.cmp(other))
     }
 }
-impl<T> Ord for Keep<T> {
-    fn cmp(&self, _: &Self) -> std::cmp::Ordering {
-        std::cmp::Ordering::Equal
+impl<T> Ord for Ranked<T> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.rank().cmp(&other.rank())
     }
 }
 
@@ -102,8 +111,11 @@ impl<T> Newest<T> {
         let stamp = date
             .and_then(parse_date)
             .map_or(i64::MIN, |d| d.timestamp());
-        self.heap
-            .push(Reverse((stamp, Reverse(self.seen), Keep(entry))));
+        self.heap.push(Reverse(Ranked {
+            stamp,
+            index: self.seen,
+            entry,
+        }));
         self.seen += 1;
         if self.heap.len() > MAX_ITEMS {
             self.heap.pop();
@@ -113,9 +125,9 @@ impl<T> Newest<T> {
     /// The kept entries in document order, and how many were dropped.
     fn into_kept(self) -> (Vec<T>, usize) {
         let mut kept: Vec<_> = self.heap.into_iter().map(|Reverse(k)| k).collect();
-        kept.sort_by_key(|(_, Reverse(index), _)| *index);
+        kept.sort_by_key(|k| k.index);
         let dropped = self.seen - kept.len();
-        (kept.into_iter().map(|(_, _, Keep(e))| e).collect(), dropped)
+        (kept.into_iter().map(|k| k.entry).collect(), dropped)
     }
 }
 
