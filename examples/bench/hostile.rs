@@ -122,7 +122,8 @@ pub(crate) fn feeds(anchor: DateTime<Utc>) -> Vec<(String, &'static str, Vec<u8>
 }
 
 /// Normal feeds alone and with the hostile ones beside them (first runs on a fresh
-/// state, both with an excerpt and a `content: full` digest), then each big feed alone.
+/// state, both with an excerpt and a `content: full` digest), then each big feed alone,
+/// then each heavy feed beside one normal feed (the excerpt digest alone).
 pub(crate) fn run(args: &Args) {
     let anchor = chrono::Utc::now();
     let maker = Arc::new(FeedMaker::new(anchor));
@@ -205,9 +206,13 @@ pub(crate) fn run(args: &Args) {
     }
     let mut over = Vec::new();
     for (n, (name, feeds, extra_feeds, max_bytes)) in cases.into_iter().enumerate() {
+        // The heavy feeds are held to their limits in the default (excerpt) digest;
+        // a `content: full` digest renders ten 1 MB contents several times over to
+        // fit its size budget.
+        let heavy = n >= first_heavy;
         let setup = Setup {
             extra_feeds,
-            full_digest: true,
+            full_digest: !heavy,
             max_bytes,
         };
         let mut runs: Vec<ChildRun> = (0..args.repeat.max(1))
@@ -231,7 +236,7 @@ pub(crate) fn run(args: &Args) {
             run.mails
         );
         let (wall, peak_kb) = LIMITS;
-        if n >= first_heavy && (run.wall > wall || run.own_peak_kb > peak_kb || run.mails != 2) {
+        if heavy && (run.wall > wall || run.own_peak_kb > peak_kb || run.mails != 1) {
             over.push(name);
         }
     }
