@@ -218,6 +218,16 @@ fn xml(doc: &[u8]) -> Option<Cut> {
         return None;
     }
     let (kept, dropped) = newest.into_kept();
+    Some(Cut {
+        doc: assemble(doc, first, kept, last.min(end)..end),
+        dropped,
+        broken,
+    })
+}
+
+/// The shell up to `first`, the kept entries without their dropped elements, and
+/// the `tail` of the shell.
+fn assemble(doc: &[u8], first: usize, kept: Vec<Entry>, tail: Range<usize>) -> Vec<u8> {
     let mut out = Vec::with_capacity(doc.len().min(64 << 20));
     out.extend_from_slice(&doc[..first]);
     for entry in kept {
@@ -228,12 +238,8 @@ fn xml(doc: &[u8]) -> Option<Cut> {
         }
         out.extend_from_slice(&doc[from..entry.span.end]);
     }
-    out.extend_from_slice(&doc[last.min(end)..end]);
-    Some(Cut {
-        doc: out,
-        dropped,
-        broken,
-    })
+    out.extend_from_slice(&doc[tail]);
+    out
 }
 
 /// Where the next `<item` or `<entry` start tag (as `name` says) is, from `from` on.
