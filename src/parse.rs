@@ -11,6 +11,7 @@ use std::borrow::Cow;
 use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
+use encoding_rs::Encoding;
 use feed_rs::model::{Entry, Link, Text};
 use sha2::{Digest, Sha256};
 
@@ -43,15 +44,7 @@ pub fn parse_feed(
     charset: Option<&str>,
 ) -> Result<Feed, FeedError> {
     let name = label::feed_name(source, None);
-    let (doc, encoding, replaced) = charset::decode(body, charset);
-    if replaced > 0 {
-        log::debug!("feed {name}: {replaced} bytes that are not UTF-8 read as U+FFFD");
-    }
-    let doc = read::repair(doc);
-    let (doc, dropped, broken) = match cut::cut(&doc) {
-        Some(cut) => (Cow::Owned(cut.doc), cut.dropped, cut.broken),
-        None => (doc, 0, 0),
-    };
+    let (doc, encoding, dropped, broken) = prepare(body, charset, &name);
     let parser = || {
         feed_rs::parser::Builder::new()
             .base_uri(base.map(|u| u.as_str()))
@@ -119,6 +112,24 @@ pub fn parse_feed(
     };
     limits::apply(&mut feed, &name, dropped);
     Ok(feed)
+}
+
+/// The body as UTF-8 that XML parsers read, cut to the item cap (see `cut`): the
+/// document, its encoding, and the entries dropped for the cap and for being broken.
+fn prepare<'a>(
+    body: &'a [u8],
+    charset: Option<&str>,
+    name: &str,
+) -> (Cow<'a, [u8]>, &'static Encoding, usize, usize) {
+    let (doc, encoding, replaced) = charset::decode(body, charset);
+    if replaced > 0 {
+        log::debug!("feed {name}: {replaced} bytes that are not UTF-8 read as U+FFFD");
+    }
+    let doc = read::repair(doc);
+    match cut::cut(&doc) {
+        Some(cut) => (Cow::Owned(cut.doc), encoding, cut.dropped, cut.broken),
+        None => (doc, encoding, 0, 0),
+    }
 }
 
 fn item_from_entry(
