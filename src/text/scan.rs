@@ -39,7 +39,13 @@ pub(super) fn plain_text(html: &str) -> Option<String> {
         scan.text(&rest[..next])?;
         rest = &rest[next..];
         if rest.starts_with('&') {
-            let (c, used) = entity::reference(rest)?;
+            // A `&` that cannot start a reference is text to the parser too.
+            let bare = !rest[1..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '#');
+            let (c, used) = if bare {
+                ('&', 1)
+            } else {
+                entity::reference(rest)?
+            };
             scan.text(c.encode_utf8(&mut [0; 4]))?;
             rest = &rest[used..];
         } else if !rest.is_empty() {
