@@ -7,7 +7,7 @@
 /// which blocks of that size come from the heap. A run frees many: hyper's read buffer
 /// grows to hundreds of KB per connection, and a fetch keeps up to `concurrency`
 /// connections busy. From the heap, those blocks fragment it around the items the run
-/// keeps, and peak memory grows with the feed list (the README's Benchmark section has
+/// keeps, and peak memory grows with the feed list (docs/benchmark.md has
 /// the figures). A fixed threshold (glibc's default starting value) keeps them mapped.
 ///
 /// Call it at start-up, before other threads exist. Returns whether the setting took:

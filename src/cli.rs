@@ -132,7 +132,7 @@ pub enum DryRunFormat {
     Html,
     /// The plain-text part.
     Text,
-    /// The selection as JSON, for scripts (see the README for the shape).
+    /// The selection as JSON, for scripts (see docs/usage.md for the shape).
     Json,
     /// The exact RFC 5322 message that would be sent.
     Eml,

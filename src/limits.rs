@@ -88,16 +88,25 @@ pub fn clean_text(text: &str) -> String {
     clean::strip_controls(text).unwrap_or_else(|| text.to_string())
 }
 
+/// `html` bounded in depth and with its long texts split (`depth`), when it was not:
+/// what html5ever can parse and serialize in linear time.
+pub(crate) fn serializable(html: &str) -> Option<String> {
+    depth::flatten(html, MAX_HTML_DEPTH).map(|(html, _)| html)
+}
+
 /// Trims `feed` to the limits and strips control characters from every text in it.
-/// `name` names the feed in the `-v` line.
-pub fn apply(feed: &mut Feed, name: &str) -> Trimmed {
-    let mut trimmed = Trimmed::default();
+/// `name` names the feed in the `-v` line; `dropped` items were cut before parsing.
+pub fn apply(feed: &mut Feed, name: &str, dropped: usize) -> Trimmed {
+    let mut trimmed = Trimmed {
+        items: dropped,
+        ..Trimmed::default()
+    };
     if feed.items.len() > MAX_ITEMS {
         // Newest first, undated last: the items a digest can select are the new ones.
         feed.items.sort_by_key(|i| {
             std::cmp::Reverse(i.date.unwrap_or(chrono::DateTime::<chrono::Utc>::MIN_UTC))
         });
-        trimmed.items = feed.items.len() - MAX_ITEMS;
+        trimmed.items += feed.items.len() - MAX_ITEMS;
         feed.items.truncate(MAX_ITEMS);
     }
     if let Some(title) = &mut feed.title {
@@ -214,7 +223,7 @@ mod tests {
             ..Feed::default()
         };
         feed.items[3].date = None;
-        let trimmed = apply(&mut feed, "Test");
+        let trimmed = apply(&mut feed, "Test", 0);
         assert_eq!(trimmed.items, 5);
         assert_eq!(feed.items.len(), MAX_ITEMS);
         assert_eq!(feed.items[0].key, format!("k{}", MAX_ITEMS + 4));
@@ -240,7 +249,7 @@ mod tests {
             items: vec![one],
             ..Feed::default()
         };
-        let trimmed = apply(&mut feed, "Test");
+        let trimmed = apply(&mut feed, "Test", 0);
         let one = &feed.items[0];
         assert_eq!(
             one.title,

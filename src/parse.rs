@@ -7,9 +7,11 @@
 //!
 //! Runs in the fetch worker so the raw body is dropped as soon as it is parsed.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
+use encoding_rs::Encoding;
 use feed_rs::model::{Entry, Link, Text};
 use sha2::{Digest, Sha256};
 
@@ -17,7 +19,9 @@ use crate::model::{Feed, FeedError, FeedIndex, FeedKey, FeedSource, Item, Keywor
 use crate::{label, limits, text};
 
 mod charset;
+mod cut;
 mod dates;
+mod extras;
 mod image;
 mod read;
 mod rewrite;
@@ -39,7 +43,8 @@ pub fn parse_feed(
     base: Option<&url::Url>,
     charset: Option<&str>,
 ) -> Result<Feed, FeedError> {
-    let (doc, encoding) = charset::decode(body, charset);
+    let name = label::feed_name(source, None);
+    let (doc, encoding, dropped, broken) = prepare(body, charset, &name);
     let parser = || {
         feed_rs::parser::Builder::new()
             .base_uri(base.map(|u| u.as_str()))
@@ -51,14 +56,14 @@ pub fn parse_feed(
     };
     let read::Read {
         feed: parsed,
-        unreadable,
+        mut unreadable,
         crashed,
     } = read::read(&parser, &doc).map_err(|e| match e {
         // The message may quote the feed (a malformed tag's name).
         FeedError::Parse(message) => FeedError::Parse(limits::clean_text(&message)),
         other => other,
     })?;
-    drop(doc);
+    unreadable += broken;
     if parsed.entries.is_empty() && unreadable > 0 {
         return Err(FeedError::Parse(match unreadable {
             // A crash is named as one, whether it took one entry or the whole feed.
@@ -92,7 +97,9 @@ pub fn parse_feed(
             )
         })
         .collect();
-    image::add_unparsed_images(body, base, &mut items);
+    image::add_unparsed_images(&doc, base, &mut items);
+    extras::fill(&doc, &mut items);
+    drop(doc);
     let mut feed = Feed {
         title: parsed
             .title
@@ -103,8 +110,26 @@ pub fn parse_feed(
         unreadable,
         encoding: encoding.name(),
     };
-    limits::apply(&mut feed, &label::feed_name(source, None));
+    limits::apply(&mut feed, &name, dropped);
     Ok(feed)
+}
+
+/// The body as UTF-8 that XML parsers read, cut to the item cap (see `cut`): the
+/// document, its encoding, and the entries dropped for the cap and for being broken.
+fn prepare<'a>(
+    body: &'a [u8],
+    charset: Option<&str>,
+    name: &str,
+) -> (Cow<'a, [u8]>, &'static Encoding, usize, usize) {
+    let (doc, encoding, replaced) = charset::decode(body, charset);
+    if replaced > 0 {
+        log::debug!("feed {name}: {replaced} bytes that are not UTF-8 read as U+FFFD");
+    }
+    let doc = read::repair(doc);
+    match cut::cut(&doc) {
+        Some(cut) => (Cow::Owned(cut.doc), encoding, cut.dropped, cut.broken),
+        None => (doc, encoding, 0, 0),
+    }
 }
 
 fn item_from_entry(
@@ -114,7 +139,11 @@ fn item_from_entry(
     base: Option<&url::Url>,
     atom: bool,
 ) -> Item {
-    let title = entry.title.as_ref().map(plain_title).unwrap_or_default();
+    // Media RSS names clips that have no title of their own, as feedparser reads it.
+    let media_title = || entry.media.iter().find_map(|m| m.title.as_ref());
+    let title = (entry.title.as_ref().or_else(media_title))
+        .map(plain_title)
+        .unwrap_or_default();
     let link = item_link(&entry, base, atom);
     let date: Option<DateTime<Utc>> = entry.published.or(entry.updated);
     let key = if let Some(generated) = entry.id.strip_prefix(GENERATED) {
@@ -186,7 +215,8 @@ fn item_link(entry: &Entry, base: Option<&url::Url>, atom: bool) -> Option<Strin
 /// feed-rs calls this for entries without an id; we use the canonical link when there
 /// is one and otherwise mark the id for a hash of feed + title + date.
 fn generate_id(links: &[Link], _title: &Option<Text>, _base: Option<&str>) -> String {
-    match links.iter().find_map(|l| text::canonical_link(&l.href)) {
+    let links = links.iter().filter(|l| l.href != rewrite::NO_LINK);
+    match links.filter_map(|l| text::canonical_link(&l.href)).next() {
         Some(link) => format!("{GENERATED}link:{link}"),
         None => GENERATED.to_string(),
     }

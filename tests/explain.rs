@@ -293,14 +293,14 @@ fn json_gives_the_same_verdicts_and_match_narrows_by_title() {
     assert_eq!(titles, ["Announcing Rust 1.90", "Rust 1.90 is out"]);
 }
 
-/// The README's sample is this test's output.
+/// The documented sample is this test's output.
 #[test]
 fn the_readme_sample_is_what_explain_prints() {
-    let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
-    let section = readme
-        .split("### `explain`")
+    let usage = std::fs::read_to_string(repo_root().join("docs/usage.md")).unwrap();
+    let section = usage
+        .split("## `explain`")
         .nth(1)
-        .expect("an explain section in the README");
+        .expect("an explain section in docs/usage.md");
     let block = section
         .split("```\n")
         .nth(1)

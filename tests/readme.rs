@@ -1,4 +1,5 @@
-//! The README cannot drift from the program: every ```yaml block in it is a config
+//! The README and the pages of docs/ cannot drift from the program: every ```yaml
+//! block in them is a config
 //! that validates (fragments, marked `# fragment`, once the sections they leave out
 //! are added), every key of the schema is documented, and so is every exit code; and
 //! every sample of what the program prints is what it prints.
@@ -13,8 +14,33 @@ use support::{
     FeedServer, Route, example_feed, feedletter, repo_root, write_config, write_templates,
 };
 
+/// `(path, text)` of the README and of every page of docs/.
+fn documents() -> Vec<(String, String)> {
+    let mut paths = vec![repo_root().join("README.md")];
+    let mut pages: Vec<_> = std::fs::read_dir(repo_root().join("docs"))
+        .expect("docs/")
+        .map(|entry| entry.expect("a docs/ entry").path())
+        .filter(|path| path.extension().is_some_and(|e| e == "md"))
+        .collect();
+    pages.sort();
+    paths.extend(pages);
+    paths
+        .into_iter()
+        .map(|path| {
+            let text = std::fs::read_to_string(&path).expect("a readable page");
+            let name = path.strip_prefix(repo_root()).unwrap_or(&path);
+            (name.display().to_string(), text)
+        })
+        .collect()
+}
+
+/// The README and docs/ as one text, for what may be documented on any page.
 fn readme() -> String {
-    std::fs::read_to_string(repo_root().join("README.md")).expect("README.md")
+    documents()
+        .into_iter()
+        .map(|(_, text)| text)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// `(line of the opening fence, block text)` for each ```yaml block.
@@ -51,26 +77,25 @@ fn complete(fragment: &str) -> String {
 
 #[test]
 fn every_yaml_block_in_the_readme_is_a_valid_config() {
-    let readme = readme();
-    let blocks = yaml_blocks(&readme);
-    assert!(blocks.len() >= 3, "found only {} yaml blocks", blocks.len());
+    let mut blocks = 0;
     let mut fragments = 0;
-    for (line, block) in &blocks {
-        let text = if block.starts_with("# fragment") {
-            fragments += 1;
-            complete(block)
-        } else {
-            block.clone()
-        };
-        // Anchored at the repository root, where `templates/` exists.
-        if let Err(e) = config::parse(&repo_root().join("feeds.yaml"), &text) {
-            panic!("the yaml block at README.md:{line} is not a valid config:\n{e}\n{text}");
+    for (path, page) in documents() {
+        for (line, block) in yaml_blocks(&page) {
+            blocks += 1;
+            let text = if block.starts_with("# fragment") {
+                fragments += 1;
+                complete(&block)
+            } else {
+                block.clone()
+            };
+            // Anchored at the repository root, where `templates/` exists.
+            if let Err(e) = config::parse(&repo_root().join("feeds.yaml"), &text) {
+                panic!("the yaml block at {path}:{line} is not a valid config:\n{e}\n{text}");
+            }
         }
     }
-    assert!(
-        fragments < blocks.len(),
-        "at least one block is a whole config"
-    );
+    assert!(blocks >= 3, "found only {blocks} yaml blocks");
+    assert!(fragments < blocks, "at least one block is a whole config");
 }
 
 /// The keys one section accepts, as serde lists them when it meets an unknown one.
@@ -111,7 +136,7 @@ fn the_readme_documents_every_config_key() {
         for key in keys {
             assert!(
                 readme.contains(&format!("`{key}`")) || readme.contains(&format!("`{key}.")),
-                "README.md does not document `{key}` (from {section:?})"
+                "the documentation does not mention `{key}` (from {section:?})"
             );
         }
     }
@@ -173,7 +198,7 @@ fn assert_sample(output: &str, what: &str) {
         .any(|block| mask_times(block) == want);
     assert!(
         found,
-        "README.md has no sample of {what}; the program prints:\n{output}"
+        "the documentation has no sample of {what}; the program prints:\n{output}"
     );
 }
 
@@ -192,7 +217,7 @@ fn assert_sample_table(output: &str, what: &str) {
         .any(|block| cells(block) == want);
     assert!(
         found,
-        "README.md has no sample of {what}; the program prints:\n{output}"
+        "the documentation has no sample of {what}; the program prints:\n{output}"
     );
 }
 

@@ -522,3 +522,226 @@ fn untitled_items_without_guid_or_link_stay_apart() {
         .collect();
     assert_eq!(excerpts, ["First note.", "Second note."]);
 }
+
+/// A 40-item RSS feed whose 6th title is `title6`, one day apart from 2024-05-01.
+fn forty_items(title6: &str) -> Vec<u8> {
+    let items: String = (1..=40)
+        .map(|n| {
+            let title = if n == 6 {
+                title6.to_string()
+            } else {
+                format!("Item {n}")
+            };
+            format!(
+                "<item><title>{title}</title><link>https://forty.example.com/{n}</link>\
+                 <pubDate>{:02} May 2024 08:00:00 GMT</pubDate></item>\n",
+                (n - 1) % 28 + 1
+            )
+        })
+        .collect();
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss version=\"2.0\"><channel><title>Forty</title>\
+         <link>https://forty.example.com/</link>\n{items}</channel></rss>"
+    )
+    .into_bytes()
+}
+
+#[test]
+fn a_bare_less_than_in_a_title_is_text() {
+    // feedparser: all 40 entries, the 6th titled 'a < b'.
+    let (doc, stderr) = preview_body(forty_items("a < b"), "application/rss+xml");
+    no_failures(&doc);
+    let titles: Vec<String> = items(&doc).into_iter().map(|(t, _, _)| t).collect();
+    assert_eq!(titles.len(), 40, "{titles:?}");
+    assert!(titles.contains(&"a < b".to_string()), "{titles:?}");
+    assert!(!stderr.contains("could not be read"), "{stderr}");
+}
+
+#[test]
+fn reading_resumes_after_a_broken_entry() {
+    // `<!b` is markup no XML reader reads: the entry is lost, and only that entry.
+    let (doc, stderr) = preview_body(forty_items("a <!b"), "application/rss+xml");
+    no_failures(&doc);
+    let titles: Vec<String> = items(&doc).into_iter().map(|(t, _, _)| t).collect();
+    assert_eq!(titles.len(), 39, "{titles:?}");
+    assert!(titles.contains(&"Item 40".to_string()), "{titles:?}");
+    assert_eq!(
+        doc["partial_feeds"][0]["warning"],
+        serde_json::json!("1 of 40 entries could not be read"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_stray_byte_in_utf8_spoils_one_character() {
+    // feedparser: 'Café 日本語' and 'Crème ?' (its one byte replaced).
+    let mut body = b"<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss version=\"2.0\"><channel>\
+        <title>Stray</title><link>https://stray.example.com/</link>\
+        <item><title>Caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e</title><link>https://stray.example.com/1</link>\
+        <pubDate>Tue, 14 May 2024 09:00:00 GMT</pubDate></item>\
+        <item><title>Cr\xc3\xa8me "
+        .to_vec();
+    body.extend_from_slice(
+        b"\xff</title><link>https://stray.example.com/2</link>\
+          <pubDate>Mon, 13 May 2024 09:00:00 GMT</pubDate></item></channel></rss>",
+    );
+    let (server, _dir, config) = serve(body, "application/rss+xml");
+    let output = feedletter()
+        .args(["run", "all", "--dry-run=json", "-v", "--now", NOW, "-c"])
+        .arg(&config)
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let doc: Value = serde_json::from_slice(&output.stdout).expect("JSON preview");
+    let titles: Vec<String> = items(&doc).into_iter().map(|(t, _, _)| t).collect();
+    assert_eq!(titles, ["Café 日本語", "Crème \u{FFFD}"]);
+    let stderr = String::from_utf8(output.stderr).expect("UTF-8");
+    let url = server.url("/feed");
+    assert!(
+        stderr.contains(&format!(
+            "feed {url}: 1 bytes that are not UTF-8 read as U+FFFD"
+        )),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn dc_title_stands_in_for_a_missing_title() {
+    // feedparser: 'Spring fair moved to the green' (dc:title) 2024-05-14T09:00:00Z,
+    // 'Bin collection on bank holiday' (its own title wins) 2024-05-06T08:00:00Z.
+    let (doc, _) = preview("dc-title.xml", "application/rss+xml");
+    no_failures(&doc);
+    assert_eq!(
+        items(&doc),
+        expect(&[
+            (
+                "Spring fair moved to the green",
+                Some("https://parish.example.org/notes/spring-fair"),
+                "2024-05-14T09:00:00Z"
+            ),
+            (
+                "Bin collection on bank holiday",
+                Some("https://parish.example.org/notes/bins"),
+                "2024-05-06T08:00:00Z"
+            ),
+        ])
+    );
+}
+
+#[test]
+fn media_title_stands_in_for_a_missing_title() {
+    // feedparser: 'Fox at dawn' https://trailcam.example.com/clips/fox-at-dawn
+    // 2024-05-11T05:12:00Z.
+    let (doc, _) = preview("media-title.xml", "application/rss+xml");
+    no_failures(&doc);
+    assert_eq!(
+        items(&doc),
+        expect(&[(
+            "Fox at dawn",
+            Some("https://trailcam.example.com/clips/fox-at-dawn"),
+            "2024-05-11T05:12:00Z"
+        )])
+    );
+}
+
+#[test]
+fn base64_atom_text_is_decoded() {
+    // feedparser: 'Reading base64 titles' https://encoded.example.net/2024/04/base64,
+    // updated 2024-04-02T10:00:00Z.
+    let (doc, _) = preview("atom-base64.xml", "application/atom+xml");
+    no_failures(&doc);
+    assert_eq!(
+        items(&doc),
+        expect(&[(
+            "Reading base64 titles",
+            Some("https://encoded.example.net/2024/04/base64"),
+            "2024-04-02T10:00:00Z"
+        )])
+    );
+    assert_eq!(
+        doc["digests"][0]["items"][0]["excerpt"],
+        serde_json::json!("The title was base64."),
+        "{doc:#}"
+    );
+}
+
+#[test]
+fn rss_090_items_without_a_link_are_kept() {
+    // feedparser: 'Annual meeting on Friday' with no link, 'New members welcome'
+    // https://club.example.org/news/welcome; no dates (dated by first sight here).
+    let (doc, _) = preview("rss090-no-link.rdf", "application/rdf+xml");
+    no_failures(&doc);
+    assert_eq!(
+        items(&doc),
+        expect(&[
+            ("Annual meeting on Friday", None, NOW),
+            (
+                "New members welcome",
+                Some("https://club.example.org/news/welcome"),
+                NOW
+            ),
+        ])
+    );
+}
+
+#[test]
+fn rss_2_in_the_userland_namespace_is_read() {
+    // feedparser: 'Outliners are back' https://scripting.example.com/2024/03/outliners
+    // 2024-03-08T16:30:00Z.
+    let (doc, _) = preview("userland.xml", "application/rss+xml");
+    no_failures(&doc);
+    assert_eq!(
+        items(&doc),
+        expect(&[(
+            "Outliners are back",
+            Some("https://scripting.example.com/2024/03/outliners"),
+            "2024-03-08T16:30:00Z"
+        )])
+    );
+}
+
+#[test]
+fn upper_case_hex_character_references_are_read() {
+    // feedparser (bozo, as XML allows only `&#x`): 'Ampersands & Brackets'
+    // https://type.example.com/notes/refs 2024-04-10T12:00:00Z.
+    let (doc, _) = preview("hex-refs.xml", "application/rss+xml");
+    no_failures(&doc);
+    assert_eq!(
+        items(&doc),
+        expect(&[(
+            "Ampersands & Brackets",
+            Some("https://type.example.com/notes/refs"),
+            "2024-04-10T12:00:00Z"
+        )])
+    );
+}
+
+#[test]
+fn dcterms_dates_date_their_items() {
+    // feedparser: 'Issued only' published 2024-02-01T10:00:00Z, 'Modified only'
+    // updated 2024-03-05T17:45:00Z, 'Created only' created 2024-01-15T08:30:00Z (no
+    // published or updated: its creation is the best date there is).
+    let (doc, _) = preview("dcterms-dates.xml", "application/rss+xml");
+    no_failures(&doc);
+    assert_eq!(
+        items(&doc),
+        expect(&[
+            (
+                "Modified only",
+                Some("https://archive.example.org/items/modified"),
+                "2024-03-05T17:45:00Z"
+            ),
+            (
+                "Issued only",
+                Some("https://archive.example.org/items/issued"),
+                "2024-02-01T10:00:00Z"
+            ),
+            (
+                "Created only",
+                Some("https://archive.example.org/items/created"),
+                "2024-01-15T08:30:00Z"
+            ),
+        ])
+    );
+}

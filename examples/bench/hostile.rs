@@ -1,5 +1,6 @@
 //! The hostile case: feeds that once crashed, stalled or bloated a run, served beside
-//! the normal ones, and two big feeds measured alone.
+//! the normal ones, two big feeds measured alone, and the feeds that once took
+//! gigabytes or minutes, each beside one good feed and held to `LIMITS`.
 
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -10,6 +11,51 @@ use chrono::{DateTime, Utc};
 use super::server::{Extra, FeedMaker, FeedServer};
 use super::smtp_sink::SmtpSink;
 use super::{Args, ChildRun, Setup, run_child, write_config};
+
+/// What each feed of `heavy` must stay under, beside a good feed: wall time, peak RSS.
+const LIMITS: (Duration, u64) = (Duration::from_secs(10), 400 << 10);
+
+/// Feeds that once exhausted memory or CPU: (name, what it is, content type, body).
+fn heavy() -> Vec<(&'static str, &'static str, &'static str, Vec<u8>)> {
+    let json_items = format!(
+        "{{\"version\":\"https://jsonfeed.org/version/1.1\",\"title\":\"Many\",\"items\":[{}{{}}]}}",
+        "{},".repeat(2_999_999)
+    );
+    let amps = "&".repeat(999_000);
+    let amp_items: String = (0..10)
+        .map(|n| format!("<item><guid>amp{n}</guid><title>Amp {n}</title><description><![CDATA[{amps}]]></description></item>"))
+        .collect();
+    let titles = format!(
+        "<item><guid>titles</guid><title>Titles</title><description><![CDATA[{}]]></description></item>",
+        "<title".repeat(1_500_000)
+    );
+    vec![
+        (
+            "json-items",
+            "3,000,000 JSON Feed items `{}`",
+            "application/feed+json",
+            json_items.into_bytes(),
+        ),
+        (
+            "empty-items",
+            "1,400,000 RSS `<item/>`",
+            "application/rss+xml",
+            rss(&"<item/>".repeat(1_400_000)),
+        ),
+        (
+            "amps",
+            "10 descriptions of 999,000 `&`",
+            "application/rss+xml",
+            rss(&amp_items),
+        ),
+        (
+            "titles",
+            "a description of 1,500,000 `<title`",
+            "application/rss+xml",
+            rss(&titles),
+        ),
+    ]
+}
 
 /// (path under `/hostile/`, content type, body) for each hostile feed.
 pub(crate) fn feeds(anchor: DateTime<Utc>) -> Vec<(String, &'static str, Vec<u8>)> {
@@ -76,7 +122,8 @@ pub(crate) fn feeds(anchor: DateTime<Utc>) -> Vec<(String, &'static str, Vec<u8>
 }
 
 /// Normal feeds alone and with the hostile ones beside them (first runs on a fresh
-/// state, both with an excerpt and a `content: full` digest), then each big feed alone.
+/// state, both with an excerpt and a `content: full` digest), then each big feed alone,
+/// then each heavy feed beside one normal feed (the excerpt digest alone).
 pub(crate) fn run(args: &Args) {
     let anchor = chrono::Utc::now();
     let maker = Arc::new(FeedMaker::new(anchor));
@@ -103,6 +150,15 @@ pub(crate) fn run(args: &Args) {
             body,
         });
     }
+    let mut heavy_cases = Vec::new();
+    for (name, what, content_type, body) in heavy() {
+        heavy_cases.push((name, what));
+        extra.push(Extra {
+            name: name.into(),
+            content_type,
+            body,
+        });
+    }
     let latency = Duration::from_millis(args.latency);
     let server = FeedServer::start_with(maker, args.hosts, latency, extra).expect("feed server");
     let sink = SmtpSink::start().expect("SMTP sink");
@@ -113,7 +169,7 @@ pub(crate) fn run(args: &Args) {
     println!("| case | wall | CPU user+sys | peak RSS (VmHWM) | items | failed feeds | mails |");
     println!("|---|---|---|---|---|---|---|");
     let hostile_urls: Vec<String> = hostile_names.iter().map(|n| server.extra_url(n)).collect();
-    let cases = [
+    let mut cases = vec![
         (
             format!("{} feeds", args.feeds),
             args.feeds,
@@ -139,10 +195,24 @@ pub(crate) fn run(args: &Args) {
             Some("64MiB"),
         ),
     ];
-    for (name, feeds, extra_feeds, max_bytes) in cases {
+    let first_heavy = cases.len();
+    for (name, what) in heavy_cases {
+        cases.push((
+            format!("{what} + 1 feed"),
+            1,
+            vec![server.extra_url(name)],
+            None,
+        ));
+    }
+    let mut over = Vec::new();
+    for (n, (name, feeds, extra_feeds, max_bytes)) in cases.into_iter().enumerate() {
+        // The heavy feeds are held to their limits in the default (excerpt) digest;
+        // a `content: full` digest renders ten 1 MB contents several times over to
+        // fit its size budget.
+        let heavy = n >= first_heavy;
         let setup = Setup {
             extra_feeds,
-            full_digest: true,
+            full_digest: !heavy,
             max_bytes,
         };
         let mut runs: Vec<ChildRun> = (0..args.repeat.max(1))
@@ -165,7 +235,18 @@ pub(crate) fn run(args: &Args) {
             run.failed,
             run.mails
         );
+        let (wall, peak_kb) = LIMITS;
+        if heavy && (run.wall > wall || run.own_peak_kb > peak_kb || run.mails != 1) {
+            over.push(name);
+        }
     }
+    // The heavy feeds' promise: each costs its feed at most this, and the digests go out.
+    assert!(
+        over.is_empty(),
+        "over {:?} or {} MB, or a digest missing: {over:?}",
+        LIMITS.0,
+        LIMITS.1 >> 10
+    );
 }
 
 /// A feed of `items` short items, the newest first, an hour apart.

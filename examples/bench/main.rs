@@ -2,7 +2,7 @@
 //!
 //! ```sh
 //! cargo run --release --example bench -- --feeds 200 --latency 50   # one case
-//! cargo run --release --example bench -- --all                      # the README table
+//! cargo run --release --example bench -- --all                      # the table in docs/benchmark.md
 //! ```
 //!
 //! Each case runs the pipeline three times on a fresh state: a first run (every feed

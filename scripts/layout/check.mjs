@@ -92,7 +92,7 @@ try {
 }
 
 // What the clients' own rendering engines drop or change; reported, not failed on:
-// README's "Email clients" says which findings remain and why they are harmless.
+// docs/templates.md's "Email clients" says which findings remain and why they are harmless.
 const clients = ['gmail.desktop-webmail', 'gmail.ios', 'gmail.android', 'apple-mail.*', 'outlook.*', 'yahoo.*'];
 const report = doIUseEmail(readFileSync(digests.phone, 'utf8'), { emailClients: clients });
 const findings = [...new Set([...(report.errors ?? []), ...(report.warnings ?? [])])];

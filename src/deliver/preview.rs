@@ -17,13 +17,13 @@ pub enum PreviewFormat {
     Html,
     /// The plain-text part.
     Text,
-    /// The selection as JSON, for scripts (see the README for the shape).
+    /// The selection as JSON, for scripts (see docs/usage.md for the shape).
     Json,
     /// The exact RFC 5322 message that would be sent.
     Eml,
 }
 
-/// The JSON preview document. Its shape is documented in the README; keep it stable.
+/// The JSON preview document. Its shape is documented in docs/usage.md; keep it stable.
 #[derive(Debug, Serialize)]
 pub struct JsonPreview {
     pub generated_at: String,

@@ -6,6 +6,17 @@
 //! dropped (their text stays), and end tags that would close several elements at once
 //! are spelled out, so what the parser builds is as deep as the scan counted. Markup
 //! that is balanced and shallow enough comes back untouched.
+//!
+//! The same scan keeps html5ever's serializer linear: for every `&` and 0xC2 byte in
+//! a text node or attribute value it searches to the node's next `<`, `>` (or `"`),
+//! so long text runs get an empty comment every `TEXT_RUN` bytes (a node boundary
+//! that shows nothing), and a tag or raw text too costly to serialize is dropped.
+
+/// Bytes of text between the node boundaries the scan adds.
+const TEXT_RUN: usize = 256;
+/// Bytes html5ever's serializer may search for one tag or raw text: (`&` and 0xC2
+/// bytes) × length.
+const SERIALIZE_BUDGET: usize = 1 << 24;
 
 /// Elements that never have content.
 const VOID: &[&str] = &[
@@ -26,9 +37,6 @@ const SELF_CLOSING_SIBLINGS: &[&str] = &["p", "li", "dt", "dd", "option", "tr", 
 /// already is so and balanced. The flag tells whether elements were cut for depth
 /// (rather than implicit closes spelled out or stray end tags dropped).
 pub(super) fn flatten(html: &str, max_depth: usize) -> Option<(String, bool)> {
-    if !html.contains('<') {
-        return None;
-    }
     // Nearly all feed HTML is shallow and balanced: a first pass only looks, without
     // copying, and the rewrite happens only when that pass found something to change.
     if !Scan::run(html, max_depth, false).changed {
@@ -64,13 +72,29 @@ impl<'a> Scan<'a> {
         };
         let mut rest = html;
         while let Some(at) = memchr::memchr(b'<', rest.as_bytes()) {
-            scan.push(&rest[..at]);
+            scan.text(&rest[..at]);
             rest = &rest[at..];
             let used = scan.markup(rest);
             rest = &rest[used..];
         }
-        scan.push(rest);
+        scan.text(rest);
         scan
+    }
+
+    /// Text, with a comment before the first `&` or 0xC2 (each starts a character)
+    /// past every `TEXT_RUN` bytes.
+    fn text(&mut self, mut text: &'a str) {
+        while text.len() > TEXT_RUN {
+            let tail = &text.as_bytes()[TEXT_RUN..];
+            let Some(at) = memchr::memchr2(b'&', 0xC2, tail) else {
+                break;
+            };
+            self.push(&text[..TEXT_RUN + at]);
+            self.push("<!---->");
+            self.changed = true;
+            text = &text[TEXT_RUN + at..];
+        }
+        self.push(text);
     }
 
     fn push(&mut self, s: &str) {
@@ -110,6 +134,10 @@ impl<'a> Scan<'a> {
     fn start_tag(&mut self, s: &'a str) -> usize {
         let (name, len, self_closing) = tag(&s[1..]);
         let used = 1 + len;
+        if costly(&s[..used]) {
+            self.changed = true;
+            return used;
+        }
         let foreign = self
             .open
             .iter()
@@ -131,7 +159,9 @@ impl<'a> Scan<'a> {
             // The content up to the matching end tag is copied as it is; the element
             // adds no depth that lasts.
             let end = raw_text_end(&s[used..], name).map_or(s.len(), |e| used + e);
-            if self.open.len() < self.max_depth {
+            if costly(&s[used..end]) {
+                self.changed = true;
+            } else if self.open.len() < self.max_depth {
                 self.push(&s[..end]);
             } else {
                 self.changed = true;
@@ -168,6 +198,16 @@ impl<'a> Scan<'a> {
         self.push(&s[..used]);
         used
     }
+}
+
+/// Whether html5ever's serializer would search more than `SERIALIZE_BUDGET` bytes
+/// to write `s` as one node.
+fn costly(s: &str) -> bool {
+    s.len() > TEXT_RUN
+        && memchr::memchr2_iter(b'&', 0xC2, s.as_bytes())
+            .count()
+            .saturating_mul(s.len())
+            > SERIALIZE_BUDGET
 }
 
 /// The tag name at the start of `s` (after `<` or `</`), how many bytes the tag takes
@@ -259,6 +299,24 @@ mod tests {
         assert_eq!(flatten(&html, 10), Some(("<div/>".repeat(10), true)));
         let svg = format!("<svg>{}</svg>", "<path/>".repeat(50));
         assert_eq!(flatten(&svg, 2), None);
+    }
+
+    #[test]
+    fn long_text_is_split_for_a_linear_serializer() {
+        let text = "&".repeat(1000);
+        let (split, cut) = flatten(&format!("<p>{text}</p>"), 10).unwrap_or_default();
+        assert!(!cut);
+        assert_eq!(split.replace("<!---->", ""), format!("<p>{text}</p>"));
+        assert_eq!(split.matches("<!---->").count(), 3);
+        assert!(flatten(&text, 10).is_some(), "text alone is split too");
+        assert_eq!(flatten(&"a".repeat(3000), 10), None);
+        // Too costly to write as one attribute value or raw text: dropped.
+        let attr = format!(
+            "<a title=\"{}\">x</a><textarea>{}</textarea>",
+            "&".repeat(5000),
+            "&".repeat(5000)
+        );
+        assert_eq!(flatten(&attr, 10), Some(("x".to_string(), false)));
     }
 
     #[test]

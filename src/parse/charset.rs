@@ -1,6 +1,8 @@
 //! Which charset a feed is written in, decided as the XML spec and browsers decide it:
 //! a byte order mark, else the HTTP `charset`, else the XML declaration, else UTF-8.
-//! When the bytes are not valid in that charset, a detected guess is used instead.
+//! When the bytes are not valid in that charset, a detected guess is used instead,
+//! except for UTF-8 with a few stray bytes, which stays UTF-8 (each stray sequence
+//! one U+FFFD): one bad byte must not turn every `é` in a feed into `Ã©`.
 //! Whatever it was, the parser gets UTF-8 and a declaration that says so.
 //!
 //! The common case, UTF-8 bytes that say they are UTF-8 (or say nothing), costs one
@@ -16,22 +18,51 @@ pub(super) fn to_utf8<'a>(body: &'a [u8], http_charset: Option<&str>) -> Cow<'a,
     decode(body, http_charset).0
 }
 
-/// The body as UTF-8, and the encoding it was read in (for `-vv`).
+/// The body as UTF-8, the encoding it was read in (for `-vv`), and how many
+/// sequences that were not UTF-8 became U+FFFD in a body kept as UTF-8 (for `-v`).
 pub(super) fn decode<'a>(
     body: &'a [u8],
     http_charset: Option<&str>,
-) -> (Cow<'a, [u8]>, &'static Encoding) {
+) -> (Cow<'a, [u8]>, &'static Encoding, usize) {
+    let (doc, encoding) = match decode_strict(body, http_charset) {
+        Some(read) => read,
+        None => return lossy_utf8(body),
+    };
+    (doc, encoding, 0)
+}
+
+/// UTF-8 with a few stray sequences, read as UTF-8; text with more stray sequences
+/// than characters of two or more bytes is clearly something else, and guessed.
+fn lossy_utf8(body: &[u8]) -> (Cow<'_, [u8]>, &'static Encoding, usize) {
+    let (mut stray, mut multibyte) = (0, 0);
+    for chunk in body.utf8_chunks() {
+        stray += usize::from(!chunk.invalid().is_empty());
+        multibyte += chunk.valid().bytes().filter(|&b| b >= 0xC0).count();
+    }
+    if multibyte < stray.max(1) {
+        let guess = guess(body);
+        return (decoded(guess, body), guess, 0);
+    }
+    let text = String::from_utf8_lossy(body).into_owned().into_bytes();
+    (with_utf8_declaration(Cow::Owned(text)), UTF_8, stray)
+}
+
+/// `None` for declared (or default) UTF-8 that is not valid UTF-8.
+fn decode_strict<'a>(
+    body: &'a [u8],
+    http_charset: Option<&str>,
+) -> Option<(Cow<'a, [u8]>, &'static Encoding)> {
     if let Some((encoding, bom)) = Encoding::for_bom(body) {
         let rest = &body[bom..];
         // A byte order mark is the one statement about the charset that cannot be wrong.
-        return if encoding == UTF_8 && std::str::from_utf8(rest).is_ok() {
+        return Some(if encoding == UTF_8 && std::str::from_utf8(rest).is_ok() {
             (with_utf8_declaration(Cow::Borrowed(rest)), UTF_8)
         } else {
             (decoded(encoding, rest), encoding)
-        };
+        });
     }
     if first_non_space(body) == Some(b'{') {
-        return (Cow::Borrowed(body), UTF_8);
+        return Some((Cow::Borrowed(body), UTF_8));
     }
     let declared = http_charset
         .and_then(|label| Encoding::for_label(label.trim().as_bytes()))
@@ -43,34 +74,30 @@ pub(super) fn decode<'a>(
         });
     let encoding = declared.unwrap_or(UTF_8);
     let valid_utf8 = std::str::from_utf8(body).is_ok();
-    let guessed = |body: &'a [u8]| {
-        let guess = guess(body);
-        (decoded(guess, body), guess)
-    };
     if encoding == UTF_8 {
-        return if valid_utf8 {
-            (with_utf8_declaration(Cow::Borrowed(body)), UTF_8)
-        } else {
-            guessed(body)
-        };
+        return valid_utf8.then(|| (with_utf8_declaration(Cow::Borrowed(body)), UTF_8));
     }
     if encoding.is_ascii_compatible() && body.is_ascii() {
         // Reads the same in either: no copy.
-        return (Cow::Borrowed(body), encoding);
+        return Some((Cow::Borrowed(body), encoding));
     }
     // UTF-8 with anything beyond ASCII almost never happens by chance in a legacy
     // single-byte charset, while servers and generators that label UTF-8 as Latin-1
     // are common: the bytes win over the label.
     if valid_utf8 && encoding.is_single_byte() {
-        return (with_utf8_declaration(Cow::Borrowed(body)), UTF_8);
+        return Some((with_utf8_declaration(Cow::Borrowed(body)), UTF_8));
     }
-    match encoding.decode_without_bom_handling_and_without_replacement(body) {
+    let text = encoding.decode_without_bom_handling_and_without_replacement(body);
+    Some(match text {
         Some(text) => (
             with_utf8_declaration(Cow::Owned(text.into_owned().into_bytes())),
             encoding,
         ),
-        None => guessed(body),
-    }
+        None => {
+            let guess = guess(body);
+            (decoded(guess, body), guess)
+        }
+    })
 }
 
 /// The `charset` parameter of a Content-Type header value.
@@ -197,6 +224,22 @@ mod tests {
             utf8(koi8, None),
             "<?xml version='1.0' encoding='UTF-8'?><rss>Привет</rss>"
         );
+    }
+
+    #[test]
+    fn a_stray_byte_in_utf8_costs_one_character() {
+        let body = [
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss>Café ".as_bytes(),
+            &[0xFF],
+            " 日本語</rss>".as_bytes(),
+        ]
+        .concat();
+        let (doc, encoding, replaced) = decode(&body, None);
+        assert_eq!(
+            String::from_utf8(doc.into_owned()).expect("UTF-8"),
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss>Café \u{FFFD} 日本語</rss>"
+        );
+        assert_eq!((encoding, replaced), (UTF_8, 1));
     }
 
     #[test]

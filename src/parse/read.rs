@@ -6,6 +6,8 @@
 //! link), is the document rewritten and read again, and if entries are still missing,
 //! read entry by entry inside the feed's own shell.
 
+use std::borrow::Cow;
+
 use feed_rs::model::{Entry, Feed as ParsedFeed, FeedType};
 use feed_rs::parser::Parser;
 
@@ -156,8 +158,11 @@ pub(super) fn rough_entry_count(doc: &[u8]) -> usize {
 }
 
 /// Work the rewrite does that a successful parse does not show as missing entries: a
-/// title lost to naked markup, a link an RSS guid stands for.
+/// title lost to naked markup, a link an RSS guid stands for, base64 text.
 fn needs_rewrite(feed: &ParsedFeed, doc: &[u8]) -> bool {
+    if feed.feed_type == FeedType::Atom && memchr::memmem::find(doc, b"base64").is_some() {
+        return true;
+    }
     let rss = matches!(
         feed.feed_type,
         FeedType::RSS0 | FeedType::RSS1 | FeedType::RSS2
@@ -169,20 +174,112 @@ fn needs_rewrite(feed: &ParsedFeed, doc: &[u8]) -> bool {
 }
 
 /// Whether some `<title>` holds an element: RSS titles are text, and feed-rs loses
-/// the text around markup in them.
+/// the text around markup in them. Each byte is looked at for one title at most: a
+/// `<title` inside a title already looked at is that title's markup.
 fn title_holds_markup(doc: &[u8]) -> bool {
-    memchr::memmem::find_iter(doc, b"<title").any(|at| {
-        let rest = &doc[at + b"<title".len()..];
-        let Some(open_end) = memchr::memchr(b'>', rest) else {
+    let mut seen = 0;
+    for at in memchr::memmem::find_iter(doc, b"<title") {
+        if at < seen {
+            continue;
+        }
+        let Some(open_end) = memchr::memchr(b'>', &doc[at..]) else {
             return false;
         };
-        let body = rest[open_end + 1..].trim_ascii_start();
+        let start = at + open_end + 1;
+        let body = doc[start..].trim_ascii_start();
+        seen = doc.len() - body.len();
         // Markup quoted in CDATA is text, as it should be.
         if body.starts_with(b"<![CDATA[") {
-            return false;
+            continue;
         }
-        let body = &body[..memchr::memmem::find(body, b"</").unwrap_or(body.len())];
-        body.windows(2)
-            .any(|w| w[0] == b'<' && w[1].is_ascii_alphabetic())
-    })
+        // The first `<` that starts a tag: an end tag ends the title.
+        for lt in memchr::memchr_iter(b'<', body) {
+            seen = doc.len() - body.len() + lt + 1;
+            match body.get(lt + 1) {
+                Some(b'/') => break,
+                Some(b) if b.is_ascii_alphabetic() => return true,
+                _ => {}
+            }
+        }
+    }
+    false
+}
+
+/// What XML parsers refuse and feedparser reads, fixed in the bytes: a `<` that starts
+/// no markup (`a < b` in a title, where reading would stop) and a `&` that starts no
+/// reference (`Salt & pepper`) are escaped, and `&#X41;` gets XML's lower-case `x`.
+/// CDATA sections and comments stay as they are.
+pub(super) fn repair(doc: Cow<'_, [u8]>) -> Cow<'_, [u8]> {
+    if doc.trim_ascii_start().starts_with(b"{") {
+        return doc;
+    }
+    let mut fixed: Option<Vec<u8>> = None;
+    // `doc[..copied]` is in `fixed`.
+    let (mut copied, mut at) = (0, 0);
+    while let Some(found) = memchr::memchr2(b'<', b'&', &doc[at..]) {
+        let i = at + found;
+        let rest = &doc[i..];
+        let past =
+            |end: &[u8]| memchr::memmem::find(rest, end).map_or(doc.len(), |e| i + e + end.len());
+        let (replacement, len): (&[u8], usize) = if rest.starts_with(b"<![CDATA[") {
+            at = past(b"]]>");
+            continue;
+        } else if rest.starts_with(b"<!--") {
+            at = past(b"-->");
+            continue;
+        } else if rest.starts_with(b"&#X") {
+            (b"&#x", 3)
+        } else if rest[0] == b'&' && !is_reference(rest) {
+            (b"&amp;", 1)
+        } else if rest[0] == b'<'
+            && !rest.get(1).is_some_and(|&b| {
+                b.is_ascii_alphabetic()
+                    || b >= 0x80
+                    || matches!(b, b'_' | b':' | b'/' | b'!' | b'?')
+            })
+        {
+            (b"&lt;", 1)
+        } else {
+            at = i + 1;
+            continue;
+        };
+        let out = fixed.get_or_insert_with(|| Vec::with_capacity(doc.len() + 64));
+        out.extend_from_slice(&doc[copied..i]);
+        out.extend_from_slice(replacement);
+        copied = i + len;
+        at = copied;
+    }
+    match fixed {
+        None => doc,
+        Some(mut out) => {
+            out.extend_from_slice(&doc[copied..]);
+            Cow::Owned(out)
+        }
+    }
+}
+
+/// Whether `s`, at a `&`, starts a reference: `&name;` or `&#…;`.
+fn is_reference(s: &[u8]) -> bool {
+    let name = &s[1..s.len().min(64)];
+    let len = name
+        .iter()
+        .position(|&b| !(b.is_ascii_alphanumeric() || b >= 0x80 || b"#_-.:".contains(&b)))
+        .unwrap_or(name.len());
+    len > 0 && name.get(len) == Some(&b';')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repair_escapes_what_starts_no_markup_and_leaves_cdata_alone() {
+        let doc = b"<t>a < b &amp; c & d &#X41;</t><!-- x < y & z --><d><![CDATA[e < f & g]]></d>";
+        assert_eq!(
+            String::from_utf8(repair(Cow::Borrowed(doc)).into_owned()).expect("UTF-8"),
+            "<t>a &lt; b &amp; c &amp; d &#x41;</t><!-- x < y & z --><d><![CDATA[e < f & g]]></d>"
+        );
+        let clean = b"<t>a &lt; b</t>";
+        assert!(matches!(repair(Cow::Borrowed(clean)), Cow::Borrowed(_)));
+    }
 }

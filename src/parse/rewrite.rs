@@ -17,6 +17,10 @@ const RSS_090: &str = "http://my.netscape.com/rdf/simple/0.9/";
 const RSS_10: &str = "http://purl.org/rss/1.0/";
 const ATOM_03: &str = "http://purl.org/atom/ns#";
 const ATOM_10: &str = "http://www.w3.org/2005/Atom";
+/// The link of an item that has none: no http(s) link, and no identity.
+pub(super) const NO_LINK: &str = "feedletter:no-link";
+/// RSS 2.0 as Userland once namespaced it; to feed-rs, elements in no namespace.
+const USERLAND: &str = "http://backend.userland.com/rss2";
 
 /// The rewritten document and the byte range of each entry in it, in order.
 pub(super) struct Rewritten {
@@ -48,6 +52,8 @@ struct OpenItem {
 
 struct Pass<'a> {
     reader: Reader<&'a [u8]>,
+    /// Where in the document `reader` started.
+    offset: usize,
     out: Writer<Vec<u8>>,
     format: Format,
     /// Names of the open elements as written, so end tags match what was written.
@@ -59,13 +65,9 @@ struct Pass<'a> {
 
 /// `None` when the document is not XML that can be read even leniently.
 pub(super) fn rewrite(doc: &str) -> Option<Rewritten> {
-    let mut reader = Reader::from_str(doc);
-    let config = reader.config_mut();
-    config.check_end_names = false;
-    config.allow_unmatched_ends = true;
-    config.allow_dangling_amp = true;
     let mut pass = Pass {
-        reader,
+        reader: reader(doc),
+        offset: 0,
         out: Writer::new(Vec::with_capacity(doc.len() + doc.len() / 16)),
         format: Format::Other,
         stack: Vec::new(),
@@ -73,17 +75,24 @@ pub(super) fn rewrite(doc: &str) -> Option<Rewritten> {
         entry_start: None,
         entries: Vec::new(),
     };
-    let read_whole = pass.run().is_ok();
+    // An entry that breaks is lost, and counted; reading goes on at the next one.
+    let mut lost = 0;
+    let read_whole = loop {
+        match pass.run() {
+            Ok(()) => break true,
+            Err(_) if pass.resume(doc) => lost += 1,
+            Err(_) => break false,
+        }
+    };
     if !read_whole && pass.entries.is_empty() {
         return None;
     }
     // A document cut short (or broken past repair) keeps the entries before the
-    // break; the one it broke in is lost, and counted.
-    let mut lost = 0;
+    // break.
     if let Some((depth, start)) = pass.entry_start.take() {
         pass.out.get_mut().truncate(start);
         pass.stack.truncate(depth);
-        lost = 1;
+        lost += 1;
     }
     while let Some(name) = pass.stack.pop() {
         pass.out.write_event(Event::End(BytesEnd::new(name))).ok()?;
@@ -95,22 +104,17 @@ pub(super) fn rewrite(doc: &str) -> Option<Rewritten> {
     })
 }
 
-/// The document could not be read or written as XML; the caller keeps what it had.
-struct Unreadable;
-
-impl From<quick_xml::Error> for Unreadable {
-    fn from(_: quick_xml::Error) -> Self {
-        Unreadable
-    }
+fn reader(doc: &str) -> Reader<&[u8]> {
+    let mut reader = Reader::from_str(doc);
+    let config = reader.config_mut();
+    config.check_end_names = false;
+    config.allow_unmatched_ends = true;
+    reader
 }
 
-impl From<std::io::Error> for Unreadable {
-    fn from(_: std::io::Error) -> Self {
-        Unreadable
-    }
-}
-
-type Result<T> = std::result::Result<T, Unreadable>;
+/// An error means the document could not be read or written as XML; the caller keeps
+/// what it had.
+type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
 mod atom;
 
@@ -119,7 +123,7 @@ use atom::{Body, atom_text};
 impl<'a> Pass<'a> {
     fn run(&mut self) -> Result<()> {
         loop {
-            match self.next_event()? {
+            match self.reader.read_event()? {
                 Event::Eof => return Ok(()),
                 Event::Start(start) => self.start(start, false)?,
                 Event::Empty(start) => self.start(start, true)?,
@@ -129,26 +133,25 @@ impl<'a> Pass<'a> {
         }
     }
 
-    /// The next event, with a bare `&` in text (which the reader lets through, and
-    /// feed-rs refuses) escaped.
-    fn next_event(&mut self) -> Result<Event<'a>> {
-        let event = self.reader.read_event()?;
-        if let Event::Start(start) | Event::Empty(start) = &event
-            && !start
-                .name()
-                .0
-                .starts_with(|c: char| c.is_alphabetic() || c == '_')
-        {
-            // `a < b` in text reads as a tag without a name: past that point the
-            // structure is a guess, so reading stops there.
-            return Err(Unreadable);
-        }
-        Ok(match event {
-            Event::Text(text) if text.contains('&') => {
-                Event::Text(BytesText::from_escaped(text.replace('&', "&amp;")).into_owned())
-            }
-            other => other,
-        })
+    /// After a break inside an entry: drops what was written of it and reads on from
+    /// the next entry's start tag; false when there is none.
+    fn resume(&mut self, doc: &'a str) -> bool {
+        let Some((depth, start)) = self.entry_start else {
+            return false;
+        };
+        let from = self.offset + self.reader.buffer_position() as usize;
+        let name = match self.format {
+            Format::Rss | Format::Rdf => "item",
+            _ => "entry",
+        };
+        let Some(next) = super::cut::next_entry(doc.as_bytes(), from, name) else {
+            return false;
+        };
+        self.out.get_mut().truncate(start);
+        self.stack.truncate(depth);
+        (self.item, self.entry_start) = (None, None);
+        (self.reader, self.offset) = (reader(&doc[next..]), next);
+        true
     }
 
     fn start(&mut self, start: BytesStart<'a>, empty: bool) -> Result<()> {
@@ -188,7 +191,7 @@ impl<'a> Pass<'a> {
                     && self
                         .stack
                         .get(1)
-                        .is_some_and(|p| ends_with_local(p, "channel"))));
+                        .is_some_and(|p| split_name(p).1 == "channel")));
         if is_entry {
             self.entry_start = Some((depth, self.out.get_ref().len()));
             if matches!(self.format, Format::Rss | Format::Rdf) && local == "item" {
@@ -258,6 +261,8 @@ impl<'a> Pass<'a> {
             (None, Some(guid)) if is_web_address(guid) => {
                 BytesText::from_escaped(guid.as_str()).into_owned()
             }
+            // feed-rs drops an RSS 1.0 item without a link; this one keeps it.
+            _ if self.format == Format::Rdf => BytesText::new(NO_LINK),
             _ => return Ok(()),
         };
         let name = format!("{}link", item.prefix);
@@ -274,7 +279,7 @@ impl<'a> Pass<'a> {
         let mut events = Vec::new();
         let mut depth = 0usize;
         loop {
-            let event = self.next_event()?;
+            let event = self.reader.read_event()?;
             match &event {
                 Event::Start(_) => depth += 1,
                 Event::End(_) if depth == 0 => return Ok(events),
@@ -346,15 +351,12 @@ impl<'a> Pass<'a> {
         if let Some(kind) = &kind {
             fixed.push_attribute(("type", kind.as_str()));
         }
+        if matches!(body, Body::Nothing) || (matches!(body, Body::Keep) && inner.is_empty()) {
+            self.out.write_event(Event::Empty(fixed))?;
+            return Ok(());
+        }
         match body {
-            Body::Nothing => {
-                self.out.write_event(Event::Empty(fixed))?;
-                return Ok(());
-            }
-            Body::Keep if inner.is_empty() => {
-                self.out.write_event(Event::Empty(fixed))?;
-                return Ok(());
-            }
+            Body::Nothing => {}
             Body::Keep => {
                 self.out.write_event(Event::Start(fixed.borrow()))?;
                 for event in inner {
@@ -393,7 +395,8 @@ impl<'a> Pass<'a> {
                 Some("2.0" | "0.91" | "0.92" | "")
             );
         let legacy_namespace = start.attributes().flatten().any(|a| {
-            is_namespace_declaration(a.key.0) && matches!(a.value.trim(), RSS_090 | ATOM_03)
+            is_namespace_declaration(a.key.0)
+                && matches!(a.value.trim(), RSS_090 | ATOM_03 | USERLAND)
         });
         if renamed.is_none() && !odd_version && !legacy_namespace {
             return start;
@@ -405,7 +408,7 @@ impl<'a> Pass<'a> {
                 fixed.push_attribute((a.key.0, RSS_10));
             } else if is_namespace_declaration(a.key.0) && value == ATOM_03 {
                 fixed.push_attribute((a.key.0, ATOM_10));
-            } else if odd_version && a.key.0 == "version" {
+            } else if (odd_version && a.key.0 == "version") || value == USERLAND {
             } else {
                 fixed.push_attribute(a);
             }
@@ -450,10 +453,6 @@ fn format_of(root: &BytesStart<'_>) -> Format {
 
 fn split_name(name: &str) -> (&str, &str) {
     name.split_once(':').unwrap_or(("", name))
-}
-
-fn ends_with_local(name: &str, local: &str) -> bool {
-    split_name(name).1 == local
 }
 
 fn is_namespace_declaration(key: &str) -> bool {

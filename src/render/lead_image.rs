@@ -14,6 +14,10 @@ pub fn lead_image_in(html: &str, base: Option<&url::Url>) -> Option<LeadImage> {
     // a long post need not be parsed for it; only when those are all icons or
     // pixels is the whole post read.
     let head = up_to_images(html, 4);
+    // Without an `<img` there is nothing to parse for.
+    if head.len() == html.len() && find_ascii_ci(html.as_bytes(), b"<img").is_none() {
+        return None;
+    }
     let found = first_picture(head, base);
     if found.is_some() || head.len() == html.len() {
         return found;

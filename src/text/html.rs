@@ -37,10 +37,15 @@ pub fn html_to_paragraphs(html: &str) -> String {
 
 /// The text between block boundaries, entities decoded, whitespace as it was.
 fn html_to_blocks(html: &str) -> Vec<String> {
+    // Sanitized HTML has lost the breaks that keep serializing a long text linear
+    // (`limits`); a short one costs little either way.
+    let split = (html.len() > 4096)
+        .then(|| crate::limits::serializable(html))
+        .flatten();
     let cleaned = ammonia::Builder::empty()
         .tags(tags::names(tags::Tag::breaks))
         .clean_content_tags(tags::names(tags::Tag::hidden))
-        .clean(html)
+        .clean(split.as_deref().unwrap_or(html))
         .to_string();
     // Only the block tags are left, so every tag ends a block.
     let mut blocks = Vec::new();

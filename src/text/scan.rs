@@ -2,7 +2,7 @@
 //! HTML that yields the same text as the html5ever + ammonia path, at a fraction of the
 //! cost. Keyword filters read the text of every item in the window, and feeds such as
 //! DEV ship whole articles as item summaries: through the parser, that text was most
-//! of a run's CPU (the README's Benchmark section has the figures).
+//! of a run's CPU (docs/benchmark.md has the figures).
 //!
 //! It is exact by refusing, not by approximating: only markup whose effect on the text
 //! is known (tags with a role in the tag table, simple attributes, comments, the
@@ -37,7 +37,13 @@ pub(super) fn plain_text(html: &str) -> Option<String> {
         scan.text(&rest[..next])?;
         rest = &rest[next..];
         if rest.starts_with('&') {
-            let (c, used) = entity::reference(rest)?;
+            // A `&` that cannot start a reference is text to the parser too.
+            let bare = !rest[1..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '#');
+            let (c, used) = if bare {
+                ('&', 1)
+            } else {
+                entity::reference(rest)?
+            };
             scan.text(c.encode_utf8(&mut [0; 4]))?;
             rest = &rest[used..];
         } else if !rest.is_empty() {

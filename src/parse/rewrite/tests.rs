@@ -96,19 +96,20 @@ fn naked_markup_in_an_rss_title_is_reduced_to_its_text() {
 }
 
 #[test]
-fn a_broken_document_keeps_the_entries_before_the_break() {
+fn a_broken_entry_is_lost_and_reading_resumes_after_it() {
     let r = rewrite(
-        "<rss version=\"2.0\"><channel><item><title>Salt & pepper</title></item>\
-         <item><title>a < b</title></item><item><title>c</title></item></channel></rss>",
+        "<rss version=\"2.0\"><channel><item><title>Salt &amp; pepper</title></item>\
+         <item><title>a <!b</title></item><item><title>c</title></item></channel></rss>",
     )
-    .expect("one entry before the break");
+    .expect("the entries around the break");
     assert_eq!(
         String::from_utf8(r.doc).expect("UTF-8"),
-        "<rss version=\"2.0\"><channel><item><title>Salt &amp; pepper</title></item></channel></rss>"
+        "<rss version=\"2.0\"><channel><item><title>Salt &amp; pepper</title></item>\
+         <item><title>c</title></item></channel></rss>"
     );
-    assert_eq!((r.entries.len(), r.lost), (1, 1));
+    assert_eq!((r.entries.len(), r.lost), (2, 1));
     assert!(
-        rewrite("<rss version=\"2.0\"><channel><item><title>a < b</title></item></channel></rss>")
+        rewrite("<rss version=\"2.0\"><channel><item><title>a <!b</title></item></channel></rss>")
             .is_none()
     );
 }
