@@ -230,6 +230,204 @@ fn a_copy_of_a_cut_item_is_cut_with_it() {
 }
 
 #[test]
+fn tags_exclude_wins_and_include_is_any_of() {
+    let digest = digest("    tags: { include: [rust, ai], exclude: [crypto] }");
+    let tagged = |key: &str, hours_ago: i64, categories: &[&str]| {
+        let mut item = item(
+            0,
+            key,
+            &format!("https://x.example/{key}"),
+            now() - hours(hours_ago),
+        );
+        item.categories = categories.iter().map(|c| c.to_string()).collect();
+        item
+    };
+    let mut ai_feed = feed(
+        1,
+        vec![item(1, "untagged", "https://y.example/u", now() - hours(5))],
+    );
+    ai_feed.tags = vec!["ai".into()];
+    let feeds = [
+        feed(
+            0,
+            vec![
+                tagged("rust", 1, &["Rust"]),
+                tagged("wallets", 2, &["rust", "Crypto"]),
+                tagged("bread", 3, &["cooking"]),
+                tagged("bare", 4, &[]),
+            ],
+        ),
+        ai_feed,
+    ];
+    let trace = trace(&digest, &feeds, now(), &SentItems::default());
+    assert_eq!(
+        verdicts(&trace),
+        [
+            ("rust".into(), Verdict::Selected),
+            ("wallets".into(), Verdict::TagExclude("crypto".into())),
+            ("bread".into(), Verdict::TagInclude),
+            ("bare".into(), Verdict::TagInclude),
+            ("untagged".into(), Verdict::Selected),
+        ]
+    );
+    assert_eq!(trace.candidates[0].tags, ["rust"]);
+}
+
+#[test]
+fn keywords_exclude_wins_include_is_any_of_and_summaries_count() {
+    let digest = digest("    keywords: { include: [\"(?i)rust\", zig], exclude: [sponsored] }");
+    let titled = |key: &str, hours_ago: i64, title: &str, summary: Option<&str>| {
+        let mut item = item(
+            0,
+            key,
+            &format!("https://x.example/{key}"),
+            now() - hours(hours_ago),
+        );
+        item.title = title.into();
+        item.texts = Texts::new(summary.map(str::to_string), None);
+        item
+    };
+    let feeds = [feed(
+        0,
+        vec![
+            titled("news", 1, "Rust news", None),
+            titled("ad", 2, "Rust, sponsored", None),
+            titled("bread", 3, "Sourdough", None),
+            titled("inside", 4, "Weekly", Some("<p>all about <b>zig</b></p>")),
+        ],
+    )];
+    let trace = trace(&digest, &feeds, now(), &SentItems::default());
+    assert_eq!(
+        verdicts(&trace),
+        [
+            ("news".into(), Verdict::Selected),
+            ("ad".into(), Verdict::Keyword),
+            ("bread".into(), Verdict::Keyword),
+            ("inside".into(), Verdict::Selected),
+        ]
+    );
+    assert_eq!(keyword_reason(&digest, &feeds[0].items[1]), "sponsored");
+    assert_eq!(
+        keyword_reason(&digest, &feeds[0].items[2]),
+        "none of (?i)rust, zig"
+    );
+}
+
+/// A real run matches keywords while the text is at hand and then leaves the text in
+/// the state: the match made then is what counts.
+#[test]
+fn a_keyword_match_made_at_parse_time_is_used_without_the_text() {
+    let digest = digest("    keywords: { include: [rust] }");
+    let titled = |key: &str, hours_ago: i64, title: &str| {
+        let mut item = item(
+            0,
+            key,
+            &format!("https://x.example/{key}"),
+            now() - hours(hours_ago),
+        );
+        item.title = title.into();
+        item.keyword_matches = keyword_matches(std::slice::from_ref(&digest), &item);
+        item
+    };
+    let (mut matched, mut unmatched) = (
+        titled("matched", 1, "rust"),
+        titled("unmatched", 2, "bread"),
+    );
+    // Were the text read again now, each would get the other's verdict.
+    matched.title = "bread".into();
+    unmatched.title = "rust".into();
+    let feeds = [feed(0, vec![matched, unmatched])];
+    let trace = trace(&digest, &feeds, now(), &SentItems::default());
+    assert_eq!(trace.candidates[0].verdict, Verdict::Selected);
+    assert_eq!(trace.candidates[1].verdict, Verdict::Keyword);
+}
+
+/// Sent and cut items are not offered again, and say which they were; a carried one
+/// is still owed.
+#[test]
+fn items_handled_before_say_how_they_were_handled() {
+    let digest = digest("    window: 24h");
+    let feeds = [feed(
+        0,
+        ["sent", "cut", "carried", "new"]
+            .iter()
+            .enumerate()
+            .map(|(n, key)| {
+                item(
+                    0,
+                    key,
+                    &format!("https://x.example/{key}"),
+                    now() - hours(n as i64 + 2),
+                )
+            })
+            .collect(),
+    )];
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut state = State::open(&dir.path().join("state.db")).expect("state");
+    let handled = |key: &str, how| SentItem {
+        feed: feeds[0].location.clone(),
+        key: key.into(),
+        link: None,
+        how,
+    };
+    let delivered = now() - hours(1);
+    let earlier = [
+        handled("sent", Handling::Sent),
+        handled("cut", Handling::Cut),
+        handled("carried", Handling::Carried),
+    ];
+    state
+        .mark_sent("daily", &earlier, delivered, None)
+        .expect("marked");
+    let sent = state.sent("daily").expect("sent");
+    let trace = trace(&digest, &feeds, now(), &sent);
+    let at = delivered;
+    assert_eq!(
+        verdicts(&trace),
+        [
+            ("sent".into(), Verdict::AlreadySent { at, cut: false }),
+            ("cut".into(), Verdict::AlreadySent { at, cut: true }),
+            ("carried".into(), Verdict::Selected),
+            ("new".into(), Verdict::Selected),
+        ]
+    );
+}
+
+#[test]
+fn caps_cut_per_feed_and_then_in_all_in_rank_order() {
+    let digest = digest("    window: 24h\n    max_items: 2\n    max_per_feed: 1");
+    let feeds = [
+        feed(
+            0,
+            vec![
+                item(0, "a", "https://x.example/a", now() - hours(1)),
+                item(0, "b", "https://x.example/b", now() - hours(2)),
+            ],
+        ),
+        feed(
+            1,
+            vec![item(1, "c", "https://y.example/c", now() - hours(3))],
+        ),
+        feed(
+            2,
+            vec![item(2, "d", "https://z.example/d", now() - hours(4))],
+        ),
+    ];
+    let trace = trace(&digest, &feeds, now(), &SentItems::default());
+    assert_eq!(
+        verdicts(&trace),
+        [
+            ("a".into(), Verdict::Selected),
+            ("b".into(), Verdict::CutByMaxPerFeed),
+            ("c".into(), Verdict::Selected),
+            ("d".into(), Verdict::CutByMaxItems),
+        ]
+    );
+    let selection = selection(trace);
+    assert_eq!(selection.omitted, 2);
+}
+
+#[test]
 fn item_tags_are_deduplicated_in_linear_time() {
     // 200,000 distinct categories: comparing each with all before it would take
     // minutes.
