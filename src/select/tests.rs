@@ -1,5 +1,5 @@
-//! Selection at its edges: the window's start, how far owed items reach, keyword
-//! filters that are not there, and duplicates of selected and of cut items.
+//! Selection at its edges: the window's start, how far owed items reach, items
+//! handled before, the caps, and duplicates of selected and of cut items.
 
 use std::path::Path;
 
@@ -8,6 +8,8 @@ use chrono::TimeZone;
 use super::*;
 use crate::model::{FeedKey, Texts};
 use crate::state::{SentItem, State};
+
+mod filters;
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 5, 14, 12, 0, 0)
@@ -143,18 +145,6 @@ fn a_carried_item_is_owed_back_to_exactly_the_digests_reach() {
     ));
 }
 
-#[test]
-fn only_a_digest_with_keywords_reads_item_texts_for_them() {
-    assert!(!has_keywords(&digest("    window: 24h")));
-    assert!(has_keywords(&digest("    keywords: { include: [rust] }")));
-    assert!(has_keywords(&digest("    keywords: { exclude: [crypto] }")));
-    let item = item(0, "a", "https://x.example/a", now());
-    assert_eq!(
-        keyword_matches(&[digest("    window: 24h")], &item),
-        KeywordMatches::default()
-    );
-}
-
 /// The same article through two feeds is sent once; the copy is recorded with the
 /// item it lost to, so it never turns up on its own later.
 #[test]
@@ -227,119 +217,6 @@ fn a_copy_of_a_cut_item_is_cut_with_it() {
             (feeds[1].location.clone(), "copy".into(), None),
         ]
     );
-}
-
-#[test]
-fn tags_exclude_wins_and_include_is_any_of() {
-    let digest = digest("    tags: { include: [rust, ai], exclude: [crypto] }");
-    let tagged = |key: &str, hours_ago: i64, categories: &[&str]| {
-        let mut item = item(
-            0,
-            key,
-            &format!("https://x.example/{key}"),
-            now() - hours(hours_ago),
-        );
-        item.categories = categories.iter().map(|c| c.to_string()).collect();
-        item
-    };
-    let mut ai_feed = feed(
-        1,
-        vec![item(1, "untagged", "https://y.example/u", now() - hours(5))],
-    );
-    ai_feed.tags = vec!["ai".into()];
-    let feeds = [
-        feed(
-            0,
-            vec![
-                tagged("rust", 1, &["Rust"]),
-                tagged("wallets", 2, &["rust", "Crypto"]),
-                tagged("bread", 3, &["cooking"]),
-                tagged("bare", 4, &[]),
-            ],
-        ),
-        ai_feed,
-    ];
-    let trace = trace(&digest, &feeds, now(), &SentItems::default());
-    assert_eq!(
-        verdicts(&trace),
-        [
-            ("rust".into(), Verdict::Selected),
-            ("wallets".into(), Verdict::TagExclude("crypto".into())),
-            ("bread".into(), Verdict::TagInclude),
-            ("bare".into(), Verdict::TagInclude),
-            ("untagged".into(), Verdict::Selected),
-        ]
-    );
-    assert_eq!(trace.candidates[0].tags, ["rust"]);
-}
-
-#[test]
-fn keywords_exclude_wins_include_is_any_of_and_summaries_count() {
-    let digest = digest("    keywords: { include: [\"(?i)rust\", zig], exclude: [sponsored] }");
-    let titled = |key: &str, hours_ago: i64, title: &str, summary: Option<&str>| {
-        let mut item = item(
-            0,
-            key,
-            &format!("https://x.example/{key}"),
-            now() - hours(hours_ago),
-        );
-        item.title = title.into();
-        item.texts = Texts::new(summary.map(str::to_string), None);
-        item
-    };
-    let feeds = [feed(
-        0,
-        vec![
-            titled("news", 1, "Rust news", None),
-            titled("ad", 2, "Rust, sponsored", None),
-            titled("bread", 3, "Sourdough", None),
-            titled("inside", 4, "Weekly", Some("<p>all about <b>zig</b></p>")),
-        ],
-    )];
-    let trace = trace(&digest, &feeds, now(), &SentItems::default());
-    assert_eq!(
-        verdicts(&trace),
-        [
-            ("news".into(), Verdict::Selected),
-            ("ad".into(), Verdict::Keyword),
-            ("bread".into(), Verdict::Keyword),
-            ("inside".into(), Verdict::Selected),
-        ]
-    );
-    assert_eq!(keyword_reason(&digest, &feeds[0].items[1]), "sponsored");
-    assert_eq!(
-        keyword_reason(&digest, &feeds[0].items[2]),
-        "none of (?i)rust, zig"
-    );
-}
-
-/// A real run matches keywords while the text is at hand and then leaves the text in
-/// the state: the match made then is what counts.
-#[test]
-fn a_keyword_match_made_at_parse_time_is_used_without_the_text() {
-    let digest = digest("    keywords: { include: [rust] }");
-    let titled = |key: &str, hours_ago: i64, title: &str| {
-        let mut item = item(
-            0,
-            key,
-            &format!("https://x.example/{key}"),
-            now() - hours(hours_ago),
-        );
-        item.title = title.into();
-        item.keyword_matches = keyword_matches(std::slice::from_ref(&digest), &item);
-        item
-    };
-    let (mut matched, mut unmatched) = (
-        titled("matched", 1, "rust"),
-        titled("unmatched", 2, "bread"),
-    );
-    // Were the text read again now, each would get the other's verdict.
-    matched.title = "bread".into();
-    unmatched.title = "rust".into();
-    let feeds = [feed(0, vec![matched, unmatched])];
-    let trace = trace(&digest, &feeds, now(), &SentItems::default());
-    assert_eq!(trace.candidates[0].verdict, Verdict::Selected);
-    assert_eq!(trace.candidates[1].verdict, Verdict::Keyword);
 }
 
 /// Sent and cut items are not offered again, and say which they were; a carried one
@@ -425,19 +302,4 @@ fn caps_cut_per_feed_and_then_in_all_in_rank_order() {
     );
     let selection = selection(trace);
     assert_eq!(selection.omitted, 2);
-}
-
-#[test]
-fn item_tags_are_deduplicated_in_linear_time() {
-    // 200,000 distinct categories: comparing each with all before it would take
-    // minutes.
-    let mut feed = feed(0, Vec::new());
-    feed.tags = vec!["rust".into()];
-    let mut item = item(0, "k", "https://x.example/k", now());
-    item.categories = (0..200_000).map(|n| format!("Tag{n}")).collect();
-    item.categories.push("RUST".into());
-    item.categories.push("tag7".into());
-    let tags = item_tags(&feed, &item);
-    assert_eq!(tags.len(), 200_001);
-    assert_eq!(tags[..3], ["rust", "tag0", "tag1"]);
 }
