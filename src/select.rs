@@ -327,39 +327,4 @@ pub(crate) fn keyword_matches(digests: &[DigestConfig], item: &Item) -> KeywordM
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::model::{FeedKey, Texts};
-
-    #[test]
-    fn item_tags_are_deduplicated_in_linear_time() {
-        // 200,000 distinct categories: comparing each with all before it would take
-        // minutes.
-        let feed = FeedItems {
-            feed: FeedIndex(0),
-            name: "Feed".into(),
-            location: FeedKey::new("https://feed.example/"),
-            site: None,
-            tags: vec!["rust".into()],
-            items: Vec::new(),
-        };
-        let mut categories: Vec<String> = (0..200_000).map(|n| format!("Tag{n}")).collect();
-        categories.push("RUST".into());
-        categories.push("tag7".into());
-        let item = Item {
-            key: "k".into(),
-            feed: FeedIndex(0),
-            title: "T".into(),
-            link: None,
-            date: None,
-            texts: Texts::Stored,
-            categories,
-            authors: Vec::new(),
-            keyword_matches: KeywordMatches::default(),
-            image: None,
-        };
-        let tags = item_tags(&feed, &item);
-        assert_eq!(tags.len(), 200_001);
-        assert_eq!(tags[..3], ["rust", "tag0", "tag1"]);
-    }
-}
+mod tests;

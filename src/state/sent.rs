@@ -289,6 +289,33 @@ mod tests {
         assert_eq!(sent.last_delivery(), Some(at));
     }
 
+    /// An item's own record wins over its link's: a duplicate, recorded without a
+    /// link, stays sent when the same link is cut later from another feed.
+    #[test]
+    fn an_items_own_record_wins_over_its_links() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut state = State::open(&dir.path().join("state.db")).unwrap();
+        let page = "https://blog.example.com/post";
+        let (sent_at, cut_at) = (Utc.timestamp_opt(5000, 0), Utc.timestamp_opt(9000, 0));
+        let (sent_at, cut_at) = (sent_at.single().unwrap(), cut_at.single().unwrap());
+        let item = |feed: &str, link: Option<&str>, how| SentItem {
+            feed: FeedKey::new(feed),
+            key: "post".into(),
+            link: link.map(str::to_string),
+            how,
+        };
+        let mut mark = |item, at| state.mark_sent("daily", &[item], at, None).unwrap();
+        mark(item("planet", None, Handling::Sent), sent_at);
+        mark(item("blog", Some(page), Handling::Cut), cut_at);
+        let sent = state.sent("daily").unwrap();
+        let planet = sent.get(&FeedKey::new("planet"), "post", Some(page));
+        let expected = Handled {
+            at: sent_at,
+            how: Handling::Sent,
+        };
+        assert_eq!(planet, Some(expected));
+    }
+
     #[test]
     fn a_link_sent_from_another_feed_counts_but_not_from_the_same_one() {
         let dir = tempfile::tempdir().unwrap();

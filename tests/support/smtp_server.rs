@@ -6,6 +6,7 @@
 //! TLS, the raw command lines (to prove no AUTH went out in clear), a server that
 //! advertises AUTH before TLS, and a server that stops when the test ends.
 
+use std::borrow::Cow;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -51,6 +52,13 @@ pub struct Options {
     /// Serve a CA:TRUE certificate, as `openssl req -x509` makes, instead of an
     /// end-entity one.
     pub ca_certificate: bool,
+    /// Offer SMTPUTF8 (mailin on its own never does).
+    pub smtputf8: bool,
+    /// Offer 8BITMIME (mailin on its own always does).
+    pub eight_bit_mime: bool,
+    /// Wait this long before answering each command with this verb (upper-case; "."
+    /// is the end of the message), as a server that stalls at one step.
+    pub stall: Option<(&'static str, Duration)>,
 }
 
 impl Options {
@@ -65,6 +73,9 @@ impl Options {
             reply_delay: None,
             quit_delay: None,
             ca_certificate: false,
+            smtputf8: false,
+            eight_bit_mime: true,
+            stall: None,
         }
     }
 
@@ -113,6 +124,18 @@ impl Log {
             .iter()
             .filter_map(|c| c.line.split_whitespace().next())
             .map(|v| v.to_ascii_uppercase())
+            .collect()
+    }
+
+    /// The parameters of each MAIL FROM, in order (`SMTPUTF8`, `BODY=8BITMIME`).
+    pub fn mail_parameters(&self) -> Vec<Vec<String>> {
+        self.commands
+            .iter()
+            .filter(|c| c.line.to_ascii_uppercase().starts_with("MAIL FROM:"))
+            .map(|c| {
+                let after_path = c.line.rsplit_once('>').map_or("", |(_, rest)| rest);
+                after_path.split_whitespace().map(str::to_string).collect()
+            })
             .collect()
     }
 }
@@ -382,10 +405,8 @@ fn converse<S: Read + Write>(
     greet: bool,
 ) -> io::Result<Outcome<S>> {
     let mut reader = BufReader::new(stream);
-    let (reply_delay, quit_delay) = {
-        let options = lock(&shared.options);
-        (options.reply_delay, options.quit_delay)
-    };
+    let options = lock(&shared.options).clone();
+    let (reply_delay, quit_delay) = (options.reply_delay, options.quit_delay);
     let pause = |delay: Option<Duration>| {
         if let Some(delay) = delay {
             std::thread::sleep(delay);
@@ -401,17 +422,36 @@ fn converse<S: Read + Write>(
         if reader.read_until(b'\n', &mut line)? == 0 {
             return Ok(Outcome::Closed);
         }
-        let response = session.process(&line);
+        let response = match screen_mail(&line, &options) {
+            Ok(line) => session.process(&line),
+            Err(refusal) => refusal,
+        };
+        let mut ehlo = false;
         if response.action != Action::NoReply {
             let text = String::from_utf8_lossy(&line).trim_end().to_string();
-            let quit = text.eq_ignore_ascii_case("QUIT");
+            let verb = text
+                .split_whitespace()
+                .next()
+                .unwrap_or("")
+                .to_ascii_uppercase();
+            ehlo = verb == "EHLO" && response.code == 250;
             lock(&shared.log).commands.push(Command { line: text, tls });
             pause(reply_delay);
-            if quit {
+            if verb == "QUIT" {
                 pause(quit_delay);
+            }
+            if let Some((stalled, delay)) = options.stall
+                && verb == stalled
+            {
+                std::thread::sleep(delay);
             }
         }
         match response.action {
+            Action::Reply if ehlo => {
+                let out = reader.get_mut();
+                out.write_all(&ehlo_reply(&response, &options)?)?;
+                out.flush()?;
+            }
             Action::Reply => reply(reader.get_mut(), &response)?,
             Action::NoReply => {}
             Action::Close => {
@@ -431,4 +471,48 @@ fn converse<S: Read + Write>(
 fn reply<W: Write>(out: &mut W, response: &Response) -> io::Result<()> {
     response.write_to(out)?;
     out.flush()
+}
+
+/// What mailin is given of a MAIL command: the path alone, as it parses no parameter
+/// but BODY. A parameter the server does not offer is refused with 555, as real
+/// servers do.
+fn screen_mail<'l>(line: &'l [u8], options: &Options) -> Result<Cow<'l, [u8]>, Response> {
+    let text = String::from_utf8_lossy(line);
+    let is_mail = text
+        .get(..10)
+        .is_some_and(|v| v.eq_ignore_ascii_case("MAIL FROM:"));
+    let Some((path, parameters)) = text.rsplit_once('>').filter(|_| is_mail) else {
+        return Ok(Cow::Borrowed(line));
+    };
+    for parameter in parameters.split_whitespace() {
+        let offered = match parameter.to_ascii_uppercase().as_str() {
+            "SMTPUTF8" => options.smtputf8,
+            "BODY=8BITMIME" => options.eight_bit_mime,
+            _ => false,
+        };
+        if !offered {
+            return Err(Response::custom(555, format!("{parameter} not supported")));
+        }
+    }
+    Ok(Cow::Owned(format!("{path}>\r\n").into_bytes()))
+}
+
+/// mailin's EHLO reply with the extensions this server is set to offer.
+fn ehlo_reply(response: &Response, options: &Options) -> io::Result<Vec<u8>> {
+    let text = String::from_utf8(response.buffer()?).map_err(io::Error::other)?;
+    let mut lines: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.get(4..))
+        .filter(|l| options.eight_bit_mime || *l != "8BITMIME")
+        .collect();
+    if options.smtputf8 {
+        lines.push("SMTPUTF8");
+    }
+    let last = lines.len().saturating_sub(1);
+    let reply: String = lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| format!("250{}{l}\r\n", if i == last { ' ' } else { '-' }))
+        .collect();
+    Ok(reply.into_bytes())
 }
