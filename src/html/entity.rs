@@ -1,41 +1,13 @@
-//! The one character-reference decoder. It knows the references feeds use in
-//! practice and those html5ever's serializer writes, exactly; it declines the rest
-//! rather than guessing, so a caller can hand such text to the real parser.
+//! The one character-reference decoder. It decodes named references by html5ever's
+//! own table and plain numbers exactly as html5ever does; it declines the rest
+//! (names without `;`, numbers the tokenizer treats specially) rather than guessing,
+//! so a caller can hand such text to the real parser.
 
 use std::borrow::Cow;
 
-/// Named references decoded here. Each is matched with its `;`, which no longer name
-/// can extend.
-const NAMED: &[(&str, char)] = &[
-    ("amp", '&'),
-    ("lt", '<'),
-    ("gt", '>'),
-    ("quot", '"'),
-    ("apos", '\''),
-    ("nbsp", '\u{a0}'),
-    ("hellip", '…'),
-    ("mdash", '—'),
-    ("ndash", '–'),
-    ("lsquo", '‘'),
-    ("rsquo", '’'),
-    ("ldquo", '“'),
-    ("rdquo", '”'),
-    ("laquo", '«'),
-    ("raquo", '»'),
-    ("copy", '©'),
-    ("reg", '®'),
-    ("trade", '™'),
-    ("middot", '·'),
-    ("bull", '•'),
-    ("times", '×'),
-    ("deg", '°'),
-    ("euro", '€'),
-    ("pound", '£'),
-];
-
-/// Longer names and numbers are declined without reading further, which keeps every
-/// call short however long the run of letters or digits after the `&`.
-const MAX_NAME: usize = 8;
+/// Longer names (longer than any HTML entity) and numbers are declined without reading
+/// further, which keeps every call short however long the run after the `&`.
+const MAX_NAME: usize = 32;
 const MAX_DIGITS: usize = 7;
 
 /// The character reference at the start of `s` (which begins with `&`): the character
@@ -69,8 +41,11 @@ pub(crate) fn reference(s: &str) -> Option<(char, usize)> {
     if len > MAX_NAME || !body[len..].starts_with(';') {
         return None;
     }
-    let (_, c) = NAMED.iter().find(|(name, _)| *name == &body[..len])?;
-    Some((*c, 1 + len + 1))
+    // Keys carry their `;`; a name that stands for two characters is declined.
+    match html5ever::data::NAMED_ENTITIES.get(&body[..=len])? {
+        &(code, 0) => Some((char::from_u32(code)?, 1 + len + 1)),
+        _ => None,
+    }
 }
 
 /// How many of the first `max` bytes of `s` are `accepted`: an ASCII run, so the
@@ -122,8 +97,12 @@ mod tests {
         assert_eq!(reference("&#x1F600;"), Some(('\u{1F600}', 9)));
         assert_eq!(reference("& b"), Some(('&', 1)));
         assert_eq!(reference("&"), Some(('&', 1)));
+        assert_eq!(reference("&eacute;"), Some(('é', 8)));
+        assert_eq!(reference("&hellip;"), Some(('…', 8)));
         for declined in [
-            "&eacute;",
+            "&eacute",
+            "&NotEqualTilde;",
+            "&nosuchname;",
             "&amp",
             "&#;",
             "&#xZZ;",
@@ -143,8 +122,8 @@ mod tests {
     fn decode_keeps_what_it_declines() {
         assert_eq!(decode("plain"), "plain");
         assert_eq!(
-            decode("a &lt;b&gt; &amp;amp; &nbsp;&#39;&quot; &eacute; &;&"),
-            "a <b> &amp; \u{a0}'\" &eacute; &;&"
+            decode("a &lt;b&gt; &amp;amp; &nbsp;&#39;&quot; &eacute; &nosuch; &;&"),
+            "a <b> &amp; \u{a0}'\" é &nosuch; &;&"
         );
     }
 

@@ -116,9 +116,7 @@ fn reader(doc: &str) -> Reader<&[u8]> {
 /// what it had.
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
-mod atom;
-
-use atom::{Body, atom_text};
+mod text_construct;
 
 impl<'a> Pass<'a> {
     fn run(&mut self) -> Result<()> {
@@ -177,12 +175,7 @@ impl<'a> Pass<'a> {
                 if permalink && let Some(item) = self.item.as_mut() {
                     item.permalink = Some(text.trim().to_string());
                 }
-                self.out.write_event(Event::Start(start.borrow()))?;
-                for event in inner {
-                    self.out.write_event(event)?;
-                }
-                self.out.write_event(Event::End(start.to_end()))?;
-                return Ok(());
+                return self.element(&start, inner);
             }
         }
         let is_entry = (local == "item" || local == "entry")
@@ -213,7 +206,7 @@ impl<'a> Pass<'a> {
         if empty {
             self.out.write_event(Event::Empty(fixed))?;
             if is_entry {
-                self.end_entry(depth)?;
+                self.end_entry(depth);
             }
             Ok(())
         } else {
@@ -233,10 +226,11 @@ impl<'a> Pass<'a> {
             self.add_link()?;
         }
         self.out.write_event(Event::End(BytesEnd::new(name)))?;
-        self.end_entry(depth)
+        self.end_entry(depth);
+        Ok(())
     }
 
-    fn end_entry(&mut self, depth: usize) -> Result<()> {
+    fn end_entry(&mut self, depth: usize) {
         if let Some((at, start)) = self.entry_start
             && at == depth
         {
@@ -244,7 +238,6 @@ impl<'a> Pass<'a> {
             self.entry_start = None;
             self.item = None;
         }
-        Ok(())
     }
 
     /// The link an RSS item without `<link>` stands for: its `rdf:about`, else its
@@ -265,12 +258,21 @@ impl<'a> Pass<'a> {
             _ if self.format == Format::Rdf => BytesText::new(NO_LINK),
             _ => return Ok(()),
         };
-        let name = format!("{}link", item.prefix);
-        self.out
-            .write_event(Event::Start(BytesStart::new(name.as_str())))?;
-        self.out.write_event(Event::Text(text))?;
-        self.out
-            .write_event(Event::End(BytesEnd::new(name.as_str())))?;
+        let link = BytesStart::new(format!("{}link", item.prefix));
+        self.element(&link, [Event::Text(text)])
+    }
+
+    /// `start`, then `inner`, then the matching end tag.
+    fn element<'e>(
+        &mut self,
+        start: &BytesStart<'_>,
+        inner: impl IntoIterator<Item = Event<'e>>,
+    ) -> Result<()> {
+        self.out.write_event(Event::Start(start.borrow()))?;
+        for event in inner {
+            self.out.write_event(event)?;
+        }
+        self.out.write_event(Event::End(start.to_end()))?;
         Ok(())
     }
 
@@ -289,88 +291,6 @@ impl<'a> Pass<'a> {
             }
             events.push(event);
         }
-    }
-
-    fn is_text_construct(&self, local: &str, prefix: &str) -> bool {
-        match self.format {
-            Format::Atom | Format::Atom03 => {
-                (prefix.is_empty() || prefix == "atom")
-                    && matches!(
-                        local,
-                        "title"
-                            | "subtitle"
-                            | "tagline"
-                            | "summary"
-                            | "content"
-                            | "rights"
-                            | "copyright"
-                    )
-            }
-            Format::Rss | Format::Rdf => prefix.is_empty() && local == "title",
-            Format::Other => false,
-        }
-    }
-
-    fn text_construct(&mut self, start: BytesStart<'a>, inner: Vec<Event<'a>>) -> Result<()> {
-        let (_, local) = split_name(start.name().0);
-        let local = local.to_string();
-        let name = match (self.format, local.as_str()) {
-            (Format::Atom03, "tagline") => "subtitle".to_string(),
-            (Format::Atom03, "copyright") => "rights".to_string(),
-            _ => start.name().0.to_string(),
-        };
-        if matches!(self.format, Format::Rss | Format::Rdf) {
-            // Naked markup in an RSS title: its text is the title.
-            let has_markup = inner
-                .iter()
-                .any(|e| matches!(e, Event::Start(_) | Event::Empty(_)));
-            self.out.write_event(Event::Start(start.borrow()))?;
-            for event in inner {
-                if !has_markup
-                    || matches!(
-                        event,
-                        Event::Text(_) | Event::GeneralRef(_) | Event::CData(_)
-                    )
-                {
-                    self.out.write_event(event)?;
-                }
-            }
-            self.out.write_event(Event::End(start.to_end()))?;
-            return Ok(());
-        }
-        let Some((kind, body)) = atom_text(&start, &inner, self.format == Format::Atom03, &local)
-        else {
-            return Ok(());
-        };
-        let mut fixed = BytesStart::new(name.as_str());
-        for a in start.attributes().flatten() {
-            if !matches!(a.key.0, "type" | "mode") {
-                fixed.push_attribute(a);
-            }
-        }
-        if let Some(kind) = &kind {
-            fixed.push_attribute(("type", kind.as_str()));
-        }
-        if matches!(body, Body::Nothing) || (matches!(body, Body::Keep) && inner.is_empty()) {
-            self.out.write_event(Event::Empty(fixed))?;
-            return Ok(());
-        }
-        match body {
-            Body::Nothing => {}
-            Body::Keep => {
-                self.out.write_event(Event::Start(fixed.borrow()))?;
-                for event in inner {
-                    self.out.write_event(event)?;
-                }
-            }
-            Body::Text(text) => {
-                self.out.write_event(Event::Start(fixed.borrow()))?;
-                self.out.write_event(Event::Text(BytesText::new(&text)))?;
-            }
-        }
-        self.out
-            .write_event(Event::End(BytesEnd::new(name.as_str())))?;
-        Ok(())
     }
 
     /// The start tag with legacy namespaces replaced, an RSS version feed-rs knows,
@@ -432,18 +352,12 @@ pub(super) fn raw_text(event: &Event<'_>) -> Option<String> {
 
 fn format_of(root: &BytesStart<'_>) -> Format {
     let (_, local) = split_name(root.name().0);
-    let namespaces = || {
-        root.attributes()
-            .flatten()
-            .filter(|a| is_namespace_declaration(a.key.0))
-            .map(|a| a.value.trim().to_string())
-            .collect::<Vec<_>>()
-    };
     match local {
         "rss" => Format::Rss,
         "RDF" => Format::Rdf,
         "feed" => {
-            let legacy = namespaces().iter().any(|n| n == ATOM_03)
+            let legacy = (root.attributes().flatten())
+                .any(|a| is_namespace_declaration(a.key.0) && a.value.trim() == ATOM_03)
                 || attr(root, "version").is_some_and(|v| v.trim() == "0.3");
             if legacy { Format::Atom03 } else { Format::Atom }
         }

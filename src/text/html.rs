@@ -1,6 +1,6 @@
 //! Feed HTML and labels to plain text, through a real HTML parser.
 
-use crate::html::{entity, label, serialized, tags};
+use crate::html::{entity, label_markup, serialized, tags};
 
 use super::collapse_whitespace;
 
@@ -69,7 +69,7 @@ pub fn plain_label(label: &str) -> String {
     if !label.contains(['<', '&']) {
         return collapse_whitespace(label);
     }
-    let without_tags = label::remove_markup(label);
+    let without_tags = label_markup::remove_markup(label);
     // What is left of `<` and `>` is text; escaping them lets the HTML parser decode
     // the entities without seeing any tags.
     html_to_text(&without_tags.replace('<', "&lt;").replace('>', "&gt;"))

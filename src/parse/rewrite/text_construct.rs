@@ -1,14 +1,77 @@
-//! Atom text constructs (`title`, `summary`, `content`, …) as feed-rs accepts them:
-//! Atom 0.3's `mode` decoded, and the fields feed-rs would fail a whole feed for
-//! (empty, binary, of an unknown type) dropped or retyped.
+//! Text constructs as feed-rs accepts them. Atom's (`title`, `summary`, `content`,
+//! …): Atom 0.3's names and `mode` mapped, and the fields feed-rs would fail a whole
+//! feed for (empty, binary, of an unknown type) dropped or retyped. RSS titles: naked
+//! markup in them removed, so its text is the title.
 
 use base64::Engine;
 use quick_xml::Writer;
-use quick_xml::events::{BytesStart, Event};
+use quick_xml::events::{BytesStart, BytesText, Event};
 
-use super::{attr, raw_text};
+use super::{Format, Pass, Result, attr, raw_text, split_name};
 
-pub(super) enum Body {
+impl<'a> Pass<'a> {
+    pub(super) fn is_text_construct(&self, local: &str, prefix: &str) -> bool {
+        match self.format {
+            Format::Atom | Format::Atom03 => {
+                (prefix.is_empty() || prefix == "atom")
+                    && matches!(
+                        local,
+                        "title"
+                            | "subtitle"
+                            | "tagline"
+                            | "summary"
+                            | "content"
+                            | "rights"
+                            | "copyright"
+                    )
+            }
+            Format::Rss | Format::Rdf => prefix.is_empty() && local == "title",
+            Format::Other => false,
+        }
+    }
+
+    pub(super) fn text_construct(
+        &mut self,
+        start: BytesStart<'a>,
+        inner: Vec<Event<'a>>,
+    ) -> Result<()> {
+        if matches!(self.format, Format::Rss | Format::Rdf) {
+            let has_markup = inner
+                .iter()
+                .any(|e| matches!(e, Event::Start(_) | Event::Empty(_)));
+            let text = inner.into_iter().filter(|e| {
+                !has_markup || matches!(e, Event::Text(_) | Event::GeneralRef(_) | Event::CData(_))
+            });
+            return self.element(&start, text);
+        }
+        let local = split_name(start.name().0).1.to_string();
+        let name = match (self.format, local.as_str()) {
+            (Format::Atom03, "tagline") => "subtitle",
+            (Format::Atom03, "copyright") => "rights",
+            _ => start.name().0,
+        };
+        let atom03 = self.format == Format::Atom03;
+        let Some((kind, body)) = atom_text(&start, &inner, atom03, &local) else {
+            return Ok(());
+        };
+        let mut fixed = BytesStart::new(name.to_string());
+        for a in start.attributes().flatten() {
+            if !matches!(a.key.0, "type" | "mode") {
+                fixed.push_attribute(a);
+            }
+        }
+        if let Some(kind) = &kind {
+            fixed.push_attribute(("type", kind.as_str()));
+        }
+        match body {
+            Body::Keep if !inner.is_empty() => self.element(&fixed, inner),
+            Body::Text(text) => self.element(&fixed, [Event::Text(BytesText::new(&text))]),
+            Body::Keep | Body::Nothing => Ok(self.out.write_event(Event::Empty(fixed))?),
+        }
+    }
+}
+
+enum Body {
     Keep,
     Text(String),
     Nothing,
@@ -17,7 +80,7 @@ pub(super) enum Body {
 /// What an Atom text construct becomes: its new `type` (none: leave it out) and body,
 /// or `None` to drop it because feed-rs would fail on it and it holds nothing a
 /// reader could use (empty, binary, undecodable).
-pub(super) fn atom_text(
+fn atom_text(
     start: &BytesStart<'_>,
     inner: &[Event<'_>],
     atom03: bool,
