@@ -72,16 +72,15 @@ pub struct Fetcher {
 
 impl Fetcher {
     pub fn new(settings: &FetchSettings) -> Result<Fetcher, FetchSetupError> {
-        if settings.concurrency == 0 {
-            // rayon would read 0 as "one thread per CPU", silently ignoring the setting.
-            return Err(FetchSetupError::Setting(
-                "concurrency must be at least 1".into(),
-            ));
-        }
-        if settings.per_host == 0 {
-            return Err(FetchSetupError::Setting(
-                "per_host must be at least 1".into(),
-            ));
+        // rayon would read 0 as "one thread per CPU", silently ignoring the setting.
+        let counts = [
+            ("concurrency", settings.concurrency),
+            ("per_host", settings.per_host),
+        ];
+        if let Some((name, _)) = counts.iter().find(|(_, n)| *n == 0) {
+            return Err(FetchSetupError::Setting(format!(
+                "{name} must be at least 1"
+            )));
         }
         let build = |builder: reqwest::blocking::ClientBuilder| {
             (builder.build()).map_err(|source| FetchSetupError::Client { source })
@@ -152,8 +151,7 @@ impl Fetcher {
             .collect()
     }
 
-    /// Fetches one source on the calling thread.
-    pub fn fetch_one(
+    fn fetch_one(
         &self,
         source: &FeedSource,
         validators: Option<&Validators>,

@@ -5,7 +5,7 @@ use std::thread;
 use std::time::Instant;
 
 use reqwest::StatusCode;
-use reqwest::blocking::{ClientBuilder, Response};
+use reqwest::blocking::{Client, ClientBuilder, Response};
 use reqwest::header::{self, HeaderMap, HeaderValue};
 use url::Url;
 
@@ -76,79 +76,66 @@ fn attempt(fetcher: &Fetcher, start: &Url, sent: Option<&Validators>) -> Result<
     let settings = &fetcher.settings;
     // Starts once the first request holds its host slot: time spent queued behind other
     // feeds on the same host is not this feed's fault.
-    let mut attempt_deadline = None;
+    let mut deadline = None;
     let mut url = start.clone();
     let mut redirects = Redirects::new(start);
-    loop {
+    let (response, permit, deadline) = loop {
         let client = fetcher.client_for(&url, url != *start)?;
         let permit = fetcher.hosts.acquire(host_key(&url));
-        let deadline = *attempt_deadline.get_or_insert_with(|| Instant::now() + settings.timeout);
-        let remaining = deadline
-            .checked_duration_since(Instant::now())
-            .filter(|d| !d.is_zero())
-            .ok_or_else(|| timed_out(settings))?;
-        let conditional = conditional_headers(sent);
-        log::trace!(
-            "GET {}: {}",
-            redacted(&url),
-            describe_conditional(&conditional)
-        );
-        let response = client
-            .get(url.clone())
-            .headers(conditional)
-            .timeout(remaining)
-            .send()
-            .map_err(|e| retry::transport_failure(&e, settings))?;
-        let status = response.status();
-
-        if matches!(status.as_u16(), 301 | 302 | 303 | 307 | 308) {
-            let next = redirect_target(&response, &url)?;
-            redirects.follow(status, &url, &next, settings.max_redirects)?;
-            url = next;
-            continue;
+        let deadline = *deadline.get_or_insert_with(|| Instant::now() + settings.timeout);
+        let response = send(client, &url, sent, deadline, settings)?;
+        if !matches!(response.status().as_u16(), 301 | 302 | 303 | 307 | 308) {
+            break (response, permit, deadline);
         }
+        url = redirects.follow(&response, &url, settings.max_redirects)?;
+    };
 
-        let validators = response_validators(response.headers(), status, sent);
-        log::trace!(
-            "{}: {status}, {}",
-            redacted(&url),
-            describe_response(response.headers(), &validators)
-        );
-        if status == StatusCode::NOT_MODIFIED {
-            return Ok(Fetched {
-                final_url: Some(url),
-                validators,
-                moved_to: redirects.moved_to,
-                status: status.as_u16(),
-                ..Fetched::default()
-            });
-        }
-        let charset = header_text(response.headers(), header::CONTENT_TYPE)
-            .and_then(crate::parse::http_charset);
+    let (status, headers) = (response.status(), response.headers());
+    let validators = response_validators(headers, status, sent);
+    let shown = describe_response(headers, &validators);
+    log::trace!("{}: {status}, {shown}", redacted(&url));
+    let mut fetched = Fetched {
+        charset: header_text(headers, header::CONTENT_TYPE).and_then(crate::parse::http_charset),
+        validators,
+        moved_to: redirects.moved_to,
+        status: status.as_u16(),
+        ..Fetched::default()
+    };
+    if status != StatusCode::NOT_MODIFIED {
         if !status.is_success() {
-            return Err(retry::status_failure(status, response.headers()));
+            return Err(retry::status_failure(status, headers));
         }
-        let served_as_html = is_html_type(response.headers());
+        let served_as_html = is_html_type(headers);
         let body = read_body(settings, response, deadline)?;
         drop(permit);
         log::trace!("{}: {} bytes of body", redacted(&url), body.len());
-
         match sniff::sniff(&body) {
-            Kind::Feed => {}
             Kind::Html => return Err(not_a_feed(&body, &url)),
             Kind::Unknown if served_as_html => return Err(not_a_feed(&body, &url)),
-            Kind::Unknown => {}
+            Kind::Feed | Kind::Unknown => fetched.body = Some(body),
         }
-        return Ok(Fetched {
-            body: Some(body),
-            final_url: Some(url),
-            validators,
-            moved_to: redirects.moved_to,
-            charset,
-            status: status.as_u16(),
-            ..Fetched::default()
-        });
     }
+    fetched.final_url = Some(url);
+    Ok(fetched)
+}
+
+/// One request, within what is left of the attempt's deadline.
+fn send(
+    client: &Client,
+    url: &Url,
+    sent: Option<&Validators>,
+    deadline: Instant,
+    settings: &FetchSettings,
+) -> Result<Response, Failure> {
+    let remaining = deadline
+        .checked_duration_since(Instant::now())
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| timed_out(settings))?;
+    let conditional = conditional_headers(sent);
+    let shown = describe_conditional(&conditional);
+    log::trace!("GET {}: {shown}", redacted(url));
+    let request = client.get(url.clone()).headers(conditional);
+    (request.timeout(remaining).send()).map_err(|e| retry::transport_failure(&e, settings))
 }
 
 fn timed_out(settings: &FetchSettings) -> Failure {
@@ -203,35 +190,44 @@ impl Redirects {
         }
     }
 
-    fn follow(
-        &mut self,
-        status: StatusCode,
-        from: &Url,
-        next: &Url,
-        max_redirects: usize,
-    ) -> Result<(), Failure> {
-        if self.permanent_so_far && matches!(status.as_u16(), 301 | 308) {
+    /// Where the redirect `response` to a request for `from` leads, unless it is one
+    /// too many, a loop, or somewhere a feed cannot be.
+    fn follow(&mut self, response: &Response, from: &Url, max: usize) -> Result<Url, Failure> {
+        let status = response.status().as_u16();
+        let error = |msg: String| Failure::fatal(FeedError::Redirect(msg));
+        let location = (response.headers().get(header::LOCATION))
+            .ok_or_else(|| error(format!("HTTP {status} without a Location header")))?;
+        // Some servers send raw UTF-8 in Location; `join` percent-encodes it.
+        let location = std::str::from_utf8(location.as_bytes())
+            .map_err(|_| error(format!("HTTP {status} with an unreadable Location header")))?;
+        let next = (from.join(location.trim()))
+            .map_err(|e| error(format!("HTTP {status} to an invalid URL: {e}")))?;
+        if !matches!(next.scheme(), "http" | "https") {
+            let scheme = next.scheme();
+            return Err(error(format!(
+                "refusing to follow a redirect to a {scheme}: URL"
+            )));
+        }
+        if self.permanent_so_far && matches!(status, 301 | 308) {
             self.moved_to = Some(next.clone());
         } else {
             self.permanent_so_far = false;
         }
-        if self.visited.contains(next) {
-            let detail = if next == from {
-                format!("{} redirects to itself", redacted(from))
-            } else {
-                format!("{} redirects back to {}", redacted(from), redacted(next))
-            };
-            return Err(Failure::fatal(FeedError::Redirect(format!(
-                "redirect loop: {detail}"
-            ))));
+        if self.visited.contains(&next) {
+            return Err(error(match next == *from {
+                true => format!("redirect loop: {} redirects to itself", redacted(from)),
+                false => format!(
+                    "redirect loop: {} redirects back to {}",
+                    redacted(from),
+                    redacted(&next)
+                ),
+            }));
         }
-        if self.visited.len() > max_redirects {
-            return Err(Failure::fatal(FeedError::Redirect(format!(
-                "too many redirects (more than {max_redirects})"
-            ))));
+        if self.visited.len() > max {
+            return Err(error(format!("too many redirects (more than {max})")));
         }
         self.visited.push(next.clone());
-        Ok(())
+        Ok(next)
     }
 }
 
@@ -239,28 +235,6 @@ fn not_a_feed(page: &[u8], page_url: &Url) -> Failure {
     Failure::fatal(FeedError::NotAFeed {
         advertised: sniff::advertised_feed(page, Some(page_url)).map(String::from),
     })
-}
-
-fn redirect_target(response: &Response, from: &Url) -> Result<Url, Failure> {
-    let status = response.status().as_u16();
-    let redirect_error = |msg: String| Failure::fatal(FeedError::Redirect(msg));
-    let location = response
-        .headers()
-        .get(header::LOCATION)
-        .ok_or_else(|| redirect_error(format!("HTTP {status} without a Location header")))?;
-    // Some servers send raw UTF-8 in Location; `join` percent-encodes it.
-    let location = std::str::from_utf8(location.as_bytes())
-        .map_err(|_| redirect_error(format!("HTTP {status} with an unreadable Location header")))?;
-    let next = from
-        .join(location.trim())
-        .map_err(|e| redirect_error(format!("HTTP {status} to an invalid URL: {e}")))?;
-    if !matches!(next.scheme(), "http" | "https") {
-        return Err(redirect_error(format!(
-            "refusing to follow a redirect to a {}: URL",
-            next.scheme()
-        )));
-    }
-    Ok(next)
 }
 
 /// A URL fit for an error message: without credentials or query, which may hold tokens.
@@ -300,29 +274,26 @@ fn describe_conditional(headers: &HeaderMap) -> String {
         .iter()
         .map(|(name, value)| format!("{name}: {}", value.to_str().unwrap_or("?")))
         .collect();
-    if sent.is_empty() {
-        "no conditional headers".to_string()
-    } else {
-        sent.join(", ")
+    match sent.is_empty() {
+        true => "no conditional headers".to_string(),
+        false => sent.join(", "),
     }
 }
 
 /// At -vv: a response's content type and the validators remembered from it.
 fn describe_response(headers: &HeaderMap, validators: &Validators) -> String {
     let content_type = header_text(headers, header::CONTENT_TYPE).unwrap_or("no content type");
-    let mut stored = Vec::new();
-    if let Some(etag) = &validators.etag {
-        stored.push(format!("ETag {etag}"));
+    let stored: Vec<String> = [
+        ("ETag", &validators.etag),
+        ("Last-Modified", &validators.last_modified),
+    ]
+    .into_iter()
+    .filter_map(|(name, value)| Some(format!("{name} {}", value.as_ref()?)))
+    .collect();
+    match stored.is_empty() {
+        true => format!("{content_type}, no validators"),
+        false => format!("{content_type}, validators {}", stored.join(", ")),
     }
-    if let Some(date) = &validators.last_modified {
-        stored.push(format!("Last-Modified {date}"));
-    }
-    let stored = if stored.is_empty() {
-        "no validators".to_string()
-    } else {
-        format!("validators {}", stored.join(", "))
-    };
-    format!("{content_type}, {stored}")
 }
 
 fn response_validators(
