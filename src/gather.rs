@@ -12,6 +12,7 @@ use std::collections::{HashMap, HashSet};
 use std::num::NonZeroUsize;
 use std::sync::mpsc;
 use std::thread;
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
@@ -59,22 +60,14 @@ pub fn gather(
     on_feed: &(dyn Fn(&FeedSource) + Sync),
 ) -> Result<Gathered, GatherError> {
     let records = state.feed_records()?;
-    let validators: Vec<Option<Validators>> = if conditional {
-        config
-            .feeds
-            .iter()
-            .map(|f| {
-                records
-                    .get(&FeedKey::from(&f.location))
-                    // Without stored items a 304 would leave the digest with nothing.
-                    .filter(|r| r.items > 0)
-                    .map(|r| r.validators.clone())
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
-
+    let validators: Vec<Option<Validators>> = (config.feeds.iter().filter(|_| conditional))
+        .map(|f| {
+            (records.get(&FeedKey::from(&f.location)))
+                // Without stored items a 304 would leave the digest with nothing.
+                .filter(|r| r.items > 0)
+                .map(|r| r.validators.clone())
+        })
+        .collect();
     let fetcher = fetch::Fetcher::new(&config.fetch)?;
     let recorder = state.record_fetches(now)?;
     let settle = Settle {
@@ -91,10 +84,7 @@ pub fn gather(
     let cores = thread::available_parallelism().map_or(1, NonZeroUsize::get);
     let turns = Semaphore::new(cores);
     let (sender, receiver) = mpsc::sync_channel::<(FeedIndex, Parsed)>(cores);
-    let mut settled: Vec<Option<(FeedItems, FeedReport)>> =
-        config.feeds.iter().map(|_| None).collect();
-    let mut failure = None;
-    thread::scope(|scope| {
+    let mut settled = thread::scope(|scope| {
         scope.spawn(move || {
             fetcher.fetch_all(&config.feeds, &validators, |source, fetched, took| {
                 let status = fetched.as_ref().map_or(0, |f| f.status);
@@ -104,30 +94,18 @@ pub fn gather(
                 drop(turn);
                 log_feed(source, status, &parsed, took);
                 on_feed(source);
-                // The receiver is drained until every sender is gone, so this cannot fail.
+                // Fails only once a failure has dropped the receiver: the feeds still
+                // to come are not wanted then.
                 let _ = sender.send((source.index, parsed));
             });
         });
-        for (FeedIndex(index), parsed) in receiver {
-            // After a failure, keep draining: a worker blocked on a full channel would
-            // never finish.
-            if failure.is_some() {
-                continue;
-            }
-            match settle.feed(&config.feeds[index], parsed) {
-                Ok(done) => settled[index] = Some(done),
-                Err(e) => failure = Some(e),
-            }
-        }
-    });
-    if let Some(e) = failure {
-        return Err(e);
-    }
+        (receiver.into_iter())
+            .map(|(index, parsed)| Ok((index, settle.feed(&config.feeds[index.0], parsed)?)))
+            .collect::<Result<Vec<_>, GatherError>>()
+    })?;
     recorder.commit()?;
-    let (feeds, reports) = settled
-        .into_iter()
-        .map(|s| s.expect("every feed is handed over exactly once"))
-        .unzip();
+    settled.sort_unstable_by_key(|(index, _)| *index);
+    let (feeds, reports) = settled.into_iter().map(|(_, settled)| settled).unzip();
     Ok(Gathered { feeds, reports })
 }
 
@@ -188,34 +166,26 @@ impl Settle<'_> {
     ) -> Result<(FeedItems, FeedReport), GatherError> {
         let location = FeedKey::from(&source.location);
         let record = self.records.get(&location);
-        let stored_title = record.and_then(|r| r.title.clone());
-        let stored_site = || record.and_then(|r| r.site.clone());
         let (mut feed, outcome, moved_to, warning) = match parsed {
             Ok((Some(feed), validators, moved_to)) => {
                 self.fetched(source, &location, feed, &validators, moved_to)?
             }
             Ok((None, _, moved_to)) => {
-                self.recorder.record(
-                    &location,
-                    &FetchRecord::NotModified {
-                        moved_to: moved_to.as_deref(),
-                    },
-                )?;
-                let items =
-                    self.stored_items(source, &location, Stored::InFeedOrSince(self.since))?;
+                let not_modified = FetchRecord::NotModified {
+                    moved_to: moved_to.as_deref(),
+                };
+                self.recorder.record(&location, &not_modified)?;
+                let feed = self.remembered(source, &location, record)?;
                 let outcome = FeedOutcome::Ok {
-                    items: items.len(),
+                    items: feed.items.len(),
                     not_modified: true,
                 };
-                let feed = feed_items(source, stored_title.as_deref(), stored_site(), items);
                 (feed, outcome, moved_to, None)
             }
             Err(error) => {
                 self.recorder
                     .record(&location, &FetchRecord::Failed(&error))?;
-                let items =
-                    self.stored_items(source, &location, Stored::InFeedOrSince(self.since))?;
-                let feed = feed_items(source, stored_title.as_deref(), stored_site(), items);
+                let feed = self.remembered(source, &location, record)?;
                 (feed, FeedOutcome::Failed(error), None, None)
             }
         };
@@ -230,15 +200,31 @@ impl Settle<'_> {
             location,
             outcome,
             moved_to,
-            failures_in_a_row: if failed {
-                record.map_or(0, |r| r.failures_in_a_row) + 1
-            } else {
-                0
+            failures_in_a_row: match failed {
+                true => record.map_or(0, |r| r.failures_in_a_row) + 1,
+                false => 0,
             },
             failing_since: failed.then(|| record.and_then(|r| r.failing_since).unwrap_or(self.now)),
             warning,
         };
         Ok((feed, report))
+    }
+
+    /// What the feed held at its last successful fetch, for a 304 or a failure.
+    fn remembered(
+        &self,
+        source: &FeedSource,
+        location: &FeedKey,
+        record: Option<&FeedRecord>,
+    ) -> Result<FeedItems, StateError> {
+        let items = self.stored_items(source, location, Stored::InFeedOrSince(self.since))?;
+        let title = record.and_then(|r| r.title.as_deref());
+        Ok(feed_items(
+            source,
+            title,
+            record.and_then(|r| r.site.clone()),
+            items,
+        ))
     }
 
     /// A full response: its items are recorded as the feed's current ones, joined by
@@ -277,15 +263,10 @@ impl Settle<'_> {
         // Items that left the feed since the last run may still be owed to a
         // digest (a failed delivery, a weekly digest run after daily fetches).
         // Once recorded, those are the ones marked as gone.
-        let which = Stored::GoneSince(self.since);
+        let mut gone = self.stored_items(source, location, Stored::GoneSince(self.since))?;
         let fresh: HashSet<&str> = items.iter().map(|i| i.key.as_str()).collect();
-        let gone: Vec<Item> = self
-            .stored_items(source, location, which)?
-            .into_iter()
-            .filter(|i| !fresh.contains(i.key.as_str()))
-            .collect();
-        drop(fresh);
-        items.extend(gone);
+        gone.retain(|i| !fresh.contains(i.key.as_str()));
+        items.append(&mut gone);
         Ok((
             feed_items(source, title.as_deref(), site, items),
             outcome,
@@ -331,25 +312,17 @@ fn feed_items(
 
 /// One line per feed at -v: status, items and time taken; at -vv, what the parse
 /// found. An unnamed feed goes by its own title once the parse has it.
-fn log_feed<V, M>(
-    source: &FeedSource,
-    status: u16,
-    result: &Result<(Option<Feed>, V, M), FeedError>,
-    took: std::time::Duration,
-) {
-    let title = match result {
-        Ok((Some(feed), _, _)) => feed.title.as_deref(),
-        _ => None,
-    };
-    let name = label::feed_name(source, title);
+fn log_feed(source: &FeedSource, status: u16, parsed: &Parsed, took: Duration) {
+    let feed = parsed.as_ref().ok().and_then(|(feed, ..)| feed.as_ref());
+    let name = label::feed_name(source, feed.and_then(|f| f.title.as_deref()));
     let took = format!("{:.2}s", took.as_secs_f64());
     let status = match source.location {
         FeedLocation::Path(_) => "read".to_string(),
         FeedLocation::Url(_) => format!("status {status}"),
     };
-    match result {
-        Ok((Some(feed), _, _)) => {
-            let items = crate::label::count(feed.items.len(), "item");
+    match (parsed, feed) {
+        (Ok(_), Some(feed)) => {
+            let items = label::count(feed.items.len(), "item");
             log::debug!("feed {name}: {status}, {items}, {took}");
             let undated = feed.items.iter().filter(|i| i.date.is_none()).count();
             log::trace!(
@@ -357,8 +330,8 @@ fn log_feed<V, M>(
                 feed.encoding
             );
         }
-        Ok((None, _, _)) => log::debug!("feed {name}: 304 not modified, {took}"),
-        Err(e) => log::debug!("feed {name}: failed after {took}: {e}"),
+        (Ok(_), None) => log::debug!("feed {name}: 304 not modified, {took}"),
+        (Err(e), _) => log::debug!("feed {name}: failed after {took}: {e}"),
     }
 }
 
