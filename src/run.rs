@@ -53,15 +53,13 @@ pub fn run(config: &Config, options: &RunOptions) -> Result<RunSummary, Error> {
     for digest in &digests {
         renderer.check_template(&digest.template)?;
     }
-    let smtp = match (preview, &config.smtp) {
-        (None, None) => {
-            return Err(Error::Usage(format!(
-                "{} has no `smtp:` section; add one to send, or preview with --dry-run",
-                config.path.display()
-            )));
-        }
-        (_, smtp) => smtp.as_ref(),
-    };
+    let smtp = config.smtp.as_ref();
+    if preview.is_none() && smtp.is_none() {
+        return Err(Error::Usage(format!(
+            "{} has no `smtp:` section; add one to send, or preview with --dry-run",
+            config.path.display()
+        )));
+    }
     if let Some(warning) = smtp
         .and_then(|s| s.password.as_ref())
         .and_then(deliver::smtp::permission_warning)
@@ -69,16 +67,14 @@ pub fn run(config: &Config, options: &RunOptions) -> Result<RunSummary, Error> {
         log::warn!("{warning}");
     }
 
-    // A preview reads the state and never writes it, so it needs no lock.
-    let _lock = match preview {
-        Some(_) => None,
-        None => Some(state::lock(&config.state, options.wait)?),
-    };
-    // A preview records into a throw-away copy, so it keeps item texts out of
-    // memory the same way and never writes the real file.
-    let mut state = match preview {
-        Some(_) => State::open_scratch(&config.state)?,
-        None => State::open(&config.state)?,
+    // A preview never writes the state, so it needs no lock: it records into a
+    // throw-away copy, which keeps item texts out of memory the same way.
+    let (_lock, mut state) = match preview {
+        Some(_) => (None, State::open_scratch(&config.state)?),
+        None => (
+            Some(state::lock(&config.state, options.wait)?),
+            State::open(&config.state)?,
+        ),
     };
     // Named digests are sent now; otherwise only those due: with none, nothing is fetched.
     let digests = match options.digests.is_empty() {
@@ -92,19 +88,17 @@ pub fn run(config: &Config, options: &RunOptions) -> Result<RunSummary, Error> {
     // Every fetch is recorded as it completes (one transaction), and item texts
     // stay in the state, not in memory.
     let progress = Progress::new(options.progress, config.feeds.len());
-    let gathered = gather::gather(config, &state, now, preview.is_none(), &|feed| {
-        progress.feed_done(feed)
-    })
-    .map_err(Error::from)?;
+    let on_feed = |feed: &_| progress.feed_done(feed);
+    let gather::Gathered { feeds, reports } =
+        gather::gather(config, &state, now, preview.is_none(), &on_feed)?;
     drop(progress);
-    warn_about_feeds(config, &gathered.reports);
-    let reports = gathered.reports;
+    warn_about_feeds(config, &reports);
 
     // Each digest on its own: one that fails is reported at the end, the others go on.
     let mut run = DigestRun {
         state: &mut state,
         renderer: &renderer,
-        feeds: &gathered.feeds,
+        feeds: &feeds,
         context: RunContext {
             now,
             reports: &reports,
@@ -150,60 +144,50 @@ fn finish(
     let mut failures = Vec::new();
     let mut digests = Vec::new();
     for (summary, outcome) in outcomes {
-        let errors = match outcome {
-            DigestOutcome::Previewed(output) => {
-                outputs.push(output);
-                Vec::new()
-            }
-            DigestOutcome::Skipped => Vec::new(),
+        let mut failed = |error| {
+            let digest = summary.name.clone();
+            failures.push(DigestFailure { digest, error });
+        };
+        match outcome {
+            DigestOutcome::Previewed(output) => outputs.push(output),
+            DigestOutcome::Skipped => {}
             DigestOutcome::Sent {
                 refused,
                 delivered_to,
                 archive,
             } => {
-                let refused = (!refused.is_empty()).then_some(DigestError::Refused {
-                    refused,
-                    delivered_to,
-                });
-                refused
-                    .into_iter()
-                    .chain(archive.map(DigestError::Archive))
-                    .collect()
-            }
-            DigestOutcome::Failed(error) => vec![error],
-        };
-        failures.extend(errors.into_iter().map(|error| DigestFailure {
-            digest: summary.name.clone(),
-            error,
-        }));
-        digests.push(summary);
-    }
-    let finished = match options.preview {
-        Some(format) => write_preview(config, options, format, &reports, &outputs),
-        None => {
-            let longest = config
-                .digests
-                .iter()
-                .map(select::reach)
-                .max()
-                .unwrap_or_default();
-            state
-                .prune(options.now, longest.saturating_add(STATE_MARGIN))
-                .map_err(Error::from)
-        }
-    };
-    match (finished, failures.is_empty()) {
-        (Ok(()), true) => Ok(RunSummary { reports, digests }),
-        (Ok(()), false) => Err(Error::Digests(failures)),
-        (Err(e), all_went_well) => {
-            // The run's own error is the one returned; the digests' are not lost.
-            if !all_went_well {
-                for line in outcome::lines(&failures).lines() {
-                    log::error!("{line}");
+                if !refused.is_empty() {
+                    failed(DigestError::Refused {
+                        refused,
+                        delivered_to,
+                    });
+                }
+                if let Some(error) = archive {
+                    failed(DigestError::Archive(error));
                 }
             }
-            Err(e)
+            DigestOutcome::Failed(error) => failed(error),
         }
+        digests.push(summary);
+    }
+    let longest = config.digests.iter().map(select::reach).max();
+    let finished = match options.preview {
+        Some(format) => write_preview(config, options, format, &reports, &outputs),
+        None => Ok(state.prune(
+            options.now,
+            longest.unwrap_or_default().saturating_add(STATE_MARGIN),
+        )?),
+    };
+    if let Err(e) = finished {
+        // The run's own error is the one returned; the digests' are not lost.
+        for line in outcome::lines(&failures).lines() {
+            log::error!("{line}");
+        }
+        return Err(e);
+    }
+    match failures.is_empty() {
+        true => Ok(RunSummary { reports, digests }),
+        false => Err(Error::Digests(failures)),
     }
 }
 
