@@ -36,22 +36,42 @@ pub(crate) enum DigestOutcome<'c> {
     Failed(DigestError),
 }
 
-/// Why one digest failed.
-#[derive(Debug)]
+/// Why one digest failed, worded to follow "digest NAME".
+#[derive(Debug, thiserror::Error)]
 pub enum DigestError {
     /// Reading what it sent before, or the selected items' texts.
+    #[error("was not sent: {0}")]
     State(StateError),
+    #[error("was not rendered: {0}")]
     Render(RenderError),
+    #[error("was not delivered: {0}")]
     Delivery(DeliveryError),
     /// The mail went out, but recording it failed: the next run sends it again.
+    #[error(
+        "WAS delivered (the mail server accepted it), but it could not be recorded as sent: \
+         {0}; the next run will send the same items again"
+    )]
     NotRecorded(StateError),
     /// Sent and recorded, but its web archive was not updated.
+    #[error("was sent, but its web archive was not updated: {0}")]
     Archive(ArchiveError),
-    /// Some recipients were refused; the rest got the digest.
+    /// Some recipients were refused; the rest got the digest. One line per recipient.
+    #[error("{}", refusals(refused, *delivered_to))]
     Refused {
         refused: Vec<Refused>,
         delivered_to: usize,
     },
+}
+
+fn refusals(refused: &[Refused], delivered_to: usize) -> String {
+    let others = match delivered_to {
+        1 => "the 1 other recipient".to_string(),
+        n => format!("the {n} other recipients"),
+    };
+    let lines: Vec<String> = (refused.iter())
+        .map(|r| format!("the mail server refused the recipient {r}; {others} got it"))
+        .collect();
+    lines.join("\n")
 }
 
 /// A digest's failure, named.
@@ -64,37 +84,15 @@ pub struct DigestFailure {
 /// One line per problem, for `error:` prefixes.
 impl fmt::Display for DigestFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let digest = &self.digest;
-        match &self.error {
-            DigestError::State(e) => write!(f, "digest {digest} was not sent: {e}"),
-            DigestError::Render(e) => write!(f, "digest {digest} was not rendered: {e}"),
-            DigestError::Delivery(e) => write!(f, "digest {digest} was not delivered: {e}"),
-            DigestError::NotRecorded(e) => write!(
-                f,
-                "digest {digest} WAS delivered (the mail server accepted it), but it could not be recorded as sent: {e}; the next run will send the same items again"
-            ),
-            DigestError::Archive(e) => write!(
-                f,
-                "digest {digest} was sent, but its web archive was not updated: {e}"
-            ),
-            DigestError::Refused {
-                refused,
-                delivered_to,
-            } => {
-                let others = match delivered_to {
-                    1 => "the 1 other recipient".to_string(),
-                    n => format!("the {n} other recipients"),
-                };
-                let lines: Vec<String> = refused
-                    .iter()
-                    .map(|r| {
-                        format!(
-                            "digest {digest}: the mail server refused the recipient {r}; {others} got it"
-                        )
-                    })
+        let (digest, error) = (&self.digest, &self.error);
+        match error {
+            DigestError::Refused { .. } => {
+                let lines: Vec<String> = (error.to_string().lines())
+                    .map(|line| format!("digest {digest}: {line}"))
                     .collect();
                 f.write_str(&lines.join("\n"))
             }
+            _ => write!(f, "digest {digest} {error}"),
         }
     }
 }
