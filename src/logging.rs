@@ -7,32 +7,24 @@ use std::io::{IsTerminal, Write};
 use env_logger::WriteStyle;
 use env_logger::fmt::style::{AnsiColor, Style};
 
-/// How much to say, from `-q` / `-v` / `-vv`.
-pub(crate) fn level(quiet: bool, verbose: u8) -> log::LevelFilter {
-    match (quiet, verbose) {
+/// Installs the logger: `-q` / `-v` / `-vv` for ours, only warnings and errors for
+/// other crates. Colour only on a terminal, and not with `NO_COLOR` set and not empty
+/// (https://no-color.org).
+pub(crate) fn init(quiet: bool, verbose: u8) {
+    let colour = std::io::stderr().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let level = match (quiet, verbose) {
         (true, _) => log::LevelFilter::Error,
         (false, 0) => log::LevelFilter::Info,
         (false, 1) => log::LevelFilter::Debug,
         (false, _) => log::LevelFilter::Trace,
-    }
-}
-
-/// Whether stderr gets colour: a terminal, and no `NO_COLOR` (https://no-color.org:
-/// set and not empty).
-pub(crate) fn colour_on_stderr() -> bool {
-    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-}
-
-/// Installs the logger. Other crates only get to say warnings and errors.
-pub(crate) fn init(quiet: bool, verbose: u8) {
-    let colour = colour_on_stderr();
+    };
     env_logger::Builder::new()
         .filter_level(log::LevelFilter::Warn)
-        .filter_module("feedletter", level(quiet, verbose))
-        .write_style(if colour {
-            WriteStyle::Always
-        } else {
-            WriteStyle::Never
+        .filter_module("feedletter", level)
+        .write_style(match colour {
+            true => WriteStyle::Always,
+            false => WriteStyle::Never,
         })
         .format(move |buf, record| {
             let message = clean(&record.args().to_string());
@@ -55,16 +47,8 @@ pub(crate) fn init(quiet: bool, verbose: u8) {
 /// characters (escape sequences, carriage returns) would rewrite the reader's terminal
 /// or garble a log. Newlines and tabs are kept; multi-line messages are ours.
 pub(crate) fn clean(message: &str) -> String {
-    message
-        .chars()
-        .map(|c| {
-            if c.is_control() && c != '\n' && c != '\t' {
-                '\u{FFFD}'
-            } else {
-                c
-            }
-        })
-        .collect()
+    let unwanted = |c: char| c.is_control() && c != '\n' && c != '\t';
+    message.replace(unwanted, "\u{FFFD}")
 }
 
 #[cfg(test)]

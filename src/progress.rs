@@ -18,7 +18,7 @@ impl Progress {
     /// stderr is a terminal.
     pub(crate) fn new(wanted: bool, feeds: usize) -> Progress {
         if !wanted || feeds == 0 || !std::io::stderr().is_terminal() {
-            return Progress::hidden();
+            return Progress { bar: None };
         }
         let bar = ProgressBar::with_draw_target(Some(feeds as u64), ProgressDrawTarget::stderr());
         // Plain characters, no colour directives: the bar looks the same with NO_COLOR.
@@ -28,10 +28,6 @@ impl Progress {
             bar.set_style(style.progress_chars("=> "));
         }
         Progress { bar: Some(bar) }
-    }
-
-    pub(crate) fn hidden() -> Progress {
-        Progress { bar: None }
     }
 
     /// One feed is done (fetched or failed). Called from the fetch workers.
