@@ -120,36 +120,9 @@ impl Renderer {
             if rendered.html.len() <= GMAIL_CLIP_BYTES || all == 0 {
                 return Ok(rendered);
             }
-            let full_size = rendered.html.len();
             let fitted = budget::fit(whole, attempt)?;
-            let size = fitted.rendered.html.len();
-            let plan = fitted.plan;
-            let how = if plan.title_only_from < all {
-                format!(
-                    "the last {} of {all} items show only their titles",
-                    all - plan.title_only_from
-                )
-            } else if plan.excerpt_chars < digest.excerpt_chars {
-                format!("excerpts are cut to {} characters", plan.excerpt_chars)
-            } else {
-                format!(
-                    "the last {} of {all} items are shown as excerpts",
-                    all - plan.full_items
-                )
-            };
-            if size > GMAIL_CLIP_BYTES {
-                log::warn!(
-                    "digest {}: the HTML is {size} bytes even with titles only, and Gmail clips \
-                     messages over {GMAIL_CLIP_BYTES}; lower max_items",
-                    digest.name
-                );
-            } else {
-                log::warn!(
-                    "digest {}: the HTML would be {full_size} bytes and Gmail clips messages over \
-                     {GMAIL_CLIP_BYTES}; {how}",
-                    digest.name
-                );
-            }
+            let warning = fitted.warning(&whole, rendered.html.len());
+            log::warn!("digest {}: {warning}", digest.name);
             Ok(fitted.rendered)
         });
         rendered.unwrap_or_else(|panic| {
@@ -202,13 +175,13 @@ fn template_error(name: &str, e: &minijinja::Error) -> RenderError {
 }
 
 fn detailed(e: &minijinja::Error) -> String {
-    let mut msg = e.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        msg.push_str(&format!(": {s}"));
-        source = s.source();
-    }
-    msg
+    with_causes(e.to_string(), e)
+}
+
+/// `message` followed by the causes of `e`, one after another.
+fn with_causes(message: String, e: &minijinja::Error) -> String {
+    let causes = std::iter::successors(std::error::Error::source(e), |s| s.source());
+    causes.fold(message, |message, cause| format!("{message}: {cause}"))
 }
 
 fn load_template(dir: Option<&Path>, name: &str) -> Result<Option<String>, minijinja::Error> {

@@ -6,6 +6,7 @@
 //! items become excerpts from the tail, then every excerpt gets shorter (down to
 //! 80 characters), then the items at the tail keep only their titles. The header and footer are never cut.
 
+use super::item::Shown;
 use super::{RenderError, RenderedDigest};
 
 /// The HTML size above which Gmail clips a message.
@@ -39,37 +40,75 @@ impl Plan {
     }
 }
 
+impl Plan {
+    /// How the item at `index` is shown.
+    pub(super) fn shown(&self, index: usize) -> Shown {
+        if index >= self.title_only_from {
+            Shown::TitleOnly
+        } else if index < self.full_items {
+            Shown::Full
+        } else {
+            Shown::Excerpt(self.excerpt_chars)
+        }
+    }
+}
+
 /// The rendering that fits, and the plan that made it.
 pub(super) struct Fitted {
     pub rendered: RenderedDigest,
     pub plan: Plan,
 }
 
+impl Fitted {
+    /// What was left out, for the warning on stderr: `whole` is the plan that rendered
+    /// `whole_size` bytes, over the budget.
+    pub(super) fn warning(&self, whole: &Plan, whole_size: usize) -> String {
+        let (plan, all, size) = (self.plan, whole.title_only_from, self.rendered.html.len());
+        if size > GMAIL_CLIP_BYTES {
+            return format!(
+                "the HTML is {size} bytes even with titles only, and Gmail clips messages \
+                 over {GMAIL_CLIP_BYTES}; lower max_items"
+            );
+        }
+        let how = if plan.title_only_from < all {
+            let titles = all - plan.title_only_from;
+            format!("the last {titles} of {all} items show only their titles")
+        } else if plan.excerpt_chars < whole.excerpt_chars {
+            format!("excerpts are cut to {} characters", plan.excerpt_chars)
+        } else {
+            let excerpts = all - plan.full_items;
+            format!("the last {excerpts} of {all} items are shown as excerpts")
+        };
+        format!(
+            "the HTML would be {whole_size} bytes and Gmail clips messages over \
+             {GMAIL_CLIP_BYTES}; {how}"
+        )
+    }
+}
+
 /// Finds the plan that shows the most while the HTML stays within the budget. The
-/// `whole` plan is known to be over. Each step's size shrinks monotonically with the
+/// `whole` plan is known to be over. Each step's size grows monotonically with the
 /// quantity it varies, so a binary search needs about log2(items) renders per step.
 /// When even titles alone are over, that smallest rendering is returned.
 pub(super) fn fit(
     whole: Plan,
     mut attempt: impl FnMut(&Plan) -> Result<RenderedDigest, RenderError>,
 ) -> Result<Fitted, RenderError> {
-    let items = whole.title_only_from;
     let fits = |r: &RenderedDigest| r.html.len() <= GMAIL_CLIP_BYTES;
     let excerpts = Plan {
         full_items: 0,
         ..whole
     };
     // With `content: full`, the most leading items that can stay whole.
-    let rendered = match whole.full_items {
-        0 => None,
-        _ => Some(attempt(&excerpts)?),
-    };
-    if let Some(rendered) = rendered.filter(|r| fits(r)) {
-        let with = |full_items| Plan {
-            full_items,
-            ..whole
-        };
-        return largest_fitting((0, whole.full_items), 1, rendered, with, attempt);
+    if whole.full_items > 0 {
+        let rendered = attempt(&excerpts)?;
+        if fits(&rendered) {
+            let with = |full_items| Plan {
+                full_items,
+                ..whole
+            };
+            return largest_fitting((0, whole.full_items), 1, rendered, with, attempt);
+        }
     }
     // The longest excerpts that fit, to within EXCERPT_STEP characters.
     let plan = Plan {
@@ -87,33 +126,28 @@ pub(super) fn fit(
             return largest_fitting(range, EXCERPT_STEP, rendered, with, attempt);
         }
     }
-    // Invariant: `lo` items at the tail as titles are not enough; `hi` are (or `hi` is
-    // every item, the least there is).
-    let (mut lo, mut hi) = (0, items);
-    let mut best = None;
-    while hi - lo > 1 || best.is_none() {
-        let mid = if hi - lo > 1 { lo + (hi - lo) / 2 } else { hi };
-        let candidate = Plan {
-            title_only_from: items - mid,
-            ..plan
-        };
-        let rendered = attempt(&candidate)?;
-        if fits(&rendered) || mid == items {
-            hi = mid;
-            best = Some(Fitted {
-                rendered,
-                plan: candidate,
-            });
-        } else {
-            lo = mid;
-        }
+    // The most leading items that keep their excerpts, the others only their titles.
+    let titles = Plan {
+        title_only_from: 0,
+        ..plan
+    };
+    let rendered = attempt(&titles)?;
+    if !fits(&rendered) {
+        return Ok(Fitted {
+            rendered,
+            plan: titles,
+        });
     }
-    best.ok_or_else(|| RenderError::Css("no rendering was made".into()))
+    let with = |title_only_from| Plan {
+        title_only_from,
+        ..plan
+    };
+    largest_fitting((0, whole.title_only_from), 1, rendered, with, attempt)
 }
 
 /// The plan `with(n)` of the largest `n` between `lo` and `hi`, to within `step`, whose
 /// rendering fits, given that `lo` fits (its rendering is `best`) and `hi` does not;
-/// the size shrinks monotonically with `n`.
+/// the size grows monotonically with `n`.
 fn largest_fitting(
     (mut lo, mut hi): (usize, usize),
     step: usize,

@@ -2,14 +2,14 @@
 //! and the run's feed health. Every string from a feed is reduced to plain text or
 //! sanitized HTML here, once per item, before any template runs.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use serde::Serialize;
 
 use super::RunContext;
 use super::budget::Plan;
-use super::item::{ItemView, PreparedItem, Shown};
+use super::item::{ItemView, PreparedItem};
 use crate::config::{DigestConfig, GroupBy};
 use crate::model::{FeedIndex, FeedKey, FeedReport, SelectedItem, Selection};
 use crate::text;
@@ -34,10 +34,10 @@ pub(super) struct Context {
     /// Items shown as excerpts because their full content did not fit the size budget.
     shortened: usize,
     feeds: FeedCounts,
-    failed_feeds: Vec<FailedFeed>,
+    failed_feeds: Vec<FeedNote<Failed>>,
     /// Feeds read in part: some of their entries could not be read.
-    partial_feeds: Vec<PartialFeed>,
-    moved_feeds: Vec<MovedFeed>,
+    partial_feeds: Vec<FeedNote<Partial>>,
+    moved_feeds: Vec<FeedNote<Moved>>,
     generator: String,
     /// Where past issues are served, and this one's page there (`archive_url:`).
     archive_url: Option<String>,
@@ -59,26 +59,29 @@ struct FeedCounts {
     shown: usize,
 }
 
+/// A feed the run has something to say about, and what.
 #[derive(Serialize)]
-struct FailedFeed {
+struct FeedNote<T> {
     name: String,
     location: FeedKey,
+    #[serde(flatten)]
+    note: T,
+}
+
+#[derive(Serialize)]
+struct Failed {
     error: String,
     failures_in_a_row: u32,
     failing_since: Option<String>,
 }
 
 #[derive(Serialize)]
-struct PartialFeed {
-    name: String,
-    location: FeedKey,
+struct Partial {
     warning: String,
 }
 
 #[derive(Serialize)]
-struct MovedFeed {
-    name: String,
-    location: FeedKey,
+struct Moved {
     moved_to: String,
 }
 
@@ -93,30 +96,24 @@ pub(super) fn build(
 ) -> Context {
     let tz = digest.timezone;
     let local_now = run.now.with_timezone(&tz);
-    let shown = |i: usize| {
-        if i >= plan.title_only_from {
-            Shown::TitleOnly
-        } else if i < plan.full_items {
-            Shown::Full
-        } else {
-            Shown::Excerpt(plan.excerpt_chars)
-        }
-    };
-    let items: Vec<ItemView> = prepared
-        .iter()
-        .enumerate()
-        .map(|(i, p)| p.view(shown(i)))
+    let mut shortened = 0;
+    let items: Vec<ItemView> = (prepared.iter().enumerate())
+        .map(|(i, p)| {
+            let shown = plan.shown(i);
+            shortened += usize::from(p.is_shortened(shown, digest.excerpt_chars));
+            p.view(shown)
+        })
         .collect();
-    let shortened = prepared
-        .iter()
-        .enumerate()
-        .filter(|(i, p)| p.is_shortened(shown(*i), digest.excerpt_chars))
-        .count();
     let groups = group(digest, &selection.items, &items);
-    let (failed_feeds, partial_feeds, moved_feeds) = feed_notes(run.reports, tz);
-    let mut shown: Vec<FeedIndex> = selection.items.iter().map(|i| i.feed).collect();
-    shown.sort_unstable();
-    shown.dedup();
+    let failed_feeds = notes(run.reports, |r| {
+        Some(Failed {
+            error: r.error()?.to_string(),
+            failures_in_a_row: r.failures_in_a_row,
+            failing_since: (r.failing_since)
+                .map(|d| d.with_timezone(&tz).format("%-d %b %Y").to_string()),
+        })
+    });
+    let shown: HashSet<FeedIndex> = selection.items.iter().map(|i| i.feed).collect();
     Context {
         digest: digest.name.clone(),
         title: digest.title.clone(),
@@ -138,55 +135,31 @@ pub(super) fn build(
             shown: shown.len(),
         },
         failed_feeds,
-        partial_feeds,
-        moved_feeds,
+        partial_feeds: notes(run.reports, |r| {
+            let warning = r.warning.clone()?;
+            Some(Partial { warning })
+        }),
+        moved_feeds: notes(run.reports, |r| {
+            let moved_to = r.moved_to.clone()?;
+            Some(Moved { moved_to })
+        }),
         generator: format!("feedletter {}", env!("CARGO_PKG_VERSION")),
         archive_url: issue.map(|i| i.archive_url.clone()),
         issue_url: issue.map(|i| i.issue_url.clone()),
     }
 }
 
-/// What the run has to say about its feeds (failing, partly read, moved), the same in
-/// every digest and every plan of one.
-fn feed_notes(
-    reports: &[FeedReport],
-    tz: chrono_tz::Tz,
-) -> (Vec<FailedFeed>, Vec<PartialFeed>, Vec<MovedFeed>) {
-    let failed_feeds = reports
-        .iter()
-        .filter_map(|r| {
-            r.error().map(|e| FailedFeed {
-                name: text::plain_label(&r.name),
-                location: r.location.clone(),
-                error: e.to_string(),
-                failures_in_a_row: r.failures_in_a_row,
-                failing_since: r
-                    .failing_since
-                    .map(|d| d.with_timezone(&tz).format("%-d %b %Y").to_string()),
-            })
+/// The notes about the feeds `note` has something to say about.
+fn notes<T>(reports: &[FeedReport], note: impl Fn(&FeedReport) -> Option<T>) -> Vec<FeedNote<T>> {
+    let with_name = |r: &FeedReport| {
+        let (name, location) = (text::plain_label(&r.name), r.location.clone());
+        Some(FeedNote {
+            name,
+            location,
+            note: note(r)?,
         })
-        .collect();
-    let partial_feeds = reports
-        .iter()
-        .filter_map(|r| {
-            r.warning.as_ref().map(|w| PartialFeed {
-                name: text::plain_label(&r.name),
-                location: r.location.clone(),
-                warning: w.clone(),
-            })
-        })
-        .collect();
-    let moved_feeds = reports
-        .iter()
-        .filter_map(|r| {
-            r.moved_to.as_ref().map(|to| MovedFeed {
-                name: text::plain_label(&r.name),
-                location: r.location.clone(),
-                moved_to: to.clone(),
-            })
-        })
-        .collect();
-    (failed_feeds, partial_feeds, moved_feeds)
+    };
+    reports.iter().filter_map(with_name).collect()
 }
 
 /// Where this issue will be in the web archive, for "View in browser".

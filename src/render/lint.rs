@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use minijinja::{Environment, ErrorKind, Value};
 
 use super::budget::Plan;
-use super::{IssueLinks, Renderer, RunContext, context};
+use super::{IssueLinks, Renderer, RunContext, context, with_causes};
 use crate::config::{ContentMode, DigestConfig};
 use crate::model::Selection;
 
@@ -91,42 +91,39 @@ fn lint_one(
 ) -> Vec<(Option<usize>, String)> {
     let mut env = env.clone();
     let name = match source {
-        TemplateSource::Subject => {
-            if let Err(e) = env.add_template_owned(SUBJECT, subject.to_string()) {
-                return vec![(e.line(), describe(&e))];
-            }
-            SUBJECT
-        }
+        TemplateSource::Subject => SUBJECT,
         TemplateSource::File(name) => name.as_str(),
     };
-    let (text, undeclared) = match env.get_template(name) {
-        Ok(t) => (t.source().to_string(), t.undeclared_variables(false)),
+    let added = match source {
+        TemplateSource::Subject => env.add_template_owned(SUBJECT, subject.to_string()),
+        TemplateSource::File(_) => Ok(()),
+    };
+    let template = match added.and_then(|()| env.get_template(name)) {
+        Ok(template) => template,
         Err(e) => return vec![(e.line(), describe(&e))],
     };
     // A template that renders needs no analysis: a variable it tests with `is
     // defined` is not a mistake, though it is undeclared.
-    if env
-        .get_template(name)
-        .and_then(|t| t.render(context))
-        .is_ok()
-    {
+    if template.render(context).is_ok() {
         return Vec::new();
     }
-    let mut problems = Vec::new();
-    let globals: BTreeSet<String> = env.globals().map(|(name, _)| name.to_string()).collect();
-    let mut known = BTreeSet::new();
-    if let Ok(keys) = context.try_iter() {
-        known.extend(keys.filter_map(|k| k.as_str().map(str::to_string)));
-    }
-    let mut missing: Vec<String> = undeclared
-        .into_iter()
-        .filter(|name| !known.contains(name) && !globals.contains(name))
+    let text = template.source().to_string();
+    let known = |name: &str| {
+        context.get_attr(name).is_ok_and(|v| !v.is_undefined())
+            || env.globals().any(|(global, _)| global == name)
+    };
+    let mut missing: Vec<String> = (template.undeclared_variables(false).into_iter())
+        .filter(|name| !known(name))
         .collect();
     missing.sort();
-    for name in &missing {
-        problems.push((line_of(&text, name), format!("undefined variable `{name}`")));
+    let mut problems = Vec::new();
+    for name in missing {
+        problems.push((
+            line_of(&text, &name),
+            format!("undefined variable `{name}`"),
+        ));
         // An empty string renders, loops and compares: the rest of the template runs.
-        env.add_global(name.clone(), Value::from(""));
+        env.add_global(name, Value::from(""));
     }
     let reported: BTreeSet<Option<usize>> = problems.iter().map(|(line, _)| *line).collect();
     for _ in 0..MAX_STAND_INS {
@@ -138,15 +135,9 @@ fn lint_one(
         if !reported.contains(&e.line()) || matches!(e.kind(), ErrorKind::UnknownFilter) {
             problems.push((e.line(), describe(&e)));
         }
-        match e.kind() {
-            ErrorKind::UnknownFilter => match unknown_name(&e) {
-                Some(name) => env.add_filter(name, |v: Value| v),
-                None => break,
-            },
-            ErrorKind::UnknownTest => match unknown_name(&e) {
-                Some(name) => env.add_test(name, |_: Value| false),
-                None => break,
-            },
+        match (e.kind(), unknown_name(&e)) {
+            (ErrorKind::UnknownFilter, Some(name)) => env.add_filter(name, |v: Value| v),
+            (ErrorKind::UnknownTest, Some(name)) => env.add_test(name, |_: Value| false),
             _ => break,
         }
     }
@@ -168,19 +159,14 @@ fn describe(e: &minijinja::Error) -> String {
     if e.kind() == ErrorKind::TemplateNotFound {
         return "no such file, and no built-in template of that name".to_string();
     }
-    let mut message = match (e.kind(), unknown_name(e), e.detail()) {
+    let message = match (e.kind(), unknown_name(e), e.detail()) {
         (ErrorKind::UnknownFilter | ErrorKind::UnknownTest, Some(name), _) => {
             format!("{kind} `{name}`")
         }
         (_, _, Some(detail)) => format!("{kind}: {detail}"),
         (_, _, None) => kind,
     };
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        message.push_str(&format!(": {s}"));
-        source = s.source();
-    }
-    message
+    with_causes(message, e)
 }
 
 /// The first line where `name` is used as a variable (not as an attribute).
