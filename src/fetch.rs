@@ -5,7 +5,6 @@
 //! The caller's handler runs in the worker thread, so a body is parsed and dropped where
 //! it was downloaded instead of piling up until every feed is in.
 
-use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use crate::config::FetchSettings;
@@ -121,34 +120,24 @@ impl Fetcher {
     where
         F: Fn(&FeedSource, Result<Fetched, FeedError>, Duration) -> T + Sync,
     {
-        let slots: Vec<Mutex<Option<T>>> = sources.iter().map(|_| Mutex::new(None)).collect();
         let queue = JobQueue::new(sources.iter().map(|s| match &s.location {
             FeedLocation::Url(url) => hosts::host_key(url),
             FeedLocation::Path(_) => None,
         }));
-        let workers = self.settings.concurrency.min(sources.len());
-        self.pool.scope(|scope| {
-            for _ in 0..workers {
-                scope.spawn(|_| {
-                    while let Some(i) = queue.next(&self.hosts) {
-                        let source = &sources[i];
-                        let validators = validators.get(i).and_then(Option::as_ref);
-                        let started = Instant::now();
-                        let fetched = self.fetch_one(source, validators);
-                        let result = handle(source, fetched, started.elapsed());
-                        *slots[i].lock().unwrap_or_else(PoisonError::into_inner) = Some(result);
-                    }
-                });
+        // Every thread of the pool takes sources until none are left.
+        let done = self.pool.broadcast(|_| {
+            let mut done = Vec::new();
+            while let Some(i) = queue.next(&self.hosts) {
+                let source = &sources[i];
+                let started = Instant::now();
+                let fetched = self.fetch_one(source, validators.get(i).and_then(Option::as_ref));
+                done.push((i, handle(source, fetched, started.elapsed())));
             }
+            done
         });
-        slots
-            .into_iter()
-            .map(|slot| {
-                slot.into_inner()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .expect("the scope returns only after every queued source was handled")
-            })
-            .collect()
+        let mut done: Vec<(usize, T)> = done.into_iter().flatten().collect();
+        done.sort_unstable_by_key(|(i, _)| *i);
+        done.into_iter().map(|(_, result)| result).collect()
     }
 
     fn fetch_one(
