@@ -29,7 +29,7 @@ mod html;
 pub mod import;
 mod isolate;
 mod label;
-pub mod limits;
+mod limits;
 pub mod model;
 mod outcome;
 pub mod parse;

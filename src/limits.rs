@@ -10,81 +10,67 @@ mod depth;
 
 use std::collections::HashSet;
 
-use crate::model::{Feed, Item};
+use crate::model::{Feed, Item, Texts};
 
 /// Items kept per feed, the newest: even podcast archives stop at a few thousand.
-pub const MAX_ITEMS: usize = 10_000;
+pub(crate) const MAX_ITEMS: usize = 10_000;
 /// Characters of a title (a feed's or an item's).
-pub const MAX_TITLE_CHARS: usize = 1_000;
+pub(crate) const MAX_TITLE_CHARS: usize = 1_000;
 /// Characters of an item's summary, and of its content.
-pub const MAX_TEXT_CHARS: usize = 1_000_000;
+pub(crate) const MAX_TEXT_CHARS: usize = 1_000_000;
 /// Categories per item.
-pub const MAX_CATEGORIES: usize = 100;
+pub(crate) const MAX_CATEGORIES: usize = 100;
 /// Characters of a category, an author's name or a link.
-pub const MAX_LABEL_CHARS: usize = 2_000;
+pub(crate) const MAX_LABEL_CHARS: usize = 2_000;
 /// Authors per item.
-pub const MAX_AUTHORS: usize = 100;
+pub(crate) const MAX_AUTHORS: usize = 100;
 /// Elements open at once in an item's HTML.
-pub const MAX_HTML_DEPTH: usize = 100;
+pub(crate) const MAX_HTML_DEPTH: usize = 100;
 
 /// What was trimmed in one feed, for the `-v` line.
 #[derive(Debug, Default, PartialEq, Eq)]
-pub struct Trimmed {
-    pub items: usize,
-    pub titles: usize,
-    pub texts: usize,
-    pub categories: usize,
-    pub nesting: usize,
-    pub controls: usize,
+pub(crate) struct Trimmed {
+    items: usize,
+    titles: usize,
+    texts: usize,
+    categories: usize,
+    nesting: usize,
+    controls: usize,
 }
 
 impl Trimmed {
     fn describe(&self) -> Vec<String> {
-        let mut said = Vec::new();
-        if self.items > 0 {
-            said.push(format!(
-                "{} oldest items dropped (at most {MAX_ITEMS} are kept)",
-                self.items
-            ));
-        }
-        if self.titles > 0 {
-            said.push(format!(
-                "{} titles cut to {MAX_TITLE_CHARS} characters",
-                self.titles
-            ));
-        }
-        if self.texts > 0 {
-            said.push(format!(
-                "{} summaries or contents cut to {MAX_TEXT_CHARS} characters",
-                self.texts
-            ));
-        }
-        if self.categories > 0 {
-            said.push(format!(
-                "{} items had more than {MAX_CATEGORIES} categories, or names past \
-                 {MAX_LABEL_CHARS} characters",
-                self.categories
-            ));
-        }
-        if self.nesting > 0 {
-            said.push(format!(
-                "{} texts had HTML nested deeper than {MAX_HTML_DEPTH} elements, flattened",
-                self.nesting
-            ));
-        }
-        if self.controls > 0 {
-            said.push(format!(
-                "control characters removed from {} texts",
-                self.controls
-            ));
-        }
-        said
+        let Trimmed {
+            items,
+            titles,
+            texts,
+            categories,
+            nesting,
+            controls,
+        } = self;
+        [
+            (items, format!("{items} oldest items dropped (at most {MAX_ITEMS} are kept)")),
+            (titles, format!("{titles} titles cut to {MAX_TITLE_CHARS} characters")),
+            (texts, format!("{texts} summaries or contents cut to {MAX_TEXT_CHARS} characters")),
+            (categories, format!(
+                "{categories} items had more than {MAX_CATEGORIES} categories, or names past \
+                 {MAX_LABEL_CHARS} characters"
+            )),
+            (nesting, format!(
+                "{nesting} texts had HTML nested deeper than {MAX_HTML_DEPTH} elements, flattened"
+            )),
+            (controls, format!("control characters removed from {controls} texts")),
+        ]
+        .into_iter()
+        .filter(|(n, _)| **n > 0)
+        .map(|(_, said)| said)
+        .collect()
     }
 }
 
 /// `text` without control characters: for what quotes a feed outside its items, such
 /// as a parser's error message naming a malformed tag.
-pub fn clean_text(text: &str) -> String {
+pub(crate) fn clean_text(text: &str) -> String {
     clean::strip_controls(text).unwrap_or_else(|| text.to_string())
 }
 
@@ -96,7 +82,7 @@ pub(crate) fn serializable(html: &str) -> Option<String> {
 
 /// Trims `feed` to the limits and strips control characters from every text in it.
 /// `name` names the feed in the `-v` line; `dropped` items were cut before parsing.
-pub fn apply(feed: &mut Feed, name: &str, dropped: usize) -> Trimmed {
+pub(crate) fn apply(feed: &mut Feed, name: &str, dropped: usize) -> Trimmed {
     let mut trimmed = Trimmed {
         items: dropped,
         ..Trimmed::default()
@@ -130,7 +116,7 @@ fn item_limits(item: &mut Item, trimmed: &mut Trimmed) {
     if let Some(link) = &mut item.link {
         label(link, MAX_LABEL_CHARS, trimmed);
     }
-    if let Some(texts) = item.texts.loaded_mut() {
+    if let Texts::Loaded(texts) = &mut item.texts {
         for text in [&mut texts.summary, &mut texts.content]
             .into_iter()
             .flatten()
@@ -199,7 +185,7 @@ mod tests {
     use chrono::{TimeZone, Utc};
 
     use super::*;
-    use crate::model::{FeedIndex, KeywordMatches, Texts};
+    use crate::model::{FeedIndex, KeywordMatches};
 
     fn item(n: usize) -> Item {
         Item {

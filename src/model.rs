@@ -144,13 +144,6 @@ impl Texts {
             Texts::Stored => None,
         }
     }
-
-    pub fn loaded_mut(&mut self) -> Option<&mut ItemTexts> {
-        match self {
-            Texts::Loaded(texts) => Some(texts),
-            Texts::Stored => None,
-        }
-    }
 }
 
 /// Whether an item passes each digest's keyword filter. Empty (nothing known) when

@@ -107,15 +107,10 @@ fn control_reference(s: &str) -> Option<usize> {
     if significant.len() > 8 {
         return None;
     }
-    let code = u32::from_str_radix(
-        if significant.is_empty() {
-            "0"
-        } else {
-            significant
-        },
-        radix,
-    )
-    .ok()?;
+    let code = match significant {
+        "" => 0,
+        digits => u32::from_str_radix(digits, radix).ok()?,
+    };
     let control = code == 0 || char::from_u32(code).is_some_and(is_unwanted);
     let semicolon = usize::from(digits[len..].starts_with(';'));
     control.then_some(skip + len + semicolon)
