@@ -94,23 +94,11 @@ fn cause(chain: &[&(dyn Error + 'static)]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::fmt;
 
     /// A stand-in for a library error that wraps another.
-    #[derive(Debug)]
-    struct Wrapped(&'static str, Option<io::Error>);
-
-    impl fmt::Display for Wrapped {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str(self.0)
-        }
-    }
-
-    impl Error for Wrapped {
-        fn source(&self) -> Option<&(dyn Error + 'static)> {
-            self.1.as_ref().map(|e| e as _)
-        }
-    }
+    #[derive(Debug, thiserror::Error)]
+    #[error("{0}")]
+    struct Wrapped(&'static str, #[source] Option<io::Error>);
 
     const T: Duration = Duration::from_secs(20);
     const C: Duration = Duration::from_secs(10);
