@@ -44,9 +44,6 @@ pub struct Gathered {
 /// remember and where the feed has moved.
 type Parsed = Result<(Option<Feed>, Validators, Option<String>), FeedError>;
 
-/// One feed settled: its items, how its fetch went, where it moved, and a warning.
-type Fetch = (FeedItems, FeedOutcome, Option<String>, Option<String>);
-
 /// Fetches and parses every feed in parallel, records every outcome in `state` (one
 /// transaction, committed once all feeds are in) and leaves item texts there.
 /// `conditional`: send the stored validators, as a real run does; a preview fetches
@@ -166,27 +163,28 @@ impl Settle<'_> {
     ) -> Result<(FeedItems, FeedReport), GatherError> {
         let location = FeedKey::from(&source.location);
         let record = self.records.get(&location);
-        let (mut feed, outcome, moved_to, warning) = match parsed {
-            Ok((Some(feed), validators, moved_to)) => {
-                self.fetched(source, &location, feed, &validators, moved_to)?
+        let moved_to = parsed
+            .as_ref()
+            .ok()
+            .and_then(|(.., moved_to)| moved_to.clone());
+        let (mut feed, outcome, warning) = match parsed {
+            Ok((Some(feed), validators, _)) => {
+                self.fetched(source, &location, feed, &validators, moved_to.as_deref())?
             }
-            Ok((None, _, moved_to)) => {
-                let not_modified = FetchRecord::NotModified {
-                    moved_to: moved_to.as_deref(),
-                };
-                self.recorder.record(&location, &not_modified)?;
+            Ok((None, ..)) => {
+                let moved_to = moved_to.as_deref();
+                (self.recorder).record(&location, &FetchRecord::NotModified { moved_to })?;
                 let feed = self.remembered(source, &location, record)?;
                 let outcome = FeedOutcome::Ok {
                     items: feed.items.len(),
                     not_modified: true,
                 };
-                (feed, outcome, moved_to, None)
+                (feed, outcome, None)
             }
             Err(error) => {
-                self.recorder
-                    .record(&location, &FetchRecord::Failed(&error))?;
+                (self.recorder).record(&location, &FetchRecord::Failed(&error))?;
                 let feed = self.remembered(source, &location, record)?;
-                (feed, FeedOutcome::Failed(error), None, None)
+                (feed, FeedOutcome::Failed(error), None)
             }
         };
         // Recorded: the state holds the texts until a digest selects the item.
@@ -235,8 +233,8 @@ impl Settle<'_> {
         location: &FeedKey,
         feed: Feed,
         validators: &Validators,
-        moved_to: Option<String>,
-    ) -> Result<Fetch, GatherError> {
+        moved_to: Option<&str>,
+    ) -> Result<(FeedItems, FeedOutcome, Option<String>), GatherError> {
         let warning = feed.warning();
         let Feed {
             title,
@@ -245,19 +243,16 @@ impl Settle<'_> {
             ..
         } = feed;
         self.state.date_undated(location, &mut items, self.now)?;
-        self.recorder.record(
-            location,
-            &FetchRecord::Fetched {
-                items: &items,
-                validators,
-                title: title.as_deref(),
-                site: site.as_deref(),
-                moved_to: moved_to.as_deref(),
-            },
-        )?;
-        let count = items.len();
+        let record = FetchRecord::Fetched {
+            items: &items,
+            validators,
+            title: title.as_deref(),
+            site: site.as_deref(),
+            moved_to,
+        };
+        self.recorder.record(location, &record)?;
         let outcome = FeedOutcome::Ok {
-            items: count,
+            items: items.len(),
             not_modified: false,
         };
         // Items that left the feed since the last run may still be owed to a
@@ -267,12 +262,8 @@ impl Settle<'_> {
         let fresh: HashSet<&str> = items.iter().map(|i| i.key.as_str()).collect();
         gone.retain(|i| !fresh.contains(i.key.as_str()));
         items.append(&mut gone);
-        Ok((
-            feed_items(source, title.as_deref(), site, items),
-            outcome,
-            moved_to,
-            warning,
-        ))
+        let feed = feed_items(source, title.as_deref(), site, items);
+        Ok((feed, outcome, warning))
     }
 
     /// What the feed held at its last successful fetch, matched against the keyword
