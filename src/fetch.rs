@@ -42,8 +42,6 @@ pub struct Fetched {
     pub status: u16,
     /// Attempts made, retries included.
     pub attempts: u32,
-    /// Wall time for this feed, retries and back-off included.
-    pub elapsed: Duration,
 }
 
 /// The fetcher could not be set up; nothing was fetched.
@@ -148,7 +146,6 @@ impl Fetcher {
         match &source.location {
             FeedLocation::Url(url) => http::fetch(self, url, validators),
             FeedLocation::Path(path) => {
-                let started = Instant::now();
                 let bytes = body::read_file(path, self.settings.max_bytes)?;
                 if let sniff::Kind::Html = sniff::sniff(&bytes) {
                     return Err(FeedError::NotAFeed {
@@ -159,7 +156,6 @@ impl Fetcher {
                     body: Some(bytes),
                     status: 200,
                     attempts: 1,
-                    elapsed: started.elapsed(),
                     ..Fetched::default()
                 })
             }

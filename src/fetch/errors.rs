@@ -40,7 +40,11 @@ pub(super) fn classify(
         let after = if connecting { connect_timeout } else { timeout };
         return FeedError::Timeout { after };
     }
-    if reqwest_errors().any(|e| e.is_dns()) || mentions(&chain, DNS_MARKERS) {
+    let says_dns = |e: &&(dyn Error + 'static)| {
+        let text = e.to_string().to_ascii_lowercase();
+        DNS_MARKERS.iter().any(|m| text.contains(m))
+    };
+    if reqwest_errors().any(|e| e.is_dns()) || chain.iter().any(says_dns) {
         return FeedError::Dns(cause(&chain));
     }
     if let Some(tls) = chain.iter().find_map(|e| e.downcast_ref::<rustls::Error>()) {
@@ -71,13 +75,6 @@ const DNS_MARKERS: &[&str] = &[
     "no address associated",
     "nodename nor servname",
 ];
-
-fn mentions(chain: &[&(dyn Error + 'static)], markers: &[&str]) -> bool {
-    chain.iter().any(|e| {
-        let text = e.to_string().to_ascii_lowercase();
-        markers.iter().any(|m| text.contains(m))
-    })
-}
 
 /// The innermost cause: the one that says what actually went wrong ("Connection
 /// refused") rather than where ("error sending request for url ...").

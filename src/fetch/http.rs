@@ -50,14 +50,12 @@ pub(super) fn fetch(
     url: &Url,
     sent: Option<&Validators>,
 ) -> Result<Fetched, FeedError> {
-    let started = Instant::now();
     let mut attempts = 0;
     loop {
         attempts += 1;
         let failure = match attempt(fetcher, url, sent) {
             Ok(mut fetched) => {
                 fetched.attempts = attempts;
-                fetched.elapsed = started.elapsed();
                 return Ok(fetched);
             }
             Err(failure) => failure,
@@ -307,20 +305,12 @@ fn response_validators(
             .filter(|v| !v.is_empty())
             .map(String::from)
     };
-    let mut validators = Validators {
-        etag: text(header::ETAG),
-        last_modified: text(header::LAST_MODIFIED),
-    };
     // A 304 need not repeat the validators; the ones sent are still the current ones.
-    if status == StatusCode::NOT_MODIFIED
-        && let Some(sent) = sent
-    {
-        validators.etag = validators.etag.or_else(|| sent.etag.clone());
-        validators.last_modified = validators
-            .last_modified
-            .or_else(|| sent.last_modified.clone());
+    let kept = sent.filter(|_| status == StatusCode::NOT_MODIFIED);
+    Validators {
+        etag: text(header::ETAG).or_else(|| kept?.etag.clone()),
+        last_modified: text(header::LAST_MODIFIED).or_else(|| kept?.last_modified.clone()),
     }
-    validators
 }
 
 fn is_html_type(headers: &HeaderMap) -> bool {
