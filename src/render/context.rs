@@ -2,9 +2,10 @@
 //! and the run's feed health. Every string from a feed is reduced to plain text or
 //! sanitized HTML here, once per item, before any template runs.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::time::Duration;
 
+use indexmap::IndexMap;
 use serde::Serialize;
 
 use super::RunContext;
@@ -172,9 +173,7 @@ pub struct IssueLinks {
 /// Sections for `group_by`. An item goes under one section only, so nothing is
 /// listed twice: its feed, or its first tag that the digest asked for (else its first tag).
 fn group(digest: &DigestConfig, items: &[SelectedItem], views: &[ItemView]) -> Vec<Group> {
-    let mut groups: Vec<Group> = Vec::new();
-    // Section name → its place in `groups`: one lookup per item, however many sections.
-    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut groups: IndexMap<String, Vec<ItemView>> = IndexMap::new();
     for (item, view) in items.iter().zip(views) {
         let name = match digest.group_by {
             GroupBy::None => String::new(),
@@ -187,21 +186,13 @@ fn group(digest: &DigestConfig, items: &[SelectedItem], views: &[ItemView]) -> V
                 .map(|t| text::plain_label(t))
                 .unwrap_or_else(|| "other".to_string()),
         };
-        match index.get(&name) {
-            Some(&at) => groups[at].items.push(view.clone()),
-            None => {
-                index.insert(name.clone(), groups.len());
-                groups.push(Group {
-                    name,
-                    items: vec![view.clone()],
-                });
-            }
-        }
+        groups.entry(name).or_default().push(view.clone());
     }
     if digest.group_by == GroupBy::Tag {
-        groups.sort_by(|a, b| a.name.cmp(&b.name));
+        groups.sort_unstable_keys();
     }
-    groups
+    let group = |(name, items)| Group { name, items };
+    groups.into_iter().map(group).collect()
 }
 
 /// A window as a reader would say it: "24 hours", "3 days", "2 weeks".
