@@ -108,7 +108,7 @@ impl Renderer {
             let prepared = item::prepare(digest, selection);
             let attempt = |plan: &Plan| {
                 let context = context::build(digest, selection, &prepared, plan, run, issue);
-                self.render_with(digest, &Value::from(minijinja::value::Serde(&context)))
+                self.render_with(digest, &context)
             };
             let all = selection.items.len();
             let whole = Plan::whole(
@@ -136,34 +136,23 @@ impl Renderer {
         digest: &DigestConfig,
         context: &Value,
     ) -> Result<RenderedDigest, RenderError> {
-        let subject =
-            self.env
-                .render_str(&digest.subject, context)
-                .map_err(|e| RenderError::Subject {
-                    digest: digest.name.clone(),
-                    message: detailed(&e),
-                })?;
-        let html_name = format!("{}.html.j2", digest.template);
-        let text_name = format!("{}.txt.j2", digest.template);
-        let html = self.render_file(&html_name, context)?;
-        let text = self.render_file(&text_name, context)?;
-        let html = inline_css(&html)?;
+        let subject = (self.env.render_str(&digest.subject, context)).map_err(|e| {
+            let (digest, message) = (digest.name.clone(), detailed(&e));
+            RenderError::Subject { digest, message }
+        })?;
+        let html = self.render_file(&format!("{}.html.j2", digest.template), context)?;
+        let text = self.render_file(&format!("{}.txt.j2", digest.template), context)?;
         Ok(RenderedDigest {
             // A header is one line; whatever the feed put in a title stays out of it.
             subject: text::collapse_whitespace(&subject),
-            html,
+            html: inline_css(&html)?,
             text: tidy_text(&text),
         })
     }
 
     fn render_file(&self, name: &str, context: &Value) -> Result<String, RenderError> {
-        let template = self
-            .env
-            .get_template(name)
-            .map_err(|e| template_error(name, &e))?;
-        template
-            .render(context)
-            .map_err(|e| template_error(name, &e))
+        let rendered = self.env.get_template(name).and_then(|t| t.render(context));
+        rendered.map_err(|e| template_error(name, &e))
     }
 }
 

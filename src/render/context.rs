@@ -6,6 +6,8 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use indexmap::IndexMap;
+use minijinja::Value;
+use minijinja::value::Serde;
 use serde::Serialize;
 
 use super::RunContext;
@@ -16,7 +18,7 @@ use crate::model::{FeedIndex, FeedKey, FeedReport, SelectedItem, Selection};
 use crate::text;
 
 #[derive(Serialize)]
-pub(super) struct Context {
+struct Context {
     digest: String,
     /// The digest's display name (`title:`, else its key).
     title: String,
@@ -94,7 +96,7 @@ pub(super) fn build(
     plan: &Plan,
     run: &RunContext<'_>,
     issue: Option<&IssueLinks>,
-) -> Context {
+) -> Value {
     let tz = digest.timezone;
     let local_now = run.now.with_timezone(&tz);
     let mut shortened = 0;
@@ -115,7 +117,7 @@ pub(super) fn build(
         })
     });
     let shown: HashSet<FeedIndex> = selection.items.iter().map(|i| i.feed).collect();
-    Context {
+    Value::from(Serde(Context {
         digest: digest.name.clone(),
         title: digest.title.clone(),
         unsubscribe: digest.unsubscribe.as_ref().map(url::Url::to_string),
@@ -147,7 +149,7 @@ pub(super) fn build(
         generator: format!("feedletter {}", env!("CARGO_PKG_VERSION")),
         archive_url: issue.map(|i| i.archive_url.clone()),
         issue_url: issue.map(|i| i.issue_url.clone()),
-    }
+    }))
 }
 
 /// The notes about the feeds `note` has something to say about.

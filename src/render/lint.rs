@@ -63,44 +63,41 @@ impl Renderer {
                 archive_url: base.to_string(),
                 issue_url: format!("{base}sample.html"),
             });
-        let built = context::build(digest, selection, &prepared, &whole, run, issue.as_ref());
-        let context = Value::from(minijinja::value::Serde(&built));
-        let mut problems = Vec::new();
+        let context = context::build(digest, selection, &prepared, &whole, run, issue.as_ref());
         let sources = [
             TemplateSource::Subject,
             TemplateSource::File(format!("{}.html.j2", digest.template)),
             TemplateSource::File(format!("{}.txt.j2", digest.template)),
         ];
-        for source in sources {
-            let found = lint_one(&self.env, &source, &digest.subject, &context);
-            problems.extend(found.into_iter().map(|(line, message)| TemplateProblem {
-                source: source.clone(),
-                line,
-                message,
-            }));
-        }
-        problems
+        (sources.into_iter())
+            .flat_map(|source| lint_one(&self.env, source, &digest.subject, &context))
+            .collect()
     }
 }
 
 fn lint_one(
     env: &Environment<'static>,
-    source: &TemplateSource,
+    source: TemplateSource,
     subject: &str,
     context: &Value,
-) -> Vec<(Option<usize>, String)> {
+) -> Vec<TemplateProblem> {
     let mut env = env.clone();
-    let name = match source {
+    let problem = |line, message| TemplateProblem {
+        source: source.clone(),
+        line,
+        message,
+    };
+    let name = match &source {
         TemplateSource::Subject => SUBJECT,
         TemplateSource::File(name) => name.as_str(),
     };
-    let added = match source {
+    let added = match &source {
         TemplateSource::Subject => env.add_template_owned(SUBJECT, subject.to_string()),
         TemplateSource::File(_) => Ok(()),
     };
     let template = match added.and_then(|()| env.get_template(name)) {
         Ok(template) => template,
-        Err(e) => return vec![(e.line(), describe(&e))],
+        Err(e) => return vec![problem(e.line(), describe(&e))],
     };
     // A template that renders needs no analysis: a variable it tests with `is
     // defined` is not a mistake, though it is undeclared.
@@ -118,14 +115,12 @@ fn lint_one(
     missing.sort();
     let mut problems = Vec::new();
     for name in missing {
-        problems.push((
-            line_of(&text, &name),
-            format!("undefined variable `{name}`"),
-        ));
+        let message = format!("undefined variable `{name}`");
+        problems.push(problem(line_of(&text, &name), message));
         // An empty string renders, loops and compares: the rest of the template runs.
         env.add_global(name, Value::from(""));
     }
-    let reported: BTreeSet<Option<usize>> = problems.iter().map(|(line, _)| *line).collect();
+    let reported: BTreeSet<Option<usize>> = problems.iter().map(|p| p.line).collect();
     for _ in 0..MAX_STAND_INS {
         let Err(e) = env.get_template(name).and_then(|t| t.render(context)) else {
             break;
@@ -133,7 +128,7 @@ fn lint_one(
         // A stand-in variable used as a function or a mapping fails again on its
         // line; that line has been reported already.
         if !reported.contains(&e.line()) || matches!(e.kind(), ErrorKind::UnknownFilter) {
-            problems.push((e.line(), describe(&e)));
+            problems.push(problem(e.line(), describe(&e)));
         }
         match (e.kind(), unknown_name(&e)) {
             (ErrorKind::UnknownFilter, Some(name)) => env.add_filter(name, |v: Value| v),
@@ -141,7 +136,7 @@ fn lint_one(
             _ => break,
         }
     }
-    problems.sort_by_key(|(line, _)| *line);
+    problems.sort_by_key(|p| p.line);
     problems
 }
 
