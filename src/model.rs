@@ -92,7 +92,6 @@ pub struct Validators {
 pub struct Item {
     /// Stable identity within its feed: guid/id, else the canonical link, else a hash.
     pub key: String,
-    /// The feed it came from.
     pub feed: FeedIndex,
     pub title: String,
     /// Absolute URL of the item, when the feed gave a usable one.
@@ -101,7 +100,6 @@ pub struct Item {
     pub date: Option<DateTime<Utc>>,
     /// Summary and content: in memory, or only in the state.
     pub texts: Texts,
-    /// Categories from the feed, as written.
     pub categories: Vec<String>,
     pub authors: Vec<String>,
     /// The item's picture from the feed's metadata (media, enclosure, iTunes, JSON
@@ -176,7 +174,6 @@ pub struct LeadImage {
 /// A feed that was fetched and parsed.
 #[derive(Debug, Clone, Default)]
 pub struct Feed {
-    /// The feed's own title, if it has one.
     pub title: Option<String>,
     /// The site the feed belongs to (used as a base for relative links).
     pub site: Option<String>,
@@ -326,7 +323,6 @@ pub struct FeedItems {
     pub feed: FeedIndex,
     pub name: String,
     pub location: FeedKey,
-    /// The feed's site, when it has one.
     pub site: Option<String>,
     pub tags: Vec<String>,
     pub items: Vec<Item>,
