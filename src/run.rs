@@ -201,14 +201,8 @@ fn write_preview(
     let bytes = preview::render(format, options.now, reports, outputs, config.smtp.as_ref())
         .map_err(Error::Preview)?;
     preview::write(options.out.as_deref(), &bytes).map_err(|e| {
-        Error::Preview(format!(
-            "cannot write the preview to {}: {e}",
-            options
-                .out
-                .as_ref()
-                .map(|p| p.display().to_string())
-                .unwrap_or_else(|| "stdout".into())
-        ))
+        let to = (options.out.as_ref()).map_or("stdout".into(), |p| p.display().to_string());
+        Error::Preview(format!("cannot write the preview to {to}: {e}"))
     })
 }
 

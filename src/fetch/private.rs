@@ -50,13 +50,9 @@ impl Fetcher {
         let Some(guarded) = self.guarded.as_ref().filter(|_| redirected) else {
             return Ok(&self.client);
         };
-        let literal = match url.host() {
-            Some(Host::Ipv4(ip)) => Some(IpAddr::V4(ip)),
-            Some(Host::Ipv6(ip)) => Some(IpAddr::V6(ip)),
-            _ => None,
-        };
-        match literal {
-            Some(ip) if is_private(ip) => Err(Refused(ip.to_string())),
+        match url.host() {
+            Some(Host::Ipv4(ip)) if is_private(ip.into()) => Err(Refused(ip.to_string())),
+            Some(Host::Ipv6(ip)) if is_private(ip.into()) => Err(Refused(ip.to_string())),
             _ => Ok(guarded),
         }
     }

@@ -59,13 +59,9 @@ pub(super) fn sniff(body: &[u8]) -> Kind {
     let name = &tag[..name_end];
     // Namespace prefixes vary (`rdf:RDF`, `atom:feed`); the local name is what counts.
     let local = name.rsplit(|&b| b == b':').next().unwrap_or(name);
-    if [b"rss".as_slice(), b"feed", b"rdf"]
-        .iter()
-        .any(|n| local.eq_ignore_ascii_case(n))
-    {
-        Kind::Feed
-    } else {
-        Kind::Unknown
+    match local.to_ascii_lowercase().as_slice() {
+        b"rss" | b"feed" | b"rdf" => Kind::Feed,
+        _ => Kind::Unknown,
     }
 }
 

@@ -71,16 +71,12 @@ pub(super) fn strip_controls_html(html: &str) -> Option<String> {
     while let Some(at) = rest.find("&#") {
         out.push_str(&rest[..at]);
         rest = &rest[at..];
-        match control_reference(rest) {
-            Some(len) => {
-                rest = &rest[len..];
-                dropped = true;
-            }
-            None => {
-                out.push_str("&#");
-                rest = &rest[2..];
-            }
+        let control = control_reference(rest);
+        match control {
+            Some(_) => dropped = true,
+            None => out.push_str("&#"),
         }
+        rest = &rest[control.unwrap_or(2)..];
     }
     out.push_str(rest);
     if dropped { Some(out) } else { stripped }
