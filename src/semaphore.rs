@@ -43,14 +43,10 @@ impl<K: Hash + Eq + Clone> Semaphore<K> {
     /// Blocks until `key` has a free slot and takes it. No key needs none.
     pub(crate) fn acquire(&self, key: Option<K>) -> Permit<'_, K> {
         if let Some(k) = &key {
-            let mut counts = self.counts();
-            while counts.get(k).copied().unwrap_or(0) >= self.limit {
-                counts = self
-                    .freed
-                    .wait(counts)
-                    .unwrap_or_else(PoisonError::into_inner);
-            }
-            *counts.entry(k.clone()).or_insert(0) += 1;
+            let full = |held: &mut HashMap<K, usize>| held.get(k).is_some_and(|&n| n >= self.limit);
+            let mut held = (self.freed.wait_while(self.counts(), full))
+                .unwrap_or_else(PoisonError::into_inner);
+            *held.entry(k.clone()).or_insert(0) += 1;
         }
         Permit {
             semaphore: self,
