@@ -54,9 +54,11 @@ pub(super) fn fetch(
     loop {
         attempts += 1;
         let failure = match attempt(fetcher, url, sent) {
-            Ok(mut fetched) => {
-                fetched.attempts = attempts;
-                return Ok(fetched);
+            Ok(fetched) => {
+                return Ok(Fetched {
+                    attempts,
+                    ..fetched
+                });
             }
             Err(failure) => failure,
         };
@@ -242,28 +244,23 @@ fn redacted(url: &Url) -> String {
     let _ = shown.set_username("");
     let _ = shown.set_password(None);
     shown.set_fragment(None);
-    let had_query = shown.query().is_some();
     shown.set_query(None);
-    let mut shown = shown.to_string();
-    if had_query {
-        shown.push_str("?…");
-    }
-    shown
+    let query = if url.query().is_some() { "?…" } else { "" };
+    format!("{shown}{query}")
 }
 
 fn conditional_headers(sent: Option<&Validators>) -> HeaderMap {
-    let mut headers = HeaderMap::new();
-    let Some(sent) = sent else { return headers };
+    let sent = sent.map(|s| {
+        [
+            (header::IF_NONE_MATCH, &s.etag),
+            (header::IF_MODIFIED_SINCE, &s.last_modified),
+        ]
+    });
     // Values come from an earlier response; one that is no longer a valid header value
     // is skipped rather than failing the fetch.
-    let valid = |v: &Option<String>| v.as_deref().and_then(|v| HeaderValue::from_str(v).ok());
-    if let Some(etag) = valid(&sent.etag) {
-        headers.insert(header::IF_NONE_MATCH, etag);
-    }
-    if let Some(date) = valid(&sent.last_modified) {
-        headers.insert(header::IF_MODIFIED_SINCE, date);
-    }
-    headers
+    (sent.into_iter().flatten())
+        .filter_map(|(name, value)| Some((name, HeaderValue::from_str(value.as_deref()?).ok()?)))
+        .collect()
 }
 
 /// At -vv: the conditional headers a request carries.
