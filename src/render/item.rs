@@ -98,17 +98,20 @@ pub(super) fn prepare(digest: &DigestConfig, selection: &Selection) -> Vec<Prepa
 /// The plain-text excerpt of an item, as the digest shows it: from the summary, or
 /// from the content when the summary has no text (only an image, say).
 pub fn excerpt(digest: &DigestConfig, item: &SelectedItem) -> String {
+    let text = (texts(item).into_iter().flatten())
+        .map(text::html_to_text)
+        .find(|t| !t.is_empty())
+        .unwrap_or_default();
+    text::excerpt(&text, digest.excerpt_chars)
+}
+
+/// The item's summary and content, as far as they are loaded.
+fn texts(item: &SelectedItem) -> [Option<&str>; 2] {
     let texts = item.texts.loaded();
-    let text = [
+    [
         texts.and_then(|t| t.summary.as_deref()),
         texts.and_then(|t| t.content.as_deref()),
     ]
-    .into_iter()
-    .flatten()
-    .map(text::html_to_text)
-    .find(|t| !t.is_empty())
-    .unwrap_or_default();
-    text::excerpt(&text, digest.excerpt_chars)
 }
 
 fn prepare_item(digest: &DigestConfig, item: &SelectedItem) -> PreparedItem {
@@ -116,26 +119,18 @@ fn prepare_item(digest: &DigestConfig, item: &SelectedItem) -> PreparedItem {
     let full = match digest.content {
         ContentMode::Excerpt => None,
         ContentMode::Full => {
-            let html = item
-                .texts
-                .loaded()
-                .and_then(|t| t.content.as_deref().or(t.summary.as_deref()))
-                .unwrap_or("");
-            let clean = sanitize_html(html, base(item).as_ref());
+            let [summary, content] = texts(item);
+            let clean = sanitize_html(content.or(summary).unwrap_or(""), base(item).as_ref());
             let plain = text::html_to_paragraphs(&clean);
             Some((clean, plain))
         }
     };
     let image = lead_image(digest, item);
     let local = item.date.with_timezone(&digest.timezone);
-    let title = text::plain_label(&item.title);
+    let title = Some(text::plain_label(&item.title)).filter(|t| !t.is_empty());
     PreparedItem {
         view: ItemView {
-            title: if title.is_empty() {
-                "(untitled)".to_string()
-            } else {
-                title
-            },
+            title: title.unwrap_or_else(|| "(untitled)".to_string()),
             link: item.link.clone(),
             feed_name: text::plain_label(&item.feed_name),
             feed_url: item.feed_url.clone(),
@@ -169,15 +164,11 @@ fn base(item: &SelectedItem) -> Option<url::Url> {
 }
 
 fn content_image(item: &SelectedItem) -> Option<LeadImage> {
-    let base = base(item);
-    let texts = item.texts.loaded();
-    [
-        texts.and_then(|t| t.content.as_deref()),
-        texts.and_then(|t| t.summary.as_deref()),
-    ]
-    .into_iter()
-    .flatten()
-    .find_map(|html| lead_image_in(html, base.as_ref()))
+    let (base, [summary, content]) = (base(item), texts(item));
+    [content, summary]
+        .into_iter()
+        .flatten()
+        .find_map(|html| lead_image_in(html, base.as_ref()))
 }
 
 fn labels(raw: &[String]) -> Vec<String> {
