@@ -11,8 +11,7 @@
 /// the figures). A fixed threshold (glibc's default starting value) keeps them mapped.
 ///
 /// Call it at start-up, before other threads exist. Returns whether the setting took:
-/// glibc refuses a value it does not support, and then nothing changes but memory use.
-/// Elsewhere than glibc it does nothing and says so.
+/// glibc may refuse it, and other C libraries do not have it.
 pub(crate) fn keep_large_blocks_mapped() -> bool {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: `mallopt` only sets an allocator parameter; no memory is touched.

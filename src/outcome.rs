@@ -99,9 +99,6 @@ impl fmt::Display for DigestFailure {
 
 /// Every failed digest of a run, one line each.
 pub(crate) fn lines(failures: &[DigestFailure]) -> String {
-    failures
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join("\n")
+    let lines: Vec<String> = failures.iter().map(ToString::to_string).collect();
+    lines.join("\n")
 }
