@@ -177,16 +177,12 @@ fn load_template(dir: Option<&Path>, name: &str) -> Result<Option<String>, minij
     // Template names come from the config and from `include` tags; keep them inside
     // the template directory.
     let safe = !name.contains("..") && !name.contains(['/', '\\']) && !name.is_empty();
-    if let (Some(dir), true) = (dir, safe) {
-        let path = dir.join(name);
-        if path.is_file() {
-            return std::fs::read_to_string(&path).map(Some).map_err(|e| {
-                minijinja::Error::new(
-                    minijinja::ErrorKind::InvalidOperation,
-                    format!("cannot read {}: {e}", path.display()),
-                )
-            });
-        }
+    let path = dir.filter(|_| safe).map(|dir| dir.join(name));
+    if let Some(path) = path.filter(|path| path.is_file()) {
+        return std::fs::read_to_string(&path).map(Some).map_err(|e| {
+            let message = format!("cannot read {}: {e}", path.display());
+            minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, message)
+        });
     }
     Ok(match name {
         "digest.html.j2" => Some(DEFAULT_HTML.to_string()),
@@ -226,16 +222,10 @@ static IGNORED_STYLE: LazyLock<Regex> = LazyLock::new(|| {
 /// Collapses the blank lines that template control flow leaves behind.
 fn tidy_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    let mut blank = 0;
-    for line in text.lines() {
-        let line = line.trim_end();
-        if line.is_empty() {
-            blank += 1;
-            if blank > 1 || out.is_empty() {
-                continue;
-            }
-        } else {
-            blank = 0;
+    for line in text.lines().map(str::trim_end) {
+        // None at the start, and at most one in a row.
+        if line.is_empty() && (out.is_empty() || out.ends_with("\n\n")) {
+            continue;
         }
         out.push_str(line);
         out.push('\n');

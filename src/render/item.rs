@@ -88,11 +88,8 @@ impl PreparedItem {
 
 /// Sanitizes and excerpts the selected items, once per render.
 pub(super) fn prepare(digest: &DigestConfig, selection: &Selection) -> Vec<PreparedItem> {
-    selection
-        .items
-        .iter()
-        .map(|item| prepare_item(digest, item))
-        .collect()
+    let items = selection.items.iter();
+    items.map(|item| prepare_item(digest, item)).collect()
 }
 
 /// The plain-text excerpt of an item, as the digest shows it: from the summary, or

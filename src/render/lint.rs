@@ -142,9 +142,7 @@ fn lint_one(
 
 /// The name in minijinja's "filter NAME is unknown" / "test NAME is unknown".
 fn unknown_name(e: &minijinja::Error) -> Option<String> {
-    let detail = e.detail()?;
-    let name = detail.split_whitespace().nth(1)?;
-    Some(name.to_string())
+    e.detail()?.split_whitespace().nth(1).map(String::from)
 }
 
 /// The error in words, without the template name and line minijinja appends: the
