@@ -54,11 +54,9 @@ pub(super) fn fetch(
     loop {
         attempts += 1;
         let failure = match attempt(fetcher, url, sent) {
-            Ok(fetched) => {
-                return Ok(Fetched {
-                    attempts,
-                    ..fetched
-                });
+            Ok(mut fetched) => {
+                fetched.attempts = attempts;
+                return Ok(fetched);
             }
             Err(failure) => failure,
         };

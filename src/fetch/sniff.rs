@@ -98,11 +98,7 @@ pub(super) fn advertised_feed(html: &[u8], page_url: Option<&Url>) -> Option<Url
 }
 
 fn resolve(href: &str, base: Option<&Url>) -> Option<Url> {
-    let href = href.trim();
-    let url = match base {
-        Some(base) => base.join(href).ok()?,
-        None => Url::parse(href).ok()?,
-    };
+    let url = Url::options().base_url(base).parse(href.trim()).ok()?;
     matches!(url.scheme(), "http" | "https").then_some(url)
 }
 
