@@ -9,16 +9,14 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::model::FeedSource;
 
 /// Counts finished feeds. Does nothing at all when hidden.
-pub(crate) struct Progress {
-    bar: Option<ProgressBar>,
-}
+pub(crate) struct Progress(ProgressBar);
 
 impl Progress {
     /// A bar over `feeds` fetches, drawn only if `wanted` (neither `-q` nor `-v`) and
     /// stderr is a terminal.
     pub(crate) fn new(wanted: bool, feeds: usize) -> Progress {
         if !wanted || feeds == 0 || !std::io::stderr().is_terminal() {
-            return Progress { bar: None };
+            return Progress(ProgressBar::hidden());
         }
         let bar = ProgressBar::with_draw_target(Some(feeds as u64), ProgressDrawTarget::stderr());
         // Plain characters, no colour directives: the bar looks the same with NO_COLOR.
@@ -27,17 +25,17 @@ impl Progress {
         {
             bar.set_style(style.progress_chars("=> "));
         }
-        Progress { bar: Some(bar) }
+        Progress(bar)
     }
 
     /// One feed is done (fetched or failed). Called from the fetch workers.
     pub(crate) fn feed_done(&self, source: &FeedSource) {
-        if let Some(bar) = &self.bar {
+        if !self.0.is_hidden() {
             let name = crate::label::feed_name(source, None);
             // The name is from the config, but a terminal line is no place for
             // control characters whatever their origin.
-            bar.set_message(name.replace(char::is_control, " "));
-            bar.inc(1);
+            self.0.set_message(name.replace(char::is_control, " "));
+            self.0.inc(1);
         }
     }
 }
@@ -45,8 +43,6 @@ impl Progress {
 impl Drop for Progress {
     /// The bar is gone before the run's summary lines and warnings are printed.
     fn drop(&mut self) {
-        if let Some(bar) = &self.bar {
-            bar.finish_and_clear();
-        }
+        self.0.finish_and_clear();
     }
 }
