@@ -4,7 +4,8 @@
 //!
 //! A digest that is over is shown with less, in steps, until it fits: `content: full`
 //! items become excerpts from the tail, then every excerpt gets shorter (down to
-//! 80 characters), then the items at the tail keep only their titles. The header and footer are never cut.
+//! 80 characters), then the items at the tail keep only their titles. The header and
+//! footer are never cut.
 
 use super::item::Shown;
 use super::{RenderError, RenderedDigest};
@@ -38,9 +39,7 @@ impl Plan {
             title_only_from: items,
         }
     }
-}
 
-impl Plan {
     /// How the item at `index` is shown.
     pub(super) fn shown(&self, index: usize) -> Shown {
         if index >= self.title_only_from {

@@ -87,13 +87,9 @@ fn lint_one(
         line,
         message,
     };
-    let name = match &source {
-        TemplateSource::Subject => SUBJECT,
-        TemplateSource::File(name) => name.as_str(),
-    };
-    let added = match &source {
-        TemplateSource::Subject => env.add_template_owned(SUBJECT, subject.to_string()),
-        TemplateSource::File(_) => Ok(()),
+    let (name, added) = match &source {
+        TemplateSource::Subject => (SUBJECT, env.add_template_owned(SUBJECT, subject.to_owned())),
+        TemplateSource::File(name) => (name.as_str(), Ok(())),
     };
     let template = match added.and_then(|()| env.get_template(name)) {
         Ok(template) => template,
@@ -109,10 +105,9 @@ fn lint_one(
         context.get_attr(name).is_ok_and(|v| !v.is_undefined())
             || env.globals().any(|(global, _)| global == name)
     };
-    let mut missing: Vec<String> = (template.undeclared_variables(false).into_iter())
+    let missing: BTreeSet<String> = (template.undeclared_variables(false).into_iter())
         .filter(|name| !known(name))
         .collect();
-    missing.sort();
     let mut problems = Vec::new();
     for name in missing {
         let message = format!("undefined variable `{name}`");
