@@ -88,10 +88,9 @@ pub(crate) fn apply(feed: &mut Feed, name: &str, dropped: usize) -> Trimmed {
         ..Trimmed::default()
     };
     if feed.items.len() > MAX_ITEMS {
-        // Newest first, undated last: the items a digest can select are the new ones.
-        feed.items.sort_by_key(|i| {
-            std::cmp::Reverse(i.date.unwrap_or(chrono::DateTime::<chrono::Utc>::MIN_UTC))
-        });
+        // Newest first, undated (`None`, the least) last: the items a digest can
+        // select are the new ones.
+        feed.items.sort_by_key(|i| std::cmp::Reverse(i.date));
         trimmed.items += feed.items.len() - MAX_ITEMS;
         feed.items.truncate(MAX_ITEMS);
     }
