@@ -1,6 +1,9 @@
 //! Lead images: the picture an item leads with when its feed named none (the first
 //! real one in its HTML), and the size it is shown at in the digest's column.
 
+use std::sync::LazyLock;
+
+use regex::Regex;
 use serde::Serialize;
 
 use super::sanitize::{builder, images};
@@ -10,12 +13,15 @@ use crate::model::LeadImage;
 /// pixel (the same rules as [`sanitize_html`]), not an icon or an emoji, with an
 /// absolute http(s) source.
 pub fn lead_image_in(html: &str, base: Option<&url::Url>) -> Option<LeadImage> {
-    // The picture is nearly always among the first images of a post, and the rest of
+    // The picture is nearly always among the first four images of a post, and the rest of
     // a long post need not be parsed for it; only when those are all icons or
     // pixels is the whole post read.
-    let head = up_to_images(html, 4);
-    // Without an `<img` there is nothing to parse for.
-    if head.len() == html.len() && find_ascii_ci(html.as_bytes(), b"<img").is_none() {
+    let head = IMG_TAG
+        .find_iter(html)
+        .nth(3)
+        .map_or(html, |tag| &html[..tag.end()]);
+    // Without an `<img>` there is nothing to parse for.
+    if head.len() == html.len() && !IMG_TAG.is_match(html) {
         return None;
     }
     let found = first_picture(head, base);
@@ -48,28 +54,9 @@ fn first_picture(html: &str, base: Option<&url::Url>) -> Option<LeadImage> {
 /// are icons, emoji and avatars, not pictures of the item.
 const MIN_LEAD_SIDE: u32 = 80;
 
-/// `html` up to the end of its `n`th `<img` tag (or all of it).
-fn up_to_images(html: &str, n: usize) -> &str {
-    let lower = html.as_bytes();
-    let mut from = 0;
-    for _ in 0..n {
-        let Some(start) = find_ascii_ci(&lower[from..], b"<img").map(|i| from + i) else {
-            return html;
-        };
-        let Some(end) = lower[start..].iter().position(|b| *b == b'>') else {
-            return html;
-        };
-        from = start + end + 1;
-    }
-    // `from` is just past an ASCII `>`, so it is a char boundary.
-    &html[..from]
-}
-
-fn find_ascii_ci(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack
-        .windows(needle.len())
-        .position(|w| w.eq_ignore_ascii_case(needle))
-}
+/// An `<img>` tag, up to its first `>`.
+static IMG_TAG: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new("(?i)<img[^>]*>").expect("valid regex"));
 
 /// ammonia's serializer escapes `&`, `"` and no-break spaces in attribute values.
 fn unescape_attribute(value: &str) -> String {
