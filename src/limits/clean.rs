@@ -5,6 +5,10 @@
 //! `Pay \u{202E}exe.gnp` displays as `Pay png.exe`. The marks right-to-left text
 //! needs (U+200E, U+200F, U+061C) stay.
 
+use std::sync::LazyLock;
+
+use regex::Regex;
+
 /// Whether `c` is a C0 or C1 control character (or DEL) other than line feed and
 /// tab, or a bidi override, embedding or isolate.
 fn is_unwanted(c: char) -> bool {
@@ -62,54 +66,36 @@ pub(super) fn strip_controls(text: &str) -> Option<String> {
 pub(super) fn strip_controls_html(html: &str) -> Option<String> {
     let stripped = strip_controls(html);
     let text = stripped.as_deref().unwrap_or(html);
-    if !text.contains("&#") {
+    let mut out = String::new();
+    let mut copied = 0;
+    for at in REFERENCE
+        .find_iter(text)
+        .filter(|m| is_control_reference(m.as_str()))
+    {
+        out.push_str(&text[copied..at.start()]);
+        copied = at.end();
+    }
+    if copied == 0 {
         return stripped;
     }
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    let mut dropped = false;
-    while let Some(at) = rest.find("&#") {
-        out.push_str(&rest[..at]);
-        rest = &rest[at..];
-        let control = control_reference(rest);
-        match control {
-            Some(_) => dropped = true,
-            None => out.push_str("&#"),
-        }
-        rest = &rest[control.unwrap_or(2)..];
-    }
-    out.push_str(rest);
-    if dropped { Some(out) } else { stripped }
+    out.push_str(&text[copied..]);
+    Some(out)
 }
 
-/// The length of a numeric character reference to a control character at the start
-/// of `s` (which starts with `&#`). The `;` is optional, as it is to an HTML parser;
-/// leading zeros are read whatever their number, but the scan stops at the first
-/// non-digit, so each `&#` costs at most the digits after it.
-fn control_reference(s: &str) -> Option<usize> {
-    let body = &s[2..];
-    let (digits, radix, skip) = match body.strip_prefix(['x', 'X']) {
-        Some(hex) => (hex, 16, 3),
-        None => (body, 10, 2),
+/// A numeric character reference. The `;` is optional, as it is to an HTML parser.
+static REFERENCE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new("&#(?:[xX][0-9a-fA-F]+|[0-9]+);?").expect("valid regex"));
+
+fn is_control_reference(reference: &str) -> bool {
+    let number = reference[2..].trim_end_matches(';');
+    let (digits, radix) = match number.strip_prefix(['x', 'X']) {
+        Some(hex) => (hex, 16),
+        None => (number, 10),
     };
-    let len = digits
-        .find(|c: char| !c.is_digit(radix))
-        .unwrap_or(digits.len());
-    if len == 0 {
-        return None;
-    }
-    let significant = digits[..len].trim_start_matches('0');
+    let significant = digits.trim_start_matches('0');
     // Longer than this is past U+10FFFF, which a parser turns into U+FFFD.
-    if significant.len() > 8 {
-        return None;
-    }
-    let code = match significant {
-        "" => 0,
-        digits => u32::from_str_radix(digits, radix).ok()?,
-    };
-    let control = code == 0 || char::from_u32(code).is_some_and(is_unwanted);
-    let semicolon = usize::from(digits[len..].starts_with(';'));
-    control.then_some(skip + len + semicolon)
+    let code = u32::from_str_radix(significant, radix).unwrap_or(0);
+    significant.len() <= 8 && (code == 0 || char::from_u32(code).is_some_and(is_unwanted))
 }
 
 #[cfg(test)]
