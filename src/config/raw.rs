@@ -18,7 +18,7 @@ pub(super) struct RawConfig {
     pub templates: Option<Spanned<String>>,
     pub fetch: Option<RawFetch>,
     pub feeds: Option<Spanned<Vec<Spanned<RawFeed>>>>,
-    pub digests: Option<Spanned<IndexMap<Name, Spanned<RawDigest>>>>,
+    pub digests: Option<Spanned<IndexMap<String, Spanned<RawDigest>>>>,
     pub smtp: Option<RawSmtp>,
 }
 
@@ -34,25 +34,6 @@ pub(super) struct RawFetch {
     pub max_redirects: Option<Spanned<u64>>,
     pub private_redirects: Option<bool>,
     pub user_agent: Option<Spanned<String>>,
-}
-
-/// A mapping key that remembers where it was written (digest names).
-#[derive(Debug, Deserialize)]
-#[serde(transparent)]
-pub(super) struct Name(pub Spanned<String>);
-
-impl PartialEq for Name {
-    fn eq(&self, other: &Self) -> bool {
-        self.0.value == other.0.value
-    }
-}
-
-impl Eq for Name {}
-
-impl std::hash::Hash for Name {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.0.value.hash(state);
-    }
 }
 
 /// An entry's position, apart from its fields: for errors about the entry as a whole.

@@ -39,11 +39,7 @@ impl Validator {
             self.check_credentials(username.is_some(), password.is_some(), security);
         }
         let from = self.smtp_from(s.from.as_ref());
-        let timeout = s
-            .timeout
-            .as_ref()
-            .and_then(|t| self.duration(t, "smtp.timeout"))
-            .unwrap_or(Duration::from_secs(30));
+        let timeout = self.duration(s.timeout.as_ref(), "smtp.timeout");
         let tls_fingerprint = self.smtp_pin(s.tls_fingerprint.as_ref(), s.ca_file.is_some());
         SmtpSettings {
             transport,
@@ -55,7 +51,7 @@ impl Validator {
             from: from.unwrap_or_else(|| {
                 Mailbox::new(None, "invalid@invalid".parse().expect("literal address"))
             }),
-            timeout,
+            timeout: timeout.unwrap_or(Duration::from_secs(30)),
             ca_file: s.ca_file.map(|c| base.join(c.value)),
             tls_fingerprint,
             insecure,
@@ -142,24 +138,15 @@ impl Validator {
     }
 
     fn smtp_from(&mut self, from: Option<&Spanned<String>>) -> Option<Mailbox> {
-        let Some(f) = from else {
+        if from.is_none() {
             self.missing(
                 "smtp.from",
                 "is required: the address digests are sent from",
             );
-            return None;
-        };
-        match f.value.parse::<Mailbox>() {
-            Ok(m) => Some(m),
-            Err(e) => {
-                self.problem(
-                    f,
-                    "smtp.from",
-                    format!("`{}` is not an address ({e})", f.value),
-                );
-                None
-            }
         }
+        self.check(from, "smtp.from", |f| {
+            (f.parse::<Mailbox>()).map_err(|e| format!("`{f}` is not an address ({e})"))
+        })
     }
 
     /// A pinned certificate is trusted without any CA, so it cannot be combined with one.
