@@ -192,7 +192,6 @@ const LITERAL_PASSWORD: &str = "a password is never written in the config: give 
 
 /// Parses the YAML. serde stops at the first error, so this yields one problem.
 pub(super) fn from_str(text: &str) -> Result<RawConfig, Problem> {
-    let text_for_keys = text;
     let options = serde_saphyr::options! {
         strict_booleans: true,
     };
@@ -203,8 +202,7 @@ pub(super) fn from_str(text: &str) -> Result<RawConfig, Problem> {
                 .map(|l| (l.line(), l.column()))
                 .unwrap_or((0, 0));
             let message = e.without_snippet().to_string();
-            let key =
-                key_path_at(text_for_keys, line).unwrap_or_else(|| key_from_message(&message));
+            let key = key_path_at(text, line).unwrap_or_else(|| key_from_message(&message));
             let message = match key.as_str() {
                 "smtp.password" => LITERAL_PASSWORD.to_string(),
                 _ => strip_location(&message),
@@ -262,8 +260,9 @@ pub(super) fn key_path_at(text: &str, line: u64) -> Option<String> {
     Some(path.join("."))
 }
 
-/// 1-based line and column of the value of the dotted `key` in block-style YAML.
-pub(super) fn position_of(text: &str, key: &str) -> Option<(u64, u64)> {
+/// 1-based line and column of the value of the dotted `key` (`digests.daily.subject`)
+/// in block-style YAML.
+pub fn position_of(text: &str, key: &str) -> Option<(u64, u64)> {
     let line = (1..=text.lines().count() as u64)
         .find(|&l| key_path_at(text, l).is_some_and(|k| k == key))?;
     let content = text.lines().nth(usize::try_from(line - 1).ok()?)?;
