@@ -60,8 +60,6 @@ impl Validator {
             let message = "a digest name must be one word (it is used on the command line)";
             self.problem(&at, format!("digests.{name}"), message);
         }
-        let window = self.duration(d.window.as_ref(), &key("window"));
-        let catch_up = self.duration(d.catch_up.as_ref(), &key("catch_up"));
         let (include_tags, exclude_tags) = (d.tags)
             .map(|t| (normalise_tags(t.include), normalise_tags(t.exclude)))
             .unwrap_or_default();
@@ -76,68 +74,49 @@ impl Validator {
             Some(v) => self.positive(Some(v), &key("max_items")).unwrap_or(1) as usize,
             None => 50,
         };
-        let max_per_feed = self.positive(d.max_per_feed.as_ref(), &key("max_per_feed"));
-        let excerpt_chars = self.positive(d.excerpt_chars.as_ref(), &key("excerpt_chars"));
         let (to, cc, bcc) = self.recipients(&at, &name, d.to, d.cc, d.bcc);
-        // A template name stands for files (`NAME.html.j2`, `NAME.txt.j2`), so it may
-        // only be a plain stem, never a path.
         let template = match &d.template {
             None => "digest".to_string(),
-            Some(t) => (self.check(Some(t), &key("template"), |t| match is_template_name(t) {
-                true => Ok(t.clone()),
-                false => Err("a template name is a plain file stem like `digest`".into()),
-            }))
-            .unwrap_or_default(),
+            t => {
+                (self.check(t.as_ref(), &key("template"), |t| template_name(t))).unwrap_or_default()
+            }
         };
-        let timezone = self.check(d.timezone.as_ref(), &key("timezone"), |tz| {
-            (tz.parse::<chrono_tz::Tz>())
-                .map_err(|_| format!("`{tz}` is not an IANA time zone such as Europe/Paris"))
-        });
-        let archive = self.archive(base, d.archive, d.archive_url, &key("archive_url"));
-        let unsubscribe =
-            self.check(
-                d.unsubscribe.as_ref(),
-                &key("unsubscribe"),
-                |u| match url::Url::parse(u) {
-                    Ok(url) if matches!(url.scheme(), "mailto" | "https") => Ok(url),
-                    _ => Err(format!("`{u}` is not a mailto: or https: address")),
-                },
-            );
-        let schedule = self.check(d.schedule.as_ref(), &key("schedule"), |s| {
-            Schedule::parse(s.trim())
-        });
         DigestConfig {
-            title: d
-                .title
+            title: (d.title)
                 .filter(|t| !t.trim().is_empty())
                 .unwrap_or(name.clone()),
-            name,
             index: DigestIndex::default(),
-            window: window.unwrap_or(Duration::from_secs(24 * 3600)),
+            window: (self.duration(d.window.as_ref(), &key("window")))
+                .unwrap_or(Duration::from_secs(24 * 3600)),
             include_tags,
             exclude_tags,
             include_keywords,
             exclude_keywords,
             max_items,
-            max_per_feed: max_per_feed.map(|v| v as usize),
+            max_per_feed: (self.positive(d.max_per_feed.as_ref(), &key("max_per_feed")))
+                .map(|v| v as usize),
             overflow: d.overflow.unwrap_or(Overflow::Drop),
-            catch_up: catch_up.unwrap_or(DEFAULT_CATCH_UP),
+            catch_up: (self.duration(d.catch_up.as_ref(), &key("catch_up")))
+                .unwrap_or(DEFAULT_CATCH_UP),
             group_by: d.group_by.unwrap_or(GroupBy::None),
             send_empty: d.send_empty.unwrap_or(false),
-            subject: d
-                .subject
-                .map_or_else(|| DEFAULT_SUBJECT.to_string(), |s| s.value),
+            subject: (d.subject).map_or_else(|| DEFAULT_SUBJECT.to_string(), |s| s.value),
             to,
             cc,
             bcc,
             template,
             content: d.content.unwrap_or(ContentMode::Excerpt),
-            excerpt_chars: excerpt_chars.map_or(300, |v| v as usize),
-            timezone: timezone.unwrap_or(chrono_tz::UTC),
+            excerpt_chars: (self.positive(d.excerpt_chars.as_ref(), &key("excerpt_chars")))
+                .map_or(300, |v| v as usize),
+            timezone: (self.check(d.timezone.as_ref(), &key("timezone"), timezone))
+                .unwrap_or(chrono_tz::UTC),
             images: d.images.unwrap_or(true),
-            archive,
-            unsubscribe,
-            schedule,
+            archive: self.archive(base, d.archive, d.archive_url, &key("archive_url")),
+            unsubscribe: self.check(d.unsubscribe.as_ref(), &key("unsubscribe"), unsubscribe),
+            schedule: self.check(d.schedule.as_ref(), &key("schedule"), |s| {
+                Schedule::parse(s.trim())
+            }),
+            name,
         }
     }
 
@@ -212,9 +191,24 @@ fn mailbox(text: &String) -> Result<Mailbox, String> {
     (text.parse::<Mailbox>()).map_err(|e| format!("`{text}` is not an email address ({e})"))
 }
 
-fn is_template_name(name: &str) -> bool {
-    !name.is_empty()
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
+/// A template name stands for files (`NAME.html.j2`, `NAME.txt.j2`), so it may only
+/// be a plain stem, never a path.
+fn template_name(name: &str) -> Result<String, String> {
+    match !name.is_empty()
+        && (name.chars()).all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
+    {
+        true => Ok(name.to_string()),
+        false => Err("a template name is a plain file stem like `digest`".into()),
+    }
+}
+
+fn timezone(tz: &String) -> Result<chrono_tz::Tz, String> {
+    (tz.parse()).map_err(|_| format!("`{tz}` is not an IANA time zone such as Europe/Paris"))
+}
+
+fn unsubscribe(u: &String) -> Result<url::Url, String> {
+    match url::Url::parse(u) {
+        Ok(url) if matches!(url.scheme(), "mailto" | "https") => Ok(url),
+        _ => Err(format!("`{u}` is not a mailto: or https: address")),
+    }
 }
