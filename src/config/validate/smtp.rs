@@ -13,17 +13,8 @@ use crate::config::{PasswordSource, Security, SmtpSettings, Transport};
 impl Validator {
     pub(super) fn smtp(&mut self, base: &Path, s: raw::RawSmtp) -> SmtpSettings {
         let transport = self.smtp_transport(base, s.transport, s.sendmail_path);
-        let security = s
-            .security
-            .as_ref()
-            .map(|v| v.value)
-            .unwrap_or(Security::Starttls);
+        let security = s.security.as_ref().map_or(Security::Starttls, |v| v.value);
         let host = self.smtp_host(s.host.as_ref(), &transport);
-        let port = s.port.as_ref().map(|p| p.value).unwrap_or(match security {
-            Security::Starttls => 587,
-            Security::Tls => 465,
-            Security::None => 25,
-        });
         let insecure = s.insecure.unwrap_or(false);
         // `security` is only `None` when the user wrote it, so its position is known.
         if let Some(at) = s.security.as_ref().filter(|s| s.value == Security::None)
@@ -33,27 +24,57 @@ impl Validator {
         {
             self.problem(at, "smtp.security", format!("`none` sends mail unencrypted to {host}; it is allowed only for a loopback host, or with `insecure: true`"));
         }
-        let (username, password) =
-            self.smtp_credentials(base, s.username, s.password_env, s.password_file);
+        let password = match (s.password_env, s.password_file) {
+            (Some(env), None) => Some(PasswordSource::Env(env.value)),
+            (None, Some(file)) => Some(PasswordSource::File(base.join(file.value))),
+            (Some(env), Some(_)) => {
+                let message = "give either password_env or password_file, not both";
+                self.problem(&env, "smtp.password_env", message);
+                None
+            }
+            (None, None) => None,
+        };
+        let username = s.username.map(|u| u.value);
         if transport == Transport::Smtp {
             self.check_credentials(username.is_some(), password.is_some(), security);
         }
-        let from = self.smtp_from(s.from.as_ref());
-        let timeout = self.duration(s.timeout.as_ref(), "smtp.timeout");
-        let tls_fingerprint = self.smtp_pin(s.tls_fingerprint.as_ref(), s.ca_file.is_some());
+        if s.from.is_none() {
+            self.missing(
+                "smtp.from",
+                "is required: the address digests are sent from",
+            );
+        }
+        let from = self.check(s.from.as_ref(), "smtp.from", |f| {
+            (f.parse::<Mailbox>()).map_err(|e| format!("`{f}` is not an address ({e})"))
+        });
+        let pin = self.check(s.tls_fingerprint.as_ref(), "smtp.tls_fingerprint", |f| {
+            parse_fingerprint(f).ok_or_else(|| format!("`{f}` is not a SHA-256 fingerprint: write the 64 hex digits that `openssl x509 -noout -fingerprint -sha256` prints"))
+        });
+        // A pinned certificate is trusted without any CA, so it cannot be combined with one.
+        if let Some(at) = s.tls_fingerprint.as_ref().filter(|_| s.ca_file.is_some()) {
+            self.problem(at, "smtp.tls_fingerprint", "give either ca_file or tls_fingerprint, not both: a pinned certificate is trusted without any CA");
+        }
         SmtpSettings {
             transport,
             host,
-            port,
+            port: s.port.map_or(
+                match security {
+                    Security::Starttls => 587,
+                    Security::Tls => 465,
+                    Security::None => 25,
+                },
+                |p| p.value,
+            ),
             security,
             username,
             password,
             from: from.unwrap_or_else(|| {
                 Mailbox::new(None, "invalid@invalid".parse().expect("literal address"))
             }),
-            timeout: timeout.unwrap_or(Duration::from_secs(30)),
+            timeout: (self.duration(s.timeout.as_ref(), "smtp.timeout"))
+                .unwrap_or(Duration::from_secs(30)),
             ca_file: s.ca_file.map(|c| base.join(c.value)),
-            tls_fingerprint,
+            tls_fingerprint: pin,
             insecure,
         }
     }
@@ -95,29 +116,6 @@ impl Validator {
         }
     }
 
-    fn smtp_credentials(
-        &mut self,
-        base: &Path,
-        username: Option<Spanned<String>>,
-        password_env: Option<Spanned<String>>,
-        password_file: Option<Spanned<String>>,
-    ) -> (Option<String>, Option<PasswordSource>) {
-        let password = match (password_env, password_file) {
-            (Some(env), None) => Some(PasswordSource::Env(env.value)),
-            (None, Some(file)) => Some(PasswordSource::File(base.join(file.value))),
-            (Some(env), Some(_)) => {
-                self.problem(
-                    &env,
-                    "smtp.password_env",
-                    "give either password_env or password_file, not both",
-                );
-                None
-            }
-            (None, None) => None,
-        };
-        (username.map(|u| u.value), password)
-    }
-
     /// A half-given login, or one that would cross the network in clear, is refused
     /// before any mail server sees it.
     fn check_credentials(&mut self, username: bool, password: bool, security: Security) {
@@ -135,35 +133,6 @@ impl Validator {
                 "credentials are never sent over an unencrypted connection: use starttls or tls",
             );
         }
-    }
-
-    fn smtp_from(&mut self, from: Option<&Spanned<String>>) -> Option<Mailbox> {
-        if from.is_none() {
-            self.missing(
-                "smtp.from",
-                "is required: the address digests are sent from",
-            );
-        }
-        self.check(from, "smtp.from", |f| {
-            (f.parse::<Mailbox>()).map_err(|e| format!("`{f}` is not an address ({e})"))
-        })
-    }
-
-    /// A pinned certificate is trusted without any CA, so it cannot be combined with one.
-    fn smtp_pin(&mut self, pin: Option<&Spanned<String>>, has_ca_file: bool) -> Option<[u8; 32]> {
-        let at = pin?;
-        let parsed = parse_fingerprint(&at.value);
-        if parsed.is_none() {
-            self.problem(at, "smtp.tls_fingerprint", format!("`{}` is not a SHA-256 fingerprint: write the 64 hex digits that `openssl x509 -noout -fingerprint -sha256` prints", at.value));
-        }
-        if has_ca_file {
-            self.problem(
-                at,
-                "smtp.tls_fingerprint",
-                "give either ca_file or tls_fingerprint, not both: a pinned certificate is trusted without any CA",
-            );
-        }
-        parsed
     }
 }
 
