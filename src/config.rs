@@ -116,13 +116,9 @@ impl Default for FetchSettings {
             retries: 2,
             max_redirects: 5,
             private_redirects: true,
-            user_agent: default_user_agent(),
+            user_agent: format!("feedletter/{}", env!("CARGO_PKG_VERSION")),
         }
     }
-}
-
-pub fn default_user_agent() -> String {
-    format!("feedletter/{}", env!("CARGO_PKG_VERSION"))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]

@@ -3,28 +3,16 @@
 //! paste; nothing is written. Folders become tags, titles become names.
 
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-#[derive(Debug, thiserror::Error)]
-pub enum ImportError {
-    #[error("cannot read {}: {source}", .path.display())]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("{} is not a usable OPML file: {message}", .path.display())]
-    Parse { path: PathBuf, message: String },
-    #[error("{} lists no feeds: no outline has an http(s) xmlUrl", .path.display())]
-    Empty { path: PathBuf },
-}
+use crate::error::Error;
 
 /// The feeds of the OPML file at `path` as YAML, under a comment naming the file. The
 /// caller prints it: a failure to write is the output's, not the input file's.
-pub fn import(path: &Path) -> Result<String, ImportError> {
-    let bytes = std::fs::read(path).map_err(|source| ImportError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
+pub fn import(path: &Path) -> Result<String, Error> {
+    let shown = path.display();
+    let bytes =
+        std::fs::read(path).map_err(|e| Error::Usage(format!("cannot read {shown}: {e}")))?;
     // Exports in the wild are not always clean UTF-8; a replacement character in a
     // title is better than refusing the whole list.
     let text = String::from_utf8_lossy(&bytes);
@@ -35,17 +23,14 @@ pub fn import(path: &Path) -> Result<String, ImportError> {
             message.push_str(&format!(": {s}"));
             source = s.source();
         }
-        ImportError::Parse {
-            path: path.to_path_buf(),
-            message,
-        }
+        Error::Usage(format!("{shown} is not a usable OPML file: {message}"))
     })?;
     let mut feeds = Feeds::default();
     feeds.walk(&opml.body.outlines, &mut Vec::new());
     if feeds.seen.is_empty() {
-        return Err(ImportError::Empty {
-            path: path.to_path_buf(),
-        });
+        return Err(Error::Usage(format!(
+            "{shown} lists no feeds: no outline has an http(s) xmlUrl"
+        )));
     }
     let source = path.file_name().map_or_else(
         || path.display().to_string(),
