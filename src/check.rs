@@ -89,7 +89,7 @@ fn summary(config: &Config) -> String {
         None => "no smtp section (previews only)".to_string(),
         Some(s) => match &s.transport {
             Transport::Sendmail { .. } => "mail by sendmail".to_string(),
-            Transport::Smtp => format!("mail via {}:{} ({})", s.host, s.port, security(s)),
+            Transport::Smtp => format!("mail via {}", server(s)),
         },
     };
     format!(
@@ -100,12 +100,13 @@ fn summary(config: &Config) -> String {
     )
 }
 
-fn security(s: &SmtpSettings) -> &'static str {
-    match s.security {
+fn server(s: &SmtpSettings) -> String {
+    let security = match s.security {
         Security::Starttls => "starttls",
         Security::Tls => "tls",
         Security::None => "no encryption",
-    }
+    };
+    format!("{}:{} ({security})", s.host, s.port)
 }
 
 /// Renders every digest's subject and templates against a sample item, a failing
@@ -312,12 +313,7 @@ fn probe_smtp(config: &Config, out: &mut dyn Write) -> Result<ExitStatus, Error>
             path.as_ref()
                 .map_or("default path".into(), |p| p.display().to_string())
         ),
-        Transport::Smtp => format!(
-            "{}:{} ({})",
-            settings.host,
-            settings.port,
-            security(settings)
-        ),
+        Transport::Smtp => server(settings),
     };
     match smtp::probe(settings) {
         Ok(()) => {
