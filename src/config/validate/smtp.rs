@@ -145,17 +145,13 @@ fn parse_fingerprint(text: &str) -> Option<[u8; 32]> {
         Some(_) => return None,
         None => text.strip_prefix("sha256:").unwrap_or(text),
     };
-    let hex: Vec<u8> = digits
-        .bytes()
-        .filter(|b| !matches!(b, b':' | b' '))
-        .collect();
-    if hex.len() != 64 || !hex.iter().all(u8::is_ascii_hexdigit) {
+    let hex: String = digits.chars().filter(|c| !matches!(c, ':' | ' ')).collect();
+    if hex.len() != 64 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
         return None;
     }
     let mut fingerprint = [0u8; 32];
-    for (byte, pair) in fingerprint.iter_mut().zip(hex.chunks(2)) {
-        let pair = std::str::from_utf8(pair).ok()?;
-        *byte = u8::from_str_radix(pair, 16).ok()?;
+    for (i, byte) in fingerprint.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok()?;
     }
     Some(fingerprint)
 }
