@@ -9,7 +9,7 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use indexmap::IndexSet;
 
-use crate::config::{self, Config, ConfigError, DigestConfig, Security, SmtpSettings, Transport};
+use crate::config::{self, Config, DigestConfig, Security, SmtpSettings, Transport};
 use crate::deliver::smtp;
 use crate::error::{Error, ExitStatus};
 use crate::fetch::{Fetched, Fetcher};
@@ -42,17 +42,11 @@ pub fn check(
     options: &CheckOptions,
     out: &mut dyn Write,
 ) -> Result<ExitStatus, Error> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let text = config::read(path)?;
     let (config, problems) = config::parse_partial(path, &text);
     let mut invalid = !problems.is_empty();
-    for problem in &problems {
-        problem
-            .at(path)
-            .lines()
-            .for_each(|line| log::error!("{line}"));
+    for line in config::render_problems(path, &problems).lines() {
+        log::error!("{line}");
     }
     // The templates can be located even when other parts of the config are wrong.
     let Some(config) = config else {

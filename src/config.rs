@@ -62,7 +62,7 @@ impl Problem {
     }
 }
 
-fn render_problems(path: &Path, problems: &[Problem]) -> String {
+pub(crate) fn render_problems(path: &Path, problems: &[Problem]) -> String {
     let lines: Vec<String> = problems.iter().map(|p| p.at(path)).collect();
     lines.join("\n")
 }
@@ -242,13 +242,15 @@ pub struct SmtpSettings {
     pub insecure: bool,
 }
 
-/// Reads and validates a config file.
 pub fn load(path: &Path) -> Result<Config, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+    parse(path, &read(path)?)
+}
+
+pub fn read(path: &Path) -> Result<String, ConfigError> {
+    std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
         path: path.to_path_buf(),
         source,
-    })?;
-    parse(path, &text)
+    })
 }
 
 /// Validates config text; `path` names the file in errors and anchors relative paths.
