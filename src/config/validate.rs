@@ -85,36 +85,25 @@ impl Validator {
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new("."))
             .to_path_buf();
-        let state = raw
-            .state
-            .map(|s| base.join(s.value))
-            .unwrap_or_else(|| base.join("feedletter.db"));
         let templates = match raw.templates {
             Some(t) => {
                 let dir = base.join(&t.value);
                 if !dir.is_dir() {
-                    self.problem(
-                        &t,
-                        "templates",
-                        format!("{} is not a directory", dir.display()),
-                    );
+                    let message = format!("{} is not a directory", dir.display());
+                    self.problem(&t, "templates", message);
                 }
                 Some(dir)
             }
             None => Some(base.join("templates")).filter(|d| d.is_dir()),
         };
-        let fetch = self.fetch(raw.fetch.unwrap_or_default());
-        let feeds = self.feeds(&base, raw.feeds);
-        let digests = self.digests(&base, raw.digests);
-        let smtp = raw.smtp.map(|s| self.smtp(&base, s));
         Config {
             path: path.to_path_buf(),
-            state,
+            state: base.join(raw.state.map_or("feedletter.db".into(), |s| s.value)),
             templates,
-            fetch,
-            feeds,
-            digests,
-            smtp,
+            fetch: self.fetch(raw.fetch.unwrap_or_default()),
+            feeds: self.feeds(&base, raw.feeds),
+            digests: self.digests(&base, raw.digests),
+            smtp: raw.smtp.map(|s| self.smtp(&base, s)),
         }
     }
 

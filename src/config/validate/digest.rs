@@ -24,26 +24,17 @@ impl Validator {
         base: &Path,
         raw: Option<Spanned<IndexMap<String, Spanned<raw::RawDigest>>>>,
     ) -> Vec<DigestConfig> {
+        const NONE: &str = "no digests configured: add one under `digests:`";
         let Some(raw) = raw else {
-            self.missing("digests", "no digests configured: add one under `digests:`");
+            self.missing("digests", NONE);
             return Vec::new();
         };
         if raw.value.is_empty() {
-            self.problem(
-                &raw,
-                "digests",
-                "no digests configured: add one under `digests:`",
-            );
+            self.problem(&raw, "digests", NONE);
         }
-        let mut digests: Vec<DigestConfig> = raw
-            .value
-            .into_iter()
-            .map(|(name, d)| self.digest(base, name, raw::split(d)))
-            .collect();
-        for (index, digest) in digests.iter_mut().enumerate() {
-            digest.index = DigestIndex(index);
-        }
-        digests
+        (raw.value.into_iter().enumerate())
+            .map(|(i, (name, d))| self.digest(base, DigestIndex(i), name, raw::split(d)))
+            .collect()
     }
 
     /// A digest with problems still yields its settings, defaults standing in for
@@ -52,6 +43,7 @@ impl Validator {
     fn digest(
         &mut self,
         base: &Path,
+        index: DigestIndex,
         name: String,
         (at, d): (Spanned<()>, raw::RawDigest),
     ) -> DigestConfig {
@@ -85,7 +77,7 @@ impl Validator {
             title: (d.title)
                 .filter(|t| !t.trim().is_empty())
                 .unwrap_or(name.clone()),
-            index: DigestIndex::default(),
+            index,
             window: (self.duration(d.window.as_ref(), &key("window")))
                 .unwrap_or(Duration::from_secs(24 * 3600)),
             include_tags,
