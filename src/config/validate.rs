@@ -181,6 +181,7 @@ impl Validator {
         }
         out
     }
+
     /// Where a feed is read from: exactly one of `url` (http or https) and `path`.
     fn location(
         &mut self,
@@ -191,22 +192,7 @@ impl Validator {
         path: Option<Spanned<String>>,
     ) -> Option<FeedLocation> {
         match (url, path) {
-            (Some(url), None) => {
-                self.check(
-                    Some(&url),
-                    &format!("{key}.url"),
-                    |text| match url::Url::parse(text.trim()) {
-                        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {
-                            Ok(FeedLocation::Url(u))
-                        }
-                        Ok(u) => Err(format!(
-                            "`{text}` is not an http(s) URL (scheme `{}`)",
-                            u.scheme()
-                        )),
-                        Err(e) => Err(format!("`{text}` is not a URL: {e}")),
-                    },
-                )
-            }
+            (Some(url), None) => self.check(Some(&url), &format!("{key}.url"), feed_url),
             (None, Some(path)) => Some(FeedLocation::Path(base.join(&path.value))),
             (Some(url), Some(_)) => {
                 self.problem(&url, key, "give either `url` or `path`, not both");
@@ -221,6 +207,19 @@ impl Validator {
                 None
             }
         }
+    }
+}
+
+fn feed_url(text: &String) -> Result<FeedLocation, String> {
+    match url::Url::parse(text.trim()) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {
+            Ok(FeedLocation::Url(u))
+        }
+        Ok(u) => Err(format!(
+            "`{text}` is not an http(s) URL (scheme `{}`)",
+            u.scheme()
+        )),
+        Err(e) => Err(format!("`{text}` is not a URL: {e}")),
     }
 }
 
