@@ -32,14 +32,18 @@ pub fn import(path: &Path) -> Result<String, Error> {
             "{shown} lists no feeds: no outline has an http(s) xmlUrl"
         )));
     }
-    let source = path.file_name().map_or_else(
-        || path.display().to_string(),
-        |n| n.to_string_lossy().into(),
-    );
+    // The file's name goes in a `#` comment: one line, whatever it holds.
+    let name = path
+        .file_name()
+        .unwrap_or(path.as_os_str())
+        .to_string_lossy();
+    let name: String = (name.chars())
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
     Ok(format!(
         "# {} imported from {}\nfeeds:\n{}",
         crate::label::count(feeds.seen.len(), "feed"),
-        yaml_comment(&source),
+        name,
         feeds.yaml
     ))
 }
@@ -131,13 +135,6 @@ fn yaml_quote(s: &str) -> String {
     }
     out.push('"');
     out
-}
-
-/// A file name in a `#` comment: one line, whatever the name holds.
-fn yaml_comment(s: &str) -> String {
-    s.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect()
 }
 
 #[cfg(test)]
