@@ -60,8 +60,7 @@ pub fn explain(
     let progress = Progress::new(options.progress, config.feeds.len());
     let gathered = gather::gather(config, &state, options.now, false, &|feed| {
         progress.feed_done(feed)
-    })
-    .map_err(Error::from)?;
+    })?;
     drop(progress);
     for report in &gathered.reports {
         if let Some(error) = report.error() {
