@@ -3,13 +3,13 @@
 //! against a sample, and on request the feeds (`--fetch`) and the mail server
 //! (`--smtp`, which logs in but sends nothing). Reads the state (for schedules), never writes it.
 
-use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
+use indexmap::IndexSet;
 
-use crate::config::{self, Config, ConfigError, DigestConfig, Security, SmtpSettings, Transport};
+use crate::config::{self, Config, DigestConfig, Security, SmtpSettings, Transport};
 use crate::deliver::smtp;
 use crate::error::{Error, ExitStatus};
 use crate::fetch::{Fetched, Fetcher};
@@ -42,26 +42,17 @@ pub fn check(
     options: &CheckOptions,
     out: &mut dyn Write,
 ) -> Result<ExitStatus, Error> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let text = config::read(path)?;
     let (config, problems) = config::parse_partial(path, &text);
     let mut invalid = !problems.is_empty();
-    if invalid {
-        let error = ConfigError::Invalid {
-            path: path.to_path_buf(),
-            problems,
-        };
-        for line in error.to_string().lines() {
-            log::error!("{line}");
-        }
+    for line in config::render_problems(path, &problems).lines() {
+        log::error!("{line}");
     }
     // The templates can be located even when other parts of the config are wrong.
     let Some(config) = config else {
         return Ok(ExitStatus::Usage);
     };
-    for problem in check_templates(&config, &config.digests, &text, options.now) {
+    for problem in check_templates(&config, &text, options.now) {
         log::error!("{problem}");
         invalid = true;
     }
@@ -92,7 +83,7 @@ fn summary(config: &Config) -> String {
         None => "no smtp section (previews only)".to_string(),
         Some(s) => match &s.transport {
             Transport::Sendmail { .. } => "mail by sendmail".to_string(),
-            Transport::Smtp => format!("mail via {}:{} ({})", s.host, s.port, security(s)),
+            Transport::Smtp => format!("mail via {}", server(s)),
         },
     };
     format!(
@@ -103,46 +94,42 @@ fn summary(config: &Config) -> String {
     )
 }
 
-fn security(s: &SmtpSettings) -> &'static str {
-    match s.security {
+fn server(s: &SmtpSettings) -> String {
+    let security = match s.security {
         Security::Starttls => "starttls",
         Security::Tls => "tls",
         Security::None => "no encryption",
-    }
+    };
+    format!("{}:{} ({security})", s.host, s.port)
 }
 
 /// Renders every digest's subject and templates against a sample item, a failing
 /// feed and a moved one, so a template error shows up here and not in the morning's
 /// cron mail. Returns every problem, each with its file and line; a template file
 /// shared by several digests is reported once.
-fn check_templates<'c>(
-    config: &Config,
-    digests: impl IntoIterator<Item = &'c DigestConfig>,
-    text: &str,
-    now: DateTime<Utc>,
-) -> Vec<String> {
+fn check_templates(config: &Config, text: &str, now: DateTime<Utc>) -> IndexSet<String> {
     let renderer = Renderer::new(config.templates.as_deref());
     let reports = sample_reports(now);
     let run = RunContext {
         now,
         reports: &reports,
     };
-    let mut seen = BTreeSet::new();
-    let mut messages = Vec::new();
+    let mut messages = IndexSet::new();
     // A digest whose template name is invalid has been reported by the config.
-    for digest in digests.into_iter().filter(|d| !d.template.is_empty()) {
+    for digest in config.digests.iter().filter(|d| !d.template.is_empty()) {
         for problem in renderer.lint(digest, &sample_selection(digest, now), &run) {
             let message = match &problem.source {
                 TemplateSource::Subject => {
                     let key = format!("digests.{}.subject", digest.name);
-                    match config::position_of(text, &key) {
-                        Some((line, column)) => format!(
-                            "{}:{line}:{column}: {key}: {}",
-                            config.path.display(),
-                            problem.message
-                        ),
-                        None => format!("{}: {key}: {}", config.path.display(), problem.message),
-                    }
+                    let (line, column) = config::position_of(text, &key).unwrap_or((0, 0));
+                    let message = problem.message.clone();
+                    (config::Problem {
+                        line,
+                        column,
+                        key,
+                        message,
+                    })
+                    .at(&config.path)
                 }
                 TemplateSource::File(name) => {
                     let file = template_file(config, name);
@@ -152,9 +139,7 @@ fn check_templates<'c>(
                     }
                 }
             };
-            if seen.insert(message.clone()) {
-                messages.push(message);
-            }
+            messages.insert(message);
         }
     }
     messages
@@ -246,35 +231,6 @@ fn sample_reports(now: DateTime<Utc>) -> Vec<FeedReport> {
     ]
 }
 
-/// How one feed's probe went.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum ProbeStatus {
-    Ok,
-    /// Read, but the server answered with a permanent redirect.
-    Moved,
-    Failed,
-}
-
-impl ProbeStatus {
-    fn as_str(self) -> &'static str {
-        match self {
-            ProbeStatus::Ok => "ok",
-            ProbeStatus::Moved => "moved",
-            ProbeStatus::Failed => "FAILED",
-        }
-    }
-}
-
-/// One feed's probe, as `check --fetch` shows it.
-struct Probe {
-    name: String,
-    status: ProbeStatus,
-    items: Option<usize>,
-    newest: Option<DateTime<Utc>>,
-    took: std::time::Duration,
-    note: String,
-}
-
 /// Fetches and parses every feed (unconditionally: a 304 would prove little) and
 /// prints the table. `Ok(false)` when any feed failed.
 fn probe_feeds(
@@ -284,7 +240,7 @@ fn probe_feeds(
 ) -> Result<bool, Error> {
     let fetcher = Fetcher::new(&config.fetch)?;
     let progress = Progress::new(options.progress, config.feeds.len());
-    let probes = fetcher.fetch_all(&config.feeds, &[], |source, fetched, took| {
+    let rows = fetcher.fetch_all(&config.feeds, &[], |source, fetched, took| {
         let parsed = fetched.and_then(|f: Fetched| {
             let body = f.body.unwrap_or_default();
             let feed = isolate::feed(source, || {
@@ -293,59 +249,48 @@ fn probe_feeds(
             Ok((feed, f.moved_to))
         });
         progress.feed_done(source);
-        let (name, status, items, newest, note) = match parsed {
-            Ok((feed, moved_to)) => {
-                let newest = feed.items.iter().filter_map(|i| i.date).max();
-                let warning = feed.warning();
-                let name = label::feed_name(source, feed.title.as_deref());
-                let (status, note) = match (moved_to, warning) {
-                    (Some(to), _) => (ProbeStatus::Moved, format!("moved permanently to {to}")),
-                    (None, Some(warning)) => (ProbeStatus::Ok, warning),
-                    (None, None) => (ProbeStatus::Ok, String::new()),
-                };
-                (name, status, Some(feed.items.len()), newest, note)
+        let took = format!("{:.2}s", took.as_secs_f64());
+        let (feed, moved_to) = match parsed {
+            Ok(parsed) => parsed,
+            Err(e) => {
+                let name = label::feed_name(source, None);
+                return vec![
+                    name,
+                    FAILED.into(),
+                    String::new(),
+                    String::new(),
+                    took,
+                    e.to_string(),
+                ];
             }
-            Err(e) => (
-                label::feed_name(source, None),
-                ProbeStatus::Failed,
-                None,
-                None,
-                e.to_string(),
-            ),
         };
-        Probe {
-            name,
-            status,
-            items,
-            newest,
+        let newest = feed.items.iter().filter_map(|i| i.date).max();
+        let (status, note) = match (moved_to, feed.warning()) {
+            (Some(to), _) => ("moved", format!("moved permanently to {to}")),
+            (None, warning) => ("ok", warning.unwrap_or_default()),
+        };
+        vec![
+            label::feed_name(source, feed.title.as_deref()),
+            status.into(),
+            feed.items.len().to_string(),
+            (newest.map(|d| d.format("%Y-%m-%d %H:%M").to_string())).unwrap_or_default(),
             took,
             note,
-        }
+        ]
     });
     drop(progress);
+    let failed = rows.iter().filter(|row| row[1] == FAILED).count();
     let mut table = Table::new(vec!["FEED", "STATUS", "ITEMS", "NEWEST", "TIME", "ERROR"]);
-    for p in &probes {
-        table.row(vec![
-            p.name.clone(),
-            p.status.as_str().to_string(),
-            p.items.map(|n| n.to_string()).unwrap_or_default(),
-            p.newest
-                .map(|d| d.format("%Y-%m-%d %H:%M").to_string())
-                .unwrap_or_default(),
-            format!("{:.2}s", p.took.as_secs_f64()),
-            p.note.clone(),
-        ]);
-    }
+    let total = rows.len();
+    rows.into_iter().for_each(|row| table.row(row));
     table.write(out)?;
-    let failed = probes
-        .iter()
-        .filter(|p| p.status == ProbeStatus::Failed)
-        .count();
     if failed > 0 {
-        log::error!("{failed} of {} failed", count(probes.len(), "feed"));
+        log::error!("{failed} of {} failed", count(total, "feed"));
     }
     Ok(failed == 0)
 }
+
+const FAILED: &str = "FAILED";
 
 /// Connects, negotiates TLS and logs in, sending nothing.
 fn probe_smtp(config: &Config, out: &mut dyn Write) -> Result<ExitStatus, Error> {
@@ -362,12 +307,7 @@ fn probe_smtp(config: &Config, out: &mut dyn Write) -> Result<ExitStatus, Error>
             path.as_ref()
                 .map_or("default path".into(), |p| p.display().to_string())
         ),
-        Transport::Smtp => format!(
-            "{}:{} ({})",
-            settings.host,
-            settings.port,
-            security(settings)
-        ),
+        Transport::Smtp => server(settings),
     };
     match smtp::probe(settings) {
         Ok(()) => {

@@ -32,6 +32,9 @@ pub(crate) struct Cli {
     /// Print errors only (no summary, no warnings about failing feeds, no progress bar).
     #[arg(short, long, global = true)]
     pub quiet: bool,
+    /// Pretend the time is this (RFC 3339); for reproducible answers, previews and tests.
+    #[arg(long, global = true, hide = true, value_parser = parse_time)]
+    pub now: Option<DateTime<Utc>>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -60,9 +63,6 @@ pub(crate) struct CheckArgs {
     /// Also connect to the SMTP server, negotiate TLS and log in (nothing is sent).
     #[arg(long)]
     pub smtp: bool,
-    /// Pretend the time is this (RFC 3339); for reproducible answers and tests.
-    #[arg(long, hide = true, value_parser = parse_time)]
-    pub now: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Args)]
@@ -76,9 +76,6 @@ pub(crate) struct ExplainArgs {
     /// Only items whose title contains TEXT (in any case).
     #[arg(long = "match", value_name = "TEXT")]
     pub title_match: Option<String>,
-    /// Pretend the time is this (RFC 3339); for reproducible answers and tests.
-    #[arg(long, hide = true, value_parser = parse_time)]
-    pub now: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Args)]
@@ -119,9 +116,6 @@ pub(crate) struct RunArgs {
     /// If another run holds the state, wait for it (saying so) instead of exiting.
     #[arg(long)]
     pub wait: bool,
-    /// Pretend the time is this (RFC 3339); for reproducible previews and tests.
-    #[arg(long, hide = true, value_parser = parse_time)]
-    pub now: Option<DateTime<Utc>>,
 }
 
 /// `--dry-run`'s formats as the command line spells them; the library's

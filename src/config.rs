@@ -2,7 +2,6 @@
 //! rest of the program uses. Everything a user can get wrong is caught here, with
 //! the file, line, column and key, so later stages can trust their input.
 
-use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -18,6 +17,7 @@ mod recover;
 mod schedule;
 mod validate;
 
+pub use raw::position_of;
 pub use schedule::Schedule;
 
 /// A config file that could not be used. Lists every problem found, not only the first.
@@ -46,26 +46,25 @@ pub struct Problem {
     pub message: String,
 }
 
-fn render_problems(path: &Path, problems: &[Problem]) -> String {
-    let mut out = String::new();
-    for (i, p) in problems.iter().enumerate() {
-        if i > 0 {
-            out.push('\n');
-        }
-        if p.line > 0 {
-            out.push_str(&format!(
-                "{}:{}:{}: {}: {}",
+impl Problem {
+    /// `file:line:col: key: message`, or `file: key: message` where the position is unknown.
+    pub fn at(&self, path: &Path) -> String {
+        match self.line {
+            0 => format!("{}: {}: {}", path.display(), self.key, self.message),
+            line => format!(
+                "{}:{line}:{}: {}: {}",
                 path.display(),
-                p.line,
-                p.column,
-                p.key,
-                p.message
-            ));
-        } else {
-            out.push_str(&format!("{}: {}: {}", path.display(), p.key, p.message));
+                self.column,
+                self.key,
+                self.message
+            ),
         }
     }
-    out
+}
+
+pub(crate) fn render_problems(path: &Path, problems: &[Problem]) -> String {
+    let lines: Vec<String> = problems.iter().map(|p| p.at(path)).collect();
+    lines.join("\n")
 }
 
 /// The validated configuration.
@@ -117,13 +116,9 @@ impl Default for FetchSettings {
             retries: 2,
             max_redirects: 5,
             private_redirects: true,
-            user_agent: default_user_agent(),
+            user_agent: format!("feedletter/{}", env!("CARGO_PKG_VERSION")),
         }
     }
-}
-
-pub fn default_user_agent() -> String {
-    format!("feedletter/{}", env!("CARGO_PKG_VERSION"))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
@@ -224,19 +219,10 @@ pub enum Security {
 }
 
 /// Where the SMTP password comes from. Never a literal in the YAML.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PasswordSource {
     Env(String),
     File(PathBuf),
-}
-
-impl fmt::Debug for PasswordSource {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            PasswordSource::Env(name) => write!(f, "Env({name})"),
-            PasswordSource::File(path) => write!(f, "File({})", path.display()),
-        }
-    }
 }
 
 #[derive(Debug, Clone)]
@@ -256,13 +242,15 @@ pub struct SmtpSettings {
     pub insecure: bool,
 }
 
-/// Reads and validates a config file.
 pub fn load(path: &Path) -> Result<Config, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+    parse(path, &read(path)?)
+}
+
+pub fn read(path: &Path) -> Result<String, ConfigError> {
+    std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
         path: path.to_path_buf(),
         source,
-    })?;
-    parse(path, &text)
+    })
 }
 
 /// Validates config text; `path` names the file in errors and anchors relative paths.
@@ -299,10 +287,4 @@ pub fn parse_partial(path: &Path, text: &str) -> (Option<Config>, Vec<Problem>) 
     // Problems without a position (a missing section) go last.
     problems.sort_by_key(|p| (p.line == 0, p.line, p.column));
     (config, problems)
-}
-
-/// Where the value of the dotted `key` (`digests.daily.subject`) is written in
-/// config text: 1-based line and column.
-pub fn position_of(text: &str, key: &str) -> Option<(u64, u64)> {
-    raw::position_of(text, key)
 }

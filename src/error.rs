@@ -4,7 +4,7 @@ use crate::config::ConfigError;
 use crate::gather::GatherError;
 use crate::outcome::{self, DigestFailure};
 use crate::state::StateError;
-use crate::{fetch, import, render};
+use crate::{fetch, render};
 
 /// The process exit status. Stable, because cron wrappers and scripts branch on it;
 /// the README has the same table.
@@ -48,8 +48,6 @@ pub enum Error {
     /// Digests that failed while the others were still attempted.
     #[error("{}", outcome::lines(.0))]
     Digests(Vec<DigestFailure>),
-    #[error(transparent)]
-    Import(#[from] import::ImportError),
     #[error("cannot write the output: {0}")]
     Output(#[from] std::io::Error),
 }
@@ -58,7 +56,7 @@ impl Error {
     /// The process exit status for this error (see the README's table).
     pub fn exit_status(&self) -> ExitStatus {
         match self {
-            Error::Config(_) | Error::Usage(_) | Error::Import(_) => ExitStatus::Usage,
+            Error::Config(_) | Error::Usage(_) => ExitStatus::Usage,
             Error::State(StateError::Locked { .. }) => ExitStatus::Locked,
             _ => ExitStatus::Failure,
         }

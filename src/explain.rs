@@ -60,8 +60,7 @@ pub fn explain(
     let progress = Progress::new(options.progress, config.feeds.len());
     let gathered = gather::gather(config, &state, options.now, false, &|feed| {
         progress.feed_done(feed)
-    })
-    .map_err(Error::from)?;
+    })?;
     drop(progress);
     for report in &gathered.reports {
         if let Some(error) = report.error() {
@@ -116,14 +115,6 @@ pub fn explain(
     Ok(ExitStatus::Success)
 }
 
-/// The keyword rule that refused an item. Its texts are in the state, not in memory.
-fn keyword_reason(state: &State, digest: &DigestConfig, c: &Candidate) -> String {
-    let mut item = c.item.clone();
-    // Texts the state cannot give back leave the reason to the title alone.
-    let _ = state.load_texts(&c.feed.location, &item.key, &mut item.texts);
-    select::keyword_reason(digest, &item)
-}
-
 fn line(state: &State, digest: &DigestConfig, trace: &Trace, c: &Candidate) -> Line {
     let (verdict, reason) = match &c.verdict {
         Verdict::Selected => ("selected", None),
@@ -136,7 +127,13 @@ fn line(state: &State, digest: &DigestConfig, trace: &Trace, c: &Candidate) -> L
             Some(format!("none of {}", digest.include_tags.join(", "))),
         ),
         Verdict::TagExclude(tag) => ("tag exclude", Some(tag.clone())),
-        Verdict::Keyword => ("keyword", Some(keyword_reason(state, digest, c))),
+        Verdict::Keyword => {
+            // The item's texts are in the state, not in memory; texts it cannot give
+            // back leave the reason to the title alone.
+            let mut item = c.item.clone();
+            let _ = state.load_texts(&c.feed.location, &item.key, &mut item.texts);
+            ("keyword", Some(select::keyword_reason(digest, &item)))
+        }
         Verdict::AlreadySent { at, cut } => (
             "already sent",
             Some(if *cut {

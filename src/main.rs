@@ -35,6 +35,7 @@ fn run(cli: Cli) -> Result<ExitStatus, Error> {
     // With -v every feed gets its own line; a bar drawn over them would garble both.
     let progress = !cli.quiet && cli.verbose == 0;
     let mut stdout = std::io::stdout();
+    let now = cli.now.unwrap_or_else(chrono::Utc::now);
     match cli.command {
         Command::Run(args) => {
             let config = feedletter::config::load(&cli.config)?;
@@ -42,7 +43,7 @@ fn run(cli: Cli) -> Result<ExitStatus, Error> {
                 digests: args.digests,
                 preview: args.dry_run.map(Into::into),
                 out: args.out,
-                now: args.now.unwrap_or_else(chrono::Utc::now),
+                now,
                 wait: args.wait,
                 progress,
             };
@@ -53,7 +54,7 @@ fn run(cli: Cli) -> Result<ExitStatus, Error> {
                 fetch: args.fetch,
                 smtp: args.smtp,
                 progress,
-                now: args.now.unwrap_or_else(chrono::Utc::now),
+                now,
             };
             feedletter::check::check(&cli.config, &options, &mut stdout)
         }
@@ -63,7 +64,7 @@ fn run(cli: Cli) -> Result<ExitStatus, Error> {
                 digest: args.digest,
                 title_match: args.title_match,
                 json: args.json,
-                now: args.now.unwrap_or_else(chrono::Utc::now),
+                now,
                 progress,
             };
             feedletter::explain::explain(&config, &options, &mut stdout)

@@ -34,17 +34,14 @@ pub(crate) fn check(
             )));
         }
     }
-    if preview.is_none() {
-        password_available(config)?;
+    // A real run needs the password it will log in with; without it (unset, empty, a
+    // file that cannot be read), every delivery would fail after the whole fetch.
+    match config.smtp.as_ref().and_then(smtp_password) {
+        Some(password) if preview.is_none() => {
+            check_password(password).map_err(|e| Error::Usage(e.to_string()))
+        }
+        _ => Ok(()),
     }
-    Ok(())
-}
-
-/// A real run needs the password it will log in with; without it (unset, empty, a
-/// file that cannot be read), every delivery would fail after the whole fetch.
-fn password_available(config: &Config) -> Result<(), Error> {
-    let password = config.smtp.as_ref().and_then(smtp_password);
-    (password.map_or(Ok(()), check_password)).map_err(|e| Error::Usage(e.to_string()))
 }
 
 /// The password an SMTP login uses; sendmail takes none.

@@ -11,17 +11,12 @@ const MAX_CELL: usize = 48;
 /// Even the last column ends somewhere: a hostile feed title can be any length.
 const MAX_LAST_CELL: usize = 300;
 
-pub(crate) struct Table {
-    header: Vec<&'static str>,
-    rows: Vec<Vec<String>>,
-}
+/// The header is the first row.
+pub(crate) struct Table(Vec<Vec<String>>);
 
 impl Table {
     pub(crate) fn new(header: Vec<&'static str>) -> Table {
-        Table {
-            header,
-            rows: Vec::new(),
-        }
+        Table(vec![header.into_iter().map(String::from).collect()])
     }
 
     /// Adds a row; an empty cell is shown as `-`.
@@ -32,27 +27,23 @@ impl Table {
             .enumerate()
             .map(|(i, c)| cell(&c, if i == last { MAX_LAST_CELL } else { MAX_CELL }))
             .collect();
-        self.rows.push(cells);
+        self.0.push(cells);
     }
 
     pub(crate) fn write(&self, out: &mut dyn Write) -> io::Result<()> {
-        let columns = self.header.len();
-        let mut widths: Vec<usize> = self.header.iter().map(|h| width(h)).collect();
-        for row in &self.rows {
+        let columns = self.0[0].len();
+        let mut widths = vec![0; columns];
+        for row in &self.0 {
             for (i, c) in row.iter().enumerate().take(columns) {
                 widths[i] = widths[i].max(width(c));
             }
         }
-        let header: Vec<String> = self.header.iter().map(|h| h.to_string()).collect();
-        for row in std::iter::once(&header).chain(&self.rows) {
+        for row in &self.0 {
             let mut line = String::new();
             for (i, c) in row.iter().enumerate().take(columns) {
-                if i + 1 == columns {
-                    line.push_str(c);
-                } else {
-                    line.push_str(c);
-                    let pad = widths[i] - width(c) + 2;
-                    line.extend(std::iter::repeat_n(' ', pad));
+                line.push_str(c);
+                if i + 1 < columns {
+                    line.extend(std::iter::repeat_n(' ', widths[i] - width(c) + 2));
                 }
             }
             writeln!(out, "{}", line.trim_end())?;

@@ -18,7 +18,7 @@ pub(super) struct RawConfig {
     pub templates: Option<Spanned<String>>,
     pub fetch: Option<RawFetch>,
     pub feeds: Option<Spanned<Vec<Spanned<RawFeed>>>>,
-    pub digests: Option<Spanned<IndexMap<Name, Spanned<RawDigest>>>>,
+    pub digests: Option<Spanned<IndexMap<String, Spanned<RawDigest>>>>,
     pub smtp: Option<RawSmtp>,
 }
 
@@ -34,25 +34,6 @@ pub(super) struct RawFetch {
     pub max_redirects: Option<Spanned<u64>>,
     pub private_redirects: Option<bool>,
     pub user_agent: Option<Spanned<String>>,
-}
-
-/// A mapping key that remembers where it was written (digest names).
-#[derive(Debug, Deserialize)]
-#[serde(transparent)]
-pub(super) struct Name(pub Spanned<String>);
-
-impl PartialEq for Name {
-    fn eq(&self, other: &Self) -> bool {
-        self.0.value == other.0.value
-    }
-}
-
-impl Eq for Name {}
-
-impl std::hash::Hash for Name {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.0.value.hash(state);
-    }
 }
 
 /// An entry's position, apart from its fields: for errors about the entry as a whole.
@@ -211,7 +192,6 @@ const LITERAL_PASSWORD: &str = "a password is never written in the config: give 
 
 /// Parses the YAML. serde stops at the first error, so this yields one problem.
 pub(super) fn from_str(text: &str) -> Result<RawConfig, Problem> {
-    let text_for_keys = text;
     let options = serde_saphyr::options! {
         strict_booleans: true,
     };
@@ -222,8 +202,7 @@ pub(super) fn from_str(text: &str) -> Result<RawConfig, Problem> {
                 .map(|l| (l.line(), l.column()))
                 .unwrap_or((0, 0));
             let message = e.without_snippet().to_string();
-            let key =
-                key_path_at(text_for_keys, line).unwrap_or_else(|| key_from_message(&message));
+            let key = key_path_at(text, line).unwrap_or_else(|| key_from_message(&message));
             let message = match key.as_str() {
                 "smtp.password" => LITERAL_PASSWORD.to_string(),
                 _ => strip_location(&message),
@@ -281,8 +260,9 @@ pub(super) fn key_path_at(text: &str, line: u64) -> Option<String> {
     Some(path.join("."))
 }
 
-/// 1-based line and column of the value of the dotted `key` in block-style YAML.
-pub(super) fn position_of(text: &str, key: &str) -> Option<(u64, u64)> {
+/// 1-based line and column of the value of the dotted `key` (`digests.daily.subject`)
+/// in block-style YAML.
+pub fn position_of(text: &str, key: &str) -> Option<(u64, u64)> {
     let line = (1..=text.lines().count() as u64)
         .find(|&l| key_path_at(text, l).is_some_and(|k| k == key))?;
     let content = text.lines().nth(usize::try_from(line - 1).ok()?)?;

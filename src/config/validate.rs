@@ -43,48 +43,40 @@ impl Validator {
         });
     }
 
-    fn duration(&mut self, value: &Spanned<String>, key: &str) -> Option<Duration> {
-        match humantime::parse_duration(value.value.trim()) {
-            Ok(d) if d.is_zero() => {
-                self.problem(value, key, "must be longer than zero");
-                None
-            }
-            // Far beyond any sensible window or timeout, and date arithmetic on it
-            // would overflow.
-            Ok(d) if d > MAX_DURATION => {
-                self.problem(value, key, "must be at most 100 years");
-                None
-            }
-            Ok(d) => Some(d),
-            Err(e) => {
-                // humantime's own message lists units (months, years, ns) this
-                // config has no use for.
-                let why = match e {
-                    humantime::DurationError::UnknownUnit { unit, .. } => {
-                        format!(": `{unit}` is not a unit")
-                    }
-                    _ => String::new(),
-                };
-                self.problem(
-                    value,
-                    key,
-                    format!(
-                        "`{}` is not a duration{why}; write e.g. 30s, 10m, 24h, 7d, 2w",
-                        value.value
-                    ),
-                );
-                None
-            }
-        }
+    /// `value` as `parse` reads it; what `parse` refuses is a problem at `value`.
+    fn check<S, T>(
+        &mut self,
+        value: Option<&Spanned<S>>,
+        key: &str,
+        parse: impl FnOnce(&S) -> Result<T, String>,
+    ) -> Option<T> {
+        let value = value?;
+        parse(&value.value)
+            .map_err(|message| self.problem(value, key, message))
+            .ok()
     }
 
-    fn positive(&mut self, value: &Spanned<u64>, key: &str) -> Option<u64> {
-        if value.value == 0 {
-            self.problem(value, key, "must be at least 1");
-            None
-        } else {
-            Some(value.value)
-        }
+    /// Every entry of a list that `parse` accepts; each refused one is a problem.
+    fn each<T>(
+        &mut self,
+        values: &[Spanned<String>],
+        key: &str,
+        parse: impl Fn(&String) -> Result<T, String>,
+    ) -> Vec<T> {
+        (values.iter())
+            .filter_map(|v| self.check(Some(v), key, &parse))
+            .collect()
+    }
+
+    fn duration(&mut self, value: Option<&Spanned<String>>, key: &str) -> Option<Duration> {
+        self.check(value, key, |text| duration(text))
+    }
+
+    fn positive(&mut self, value: Option<&Spanned<u64>>, key: &str) -> Option<u64> {
+        self.check(value, key, |&n| match n {
+            0 => Err("must be at least 1".into()),
+            n => Ok(n),
+        })
     }
 
     pub(super) fn config(&mut self, path: &Path, raw: raw::RawConfig) -> Config {
@@ -93,91 +85,58 @@ impl Validator {
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new("."))
             .to_path_buf();
-        let state = raw
-            .state
-            .map(|s| base.join(s.value))
-            .unwrap_or_else(|| base.join("feedletter.db"));
         let templates = match raw.templates {
             Some(t) => {
                 let dir = base.join(&t.value);
                 if !dir.is_dir() {
-                    self.problem(
-                        &t,
-                        "templates",
-                        format!("{} is not a directory", dir.display()),
-                    );
+                    let message = format!("{} is not a directory", dir.display());
+                    self.problem(&t, "templates", message);
                 }
                 Some(dir)
             }
             None => Some(base.join("templates")).filter(|d| d.is_dir()),
         };
-        let fetch = self.fetch(raw.fetch.unwrap_or_default());
-        let feeds = self.feeds(&base, raw.feeds);
-        let digests = self.digests(&base, raw.digests);
-        let smtp = raw.smtp.map(|s| self.smtp(&base, s));
         Config {
             path: path.to_path_buf(),
-            state,
+            state: base.join(raw.state.map_or("feedletter.db".into(), |s| s.value)),
             templates,
-            fetch,
-            feeds,
-            digests,
-            smtp,
+            fetch: self.fetch(raw.fetch.unwrap_or_default()),
+            feeds: self.feeds(&base, raw.feeds),
+            digests: self.digests(&base, raw.digests),
+            smtp: raw.smtp.map(|s| self.smtp(&base, s)),
         }
     }
 
     fn fetch(&mut self, raw: raw::RawFetch) -> FetchSettings {
-        let mut s = FetchSettings::default();
-        if let Some(v) = raw
-            .concurrency
-            .as_ref()
-            .and_then(|v| self.positive(v, "fetch.concurrency"))
-        {
-            s.concurrency = v.min(1024) as usize;
-        }
-        if let Some(v) = raw
-            .per_host
-            .as_ref()
-            .and_then(|v| self.positive(v, "fetch.per_host"))
-        {
-            s.per_host = v.min(1024) as usize;
-        }
-        if let Some(v) = raw
-            .timeout
-            .as_ref()
-            .and_then(|v| self.duration(v, "fetch.timeout"))
-        {
-            s.timeout = v;
-        }
-        if let Some(v) = raw
-            .connect_timeout
-            .as_ref()
-            .and_then(|v| self.duration(v, "fetch.connect_timeout"))
-        {
-            s.connect_timeout = v;
-        }
-        if let Some(v) = raw.max_bytes {
-            match v.value.bytes() {
-                Ok(0) => self.problem(&v, "fetch.max_bytes", "must be more than zero"),
-                Ok(n) => s.max_bytes = n,
-                Err(e) => self.problem(&v, "fetch.max_bytes", e),
+        let d = FetchSettings::default();
+        let pool = |n: u64| n.min(1024) as usize;
+        let max_bytes = self.check(raw.max_bytes.as_ref(), "fetch.max_bytes", |b| {
+            match b.bytes()? {
+                0 => Err("must be more than zero".into()),
+                n => Ok(n),
             }
-        }
-        if let Some(v) = raw.retries {
-            s.retries = v.value.min(10) as u32;
-        }
-        if let Some(v) = raw.max_redirects {
-            s.max_redirects = v.value.min(20) as usize;
-        }
-        s.private_redirects = raw.private_redirects.unwrap_or(s.private_redirects);
-        if let Some(v) = raw.user_agent {
-            if v.value.trim().is_empty() || v.value.contains(['\r', '\n']) {
-                self.problem(&v, "fetch.user_agent", "must be one non-empty line");
-            } else {
-                s.user_agent = v.value;
+        });
+        let user_agent = self.check(raw.user_agent.as_ref(), "fetch.user_agent", |ua| {
+            match ua.trim().is_empty() || ua.contains(['\r', '\n']) {
+                true => Err("must be one non-empty line".into()),
+                false => Ok(ua.clone()),
             }
+        });
+        FetchSettings {
+            concurrency: (self.positive(raw.concurrency.as_ref(), "fetch.concurrency"))
+                .map_or(d.concurrency, pool),
+            per_host: (self.positive(raw.per_host.as_ref(), "fetch.per_host"))
+                .map_or(d.per_host, pool),
+            timeout: (self.duration(raw.timeout.as_ref(), "fetch.timeout")).unwrap_or(d.timeout),
+            connect_timeout: (self.duration(raw.connect_timeout.as_ref(), "fetch.connect_timeout"))
+                .unwrap_or(d.connect_timeout),
+            max_bytes: max_bytes.unwrap_or(d.max_bytes),
+            retries: raw.retries.map_or(d.retries, |v| v.value.min(10) as u32),
+            max_redirects: (raw.max_redirects)
+                .map_or(d.max_redirects, |v| v.value.min(20) as usize),
+            private_redirects: raw.private_redirects.unwrap_or(d.private_redirects),
+            user_agent: user_agent.unwrap_or(d.user_agent),
         }
-        s
     }
 
     fn feeds(
@@ -222,6 +181,7 @@ impl Validator {
         }
         out
     }
+
     /// Where a feed is read from: exactly one of `url` (http or https) and `path`.
     fn location(
         &mut self,
@@ -232,31 +192,7 @@ impl Validator {
         path: Option<Spanned<String>>,
     ) -> Option<FeedLocation> {
         match (url, path) {
-            (Some(url), None) => match url::Url::parse(url.value.trim()) {
-                Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {
-                    Some(FeedLocation::Url(u))
-                }
-                Ok(u) => {
-                    self.problem(
-                        &url,
-                        format!("{key}.url"),
-                        format!(
-                            "`{}` is not an http(s) URL (scheme `{}`)",
-                            url.value,
-                            u.scheme()
-                        ),
-                    );
-                    None
-                }
-                Err(e) => {
-                    self.problem(
-                        &url,
-                        format!("{key}.url"),
-                        format!("`{}` is not a URL: {e}", url.value),
-                    );
-                    None
-                }
-            },
+            (Some(url), None) => self.check(Some(&url), &format!("{key}.url"), feed_url),
             (None, Some(path)) => Some(FeedLocation::Path(base.join(&path.value))),
             (Some(url), Some(_)) => {
                 self.problem(&url, key, "give either `url` or `path`, not both");
@@ -270,6 +206,42 @@ impl Validator {
                 );
                 None
             }
+        }
+    }
+}
+
+fn feed_url(text: &String) -> Result<FeedLocation, String> {
+    match url::Url::parse(text.trim()) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {
+            Ok(FeedLocation::Url(u))
+        }
+        Ok(u) => Err(format!(
+            "`{text}` is not an http(s) URL (scheme `{}`)",
+            u.scheme()
+        )),
+        Err(e) => Err(format!("`{text}` is not a URL: {e}")),
+    }
+}
+
+fn duration(text: &str) -> Result<Duration, String> {
+    match humantime::parse_duration(text.trim()) {
+        Ok(d) if d.is_zero() => Err("must be longer than zero".into()),
+        // Far beyond any sensible window or timeout, and date arithmetic on it
+        // would overflow.
+        Ok(d) if d > MAX_DURATION => Err("must be at most 100 years".into()),
+        Ok(d) => Ok(d),
+        Err(e) => {
+            // humantime's own message lists units (months, years, ns) this config has
+            // no use for.
+            let why = match e {
+                humantime::DurationError::UnknownUnit { unit, .. } => {
+                    format!(": `{unit}` is not a unit")
+                }
+                _ => String::new(),
+            };
+            Err(format!(
+                "`{text}` is not a duration{why}; write e.g. 30s, 10m, 24h, 7d, 2w"
+            ))
         }
     }
 }

@@ -22,28 +22,19 @@ impl Validator {
     pub(super) fn digests(
         &mut self,
         base: &Path,
-        raw: Option<Spanned<IndexMap<raw::Name, Spanned<raw::RawDigest>>>>,
+        raw: Option<Spanned<IndexMap<String, Spanned<raw::RawDigest>>>>,
     ) -> Vec<DigestConfig> {
+        const NONE: &str = "no digests configured: add one under `digests:`";
         let Some(raw) = raw else {
-            self.missing("digests", "no digests configured: add one under `digests:`");
+            self.missing("digests", NONE);
             return Vec::new();
         };
         if raw.value.is_empty() {
-            self.problem(
-                &raw,
-                "digests",
-                "no digests configured: add one under `digests:`",
-            );
+            self.problem(&raw, "digests", NONE);
         }
-        let mut digests: Vec<DigestConfig> = raw
-            .value
-            .into_iter()
-            .map(|(name, d)| self.digest(base, name, raw::split(d)))
-            .collect();
-        for (index, digest) in digests.iter_mut().enumerate() {
-            digest.index = DigestIndex(index);
-        }
-        digests
+        (raw.value.into_iter().enumerate())
+            .map(|(i, (name, d))| self.digest(base, DigestIndex(i), name, raw::split(d)))
+            .collect()
     }
 
     /// A digest with problems still yields its settings, defaults standing in for
@@ -52,101 +43,72 @@ impl Validator {
     fn digest(
         &mut self,
         base: &Path,
-        name: raw::Name,
+        index: DigestIndex,
+        name: String,
         (at, d): (Spanned<()>, raw::RawDigest),
     ) -> DigestConfig {
-        let name = name.0.value;
         let key = |field: &str| format!("digests.{name}.{field}");
-        self.one_word(&at, &name);
-        let window = (d.window.as_ref()).and_then(|w| self.duration(w, &key("window")));
-        let catch_up = (d.catch_up.as_ref()).and_then(|c| self.duration(c, &key("catch_up")));
+        if name.trim().is_empty() || name.contains(char::is_whitespace) {
+            let message = "a digest name must be one word (it is used on the command line)";
+            self.problem(&at, format!("digests.{name}"), message);
+        }
         let (include_tags, exclude_tags) = (d.tags)
             .map(|t| (normalise_tags(t.include), normalise_tags(t.exclude)))
             .unwrap_or_default();
         let (include_keywords, exclude_keywords) = match d.keywords {
             Some(k) => (
-                self.regexes(k.include, &key("keywords.include")),
-                self.regexes(k.exclude, &key("keywords.exclude")),
+                self.each(&k.include, &key("keywords.include"), regex),
+                self.each(&k.exclude, &key("keywords.exclude"), regex),
             ),
             None => (Vec::new(), Vec::new()),
         };
         let max_items = match &d.max_items {
-            Some(v) => self.positive(v, &key("max_items")).unwrap_or(1) as usize,
+            Some(v) => self.positive(Some(v), &key("max_items")).unwrap_or(1) as usize,
             None => 50,
         };
-        let max_per_feed = d
-            .max_per_feed
-            .as_ref()
-            .and_then(|v| self.positive(v, &key("max_per_feed")))
-            .map(|v| v as usize);
-        let excerpt_chars = (d.excerpt_chars.as_ref())
-            .and_then(|v| self.positive(v, &key("excerpt_chars")))
-            .map_or(300, |v| v as usize);
         let (to, cc, bcc) = self.recipients(&at, &name, d.to, d.cc, d.bcc);
-        let template = self.template_name(d.template, &key("template"));
-        let timezone = self.timezone(d.timezone, &key("timezone"));
-        let archive = self.archive(base, d.archive, d.archive_url, &name);
-        let unsubscribe = d
-            .unsubscribe
-            .and_then(|u| self.unsubscribe(u, key("unsubscribe")));
-        let schedule = d.schedule.and_then(|s| {
-            Schedule::parse(s.value.trim())
-                .map_err(|e| self.problem(&s, key("schedule"), e))
-                .ok()
-        });
+        let template = match &d.template {
+            None => "digest".to_string(),
+            t => {
+                (self.check(t.as_ref(), &key("template"), |t| template_name(t))).unwrap_or_default()
+            }
+        };
         DigestConfig {
-            title: d
-                .title
+            title: (d.title)
                 .filter(|t| !t.trim().is_empty())
                 .unwrap_or(name.clone()),
-            name,
-            index: DigestIndex::default(),
-            window: window.unwrap_or(Duration::from_secs(24 * 3600)),
+            index,
+            window: (self.duration(d.window.as_ref(), &key("window")))
+                .unwrap_or(Duration::from_secs(24 * 3600)),
             include_tags,
             exclude_tags,
             include_keywords,
             exclude_keywords,
             max_items,
-            max_per_feed,
+            max_per_feed: (self.positive(d.max_per_feed.as_ref(), &key("max_per_feed")))
+                .map(|v| v as usize),
             overflow: d.overflow.unwrap_or(Overflow::Drop),
-            catch_up: catch_up.unwrap_or(DEFAULT_CATCH_UP),
+            catch_up: (self.duration(d.catch_up.as_ref(), &key("catch_up")))
+                .unwrap_or(DEFAULT_CATCH_UP),
             group_by: d.group_by.unwrap_or(GroupBy::None),
             send_empty: d.send_empty.unwrap_or(false),
-            subject: d
-                .subject
-                .map_or_else(|| DEFAULT_SUBJECT.to_string(), |s| s.value),
+            subject: (d.subject).map_or_else(|| DEFAULT_SUBJECT.to_string(), |s| s.value),
             to,
             cc,
             bcc,
             template,
             content: d.content.unwrap_or(ContentMode::Excerpt),
-            excerpt_chars,
-            timezone,
+            excerpt_chars: (self.positive(d.excerpt_chars.as_ref(), &key("excerpt_chars")))
+                .map_or(300, |v| v as usize),
+            timezone: (self.check(d.timezone.as_ref(), &key("timezone"), timezone))
+                .unwrap_or(chrono_tz::UTC),
             images: d.images.unwrap_or(true),
-            archive,
-            unsubscribe,
-            schedule,
-        }
-    }
-
-    fn one_word(&mut self, at: &Spanned<()>, name: &str) {
-        if name.trim().is_empty() || name.contains(char::is_whitespace) {
-            self.problem(
-                at,
-                format!("digests.{name}"),
-                "a digest name must be one word (it is used on the command line)",
-            );
-        }
-    }
-
-    fn unsubscribe(&mut self, u: Spanned<String>, key: String) -> Option<url::Url> {
-        match url::Url::parse(&u.value) {
-            Ok(url) if matches!(url.scheme(), "mailto" | "https") => Some(url),
-            _ => {
-                let message = format!("`{}` is not a mailto: or https: address", u.value);
-                self.problem(&u, key, message);
-                None
-            }
+            archive: self.archive(base, d.archive, d.archive_url, &key("archive_url")),
+            unsubscribe: self.check(d.unsubscribe.as_ref(), &key("unsubscribe"), unsubscribe),
+            schedule: self.check(d.schedule.as_ref(), &key("schedule"), |s| {
+                Schedule::parse(s.trim())
+            }),
+            name,
         }
     }
 
@@ -160,9 +122,9 @@ impl Validator {
         cc: Vec<Spanned<String>>,
         bcc: Vec<Spanned<String>>,
     ) -> (Vec<Mailbox>, Vec<Mailbox>, Vec<Mailbox>) {
-        let to = self.mailboxes(to, &format!("digests.{name}.to"));
-        let cc = self.mailboxes(cc, &format!("digests.{name}.cc"));
-        let bcc = self.mailboxes(bcc, &format!("digests.{name}.bcc"));
+        let to = self.each(&to, &format!("digests.{name}.to"), mailbox);
+        let cc = self.each(&cc, &format!("digests.{name}.cc"), mailbox);
+        let bcc = self.each(&bcc, &format!("digests.{name}.bcc"), mailbox);
         // A list refused by the schema check is reported there, not as missing here.
         let refused = ["to", "cc", "bcc"]
             .iter()
@@ -177,129 +139,68 @@ impl Validator {
         (to, cc, bcc)
     }
 
-    /// A template name stands for files (`NAME.html.j2`, `NAME.txt.j2`), so it may only
-    /// be a plain stem, never a path.
-    fn template_name(&mut self, template: Option<Spanned<String>>, key: &str) -> String {
-        match template {
-            Some(t) if is_template_name(&t.value) => t.value,
-            Some(t) => {
-                self.problem(
-                    &t,
-                    key,
-                    "a template name is a plain file stem like `digest`",
-                );
-                String::new()
-            }
-            None => "digest".to_string(),
-        }
-    }
-
-    fn timezone(&mut self, timezone: Option<Spanned<String>>, key: &str) -> chrono_tz::Tz {
-        let Some(tz) = timezone else {
-            return chrono_tz::UTC;
-        };
-        match tz.value.parse::<chrono_tz::Tz>() {
-            Ok(zone) => zone,
-            Err(_) => {
-                self.problem(
-                    &tz,
-                    key,
-                    format!(
-                        "`{}` is not an IANA time zone such as Europe/Paris",
-                        tz.value
-                    ),
-                );
-                chrono_tz::UTC
-            }
-        }
-    }
-
     fn archive(
         &mut self,
         base: &Path,
         dir: Option<Spanned<String>>,
         url: Option<Spanned<String>>,
-        name: &str,
+        key: &str,
     ) -> Option<ArchiveConfig> {
-        let url = url.and_then(|u| match url::Url::parse(&u.value) {
-            Ok(parsed) if matches!(parsed.scheme(), "http" | "https") => {
-                let mut parsed = parsed;
+        let parsed = self.check(url.as_ref(), key, |u| match url::Url::parse(u) {
+            Ok(mut parsed) if matches!(parsed.scheme(), "http" | "https") => {
                 // Issue pages are joined onto it: without the slash the last path
                 // segment would be replaced instead of extended.
                 if !parsed.path().ends_with('/') {
                     parsed.set_path(&format!("{}/", parsed.path()));
                 }
-                Some((u, parsed))
+                Ok(parsed)
             }
-            _ => {
-                self.problem(
-                    &u,
-                    format!("digests.{name}.archive_url"),
-                    format!("`{}` is not an http(s) URL", u.value),
-                );
-                None
-            }
+            _ => Err(format!("`{u}` is not an http(s) URL")),
         });
         match (dir, url) {
-            (Some(dir), url) => Some(ArchiveConfig {
+            (Some(dir), _) => Some(ArchiveConfig {
                 dir: base.join(&dir.value),
-                url: url.map(|(_, u)| u),
+                url: parsed,
             }),
-            (None, Some((at, _))) => {
-                self.problem(
-                    &at,
-                    format!("digests.{name}.archive_url"),
-                    "needs `archive: DIR`, the directory it serves",
-                );
+            (None, Some(at)) if parsed.is_some() => {
+                self.problem(&at, key, "needs `archive: DIR`, the directory it serves");
                 None
             }
-            (None, None) => None,
+            (None, _) => None,
         }
-    }
-
-    fn regexes(&mut self, raw: Vec<Spanned<String>>, key: &str) -> Vec<Regex> {
-        raw.into_iter()
-            .filter_map(|r| match Regex::new(&r.value) {
-                Ok(re) => Some(re),
-                Err(e) => {
-                    let first_line = e
-                        .to_string()
-                        .lines()
-                        .last()
-                        .unwrap_or_default()
-                        .trim()
-                        .to_string();
-                    self.problem(
-                        &r,
-                        key,
-                        format!("`{}` is not a valid regex: {first_line}", r.value),
-                    );
-                    None
-                }
-            })
-            .collect()
-    }
-
-    fn mailboxes(&mut self, raw: Vec<Spanned<String>>, key: &str) -> Vec<Mailbox> {
-        raw.into_iter()
-            .filter_map(|a| match a.value.parse::<Mailbox>() {
-                Ok(m) => Some(m),
-                Err(e) => {
-                    self.problem(
-                        &a,
-                        key,
-                        format!("`{}` is not an email address ({e})", a.value),
-                    );
-                    None
-                }
-            })
-            .collect()
     }
 }
 
-fn is_template_name(name: &str) -> bool {
-    !name.is_empty()
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
+fn regex(text: &String) -> Result<Regex, String> {
+    Regex::new(text).map_err(|e| {
+        let message = e.to_string();
+        let last_line = message.lines().last().unwrap_or_default().trim();
+        format!("`{text}` is not a valid regex: {last_line}")
+    })
+}
+
+fn mailbox(text: &String) -> Result<Mailbox, String> {
+    (text.parse::<Mailbox>()).map_err(|e| format!("`{text}` is not an email address ({e})"))
+}
+
+/// A template name stands for files (`NAME.html.j2`, `NAME.txt.j2`), so it may only
+/// be a plain stem, never a path.
+fn template_name(name: &str) -> Result<String, String> {
+    match !name.is_empty()
+        && (name.chars()).all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
+    {
+        true => Ok(name.to_string()),
+        false => Err("a template name is a plain file stem like `digest`".into()),
+    }
+}
+
+fn timezone(tz: &String) -> Result<chrono_tz::Tz, String> {
+    (tz.parse()).map_err(|_| format!("`{tz}` is not an IANA time zone such as Europe/Paris"))
+}
+
+fn unsubscribe(u: &String) -> Result<url::Url, String> {
+    match url::Url::parse(u) {
+        Ok(url) if matches!(url.scheme(), "mailto" | "https") => Ok(url),
+        _ => Err(format!("`{u}` is not a mailto: or https: address")),
+    }
 }

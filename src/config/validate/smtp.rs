@@ -13,17 +13,8 @@ use crate::config::{PasswordSource, Security, SmtpSettings, Transport};
 impl Validator {
     pub(super) fn smtp(&mut self, base: &Path, s: raw::RawSmtp) -> SmtpSettings {
         let transport = self.smtp_transport(base, s.transport, s.sendmail_path);
-        let security = s
-            .security
-            .as_ref()
-            .map(|v| v.value)
-            .unwrap_or(Security::Starttls);
+        let security = s.security.as_ref().map_or(Security::Starttls, |v| v.value);
         let host = self.smtp_host(s.host.as_ref(), &transport);
-        let port = s.port.as_ref().map(|p| p.value).unwrap_or(match security {
-            Security::Starttls => 587,
-            Security::Tls => 465,
-            Security::None => 25,
-        });
         let insecure = s.insecure.unwrap_or(false);
         // `security` is only `None` when the user wrote it, so its position is known.
         if let Some(at) = s.security.as_ref().filter(|s| s.value == Security::None)
@@ -33,31 +24,57 @@ impl Validator {
         {
             self.problem(at, "smtp.security", format!("`none` sends mail unencrypted to {host}; it is allowed only for a loopback host, or with `insecure: true`"));
         }
-        let (username, password) =
-            self.smtp_credentials(base, s.username, s.password_env, s.password_file);
+        let password = match (s.password_env, s.password_file) {
+            (Some(env), None) => Some(PasswordSource::Env(env.value)),
+            (None, Some(file)) => Some(PasswordSource::File(base.join(file.value))),
+            (Some(env), Some(_)) => {
+                let message = "give either password_env or password_file, not both";
+                self.problem(&env, "smtp.password_env", message);
+                None
+            }
+            (None, None) => None,
+        };
+        let username = s.username.map(|u| u.value);
         if transport == Transport::Smtp {
             self.check_credentials(username.is_some(), password.is_some(), security);
         }
-        let from = self.smtp_from(s.from.as_ref());
-        let timeout = s
-            .timeout
-            .as_ref()
-            .and_then(|t| self.duration(t, "smtp.timeout"))
-            .unwrap_or(Duration::from_secs(30));
-        let tls_fingerprint = self.smtp_pin(s.tls_fingerprint.as_ref(), s.ca_file.is_some());
+        if s.from.is_none() {
+            self.missing(
+                "smtp.from",
+                "is required: the address digests are sent from",
+            );
+        }
+        let from = self.check(s.from.as_ref(), "smtp.from", |f| {
+            (f.parse::<Mailbox>()).map_err(|e| format!("`{f}` is not an address ({e})"))
+        });
+        let pin = self.check(s.tls_fingerprint.as_ref(), "smtp.tls_fingerprint", |f| {
+            parse_fingerprint(f).ok_or_else(|| format!("`{f}` is not a SHA-256 fingerprint: write the 64 hex digits that `openssl x509 -noout -fingerprint -sha256` prints"))
+        });
+        // A pinned certificate is trusted without any CA, so it cannot be combined with one.
+        if let Some(at) = s.tls_fingerprint.as_ref().filter(|_| s.ca_file.is_some()) {
+            self.problem(at, "smtp.tls_fingerprint", "give either ca_file or tls_fingerprint, not both: a pinned certificate is trusted without any CA");
+        }
         SmtpSettings {
             transport,
             host,
-            port,
+            port: s.port.map_or(
+                match security {
+                    Security::Starttls => 587,
+                    Security::Tls => 465,
+                    Security::None => 25,
+                },
+                |p| p.value,
+            ),
             security,
             username,
             password,
             from: from.unwrap_or_else(|| {
                 Mailbox::new(None, "invalid@invalid".parse().expect("literal address"))
             }),
-            timeout,
+            timeout: (self.duration(s.timeout.as_ref(), "smtp.timeout"))
+                .unwrap_or(Duration::from_secs(30)),
             ca_file: s.ca_file.map(|c| base.join(c.value)),
-            tls_fingerprint,
+            tls_fingerprint: pin,
             insecure,
         }
     }
@@ -99,29 +116,6 @@ impl Validator {
         }
     }
 
-    fn smtp_credentials(
-        &mut self,
-        base: &Path,
-        username: Option<Spanned<String>>,
-        password_env: Option<Spanned<String>>,
-        password_file: Option<Spanned<String>>,
-    ) -> (Option<String>, Option<PasswordSource>) {
-        let password = match (password_env, password_file) {
-            (Some(env), None) => Some(PasswordSource::Env(env.value)),
-            (None, Some(file)) => Some(PasswordSource::File(base.join(file.value))),
-            (Some(env), Some(_)) => {
-                self.problem(
-                    &env,
-                    "smtp.password_env",
-                    "give either password_env or password_file, not both",
-                );
-                None
-            }
-            (None, None) => None,
-        };
-        (username.map(|u| u.value), password)
-    }
-
     /// A half-given login, or one that would cross the network in clear, is refused
     /// before any mail server sees it.
     fn check_credentials(&mut self, username: bool, password: bool, security: Security) {
@@ -140,44 +134,6 @@ impl Validator {
             );
         }
     }
-
-    fn smtp_from(&mut self, from: Option<&Spanned<String>>) -> Option<Mailbox> {
-        let Some(f) = from else {
-            self.missing(
-                "smtp.from",
-                "is required: the address digests are sent from",
-            );
-            return None;
-        };
-        match f.value.parse::<Mailbox>() {
-            Ok(m) => Some(m),
-            Err(e) => {
-                self.problem(
-                    f,
-                    "smtp.from",
-                    format!("`{}` is not an address ({e})", f.value),
-                );
-                None
-            }
-        }
-    }
-
-    /// A pinned certificate is trusted without any CA, so it cannot be combined with one.
-    fn smtp_pin(&mut self, pin: Option<&Spanned<String>>, has_ca_file: bool) -> Option<[u8; 32]> {
-        let at = pin?;
-        let parsed = parse_fingerprint(&at.value);
-        if parsed.is_none() {
-            self.problem(at, "smtp.tls_fingerprint", format!("`{}` is not a SHA-256 fingerprint: write the 64 hex digits that `openssl x509 -noout -fingerprint -sha256` prints", at.value));
-        }
-        if has_ca_file {
-            self.problem(
-                at,
-                "smtp.tls_fingerprint",
-                "give either ca_file or tls_fingerprint, not both: a pinned certificate is trusted without any CA",
-            );
-        }
-        parsed
-    }
 }
 
 /// Reads a SHA-256 fingerprint as people copy it: openssl's `sha256 Fingerprint=AB:CD:…`,
@@ -189,17 +145,13 @@ fn parse_fingerprint(text: &str) -> Option<[u8; 32]> {
         Some(_) => return None,
         None => text.strip_prefix("sha256:").unwrap_or(text),
     };
-    let hex: Vec<u8> = digits
-        .bytes()
-        .filter(|b| !matches!(b, b':' | b' '))
-        .collect();
-    if hex.len() != 64 || !hex.iter().all(u8::is_ascii_hexdigit) {
+    let hex: String = digits.chars().filter(|c| !matches!(c, ':' | ' ')).collect();
+    if hex.len() != 64 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
         return None;
     }
     let mut fingerprint = [0u8; 32];
-    for (byte, pair) in fingerprint.iter_mut().zip(hex.chunks(2)) {
-        let pair = std::str::from_utf8(pair).ok()?;
-        *byte = u8::from_str_radix(pair, 16).ok()?;
+    for (i, byte) in fingerprint.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok()?;
     }
     Some(fingerprint)
 }
