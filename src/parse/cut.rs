@@ -13,6 +13,7 @@ use std::ops::Range;
 
 use quick_xml::Reader;
 use quick_xml::events::Event;
+use quick_xml::reader::Config;
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
@@ -137,13 +138,41 @@ struct Entry {
     drops: Vec<Range<usize>>,
 }
 
-fn reader(doc: &[u8]) -> Reader<&[u8]> {
-    let mut reader = Reader::from_reader(doc);
-    let config = reader.config_mut();
+/// Feeds close tags they never opened, or by other names, and write a bare `&`: every
+/// streaming pass over one reads past those.
+pub(super) fn lenient(config: &mut Config) {
     config.check_end_names = false;
     config.allow_unmatched_ends = true;
     config.allow_dangling_amp = true;
+}
+
+pub(super) fn reader(doc: &[u8]) -> Reader<&[u8]> {
+    let mut reader = Reader::from_reader(doc);
+    lenient(reader.config_mut());
     reader
+}
+
+/// An entry is an `item` or `entry` child of the root (Atom, RSS 1.0) or of RSS 2.0's
+/// `channel`, not an element of that name deeper in.
+pub(super) fn is_entry(local: &str, depth: usize, in_channel: bool) -> bool {
+    matches!(local, "item" | "entry") && (depth == 1 || (depth == 2 && in_channel))
+}
+
+/// Where the `<item` (else `<entry`) start tags are, found without parsing: markup
+/// quoted in CDATA counts too.
+pub(super) fn entry_tags(doc: &[u8], item: bool) -> impl Iterator<Item = usize> + '_ {
+    let tag: &'static [u8] = if item { b"<item" } else { b"<entry" };
+    memchr::memmem::find_iter(doc, tag).filter(move |&at| {
+        (doc.get(at + tag.len()))
+            .is_some_and(|&b| b == b'>' || b == b'/' || b.is_ascii_whitespace())
+    })
+}
+
+/// Where the next entry's start tag (`name`: `item` or `entry`) is, from `from` on.
+pub(super) fn next_entry(doc: &[u8], from: usize, name: &str) -> Option<usize> {
+    entry_tags(doc.get(from..)?, name == "item")
+        .next()
+        .map(|at| from + at)
 }
 
 fn xml(doc: &[u8]) -> Option<Cut> {
@@ -179,9 +208,7 @@ fn xml(doc: &[u8]) -> Option<Cut> {
             Ok(_) => continue,
         };
         let local = start.local_name();
-        let is_entry = matches!(local.as_ref(), "item" | "entry")
-            && (depth == 1 || (depth == 2 && in_channel));
-        if !is_entry {
+        if !is_entry(local.as_ref(), depth, in_channel) {
             in_channel |= depth == 1 && local.as_ref() == "channel";
             depth += usize::from(!empty);
             continue;
@@ -240,17 +267,6 @@ fn assemble(doc: &[u8], first: usize, kept: Vec<Entry>, tail: Range<usize>) -> V
     }
     out.extend_from_slice(&doc[tail]);
     out
-}
-
-/// Where the next `<item` or `<entry` start tag (as `name` says) is, from `from` on.
-pub(super) fn next_entry(doc: &[u8], from: usize, name: &str) -> Option<usize> {
-    let tag = [b"<", name.as_bytes()].concat();
-    memchr::memmem::find_iter(doc.get(from..)?, &tag)
-        .map(|at| from + at)
-        .find(|&at| {
-            (doc.get(at + tag.len()))
-                .is_some_and(|&b| b == b'>' || b == b'/' || b.is_ascii_whitespace())
-        })
 }
 
 /// Reads an entry up to its end tag: its date (`Some(None)` when it has none), with

@@ -1,6 +1,9 @@
 //! What feed-rs leaves out of an item and feedparser reads: Dublin Core's `dc:title`
-//! for an item without a title, and `dcterms:issued`, `created` and `modified` for
-//! one without a date (else it would be dated by first sight, and show as new).
+//! for an item without a title, `dcterms:issued`, `created` and `modified` for one
+//! without a date (else it would be dated by first sight, and show as new), and a
+//! guid's `isPermaLink="false"`.
+
+use std::collections::HashSet;
 
 use quick_xml::NsReader;
 use quick_xml::events::Event;
@@ -48,13 +51,37 @@ pub(super) fn fill(doc: &[u8], items: &mut [Item]) {
     }
 }
 
+/// The guids that say they are no permalink; feed-rs reads a guid as the entry's id
+/// and drops the attribute.
+pub(super) fn not_permalinks(doc: &[u8]) -> HashSet<String> {
+    let mut guids = HashSet::new();
+    if memchr::memmem::find(doc, b"isPermaLink").is_none() {
+        return guids;
+    }
+    let mut reader = super::cut::reader(doc);
+    while let Ok(event) = reader.read_event() {
+        let start = match event {
+            Event::Start(start) if start.local_name().as_ref() == "guid" => start,
+            Event::Eof => break,
+            _ => continue,
+        };
+        let Ok(Some(flag)) = start.try_get_attribute("isPermaLink") else {
+            continue;
+        };
+        if flag.value.trim().eq_ignore_ascii_case("false")
+            && let Ok(raw) = reader.read_text(start.name())
+            && let Ok(guid) = quick_xml::escape::unescape(&raw)
+        {
+            guids.insert(guid.trim().to_string());
+        }
+    }
+    guids
+}
+
 /// Each entry's Dublin Core, in document order; `None` when the document breaks.
 fn read(doc: &[u8]) -> Option<Vec<Said>> {
     let mut reader = NsReader::from_reader(doc);
-    let config = reader.config_mut();
-    config.check_end_names = false;
-    config.allow_unmatched_ends = true;
-    config.allow_dangling_amp = true;
+    super::cut::lenient(reader.config_mut());
     let mut entries = Vec::new();
     let mut depth = 0usize;
     let mut in_channel = false;
@@ -96,9 +123,7 @@ fn read(doc: &[u8]) -> Option<Vec<Said>> {
             *slot = slot.take().or(value);
             continue;
         }
-        let is_entry = matches!(local.as_str(), "item" | "entry")
-            && (depth == 1 || (depth == 2 && in_channel));
-        if is_entry {
+        if super::cut::is_entry(&local, depth, in_channel) {
             entries.push(Said::default());
             entry = (!empty).then_some(depth);
         }

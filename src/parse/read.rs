@@ -1,18 +1,19 @@
 //! Reading a document with feed-rs so that one odd entry costs only that entry.
 //!
-//! The whole document is read first, as before; that is all a well-formed, current
-//! feed ever needs. Only when that fails, or yields fewer entries than the document
-//! holds, or leaves work for the rewrite (a naked-markup title, an RSS item without a
-//! link), is the document rewritten and read again, and if entries are still missing,
-//! read entry by entry inside the feed's own shell.
+//! The whole document is read first; that is all a well-formed, current feed ever
+//! needs. Only when that fails, or yields fewer entries than the document holds, or
+//! leaves work for the rewrite (a naked-markup title, base64 text), is the document
+//! rewritten and read again, and if entries are still missing, read entry by entry
+//! inside the feed's own shell.
 
 use std::borrow::Cow;
 
-use feed_rs::model::{Entry, Feed as ParsedFeed, FeedType};
+use feed_rs::model::{Feed as ParsedFeed, FeedType};
 use feed_rs::parser::Parser;
 
-use super::rewrite;
-use crate::isolate;
+use super::cut::entry_tags;
+use super::rewrite::{self, Rewritten};
+use crate::isolate::{self, PARSER_CRASHED};
 use crate::model::FeedError;
 
 /// How many times the document's size (at least 1 MiB) reading entries one by one may
@@ -28,99 +29,83 @@ pub(super) struct Read {
     pub crashed: bool,
 }
 
+impl From<ParsedFeed> for Read {
+    fn from(feed: ParsedFeed) -> Self {
+        Read {
+            feed,
+            unreadable: 0,
+            crashed: false,
+        }
+    }
+}
+
 /// `parser` makes a fresh feed-rs parser: one that has failed can panic on its next
 /// document (its media RSS state is left half-open), so none is reused after an error.
 pub(super) fn read(parser: &dyn Fn() -> Parser, doc: &[u8]) -> Result<Read, FeedError> {
     let whole = parse(parser, doc);
-    let mut crash = crashed(&whole);
-    if let Ok(feed) = &whole
-        && feed.entries.len() >= rough_entry_count(doc)
-        && !needs_rewrite(feed, doc)
-    {
-        return whole.map(|feed| Read {
-            feed,
-            unreadable: 0,
-            crashed: false,
-        });
-    }
-    let rewritten = std::str::from_utf8(doc).ok().and_then(rewrite::rewrite);
+    let rewritten = match &whole {
+        Ok(feed) if feed.entries.len() >= rough_entry_count(doc) && !needs_rewrite(feed, doc) => {
+            None
+        }
+        _ => std::str::from_utf8(doc).ok().and_then(rewrite::rewrite),
+    };
     let Some(rewritten) = rewritten else {
-        return whole.map(|feed| Read {
-            feed,
-            unreadable: 0,
-            crashed: false,
-        });
+        return whole.map(Read::from);
     };
-    let held = rewritten.entries.len();
     let again = parse(parser, &rewritten.doc);
-    crash |= crashed(&again);
-    let lost = rewritten.lost;
-    if let Ok(feed) = &again
-        && feed.entries.len() >= held
-    {
-        return again.map(|feed| Read {
+    let mut crash = crashed(&whole) || crashed(&again);
+    let (held, lost) = (rewritten.entries.len(), rewritten.lost);
+    let read = match again {
+        Ok(feed) if feed.entries.len() >= held => Ok((feed, lost)),
+        again => match one_by_one(parser, &rewritten, &mut crash) {
+            Some(read) => Ok(read),
+            None => again.map(|feed| {
+                let unreadable = held.saturating_sub(feed.entries.len()) + lost;
+                (feed, unreadable)
+            }),
+        },
+    };
+    match read {
+        Ok((feed, unreadable)) => Ok(Read {
             feed,
-            unreadable: lost,
+            unreadable,
             crashed: crash,
-        });
+        }),
+        Err(_) => whole.map(Read::from),
     }
-    // What the second reading got, for when entries cannot be read one by one.
-    let fallback = |again: Result<ParsedFeed, FeedError>| {
-        again
-            .map(|feed| Read {
-                unreadable: held.saturating_sub(feed.entries.len()) + lost,
-                feed,
-                crashed: crash,
-            })
-            .or_else(|_| {
-                whole.map(|feed| Read {
-                    feed,
-                    unreadable: 0,
-                    crashed: false,
-                })
-            })
-    };
-    let (Some(first), Some(last)) = (rewritten.entries.first(), rewritten.entries.last()) else {
-        return fallback(again);
-    };
+}
+
+/// Each entry read inside a copy of the shell around the entries, and how many could
+/// not be read. `None` without a shell feed-rs can read, or when the shell is so big
+/// around so many entries that copying it for each would be quadratic.
+fn one_by_one(
+    parser: &dyn Fn() -> Parser,
+    rewritten: &Rewritten,
+    crash: &mut bool,
+) -> Option<(ParsedFeed, usize)> {
+    let (first, last) = (rewritten.entries.first()?, rewritten.entries.last()?);
     let head = &rewritten.doc[..first.start];
     let tail = &rewritten.doc[last.end..];
-    // Each entry is read inside a copy of the shell: a huge shell around many entries
-    // would make that quadratic, so past a budget the second reading stands.
     let budget = rewritten
         .doc
         .len()
         .max(1 << 20)
         .saturating_mul(SHELL_BUDGET);
-    if (head.len() + tail.len()).saturating_mul(held) > budget {
-        return fallback(again);
+    if (head.len() + tail.len()).saturating_mul(rewritten.entries.len()) > budget {
+        return None;
     }
-    let shell = [head, tail].concat();
-    // Without a readable shell there is no feed to put entries in.
-    let mut feed = match parse(parser, &shell) {
-        Ok(feed) => feed,
-        Err(_) => return fallback(again),
-    };
-    let mut unreadable = lost;
-    let mut one = Vec::with_capacity(shell.len() + 4096);
+    let mut feed = parse(parser, &[head, tail].concat()).ok()?;
+    let mut unreadable = rewritten.lost;
     for span in &rewritten.entries {
-        one.clear();
-        one.extend_from_slice(head);
-        one.extend_from_slice(&rewritten.doc[span.clone()]);
-        one.extend_from_slice(tail);
-        match parse(parser, &one) {
+        match parse(parser, &[head, &rewritten.doc[span.clone()], tail].concat()) {
             Ok(single) if !single.entries.is_empty() => feed.entries.extend(single.entries),
             other => {
                 unreadable += 1;
-                crash |= crashed(&other);
+                *crash |= crashed(&other);
             }
         }
     }
-    Ok(Read {
-        feed,
-        unreadable,
-        crashed: crash,
-    })
+    Some((feed, unreadable))
 }
 
 /// feed-rs, with a panic on hostile input turned into an error for this feed.
@@ -129,48 +114,30 @@ fn parse(parser: &dyn Fn() -> Parser, doc: &[u8]) -> Result<ParsedFeed, FeedErro
         Ok(result) => result.map_err(|e| FeedError::Parse(e.to_string())),
         Err(panic) => {
             log::trace!("feed-rs panicked: {panic}");
-            Err(FeedError::Parse(CRASHED.into()))
+            Err(FeedError::Parse(PARSER_CRASHED.into()))
         }
     }
 }
 
-/// What a reading that panicked reports, and how `read` tells it from a malformed one.
-pub(super) const CRASHED: &str = "the feed parser crashed on this feed";
-
 fn crashed(result: &Result<ParsedFeed, FeedError>) -> bool {
-    matches!(result, Err(FeedError::Parse(m)) if m == CRASHED)
+    matches!(result, Err(FeedError::Parse(m)) if m == PARSER_CRASHED)
 }
 
-/// `<item` and `<entry` start tags, counted without parsing. It can count too many
-/// (markup quoted in CDATA), never too few for an unprefixed feed; the rewrite counts
-/// exactly when this count is not met.
-pub(super) fn rough_entry_count(doc: &[u8]) -> usize {
-    let boundary = |rest: &[u8]| {
-        rest.first()
-            .is_some_and(|&b| b == b'>' || b == b'/' || b.is_ascii_whitespace())
-    };
-    let count = |needle: &[u8]| {
-        memchr::memmem::find_iter(doc, needle)
-            .filter(|&at| boundary(&doc[at + needle.len()..]))
-            .count()
-    };
-    count(b"<item") + count(b"<entry")
+/// Entry start tags, counted without parsing. It can count too many (markup quoted in
+/// CDATA), never too few for an unprefixed feed; the rewrite counts exactly when this
+/// count is not met.
+fn rough_entry_count(doc: &[u8]) -> usize {
+    entry_tags(doc, true).count() + entry_tags(doc, false).count()
 }
 
 /// Work the rewrite does that a successful parse does not show as missing entries: a
-/// title lost to naked markup, a link an RSS guid stands for, base64 text.
+/// title lost to naked markup, base64 text.
 fn needs_rewrite(feed: &ParsedFeed, doc: &[u8]) -> bool {
-    if feed.feed_type == FeedType::Atom && memchr::memmem::find(doc, b"base64").is_some() {
-        return true;
+    match feed.feed_type {
+        FeedType::Atom => memchr::memmem::find(doc, b"base64").is_some(),
+        FeedType::RSS0 | FeedType::RSS1 | FeedType::RSS2 => title_holds_markup(doc),
+        FeedType::JSON => false,
     }
-    let rss = matches!(
-        feed.feed_type,
-        FeedType::RSS0 | FeedType::RSS1 | FeedType::RSS2
-    );
-    let guid_link = |e: &Entry| {
-        e.links.is_empty() && (e.id.starts_with("http://") || e.id.starts_with("https://"))
-    };
-    rss && (feed.entries.iter().any(guid_link) || title_holds_markup(doc))
 }
 
 /// Whether some `<title>` holds an element: RSS titles are text, and feed-rs loses

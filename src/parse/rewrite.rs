@@ -2,9 +2,9 @@
 //! one it can, and notes where each entry sits so that entries can be read one by one.
 //!
 //! It maps legacy formats onto current ones (RSS 0.90's namespace onto RSS 1.0's; Atom
-//! 0.3's namespace, element names and `mode` onto Atom 1.0), gives RSS items the link
-//! their `guid` or `rdf:about` stands for, strips naked markup from RSS titles, and
-//! drops the Atom fields feed-rs would fail a whole feed for (empty, binary or
+//! 0.3's namespace, element names and `mode` onto Atom 1.0), gives RSS items without
+//! a link the one their `rdf:about` stands for, strips naked markup from RSS titles,
+//! and drops the Atom fields feed-rs would fail a whole feed for (empty, binary or
 //! unknown-typed). Everything else is written back as it was read.
 
 use std::ops::Range;
@@ -12,6 +12,8 @@ use std::ops::Range;
 use quick_xml::events::attributes::Attribute;
 use quick_xml::events::{BytesEnd, BytesStart, BytesText, Event};
 use quick_xml::{Reader, Writer};
+
+use super::cut::{is_entry, next_entry, reader};
 
 const RSS_090: &str = "http://my.netscape.com/rdf/simple/0.9/";
 const RSS_10: &str = "http://purl.org/rss/1.0/";
@@ -46,8 +48,6 @@ struct OpenItem {
     prefix: String,
     about: Option<String>,
     has_link: bool,
-    /// The guid as written (escaped), when it is a permalink.
-    permalink: Option<String>,
 }
 
 struct Pass<'a> {
@@ -66,7 +66,7 @@ struct Pass<'a> {
 /// `None` when the document is not XML that can be read even leniently.
 pub(super) fn rewrite(doc: &str) -> Option<Rewritten> {
     let mut pass = Pass {
-        reader: reader(doc),
+        reader: reader(doc.as_bytes()),
         offset: 0,
         out: Writer::new(Vec::with_capacity(doc.len() + doc.len() / 16)),
         format: Format::Other,
@@ -104,14 +104,6 @@ pub(super) fn rewrite(doc: &str) -> Option<Rewritten> {
     })
 }
 
-fn reader(doc: &str) -> Reader<&[u8]> {
-    let mut reader = Reader::from_str(doc);
-    let config = reader.config_mut();
-    config.check_end_names = false;
-    config.allow_unmatched_ends = true;
-    reader
-}
-
 /// An error means the document could not be read or written as XML; the caller keeps
 /// what it had.
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
@@ -142,13 +134,13 @@ impl<'a> Pass<'a> {
             Format::Rss | Format::Rdf => "item",
             _ => "entry",
         };
-        let Some(next) = super::cut::next_entry(doc.as_bytes(), from, name) else {
+        let Some(next) = next_entry(doc.as_bytes(), from, name) else {
             return false;
         };
         self.out.get_mut().truncate(start);
         self.stack.truncate(depth);
         (self.item, self.entry_start) = (None, None);
-        (self.reader, self.offset) = (reader(&doc[next..]), next);
+        (self.reader, self.offset) = (reader(&doc.as_bytes()[next..]), next);
         true
     }
 
@@ -165,26 +157,10 @@ impl<'a> Pass<'a> {
             return self.text_construct(start, inner);
         }
         if let Some(item) = self.item.as_mut().filter(|i| depth == i.depth + 1) {
-            if local == "link" {
-                item.has_link = true;
-            } else if local == "guid" && !empty {
-                let permalink = attr(&start, "isPermaLink")
-                    .is_none_or(|v| !v.trim().eq_ignore_ascii_case("false"));
-                let inner = self.inner()?;
-                let text: String = inner.iter().filter_map(raw_text).collect();
-                if permalink && let Some(item) = self.item.as_mut() {
-                    item.permalink = Some(text.trim().to_string());
-                }
-                return self.element(&start, inner);
-            }
+            item.has_link |= local == "link";
         }
-        let is_entry = (local == "item" || local == "entry")
-            && (depth == 1
-                || (depth == 2
-                    && self
-                        .stack
-                        .get(1)
-                        .is_some_and(|p| split_name(p).1 == "channel")));
+        let in_channel = (self.stack.get(1)).is_some_and(|p| split_name(p).1 == "channel");
+        let is_entry = is_entry(local, depth, in_channel);
         if is_entry {
             self.entry_start = Some((depth, self.out.get_ref().len()));
             if matches!(self.format, Format::Rss | Format::Rdf) && local == "item" {
@@ -197,7 +173,6 @@ impl<'a> Pass<'a> {
                     },
                     about: attr(&start, "rdf:about"),
                     has_link: false,
-                    permalink: None,
                 });
             }
         }
@@ -240,23 +215,16 @@ impl<'a> Pass<'a> {
         }
     }
 
-    /// The link an RSS item without `<link>` stands for: its `rdf:about`, else its
-    /// guid when that is a permalink (the default) and a web address.
+    /// The link an RSS item without `<link>` stands for: its `rdf:about`.
     fn add_link(&mut self) -> Result<()> {
-        let Some(item) = self.item.take() else {
+        let Some(item) = self.item.take().filter(|i| !i.has_link) else {
             return Ok(());
         };
-        if item.has_link {
-            return Ok(());
-        }
-        let text = match (&item.about, &item.permalink) {
-            (Some(about), _) => BytesText::new(about).into_owned(),
-            (None, Some(guid)) if is_web_address(guid) => {
-                BytesText::from_escaped(guid.as_str()).into_owned()
-            }
+        let text = match &item.about {
+            Some(about) => BytesText::new(about),
             // feed-rs drops an RSS 1.0 item without a link; this one keeps it.
-            _ if self.format == Format::Rdf => BytesText::new(NO_LINK),
-            _ => return Ok(()),
+            None if self.format == Format::Rdf => BytesText::new(NO_LINK),
+            None => return Ok(()),
         };
         let link = BytesStart::new(format!("{}link", item.prefix));
         self.element(&link, [Event::Text(text)])
@@ -340,16 +308,6 @@ impl<'a> Pass<'a> {
     }
 }
 
-/// Text as written (escaped), for concatenating guids and base64.
-pub(super) fn raw_text(event: &Event<'_>) -> Option<String> {
-    match event {
-        Event::Text(t) => Some(t.to_string()),
-        Event::GeneralRef(r) => Some(format!("&{};", &**r)),
-        Event::CData(c) => Some(quick_xml::escape::escape(&**c).into_owned()),
-        _ => None,
-    }
-}
-
 fn format_of(root: &BytesStart<'_>) -> Format {
     let (_, local) = split_name(root.name().0);
     match local {
@@ -371,11 +329,6 @@ fn split_name(name: &str) -> (&str, &str) {
 
 fn is_namespace_declaration(key: &str) -> bool {
     key == "xmlns" || key.starts_with("xmlns:")
-}
-
-fn is_web_address(s: &str) -> bool {
-    let lower = s.get(..8).unwrap_or(s).to_ascii_lowercase();
-    lower.starts_with("http://") || lower.starts_with("https://")
 }
 
 /// An attribute's unescaped value.

@@ -7,7 +7,7 @@ use base64::Engine;
 use quick_xml::Writer;
 use quick_xml::events::{BytesStart, BytesText, Event};
 
-use super::{Format, Pass, Result, attr, raw_text, split_name};
+use super::{Format, Pass, Result, attr, split_name};
 
 impl<'a> Pass<'a> {
     pub(super) fn is_text_construct(&self, local: &str, prefix: &str) -> bool {
@@ -146,4 +146,14 @@ fn serialize(events: &[Event<'_>]) -> Option<String> {
         writer.write_event(event.borrow()).ok()?;
     }
     String::from_utf8(writer.into_inner()).ok()
+}
+
+/// Text as written (escaped), for concatenating base64.
+fn raw_text(event: &Event<'_>) -> Option<String> {
+    match event {
+        Event::Text(t) => Some(t.to_string()),
+        Event::GeneralRef(r) => Some(format!("&{};", &**r)),
+        Event::CData(c) => Some(quick_xml::escape::escape(&**c).into_owned()),
+        _ => None,
+    }
 }
