@@ -8,6 +8,7 @@
 //! Runs in the fetch worker so the raw body is dropped as soon as it is parsed.
 
 use std::borrow::Cow;
+use std::cell::LazyCell;
 use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
@@ -73,7 +74,7 @@ pub fn parse_feed(
         }));
     }
     // An Atom id is often the permalink, and an RSS guid is one unless it says not.
-    let not_permalinks = extras::not_permalinks(&doc);
+    let not_permalinks = LazyCell::new(|| extras::not_permalinks(&doc));
     let id_is_link = |entry: &Entry| match parsed.feed_type {
         FeedType::Atom => true,
         FeedType::JSON => false,
@@ -94,9 +95,8 @@ pub fn parse_feed(
         .entries
         .into_iter()
         .map(|entry| {
-            let id_is_link = id_is_link(&entry);
             let base = link_base.as_ref().or(base);
-            item_from_entry(source.index, &identity, entry, base, id_is_link)
+            item_from_entry(source.index, &identity, entry, base, &id_is_link)
         })
         .collect();
     image::add_unparsed_images(&doc, base, &mut items);
@@ -139,7 +139,7 @@ fn item_from_entry(
     identity: &FeedKey,
     entry: Entry,
     base: Option<&url::Url>,
-    id_is_link: bool,
+    id_is_link: &dyn Fn(&Entry) -> bool,
 ) -> Item {
     // Media RSS names clips that have no title of their own, as feedparser reads it.
     let media_title = || entry.media.iter().find_map(|m| m.title.as_ref());
@@ -196,7 +196,11 @@ fn item_from_entry(
 
 /// The alternate link, else the id when it stands for one and is a web address, else
 /// any link.
-fn item_link(entry: &Entry, base: Option<&url::Url>, id_is_link: bool) -> Option<String> {
+fn item_link(
+    entry: &Entry,
+    base: Option<&url::Url>,
+    id_is_link: &dyn Fn(&Entry) -> bool,
+) -> Option<String> {
     let alternate = entry
         .links
         .iter()
@@ -206,7 +210,7 @@ fn item_link(entry: &Entry, base: Option<&url::Url>, id_is_link: bool) -> Option
     }
     let id = entry.id.trim();
     let lower = id.get(..8).unwrap_or(id).to_ascii_lowercase();
-    if id_is_link && (lower.starts_with("http://") || lower.starts_with("https://")) {
+    if (lower.starts_with("http://") || lower.starts_with("https://")) && id_is_link(entry) {
         return absolute_http_url(id, None);
     }
     entry

@@ -1,6 +1,5 @@
 //! A feed cut down to what the limits keep before feed-rs reads it: feed-rs builds a
-//! model of every entry before any limit could apply (~750 bytes for an empty
-//! `<item/>`, ~1 KB for a JSON `{}`), so 3,000,000 items in 9 MB once took 3 GB.
+//! model of every entry before any limit could apply, many times the entry's size.
 //!
 //! A quick pass counts the entries; past `MAX_ITEMS` it keeps the newest (by the date
 //! an entry states first; undated ones last, ties in document order, as
@@ -8,7 +7,7 @@
 //! `MAX_ENTRY_ELEMENTS` are dropped, outside the text constructs whose markup is text.
 
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::BTreeMap;
 use std::ops::Range;
 
 use quick_xml::Reader;
@@ -64,46 +63,17 @@ pub(super) fn cut(doc: &[u8]) -> Option<Cut> {
     xml(doc)
 }
 
-/// The newest `MAX_ITEMS` of what is offered, by date then document order.
+/// The newest `MAX_ITEMS` of what is offered, by date then document order: the
+/// first one out is the oldest, and of equally old ones the latest in the document.
 struct Newest<T> {
-    heap: BinaryHeap<Reverse<Ranked<T>>>,
+    kept: BTreeMap<(i64, Reverse<usize>), T>,
     seen: usize,
-}
-
-/// An entry ranked by date, then earlier in the document first; what it holds is
-/// never compared.
-struct Ranked<T> {
-    stamp: i64,
-    index: usize,
-    entry: T,
-}
-
-impl<T> Ranked<T> {
-    fn rank(&self) -> (i64, Reverse<usize>) {
-        (self.stamp, Reverse(self.index))
-    }
-}
-impl<T> PartialEq for Ranked<T> {
-    fn eq(&self, other: &Self) -> bool {
-        self.rank() == other.rank()
-    }
-}
-impl<T> Eq for Ranked<T> {}
-impl<T> PartialOrd for Ranked<T> {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl<T> Ord for Ranked<T> {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.rank().cmp(&other.rank())
-    }
 }
 
 impl<T> Newest<T> {
     fn new() -> Self {
         Newest {
-            heap: BinaryHeap::with_capacity(MAX_ITEMS + 1),
+            kept: BTreeMap::new(),
             seen: 0,
         }
     }
@@ -112,23 +82,19 @@ impl<T> Newest<T> {
         let stamp = date
             .and_then(parse_date)
             .map_or(i64::MIN, |d| d.timestamp());
-        self.heap.push(Reverse(Ranked {
-            stamp,
-            index: self.seen,
-            entry,
-        }));
+        self.kept.insert((stamp, Reverse(self.seen)), entry);
         self.seen += 1;
-        if self.heap.len() > MAX_ITEMS {
-            self.heap.pop();
+        if self.kept.len() > MAX_ITEMS {
+            self.kept.pop_first();
         }
     }
 
     /// The kept entries in document order, and how many were dropped.
     fn into_kept(self) -> (Vec<T>, usize) {
-        let mut kept: Vec<_> = self.heap.into_iter().map(|Reverse(k)| k).collect();
-        kept.sort_by_key(|k| k.index);
+        let mut kept: Vec<_> = self.kept.into_iter().collect();
+        kept.sort_by_key(|((_, Reverse(index)), _)| *index);
         let dropped = self.seen - kept.len();
-        (kept.into_iter().map(|k| k.entry).collect(), dropped)
+        (kept.into_iter().map(|(_, entry)| entry).collect(), dropped)
     }
 }
 

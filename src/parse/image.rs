@@ -2,12 +2,14 @@
 //! and JSON Feed. An image inside the item's HTML is looked for at render time
 //! (`render::lead_image_in`), only for the items a digest shows.
 
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use feed_rs::model::{Entry, MediaContent};
 use regex::bytes::Regex;
 use serde::Deserialize;
 
+use super::absolute_http_url;
 use crate::model::{Item, LeadImage};
 
 /// The first of `media:thumbnail`, an image `media:content`, an image `enclosure`
@@ -24,7 +26,7 @@ pub(super) fn from_entry(entry: &Entry, base: Option<&url::Url>) -> Option<LeadI
         .iter()
         .flat_map(|m| &m.thumbnails)
         .find_map(|t| {
-            http_url(&t.image.uri, base).map(|url| LeadImage {
+            absolute_http_url(&t.image.uri, base).map(|url| LeadImage {
                 url,
                 width: t.image.width.filter(|w| *w > 0),
                 height: t.image.height.filter(|h| *h > 0),
@@ -38,7 +40,7 @@ pub(super) fn from_entry(entry: &Entry, base: Option<&url::Url>) -> Option<LeadI
             .filter(|c| is_image(c))
             .find_map(|c| {
                 let url = c.url.as_ref()?;
-                http_url(url.as_str(), base).map(|url| LeadImage {
+                absolute_http_url(url.as_str(), base).map(|url| LeadImage {
                     url,
                     width: c.width.filter(|w| *w > 0),
                     height: c.height.filter(|h| *h > 0),
@@ -65,15 +67,6 @@ fn is_image(content: &MediaContent) -> bool {
                     && (content.width.is_some() || content.height.is_some()))
         }
     }
-}
-
-fn http_url(href: &str, base: Option<&url::Url>) -> Option<String> {
-    let href = href.trim();
-    let url = match base {
-        Some(b) => b.join(href).ok()?,
-        None => url::Url::parse(href).ok()?,
-    };
-    matches!(url.scheme(), "http" | "https").then(|| url.to_string())
 }
 
 /// Images that feed-rs does not report, for items that have none from elsewhere:
@@ -122,7 +115,9 @@ fn tag_image(tag: &[u8], base: Option<&url::Url>) -> Option<LeadImage> {
     let (mut url, mut width, mut height) = (None, None, None);
     for caps in ATTRIBUTE.captures_iter(tag) {
         let value = caps.get(2).or(caps.get(3))?.as_bytes();
-        let value = xml_unescape(&String::from_utf8_lossy(value));
+        let value = String::from_utf8_lossy(value);
+        let value =
+            quick_xml::escape::unescape(&value).map_or_else(|_| value.to_string(), Cow::into_owned);
         let side = || value.trim().parse().ok().filter(|n: &u32| *n > 0);
         match &caps[1] {
             b"width" => width = side(),
@@ -130,15 +125,7 @@ fn tag_image(tag: &[u8], base: Option<&url::Url>) -> Option<LeadImage> {
             _ => url = Some(value),
         }
     }
-    http_url(&url?, base).map(|url| LeadImage { url, width, height })
-}
-
-fn xml_unescape(text: &str) -> String {
-    text.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&apos;", "'")
-        .replace("&amp;", "&")
+    absolute_http_url(&url?, base).map(|url| LeadImage { url, width, height })
 }
 
 /// JSON Feed's `image` and `banner_image`, by position: JSON items and parsed items
@@ -173,7 +160,7 @@ fn add_json_feed_images(body: &[u8], base: Option<&url::Url>, items: &mut [Item]
         item.image = [json.image, json.banner_image]
             .into_iter()
             .flatten()
-            .find_map(|href| http_url(&href, base))
+            .find_map(|href| absolute_http_url(&href, base))
             .map(|url| LeadImage {
                 url,
                 width: None,
