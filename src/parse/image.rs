@@ -13,39 +13,24 @@ use super::absolute_http_url;
 use crate::model::{Item, LeadImage};
 
 /// The first of `media:thumbnail`, an image `media:content`, an image `enclosure`
-/// and `itunes:image` that is an http(s) URL.
-///
-/// feed-rs reports `itunes:image` as a thumbnail and folds an enclosure into the
-/// media RSS object, so thumbnails are tried first across all media objects, then
-/// image contents. In a podcast feed `itunes:image` sits beside an audio
-/// enclosure, so the order only differs from the list above for a feed that has
-/// both `itunes:image` and an image `media:content` and no `media:thumbnail`.
+/// and `itunes:image` that is an http(s) URL. feed-rs reports `itunes:image` as a
+/// thumbnail and folds an enclosure into the media RSS object, so thumbnails come
+/// first across all media objects, then image contents.
 pub(super) fn from_entry(entry: &Entry, base: Option<&url::Url>) -> Option<LeadImage> {
-    let thumbnail = entry
-        .media
-        .iter()
-        .flat_map(|m| &m.thumbnails)
-        .find_map(|t| {
-            absolute_http_url(&t.image.uri, base).map(|url| LeadImage {
-                url,
-                width: t.image.width.filter(|w| *w > 0),
-                height: t.image.height.filter(|h| *h > 0),
-            })
-        });
-    thumbnail.or_else(|| {
-        entry
-            .media
-            .iter()
-            .flat_map(|m| &m.content)
-            .filter(|c| is_image(c))
-            .find_map(|c| {
-                let url = c.url.as_ref()?;
-                absolute_http_url(url.as_str(), base).map(|url| LeadImage {
-                    url,
-                    width: c.width.filter(|w| *w > 0),
-                    height: c.height.filter(|h| *h > 0),
-                })
-            })
+    let media = || entry.media.iter();
+    let thumbnails = media().flat_map(|m| &m.thumbnails).map(|t| {
+        let image = &t.image;
+        (image.uri.as_str(), image.width, image.height)
+    });
+    let contents = (media().flat_map(|m| &m.content))
+        .filter(|c| is_image(c))
+        .filter_map(|c| Some((c.url.as_ref()?.as_str(), c.width, c.height)));
+    thumbnails.chain(contents).find_map(|(url, width, height)| {
+        Some(LeadImage {
+            url: absolute_http_url(url, base)?,
+            width: width.filter(|w| *w > 0),
+            height: height.filter(|h| *h > 0),
+        })
     })
 }
 
