@@ -99,8 +99,8 @@ pub fn parse_feed(
             item_from_entry(source.index, &identity, entry, base, &id_is_link)
         })
         .collect();
-    image::add_unparsed_images(&doc, base, &mut items);
-    extras::fill(&doc, &mut items);
+    image::add_json_feed_images(&doc, base, &mut items);
+    extras::fill(&doc, base, &mut items);
     drop(doc);
     let mut feed = Feed {
         title: parsed

@@ -1,7 +1,8 @@
 //! What feed-rs leaves out of an item and feedparser reads: Dublin Core's `dc:title`
 //! for an item without a title, `dcterms:issued`, `created` and `modified` for one
-//! without a date (else it would be dated by first sight, and show as new), and a
-//! guid's `isPermaLink="false"`.
+//! without a date (else it would be dated by first sight, and show as new), a lone
+//! `media:thumbnail` or `itunes:image` (see `image`), and a guid's
+//! `isPermaLink="false"`.
 
 use std::collections::HashSet;
 
@@ -10,33 +11,40 @@ use quick_xml::events::Event;
 use quick_xml::name::{Namespace, ResolveResult};
 
 use super::dates::parse_date;
-use crate::model::Item;
+use super::image::tag_image;
+use crate::model::{Item, LeadImage};
 use crate::text;
 
 const DC: &str = "http://purl.org/dc/elements/1.1/";
 const DC_TERMS: &str = "http://purl.org/dc/terms/";
 
-/// What one entry says in Dublin Core: its title, and its dates by name.
+/// What one entry says in Dublin Core (its title, and its dates by name) and its
+/// first image tag.
 #[derive(Default)]
 struct Said {
     title: Option<String>,
     issued: Option<String>,
     created: Option<String>,
     modified: Option<String>,
+    image: Option<LeadImage>,
 }
 
-/// Fills in titles and dates from Dublin Core, by position: only when the document's
-/// entries line up one to one with `items`.
-pub(super) fn fill(doc: &[u8], items: &mut [Item]) {
-    let wanted = items.iter().any(|i| i.title.is_empty() || i.date.is_none());
-    if !wanted || memchr::memmem::find(doc, b"purl.org/dc/").is_none() {
+/// Fills in titles, dates and images, by position: only when the document's entries
+/// line up one to one with `items`.
+pub(super) fn fill(doc: &[u8], base: Option<&url::Url>, items: &mut [Item]) {
+    let found = |needle: &[u8]| memchr::memmem::find(doc, needle).is_some();
+    let dc = items.iter().any(|i| i.title.is_empty() || i.date.is_none()) && found(b"purl.org/dc/");
+    let images = items.iter().any(|i| i.image.is_none())
+        && (found(b"<media:thumbnail") || found(b"<itunes:image"));
+    if !dc && !images {
         return;
     }
-    let Some(said) = read(doc) else { return };
+    let said = read(doc, base);
     if said.len() != items.len() {
         return;
     }
     for (item, said) in items.iter_mut().zip(said) {
+        item.image = item.image.take().or(said.image);
         if item.title.is_empty()
             && let Some(title) = said.title
         {
@@ -78,8 +86,8 @@ pub(super) fn not_permalinks(doc: &[u8]) -> HashSet<String> {
     guids
 }
 
-/// Each entry's Dublin Core, in document order; `None` when the document breaks.
-fn read(doc: &[u8]) -> Option<Vec<Said>> {
+/// What each entry says, in document order, up to where the document breaks.
+fn read(doc: &[u8], base: Option<&url::Url>) -> Vec<Said> {
     let mut reader = NsReader::from_reader(doc);
     super::cut::lenient(reader.config_mut());
     let mut entries = Vec::new();
@@ -87,8 +95,7 @@ fn read(doc: &[u8]) -> Option<Vec<Said>> {
     let mut in_channel = false;
     // The depth of the entry being read.
     let mut entry: Option<usize> = None;
-    loop {
-        let (ns, event) = reader.read_resolved_event().ok()?;
+    while let Ok((ns, event)) = reader.read_resolved_event() {
         // Which Dublin Core: the elements (`dc:`) or the terms (`dcterms:`).
         let dc = match ns {
             ResolveResult::Bound(Namespace(DC)) => Some(true),
@@ -103,16 +110,20 @@ fn read(doc: &[u8]) -> Option<Vec<Said>> {
                 entry = entry.filter(|at| *at < depth);
                 continue;
             }
-            Event::Eof => return Some(entries),
+            Event::Eof => return entries,
             _ => continue,
         };
         let local = start.local_name().as_ref().to_string();
         if let Some(dc) = dc.filter(|_| !empty && entry.is_some_and(|at| depth == at + 1)) {
-            let raw = reader.read_text(start.name()).ok()?;
+            let Ok(raw) = reader.read_text(start.name()) else {
+                break;
+            };
             let value = quick_xml::escape::unescape(&raw)
                 .map(|v| v.into_owned())
                 .ok();
-            let said: &mut Said = entries.last_mut()?;
+            let Some(said) = entries.last_mut() else {
+                break;
+            };
             let slot = match (dc, local.as_str()) {
                 (true, "title") => &mut said.title,
                 (false, "issued") => &mut said.issued,
@@ -123,6 +134,12 @@ fn read(doc: &[u8]) -> Option<Vec<Said>> {
             *slot = slot.take().or(value);
             continue;
         }
+        if entry.is_some()
+            && matches!(start.name().as_ref(), "media:thumbnail" | "itunes:image")
+            && let Some(said) = entries.last_mut()
+        {
+            said.image = said.image.take().or_else(|| tag_image(&start, base));
+        }
         if super::cut::is_entry(&local, depth, in_channel) {
             entries.push(Said::default());
             entry = (!empty).then_some(depth);
@@ -130,4 +147,9 @@ fn read(doc: &[u8]) -> Option<Vec<Said>> {
         in_channel |= depth == 1 && local == "channel";
         depth += usize::from(!empty);
     }
+    // An entry the document breaks in is lost to feed-rs's reading too.
+    if entry.is_some() {
+        entries.pop();
+    }
+    entries
 }

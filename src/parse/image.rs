@@ -3,10 +3,9 @@
 //! (`render::lead_image_in`), only for the items a digest shows.
 
 use std::borrow::Cow;
-use std::sync::LazyLock;
 
 use feed_rs::model::{Entry, MediaContent};
-use regex::bytes::Regex;
+use quick_xml::events::BytesStart;
 use serde::Deserialize;
 
 use super::absolute_http_url;
@@ -54,68 +53,26 @@ fn is_image(content: &MediaContent) -> bool {
     }
 }
 
-/// Images that feed-rs does not report, for items that have none from elsewhere:
-/// JSON Feed's `image` / `banner_image`, a `media:thumbnail` alone or in a
-/// `media:group` (feed-rs keeps a thumbnail only beside a `media:content`), and an
-/// `itunes:image` that is an episode's only iTunes element (feed-rs drops an iTunes
-/// media object without a title or a description, picture and all). `items` are in
-/// the feed's order.
-pub(super) fn add_unparsed_images(body: &[u8], base: Option<&url::Url>, items: &mut [Item]) {
-    if items.iter().all(|i| i.image.is_some()) {
-        return;
-    }
-    add_json_feed_images(body, base, items);
-    // XML names are case-sensitive; a literal search is a fast scan of the body.
-    if IMAGE_TAG.is_match(body) {
-        add_tagged_images(body, base, items);
-    }
+/// A `media:thumbnail` or `itunes:image` tag's picture.
+pub(super) fn tag_image(tag: &BytesStart<'_>, base: Option<&url::Url>) -> Option<LeadImage> {
+    let value = |key: &str| {
+        let attribute = tag.try_get_attribute(key).ok()??;
+        quick_xml::escape::unescape(&attribute.value)
+            .ok()
+            .map(Cow::into_owned)
+    };
+    let side = |key: &str| value(key)?.trim().parse().ok().filter(|n: &u32| *n > 0);
+    Some(LeadImage {
+        url: absolute_http_url(&value("url").or_else(|| value("href"))?, base)?,
+        width: side("width"),
+        height: side("height"),
+    })
 }
 
-static ITEM: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?s-u)<(?:item|entry)[\s>].*?</(?:item|entry)\s*>").expect("valid regex")
-});
-static IMAGE_TAG: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?-u)<(?:media:thumbnail|itunes:image)\s[^>]*>").expect("valid regex")
-});
-static ATTRIBUTE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"(?-u)\b(url|href|width|height)\s*=\s*(?:"([^"]*)"|'([^']*)')"#)
-        .expect("valid regex")
-});
-
-/// Each item's first `media:thumbnail` or `itunes:image`, by position; only when the
-/// items line up one to one with what feed-rs parsed.
-fn add_tagged_images(body: &[u8], base: Option<&url::Url>, items: &mut [Item]) {
-    let blocks: Vec<&[u8]> = ITEM.find_iter(body).map(|m| m.as_bytes()).collect();
-    if blocks.len() != items.len() {
-        return;
-    }
-    for (item, block) in items.iter_mut().zip(blocks) {
-        if item.image.is_none() {
-            item.image = (IMAGE_TAG.find_iter(block)).find_map(|t| tag_image(t.as_bytes(), base));
-        }
-    }
-}
-
-fn tag_image(tag: &[u8], base: Option<&url::Url>) -> Option<LeadImage> {
-    let (mut url, mut width, mut height) = (None, None, None);
-    for caps in ATTRIBUTE.captures_iter(tag) {
-        let value = caps.get(2).or(caps.get(3))?.as_bytes();
-        let value = String::from_utf8_lossy(value);
-        let value =
-            quick_xml::escape::unescape(&value).map_or_else(|_| value.to_string(), Cow::into_owned);
-        let side = || value.trim().parse().ok().filter(|n: &u32| *n > 0);
-        match &caps[1] {
-            b"width" => width = side(),
-            b"height" => height = side(),
-            _ => url = Some(value),
-        }
-    }
-    absolute_http_url(&url?, base).map(|url| LeadImage { url, width, height })
-}
-
-/// JSON Feed's `image` and `banner_image`, by position: JSON items and parsed items
-/// line up one to one (checked: anything else leaves them as they are).
-fn add_json_feed_images(body: &[u8], base: Option<&url::Url>, items: &mut [Item]) {
+/// JSON Feed's `image` and `banner_image`, which feed-rs does not report, for items
+/// that have none from elsewhere, by position: only when JSON items and parsed items
+/// line up one to one. (The image tags feed-rs drops are read in `extras`.)
+pub(super) fn add_json_feed_images(body: &[u8], base: Option<&url::Url>, items: &mut [Item]) {
     #[derive(Deserialize)]
     struct JsonFeed {
         items: Vec<JsonItem>,
@@ -129,7 +86,7 @@ fn add_json_feed_images(body: &[u8], base: Option<&url::Url>, items: &mut [Item]
         .iter()
         .find(|b| !b.is_ascii_whitespace() && **b != 0xEF && **b != 0xBB && **b != 0xBF)
         .is_some_and(|b| *b == b'{');
-    if !starts_as_json {
+    if !starts_as_json || items.iter().all(|i| i.image.is_some()) {
         return;
     }
     let Ok(feed) = serde_json::from_slice::<JsonFeed>(body) else {
