@@ -9,8 +9,11 @@
 //! validation pass and no copy.
 
 use std::borrow::Cow;
+use std::ops::Range;
+use std::sync::LazyLock;
 
 use encoding_rs::{Encoding, UTF_8, UTF_16BE, UTF_16LE};
+use regex::bytes::Regex;
 
 type Decoded<'a> = (Cow<'a, [u8]>, &'static Encoding, usize);
 
@@ -34,7 +37,7 @@ pub(super) fn decode<'a>(body: &'a [u8], http_charset: Option<&str>) -> Decoded<
         .or_else(|| {
             // A declaration that could be read as ASCII is not in UTF-16, whatever it says.
             encoding_value_span(body)
-                .and_then(|(start, end)| Encoding::for_label(&body[start..end]))
+                .and_then(|span| Encoding::for_label(&body[span]))
                 .filter(|e| *e != UTF_16LE && *e != UTF_16BE)
         });
     let encoding = declared.unwrap_or(UTF_8);
@@ -107,43 +110,23 @@ fn decoded<'a>(encoding: &'static Encoding, bytes: &[u8]) -> Decoded<'a> {
 
 /// feed-rs honours the declaration, so once the bytes are UTF-8 it must say UTF-8.
 fn with_utf8_declaration(doc: Cow<'_, [u8]>) -> Cow<'_, [u8]> {
-    let Some((start, end)) = encoding_value_span(&doc) else {
+    let Some(span) = encoding_value_span(&doc) else {
         return doc;
     };
-    if Encoding::for_label(&doc[start..end]) == Some(UTF_8) {
+    if Encoding::for_label(&doc[span.clone()]) == Some(UTF_8) {
         return doc;
     }
-    let mut fixed = Vec::with_capacity(doc.len());
-    fixed.extend_from_slice(&doc[..start]);
-    fixed.extend_from_slice(b"UTF-8");
-    fixed.extend_from_slice(&doc[end..]);
-    Cow::Owned(fixed)
+    Cow::Owned([&doc[..span.start], b"UTF-8", &doc[span.end..]].concat())
 }
 
 /// Where the value of `encoding="…"` sits in a leading `<?xml … ?>`.
-fn encoding_value_span(body: &[u8]) -> Option<(usize, usize)> {
-    let offset = body.len() - body.trim_ascii_start().len();
-    let rest = &body[offset..];
-    if !rest.starts_with(b"<?xml") {
-        return None;
-    }
-    let close = memchr::memmem::find(&rest[..rest.len().min(512)], b"?>")?;
-    let declaration = &rest[..close];
-    let key = memchr::memmem::find(declaration, b"encoding")?;
-    let after = &declaration[key + b"encoding".len()..];
-    let eq = after.iter().position(|&b| !b.is_ascii_whitespace())?;
-    if after[eq] != b'=' {
-        return None;
-    }
-    let value = &after[eq + 1..];
-    let q = value.iter().position(|&b| !b.is_ascii_whitespace())?;
-    let quote = value[q];
-    if quote != b'"' && quote != b'\'' {
-        return None;
-    }
-    let len = value[q + 1..].iter().position(|&b| b == quote)?;
-    let start = offset + key + b"encoding".len() + eq + 1 + q + 1;
-    Some((start, start + len))
+fn encoding_value_span(body: &[u8]) -> Option<Range<usize>> {
+    static ENCODING: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r#"(?-u)\A\s*<\?xml[^>]*?\sencoding\s*=\s*(?:"([^"]*)"|'([^']*)')"#)
+            .expect("valid regex")
+    });
+    let found = ENCODING.captures(body)?;
+    found.get(1).or(found.get(2)).map(|m| m.range())
 }
 
 #[cfg(test)]

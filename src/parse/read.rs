@@ -7,9 +7,11 @@
 //! inside the feed's own shell.
 
 use std::borrow::Cow;
+use std::sync::LazyLock;
 
 use feed_rs::model::{Feed as ParsedFeed, FeedType};
 use feed_rs::parser::Parser;
+use regex::bytes::Regex;
 
 use super::cut::entry_tags;
 use super::rewrite::{self, Rewritten};
@@ -141,35 +143,12 @@ fn needs_rewrite(feed: &ParsedFeed, doc: &[u8]) -> bool {
 }
 
 /// Whether some `<title>` holds an element: RSS titles are text, and feed-rs loses
-/// the text around markup in them. Each byte is looked at for one title at most: a
-/// `<title` inside a title already looked at is that title's markup.
+/// the text around markup in them. Markup quoted in CDATA is text, as it should be.
 fn title_holds_markup(doc: &[u8]) -> bool {
-    let mut seen = 0;
-    for at in memchr::memmem::find_iter(doc, b"<title") {
-        if at < seen {
-            continue;
-        }
-        let Some(open_end) = memchr::memchr(b'>', &doc[at..]) else {
-            return false;
-        };
-        let start = at + open_end + 1;
-        let body = doc[start..].trim_ascii_start();
-        seen = doc.len() - body.len();
-        // Markup quoted in CDATA is text, as it should be.
-        if body.starts_with(b"<![CDATA[") {
-            continue;
-        }
-        // The first `<` that starts a tag: an end tag ends the title.
-        for lt in memchr::memchr_iter(b'<', body) {
-            seen = doc.len() - body.len() + lt + 1;
-            match body.get(lt + 1) {
-                Some(b'/') => break,
-                Some(b) if b.is_ascii_alphabetic() => return true,
-                _ => {}
-            }
-        }
-    }
-    false
+    static MARKUP: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?-u)<title(?:\s[^>]*)?>[^<]*<[A-Za-z]").expect("valid regex")
+    });
+    MARKUP.is_match(doc)
 }
 
 /// What XML parsers refuse and feedparser reads, fixed in the bytes: a `<` that starts
