@@ -41,9 +41,12 @@ enum Format {
     Other,
 }
 
-/// An RSS item being copied: what it needs to be given a link at its end.
-struct OpenItem {
+/// The entry being copied: where it starts in the output and, for an RSS item, what
+/// it needs to be given a link at its end.
+struct OpenEntry {
     depth: usize,
+    start: usize,
+    rss_item: bool,
     /// `rss:` when the item is written `<rss:item>`, so an added link matches it.
     prefix: String,
     about: Option<String>,
@@ -58,8 +61,7 @@ struct Pass<'a> {
     format: Format,
     /// Names of the open elements as written, so end tags match what was written.
     stack: Vec<String>,
-    item: Option<OpenItem>,
-    entry_start: Option<(usize, usize)>,
+    entry: Option<OpenEntry>,
     entries: Vec<Range<usize>>,
 }
 
@@ -71,8 +73,7 @@ pub(super) fn rewrite(doc: &str) -> Option<Rewritten> {
         out: Writer::new(Vec::with_capacity(doc.len() + doc.len() / 16)),
         format: Format::Other,
         stack: Vec::new(),
-        item: None,
-        entry_start: None,
+        entry: None,
         entries: Vec::new(),
     };
     // An entry that breaks is lost, and counted; reading goes on at the next one.
@@ -89,9 +90,9 @@ pub(super) fn rewrite(doc: &str) -> Option<Rewritten> {
     }
     // A document cut short (or broken past repair) keeps the entries before the
     // break.
-    if let Some((depth, start)) = pass.entry_start.take() {
-        pass.out.get_mut().truncate(start);
-        pass.stack.truncate(depth);
+    if let Some(entry) = pass.entry.take() {
+        pass.out.get_mut().truncate(entry.start);
+        pass.stack.truncate(entry.depth);
         lost += 1;
     }
     while let Some(name) = pass.stack.pop() {
@@ -126,7 +127,7 @@ impl<'a> Pass<'a> {
     /// After a break inside an entry: drops what was written of it and reads on from
     /// the next entry's start tag; false when there is none.
     fn resume(&mut self, doc: &'a str) -> bool {
-        let Some((depth, start)) = self.entry_start else {
+        let Some(OpenEntry { depth, start, .. }) = self.entry else {
             return false;
         };
         let from = self.offset + self.reader.buffer_position() as usize;
@@ -139,7 +140,7 @@ impl<'a> Pass<'a> {
         };
         self.out.get_mut().truncate(start);
         self.stack.truncate(depth);
-        (self.item, self.entry_start) = (None, None);
+        self.entry = None;
         (self.reader, self.offset) = (reader(&doc.as_bytes()[next..]), next);
         true
     }
@@ -156,25 +157,20 @@ impl<'a> Pass<'a> {
             let inner = if empty { Vec::new() } else { self.inner()? };
             return self.text_construct(start, inner);
         }
-        if let Some(item) = self.item.as_mut().filter(|i| depth == i.depth + 1) {
-            item.has_link |= local == "link";
+        if let Some(entry) = self.entry.as_mut().filter(|e| depth == e.depth + 1) {
+            entry.has_link |= local == "link";
         }
         let in_channel = (self.stack.get(1)).is_some_and(|p| split_name(p).1 == "channel");
         let is_entry = is_entry(local, depth, in_channel);
         if is_entry {
-            self.entry_start = Some((depth, self.out.get_ref().len()));
-            if matches!(self.format, Format::Rss | Format::Rdf) && local == "item" {
-                self.item = Some(OpenItem {
-                    depth,
-                    prefix: if unprefixed {
-                        String::new()
-                    } else {
-                        format!("{prefix}:")
-                    },
-                    about: attr(&start, "rdf:about"),
-                    has_link: false,
-                });
-            }
+            self.entry = Some(OpenEntry {
+                depth,
+                start: self.out.get_ref().len(),
+                rss_item: matches!(self.format, Format::Rss | Format::Rdf) && local == "item",
+                prefix: qname[..qname.len() - local.len()].to_string(),
+                about: attr(&start, "rdf:about"),
+                has_link: false,
+            });
         }
         let fixed = self.fixed_start(start, depth, local, unprefixed);
         let written = fixed.name().0.to_string();
@@ -197,7 +193,7 @@ impl<'a> Pass<'a> {
             return Ok(());
         };
         let depth = self.stack.len();
-        if self.item.as_ref().is_some_and(|i| i.depth == depth) {
+        if self.entry.as_ref().is_some_and(|e| e.depth == depth) {
             self.add_link()?;
         }
         self.out.write_event(Event::End(BytesEnd::new(name)))?;
@@ -206,27 +202,23 @@ impl<'a> Pass<'a> {
     }
 
     fn end_entry(&mut self, depth: usize) {
-        if let Some((at, start)) = self.entry_start
-            && at == depth
-        {
-            self.entries.push(start..self.out.get_ref().len());
-            self.entry_start = None;
-            self.item = None;
+        if let Some(entry) = self.entry.take_if(|e| e.depth == depth) {
+            self.entries.push(entry.start..self.out.get_ref().len());
         }
     }
 
     /// The link an RSS item without `<link>` stands for: its `rdf:about`.
     fn add_link(&mut self) -> Result<()> {
-        let Some(item) = self.item.take().filter(|i| !i.has_link) else {
+        let Some(item) = self.entry.as_ref().filter(|e| e.rss_item && !e.has_link) else {
             return Ok(());
         };
+        let link = BytesStart::new(format!("{}link", item.prefix));
         let text = match &item.about {
-            Some(about) => BytesText::new(about),
+            Some(about) => BytesText::new(about).into_owned(),
             // feed-rs drops an RSS 1.0 item without a link; this one keeps it.
             None if self.format == Format::Rdf => BytesText::new(NO_LINK),
             None => return Ok(()),
         };
-        let link = BytesStart::new(format!("{}link", item.prefix));
         self.element(&link, [Event::Text(text)])
     }
 
