@@ -13,7 +13,8 @@ use std::ops::Range;
 use quick_xml::Reader;
 use quick_xml::events::Event;
 use quick_xml::reader::Config;
-use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+use serde::de::{Deserializer, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
 use super::dates::parse_date;
@@ -280,68 +281,52 @@ fn read_entry(
 
 /// A JSON Feed cut to its newest `MAX_ITEMS` items; the other members as they were.
 fn json(doc: &[u8]) -> Option<Cut> {
-    // Each item is a JSON value of its own bytes' size at most; what is not kept is
-    // freed as soon as a newer one displaces it.
-    struct Items<'n>(&'n mut Newest<Value>);
-    impl<'de> DeserializeSeed<'de> for Items<'_> {
-        type Value = ();
-        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-            d.deserialize_seq(self)
-        }
-    }
-    impl<'de> Visitor<'de> for Items<'_> {
-        type Value = ();
-        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-            f.write_str("an array of items")
-        }
-        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-            while let Some(item) = seq.next_element::<Value>()? {
-                let date = ["date_published", "date_modified"]
-                    .iter()
-                    .find_map(|k| item.get(k).and_then(Value::as_str))
-                    .map(str::to_string);
-                self.0.offer(date.as_deref(), item);
-            }
-            Ok(())
-        }
-    }
-    struct Top;
-    impl<'de> Visitor<'de> for Top {
-        type Value = (Map<String, Value>, Newest<Value>);
-        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-            f.write_str("a JSON Feed object")
-        }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-            let mut members = Map::new();
-            let mut newest = Newest::new();
-            while let Some(key) = map.next_key::<String>()? {
-                match key.as_str() {
-                    "items" => map.next_value_seed(Items(&mut newest))?,
-                    _ => {
-                        members.insert(key, map.next_value()?);
-                    }
-                }
-            }
-            Ok((members, newest))
-        }
+    #[derive(Deserialize)]
+    struct Top {
+        #[serde(deserialize_with = "newest_items")]
+        items: Newest<Value>,
+        #[serde(flatten)]
+        members: Map<String, Value>,
     }
     // Fewer bytes than the smallest items (`{},`) could fill cannot hold too many.
     if doc.len() < 3 * MAX_ITEMS {
         return None;
     }
-    let (mut members, newest) = serde_json::Deserializer::from_slice(doc)
-        .deserialize_map(Top)
-        .ok()?;
-    if newest.seen <= MAX_ITEMS {
+    let Top { items, mut members } = serde_json::from_slice(doc).ok()?;
+    if items.seen <= MAX_ITEMS {
         return None;
     }
-    let (kept, dropped) = newest.into_kept();
+    let (kept, dropped) = items.into_kept();
     members.insert("items".into(), Value::Array(kept));
     Some(Cut {
         doc: serde_json::to_vec(&members).ok()?,
         dropped,
         broken: 0,
     })
+}
+
+/// Each item is a JSON value of its own bytes' size at most; what is not kept is freed
+/// as soon as a newer one displaces it.
+fn newest_items<'de, D: Deserializer<'de>>(items: D) -> Result<Newest<Value>, D::Error> {
+    struct Items;
+    impl<'de> Visitor<'de> for Items {
+        type Value = Newest<Value>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an array of items")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let mut newest = Newest::new();
+            while let Some(item) = seq.next_element::<Value>()? {
+                let date = ["date_published", "date_modified"]
+                    .iter()
+                    .find_map(|k| item.get(k).and_then(Value::as_str))
+                    .map(str::to_string);
+                newest.offer(date.as_deref(), item);
+            }
+            Ok(newest)
+        }
+    }
+    items.deserialize_seq(Items)
 }
 
 #[cfg(test)]
