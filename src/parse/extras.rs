@@ -7,7 +7,7 @@
 use std::collections::HashSet;
 
 use quick_xml::NsReader;
-use quick_xml::events::Event;
+use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::{Namespace, ResolveResult};
 
 use super::dates::parse_date;
@@ -18,8 +18,8 @@ use crate::text;
 const DC: &str = "http://purl.org/dc/elements/1.1/";
 const DC_TERMS: &str = "http://purl.org/dc/terms/";
 
-/// What one entry says in Dublin Core (its title, and its dates by name) and its
-/// first image tag.
+/// What one entry says in Dublin Core (its title, and its dates by name), its first
+/// image tag, and its guid when that says it is no permalink.
 #[derive(Default)]
 struct Said {
     title: Option<String>,
@@ -27,6 +27,7 @@ struct Said {
     created: Option<String>,
     modified: Option<String>,
     image: Option<LeadImage>,
+    not_permalink: Option<String>,
 }
 
 /// Fills in titles, dates and images, by position: only when the document's entries
@@ -62,28 +63,11 @@ pub(super) fn fill(doc: &[u8], base: Option<&url::Url>, items: &mut [Item]) {
 /// The guids that say they are no permalink; feed-rs reads a guid as the entry's id
 /// and drops the attribute.
 pub(super) fn not_permalinks(doc: &[u8]) -> HashSet<String> {
-    let mut guids = HashSet::new();
     if memchr::memmem::find(doc, b"isPermaLink").is_none() {
-        return guids;
+        return HashSet::new();
     }
-    let mut reader = super::cut::reader(doc);
-    while let Ok(event) = reader.read_event() {
-        let start = match event {
-            Event::Start(start) if start.local_name().as_ref() == "guid" => start,
-            Event::Eof => break,
-            _ => continue,
-        };
-        let Ok(Some(flag)) = start.try_get_attribute("isPermaLink") else {
-            continue;
-        };
-        if flag.value.trim().eq_ignore_ascii_case("false")
-            && let Ok(raw) = reader.read_text(start.name())
-            && let Ok(guid) = quick_xml::escape::unescape(&raw)
-        {
-            guids.insert(guid.trim().to_string());
-        }
-    }
-    guids
+    let said = read(doc, None).into_iter();
+    said.filter_map(|said| said.not_permalink).collect()
 }
 
 /// What each entry says, in document order, up to where the document breaks.
@@ -114,25 +98,25 @@ fn read(doc: &[u8], base: Option<&url::Url>) -> Vec<Said> {
             _ => continue,
         };
         let local = start.local_name().as_ref().to_string();
-        if let Some(dc) = dc.filter(|_| !empty && entry.is_some_and(|at| depth == at + 1)) {
-            let Ok(raw) = reader.read_text(start.name()) else {
-                break;
-            };
-            let value = quick_xml::escape::unescape(&raw)
-                .map(|v| v.into_owned())
-                .ok();
-            let Some(said) = entries.last_mut() else {
-                break;
-            };
+        let child = !empty && entry.is_some_and(|at| depth == at + 1);
+        if let Some(said) = entries.last_mut().filter(|_| child) {
             let slot = match (dc, local.as_str()) {
-                (true, "title") => &mut said.title,
-                (false, "issued") => &mut said.issued,
-                (false, "created") => &mut said.created,
-                (false, "modified") => &mut said.modified,
-                _ => continue,
+                (Some(true), "title") => Some(&mut said.title),
+                (Some(false), "issued") => Some(&mut said.issued),
+                (Some(false), "created") => Some(&mut said.created),
+                (Some(false), "modified") => Some(&mut said.modified),
+                (None, "guid") if says_not_permalink(&start) => Some(&mut said.not_permalink),
+                _ => None,
             };
-            *slot = slot.take().or(value);
-            continue;
+            if let Some(slot) = slot.filter(|slot| slot.is_none()) {
+                let Ok(raw) = reader.read_text(start.name()) else {
+                    break;
+                };
+                *slot = quick_xml::escape::unescape(&raw)
+                    .map(|v| v.trim().to_string())
+                    .ok();
+                continue;
+            }
         }
         if entry.is_some()
             && matches!(start.name().as_ref(), "media:thumbnail" | "itunes:image")
@@ -152,4 +136,9 @@ fn read(doc: &[u8], base: Option<&url::Url>) -> Vec<Said> {
         entries.pop();
     }
     entries
+}
+
+fn says_not_permalink(guid: &BytesStart<'_>) -> bool {
+    let flag = guid.try_get_attribute("isPermaLink").ok().flatten();
+    flag.is_some_and(|f| f.value.trim().eq_ignore_ascii_case("false"))
 }
