@@ -6,12 +6,13 @@
 //! `limits::apply` keeps them) and drops the rest. Within an XML entry, elements past
 //! `MAX_ENTRY_ELEMENTS` are dropped, outside the text constructs whose markup is text.
 
+use std::borrow::Cow;
 use std::cmp::Reverse;
 use std::collections::BTreeMap;
 use std::ops::Range;
 
 use quick_xml::Reader;
-use quick_xml::events::Event;
+use quick_xml::events::{BytesStart, Event};
 use quick_xml::reader::Config;
 use serde::Deserialize;
 use serde::de::{Deserializer, SeqAccess, Visitor};
@@ -117,6 +118,13 @@ pub(super) fn reader(doc: &[u8]) -> Reader<&[u8]> {
     let mut reader = Reader::from_reader(doc);
     lenient(reader.config_mut());
     reader
+}
+
+/// An attribute's unescaped value.
+pub(super) fn attr(start: &BytesStart<'_>, key: &str) -> Option<String> {
+    let found = start.try_get_attribute(key).ok()??;
+    let value = quick_xml::escape::unescape(&found.value).map(Cow::into_owned);
+    Some(value.unwrap_or_else(|_| found.value.into_owned()))
 }
 
 /// An entry is an `item` or `entry` child of the root (Atom, RSS 1.0) or of RSS 2.0's

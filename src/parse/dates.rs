@@ -69,20 +69,16 @@ fn offset(zone: &str) -> Option<FixedOffset> {
         None if digits.len() > 2 => digits.split_at(2),
         None => (digits, ""),
     };
-    let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-    if hours.is_empty() || hours.len() > 2 || minutes.len() > 2 {
-        return None;
-    }
-    if !all_digits(hours) || !all_digits(minutes) {
+    let digits = hours
+        .bytes()
+        .chain(minutes.bytes())
+        .all(|b| b.is_ascii_digit());
+    if !digits || hours.is_empty() || hours.len() > 2 || minutes.len() > 2 {
         return None;
     }
     let hours: i32 = hours.parse().ok()?;
     // A lone minute digit lost its trailing zero: `+05:3` was `+05:30`.
-    let minutes: i32 = match minutes.len() {
-        0 => 0,
-        1 => minutes.parse::<i32>().ok()? * 10,
-        _ => minutes.parse().ok()?,
-    };
+    let minutes: i32 = format!("{minutes:0<2}").parse().ok()?;
     if hours > 14 || minutes > 59 {
         return None;
     }

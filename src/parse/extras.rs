@@ -10,6 +10,7 @@ use quick_xml::NsReader;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::{Namespace, ResolveResult};
 
+use super::cut::attr;
 use super::dates::parse_date;
 use super::image::tag_image;
 use crate::model::{Item, LeadImage};
@@ -99,13 +100,16 @@ fn read(doc: &[u8], base: Option<&url::Url>) -> Vec<Said> {
         };
         let local = start.local_name().as_ref().to_string();
         let child = !empty && entry.is_some_and(|at| depth == at + 1);
+        let not_permalink = |guid: &BytesStart<'_>| {
+            attr(guid, "isPermaLink").is_some_and(|v| v.trim().eq_ignore_ascii_case("false"))
+        };
         if let Some(said) = entries.last_mut().filter(|_| child) {
             let slot = match (dc, local.as_str()) {
                 (Some(true), "title") => Some(&mut said.title),
                 (Some(false), "issued") => Some(&mut said.issued),
                 (Some(false), "created") => Some(&mut said.created),
                 (Some(false), "modified") => Some(&mut said.modified),
-                (None, "guid") if says_not_permalink(&start) => Some(&mut said.not_permalink),
+                (None, "guid") if not_permalink(&start) => Some(&mut said.not_permalink),
                 _ => None,
             };
             if let Some(slot) = slot.filter(|slot| slot.is_none()) {
@@ -136,9 +140,4 @@ fn read(doc: &[u8], base: Option<&url::Url>) -> Vec<Said> {
         entries.pop();
     }
     entries
-}
-
-fn says_not_permalink(guid: &BytesStart<'_>) -> bool {
-    let flag = guid.try_get_attribute("isPermaLink").ok().flatten();
-    flag.is_some_and(|f| f.value.trim().eq_ignore_ascii_case("false"))
 }

@@ -2,13 +2,12 @@
 //! and JSON Feed. An image inside the item's HTML is looked for at render time
 //! (`render::lead_image_in`), only for the items a digest shows.
 
-use std::borrow::Cow;
-
 use feed_rs::model::{Entry, MediaContent};
 use quick_xml::events::BytesStart;
 use serde::Deserialize;
 
 use super::absolute_http_url;
+use super::cut::attr;
 use crate::model::{Item, LeadImage};
 
 /// The first of `media:thumbnail`, an image `media:content`, an image `enclosure`
@@ -55,15 +54,9 @@ fn is_image(content: &MediaContent) -> bool {
 
 /// A `media:thumbnail` or `itunes:image` tag's picture.
 pub(super) fn tag_image(tag: &BytesStart<'_>, base: Option<&url::Url>) -> Option<LeadImage> {
-    let value = |key: &str| {
-        let attribute = tag.try_get_attribute(key).ok()??;
-        quick_xml::escape::unescape(&attribute.value)
-            .ok()
-            .map(Cow::into_owned)
-    };
-    let side = |key: &str| value(key)?.trim().parse().ok().filter(|n: &u32| *n > 0);
+    let side = |key: &str| attr(tag, key)?.trim().parse().ok().filter(|n: &u32| *n > 0);
     Some(LeadImage {
-        url: absolute_http_url(&value("url").or_else(|| value("href"))?, base)?,
+        url: absolute_http_url(&attr(tag, "url").or_else(|| attr(tag, "href"))?, base)?,
         width: side("width"),
         height: side("height"),
     })

@@ -9,11 +9,10 @@
 
 use std::ops::Range;
 
-use quick_xml::events::attributes::Attribute;
 use quick_xml::events::{BytesEnd, BytesStart, BytesText, Event};
 use quick_xml::{Reader, Writer};
 
-use super::cut::{is_entry, next_entry, reader};
+use super::cut::{attr, is_entry, next_entry, reader};
 
 const RSS_090: &str = "http://my.netscape.com/rdf/simple/0.9/";
 const RSS_10: &str = "http://purl.org/rss/1.0/";
@@ -321,19 +320,6 @@ fn split_name(name: &str) -> (&str, &str) {
 
 fn is_namespace_declaration(key: &str) -> bool {
     key == "xmlns" || key.starts_with("xmlns:")
-}
-
-/// An attribute's unescaped value.
-pub(super) fn attr(start: &BytesStart<'_>, key: &str) -> Option<String> {
-    start
-        .attributes()
-        .flatten()
-        .find(|a: &Attribute<'_>| a.key.0 == key)
-        .map(|a| {
-            quick_xml::escape::unescape(&a.value)
-                .map(|v| v.into_owned())
-                .unwrap_or_else(|_| a.value.into_owned())
-        })
 }
 
 #[cfg(test)]

@@ -7,7 +7,8 @@ use base64::Engine;
 use quick_xml::Writer;
 use quick_xml::events::{BytesStart, BytesText, Event};
 
-use super::{Format, Pass, Result, attr, split_name};
+use super::super::cut::attr;
+use super::{Format, Pass, Result, split_name};
 
 impl<'a> Pass<'a> {
     pub(super) fn is_text_construct(&self, local: &str, prefix: &str) -> bool {
