@@ -55,24 +55,7 @@ pub fn parse_feed(
             .timestamp_parser(dates::parse_date)
             .build()
     };
-    let read::Read {
-        feed: parsed,
-        mut unreadable,
-        crashed,
-    } = read::read(&parser, &doc).map_err(|e| match e {
-        // The message may quote the feed (a malformed tag's name).
-        FeedError::Parse(message) => FeedError::Parse(limits::clean_text(&message)),
-        other => other,
-    })?;
-    unreadable += broken;
-    if parsed.entries.is_empty() && unreadable > 0 {
-        return Err(FeedError::Parse(match unreadable {
-            // A crash is named as one, whether it took one entry or the whole feed.
-            _ if crashed => crate::isolate::PARSER_CRASHED.to_string(),
-            1 => "its one entry could not be read".to_string(),
-            n => format!("none of its {n} entries could be read"),
-        }));
-    }
+    let (parsed, unreadable) = read::read(&parser, &doc)?.into_feed(broken)?;
     // An Atom id is often the permalink, and an RSS guid is one unless it says not.
     let not_permalinks = LazyCell::new(|| extras::not_permalinks(&doc));
     let id_is_link = |entry: &Entry| match parsed.feed_type {
@@ -164,14 +147,12 @@ fn item_from_entry(
         entry.id.clone()
     };
     let image = image::from_entry(&entry, base);
-    let mut categories: Vec<String> = Vec::new();
     let mut seen = HashSet::new();
-    for c in &entry.categories {
-        let label = c.label.as_deref().unwrap_or(&c.term).trim();
-        if !label.is_empty() && seen.insert(label) {
-            categories.push(label.to_string());
-        }
-    }
+    let categories = (entry.categories.iter())
+        .map(|c| c.label.as_deref().unwrap_or(&c.term).trim())
+        .filter(|label| !label.is_empty() && seen.insert(*label))
+        .map(str::to_string)
+        .collect();
     Item {
         key,
         feed,

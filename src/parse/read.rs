@@ -16,6 +16,7 @@ use regex::bytes::Regex;
 use super::cut::entry_tags;
 use super::rewrite::{self, Rewritten};
 use crate::isolate::{self, PARSER_CRASHED};
+use crate::limits;
 use crate::model::FeedError;
 
 /// How many times the document's size (at least 1 MiB) reading entries one by one may
@@ -24,11 +25,29 @@ const SHELL_BUDGET: usize = 16;
 
 /// A parsed feed and how many of the entries the document holds could not be read.
 pub(super) struct Read {
-    pub feed: ParsedFeed,
-    pub unreadable: usize,
+    feed: ParsedFeed,
+    unreadable: usize,
     /// Whether feed-rs panicked on some reading: an entry lost that way is reported
     /// as a crash, not as a malformed entry.
-    pub crashed: bool,
+    crashed: bool,
+}
+
+impl Read {
+    /// The feed and how many of its entries could not be read, with the `broken` ones
+    /// left out before reading. A document of which no entry can be read is a failed
+    /// feed, never an empty one.
+    pub(super) fn into_feed(self, broken: usize) -> Result<(ParsedFeed, usize), FeedError> {
+        let unreadable = self.unreadable + broken;
+        if !self.feed.entries.is_empty() || unreadable == 0 {
+            return Ok((self.feed, unreadable));
+        }
+        Err(FeedError::Parse(match unreadable {
+            // A crash is named as one, whether it took one entry or the whole feed.
+            _ if self.crashed => PARSER_CRASHED.to_string(),
+            1 => "its one entry could not be read".to_string(),
+            n => format!("none of its {n} entries could be read"),
+        }))
+    }
 }
 
 impl From<ParsedFeed> for Read {
@@ -57,24 +76,22 @@ pub(super) fn read(parser: &dyn Fn() -> Parser, doc: &[u8]) -> Result<Read, Feed
     let again = parse(parser, &rewritten.doc);
     let mut crash = crashed(&whole) || crashed(&again);
     let (held, lost) = (rewritten.entries.len(), rewritten.lost);
-    let read = match again {
-        Ok(feed) if feed.entries.len() >= held => Ok((feed, lost)),
-        again => match one_by_one(parser, &rewritten, &mut crash) {
-            Some(read) => Ok(read),
-            None => again.map(|feed| {
+    let (feed, unreadable) = match again {
+        Ok(feed) if feed.entries.len() >= held => (feed, lost),
+        again => match (one_by_one(parser, &rewritten, &mut crash), again) {
+            (Some(read), _) => read,
+            (None, Ok(feed)) => {
                 let unreadable = held.saturating_sub(feed.entries.len()) + lost;
                 (feed, unreadable)
-            }),
+            }
+            (None, Err(_)) => return whole.map(Read::from),
         },
     };
-    match read {
-        Ok((feed, unreadable)) => Ok(Read {
-            feed,
-            unreadable,
-            crashed: crash,
-        }),
-        Err(_) => whole.map(Read::from),
-    }
+    Ok(Read {
+        feed,
+        unreadable,
+        crashed: crash,
+    })
 }
 
 /// Each entry read inside a copy of the shell around the entries, and how many could
@@ -113,7 +130,8 @@ fn one_by_one(
 /// feed-rs, with a panic on hostile input turned into an error for this feed.
 fn parse(parser: &dyn Fn() -> Parser, doc: &[u8]) -> Result<ParsedFeed, FeedError> {
     match isolate::catch(|| parser().parse(doc)) {
-        Ok(result) => result.map_err(|e| FeedError::Parse(e.to_string())),
+        // The message may quote the feed (a malformed tag's name).
+        Ok(result) => result.map_err(|e| FeedError::Parse(limits::clean_text(&e.to_string()))),
         Err(panic) => {
             log::trace!("feed-rs panicked: {panic}");
             Err(FeedError::Parse(PARSER_CRASHED.into()))

@@ -107,12 +107,10 @@ fn atom_text(
     let declared = declared
         .as_deref()
         .unwrap_or(if atom03 { "text/plain" } else { "text" });
-    let html = matches!(declared, "html" | "text/html");
     let kind = match declared {
-        "text" | "text/plain" => "text",
         "html" | "text/html" => "html",
         "xhtml" | "application/xhtml+xml" => "xhtml",
-        t if t.starts_with("text/") => "text",
+        t if t == "text" || t.starts_with("text/") => "text",
         t if t.ends_with("+xml") || t.ends_with("/xml") => "text",
         // A binary document (Atom 1.0 base64-encodes those): nothing to show.
         _ if local == "content" && !atom03 => return None,
@@ -125,19 +123,17 @@ fn atom_text(
             .decode(compact.as_bytes())
             .ok()?;
         let text = String::from_utf8_lossy(&bytes).into_owned();
-        let kind = if html { "html" } else { "text" };
+        let kind = if kind == "html" { "html" } else { "text" };
         return Some((Some(kind.to_string()), Body::Text(text)));
     }
     let inline_markup = inner
         .iter()
         .any(|e| matches!(e, Event::Start(_) | Event::Empty(_)));
-    if atom03 && inline_markup && kind != "text" {
-        // Atom 0.3's default mode is inline XML; as escaped HTML it reads the same.
-        return Some((Some("html".to_string()), Body::Text(serialize(inner)?)));
-    }
-    if kind == "xhtml" || !inline_markup {
+    if !inline_markup || (kind == "xhtml" && !atom03) {
         return Some((Some(kind.to_string()), Body::Keep));
     }
+    // Markup where text or HTML was declared, or Atom 0.3's default inline XML, reads
+    // the same as escaped HTML.
     Some((Some("html".to_string()), Body::Text(serialize(inner)?)))
 }
 
