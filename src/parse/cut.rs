@@ -44,7 +44,6 @@ const TEXTS: &[&str] = &[
     "rights",
 ];
 
-/// A document cut to size.
 pub(super) struct Cut {
     pub doc: Vec<u8>,
     /// Entries dropped for the item cap.
@@ -67,19 +66,13 @@ pub(super) fn cut(doc: &[u8]) -> Option<Cut> {
 
 /// The newest `MAX_ITEMS` of what is offered, by date then document order: the
 /// first one out is the oldest, and of equally old ones the latest in the document.
+#[derive(Default)]
 struct Newest<T> {
     kept: BTreeMap<(i64, Reverse<usize>), T>,
     seen: usize,
 }
 
 impl<T> Newest<T> {
-    fn new() -> Self {
-        Newest {
-            kept: BTreeMap::new(),
-            seen: 0,
-        }
-    }
-
     fn offer(&mut self, date: Option<&str>, entry: T) {
         let stamp = date
             .and_then(parse_date)
@@ -101,6 +94,7 @@ impl<T> Newest<T> {
 }
 
 /// An XML entry: where it is, and the elements in it that are dropped.
+#[derive(Default)]
 struct Entry {
     span: Range<usize>,
     drops: Vec<Range<usize>>,
@@ -154,7 +148,7 @@ fn xml(doc: &[u8]) -> Option<Cut> {
     let mut reader = reader(doc);
     // Where in `doc` the reader started: after a break, at the next entry.
     let mut offset = 0;
-    let mut newest = Newest::new();
+    let mut newest = Newest::default();
     let mut depth = 0usize;
     let mut in_channel = false;
     // Where the shell ends and starts again around the entries.
@@ -323,7 +317,7 @@ fn newest_items<'de, D: Deserializer<'de>>(items: D) -> Result<Newest<Value>, D:
             f.write_str("an array of items")
         }
         fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-            let mut newest = Newest::new();
+            let mut newest = Newest::default();
             while let Some(item) = seq.next_element::<Value>()? {
                 let date = ["date_published", "date_modified"]
                     .iter()

@@ -211,7 +211,6 @@ fn is_weekday(word: &str) -> bool {
 mod tests {
     use super::parse_date;
 
-    /// Each date string read, as UTC.
     fn read_as(cases: &[(&str, &str)]) {
         for (raw, utc) in cases {
             let read = parse_date(raw).map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string());

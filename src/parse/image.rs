@@ -75,11 +75,8 @@ pub(super) fn add_json_feed_images(body: &[u8], base: Option<&url::Url>, items: 
         image: Option<String>,
         banner_image: Option<String>,
     }
-    let starts_as_json = body
-        .iter()
-        .find(|b| !b.is_ascii_whitespace() && **b != 0xEF && **b != 0xBB && **b != 0xBF)
-        .is_some_and(|b| *b == b'{');
-    if !starts_as_json || items.iter().all(|i| i.image.is_some()) {
+    let json = body.trim_ascii_start().starts_with(b"{");
+    if !json || items.iter().all(|i| i.image.is_some()) {
         return;
     }
     let Ok(feed) = serde_json::from_slice::<JsonFeed>(body) else {
@@ -89,17 +86,11 @@ pub(super) fn add_json_feed_images(body: &[u8], base: Option<&url::Url>, items: 
         return;
     }
     for (item, json) in items.iter_mut().zip(feed.items) {
-        if item.image.is_some() {
-            continue;
+        let mut urls = [json.image, json.banner_image].into_iter().flatten();
+        let url = urls.find_map(|href| absolute_http_url(&href, base));
+        let (width, height) = (None, None);
+        if item.image.is_none() {
+            item.image = url.map(|url| LeadImage { url, width, height });
         }
-        item.image = [json.image, json.banner_image]
-            .into_iter()
-            .flatten()
-            .find_map(|href| absolute_http_url(&href, base))
-            .map(|url| LeadImage {
-                url,
-                width: None,
-                height: None,
-            });
     }
 }

@@ -87,8 +87,7 @@ pub(super) fn rewrite(doc: &str) -> Option<Rewritten> {
     if !read_whole && pass.entries.is_empty() {
         return None;
     }
-    // A document cut short (or broken past repair) keeps the entries before the
-    // break.
+    // A document cut short (or broken past repair) keeps the entries before it.
     if let Some(entry) = pass.entry.take() {
         pass.out.get_mut().truncate(entry.start);
         pass.stack.truncate(entry.depth);
@@ -221,7 +220,6 @@ impl<'a> Pass<'a> {
         self.element(&link, [Event::Text(text)])
     }
 
-    /// `start`, then `inner`, then the matching end tag.
     fn element<'e>(
         &mut self,
         start: &BytesStart<'_>,
