@@ -5,6 +5,9 @@
 //! an entry states first; undated ones last, ties in document order, as
 //! `limits::apply` keeps them) and drops the rest. Within an XML entry, elements past
 //! `MAX_ENTRY_ELEMENTS` are dropped, outside the text constructs whose markup is text.
+//!
+//! What every streaming pass over a feed shares lives here too: the lenient reader,
+//! what an entry is, where entry tags are, and attribute values.
 
 use std::borrow::Cow;
 use std::cmp::Reverse;

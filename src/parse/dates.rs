@@ -112,12 +112,8 @@ fn named_zone(zone: &str) -> Option<i32> {
 /// `Thursday, 13 July 2011 07:38 GMT`, `16 Dec 23 14:02 +0000`. A weekday, wrong or
 /// not, is ignored.
 fn worded(s: &str) -> Option<DateTime<Utc>> {
-    let mut day = None;
-    let mut month = None;
-    let mut year = None;
+    let (mut day, mut month, mut year, mut afternoon, mut zone) = (None, None, None, None, None);
     let mut time: Option<NaiveTime> = None;
-    let mut afternoon = None;
-    let mut zone = None;
     for token in s
         .split(|c: char| c.is_ascii_whitespace() || c == ',')
         .filter(|t| !t.is_empty())
