@@ -48,6 +48,9 @@ pub(crate) fn catch<T>(work: impl FnOnce() -> T) -> Result<T, String> {
     })
 }
 
+/// What a feed reports when its parse panicked, whichever boundary caught the panic.
+pub(crate) const PARSER_CRASHED: &str = "the feed parser crashed on this feed";
+
 /// The one boundary around a feed's parse and item work: a panic in `work` is that
 /// feed's failure, like a parse error. The panic's own message is for a bug report,
 /// at `-v`.
@@ -58,9 +61,7 @@ pub(crate) fn feed<T>(
     catch(work).unwrap_or_else(|panic| {
         let name = crate::label::feed_name(source, None);
         log::debug!("feed {name}: the parser panicked: {panic}");
-        Err(FeedError::Parse(
-            "the feed parser crashed on this feed".to_string(),
-        ))
+        Err(FeedError::Parse(PARSER_CRASHED.to_string()))
     })
 }
 

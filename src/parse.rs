@@ -8,11 +8,12 @@
 //! Runs in the fetch worker so the raw body is dropped as soon as it is parsed.
 
 use std::borrow::Cow;
+use std::cell::LazyCell;
 use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 use encoding_rs::Encoding;
-use feed_rs::model::{Entry, Link, Text};
+use feed_rs::model::{Entry, FeedType, Link, Text};
 use sha2::{Digest, Sha256};
 
 use crate::model::{Feed, FeedError, FeedIndex, FeedKey, FeedSource, Item, KeywordMatches, Texts};
@@ -54,25 +55,14 @@ pub fn parse_feed(
             .timestamp_parser(dates::parse_date)
             .build()
     };
-    let read::Read {
-        feed: parsed,
-        mut unreadable,
-        crashed,
-    } = read::read(&parser, &doc).map_err(|e| match e {
-        // The message may quote the feed (a malformed tag's name).
-        FeedError::Parse(message) => FeedError::Parse(limits::clean_text(&message)),
-        other => other,
-    })?;
-    unreadable += broken;
-    if parsed.entries.is_empty() && unreadable > 0 {
-        return Err(FeedError::Parse(match unreadable {
-            // A crash is named as one, whether it took one entry or the whole feed.
-            _ if crashed => read::CRASHED.to_string(),
-            1 => "its one entry could not be read".to_string(),
-            n => format!("none of its {n} entries could be read"),
-        }));
-    }
-    let atom = matches!(parsed.feed_type, feed_rs::model::FeedType::Atom);
+    let (parsed, unreadable) = read::read(&parser, &doc)?.into_feed(broken)?;
+    // An Atom id is often the permalink, and an RSS guid is one unless it says not.
+    let not_permalinks = LazyCell::new(|| extras::not_permalinks(&doc));
+    let id_is_link = |entry: &Entry| match parsed.feed_type {
+        FeedType::Atom => true,
+        FeedType::JSON => false,
+        _ => !not_permalinks.contains(&entry.id),
+    };
 
     let site = parsed
         .links
@@ -88,17 +78,12 @@ pub fn parse_feed(
         .entries
         .into_iter()
         .map(|entry| {
-            item_from_entry(
-                source.index,
-                &identity,
-                entry,
-                link_base.as_ref().or(base),
-                atom,
-            )
+            let base = link_base.as_ref().or(base);
+            item_from_entry(source.index, &identity, entry, base, &id_is_link)
         })
         .collect();
-    image::add_unparsed_images(&doc, base, &mut items);
-    extras::fill(&doc, &mut items);
+    image::add_json_feed_images(&doc, base, &mut items);
+    extras::fill(&doc, base, &mut items);
     drop(doc);
     let mut feed = Feed {
         title: parsed
@@ -137,14 +122,14 @@ fn item_from_entry(
     identity: &FeedKey,
     entry: Entry,
     base: Option<&url::Url>,
-    atom: bool,
+    id_is_link: &dyn Fn(&Entry) -> bool,
 ) -> Item {
     // Media RSS names clips that have no title of their own, as feedparser reads it.
     let media_title = || entry.media.iter().find_map(|m| m.title.as_ref());
     let title = (entry.title.as_ref().or_else(media_title))
         .map(plain_title)
         .unwrap_or_default();
-    let link = item_link(&entry, base, atom);
+    let link = item_link(&entry, base, id_is_link);
     let date: Option<DateTime<Utc>> = entry.published.or(entry.updated);
     let key = if let Some(generated) = entry.id.strip_prefix(GENERATED) {
         match generated.strip_prefix("link:") {
@@ -162,14 +147,12 @@ fn item_from_entry(
         entry.id.clone()
     };
     let image = image::from_entry(&entry, base);
-    let mut categories: Vec<String> = Vec::new();
     let mut seen = HashSet::new();
-    for c in &entry.categories {
-        let label = c.label.as_deref().unwrap_or(&c.term).trim();
-        if !label.is_empty() && seen.insert(label) {
-            categories.push(label.to_string());
-        }
-    }
+    let categories = (entry.categories.iter())
+        .map(|c| c.label.as_deref().unwrap_or(&c.term).trim())
+        .filter(|label| !label.is_empty() && seen.insert(*label))
+        .map(str::to_string)
+        .collect();
     Item {
         key,
         feed,
@@ -192,9 +175,13 @@ fn item_from_entry(
     }
 }
 
-/// The alternate link, else (Atom) an id that is a web address, as other readers do:
-/// Atom ids are often the permalink. Else any link.
-fn item_link(entry: &Entry, base: Option<&url::Url>, atom: bool) -> Option<String> {
+/// The alternate link, else the id when it stands for one and is a web address, else
+/// any link.
+fn item_link(
+    entry: &Entry,
+    base: Option<&url::Url>,
+    id_is_link: &dyn Fn(&Entry) -> bool,
+) -> Option<String> {
     let alternate = entry
         .links
         .iter()
@@ -203,7 +190,8 @@ fn item_link(entry: &Entry, base: Option<&url::Url>, atom: bool) -> Option<Strin
         return absolute_http_url(&link.href, base);
     }
     let id = entry.id.trim();
-    if atom && (id.starts_with("http://") || id.starts_with("https://")) {
+    let lower = id.get(..8).unwrap_or(id).to_ascii_lowercase();
+    if (lower.starts_with("http://") || lower.starts_with("https://")) && id_is_link(entry) {
         return absolute_http_url(id, None);
     }
     entry
@@ -270,6 +258,16 @@ mod tests {
             location: FeedLocation::Path("feed.xml".into()),
             tags: Vec::new(),
         }
+    }
+
+    #[test]
+    fn an_rss_guid_is_the_link_unless_it_says_otherwise() {
+        let body = "<rss version=\"2.0\"><channel><item><guid>https://x/1?a=1&amp;b=2</guid></item>\
+            <item><guid isPermaLink=\"false\">https://x/2</guid></item>\
+            <item><guid>not-a-url</guid></item></channel></rss>";
+        let feed = parse_feed(&source(), body.as_bytes(), None, None).expect("feed");
+        let links: Vec<_> = feed.items.iter().map(|i| i.link.as_deref()).collect();
+        assert_eq!(links, [Some("https://x/1?a=1&b=2"), None, None]);
     }
 
     #[test]

@@ -9,95 +9,74 @@
 //! validation pass and no copy.
 
 use std::borrow::Cow;
+use std::ops::Range;
+use std::sync::LazyLock;
 
 use encoding_rs::{Encoding, UTF_8, UTF_16BE, UTF_16LE};
+use regex::bytes::Regex;
 
-/// The body as UTF-8. Borrowed when it already was UTF-8 and said so.
-#[cfg(test)]
-pub(super) fn to_utf8<'a>(body: &'a [u8], http_charset: Option<&str>) -> Cow<'a, [u8]> {
-    decode(body, http_charset).0
-}
+type Decoded<'a> = (Cow<'a, [u8]>, &'static Encoding, usize);
 
-/// The body as UTF-8, the encoding it was read in (for `-vv`), and how many
-/// sequences that were not UTF-8 became U+FFFD in a body kept as UTF-8 (for `-v`).
-pub(super) fn decode<'a>(
-    body: &'a [u8],
-    http_charset: Option<&str>,
-) -> (Cow<'a, [u8]>, &'static Encoding, usize) {
-    let (doc, encoding) = match decode_strict(body, http_charset) {
-        Some(read) => read,
-        None => return lossy_utf8(body),
-    };
-    (doc, encoding, 0)
+/// The body as UTF-8 (borrowed when it already was UTF-8 and said so), the encoding
+/// it was read in (for `-vv`), and how many sequences that were not UTF-8 became
+/// U+FFFD in a body kept as UTF-8 (for `-v`).
+pub(super) fn decode<'a>(body: &'a [u8], http_charset: Option<&str>) -> Decoded<'a> {
+    if let Some((encoding, bom)) = Encoding::for_bom(body) {
+        let rest = &body[bom..];
+        // A byte order mark is the one statement about the charset that cannot be wrong.
+        if encoding == UTF_8 && std::str::from_utf8(rest).is_ok() {
+            return (with_utf8_declaration(Cow::Borrowed(rest)), UTF_8, 0);
+        }
+        return decoded(encoding, rest);
+    }
+    if first_non_space(body) == Some(b'{') {
+        return (Cow::Borrowed(body), UTF_8, 0);
+    }
+    let declared = http_charset
+        .and_then(|label| Encoding::for_label(label.trim().as_bytes()))
+        .or_else(|| {
+            // A declaration that could be read as ASCII is not in UTF-16, whatever it says.
+            encoding_value_span(body)
+                .and_then(|span| Encoding::for_label(&body[span]))
+                .filter(|e| *e != UTF_16LE && *e != UTF_16BE)
+        });
+    let encoding = declared.unwrap_or(UTF_8);
+    let valid_utf8 = std::str::from_utf8(body).is_ok();
+    if encoding == UTF_8 && !valid_utf8 {
+        return lossy_utf8(body);
+    }
+    if encoding != UTF_8 && encoding.is_ascii_compatible() && body.is_ascii() {
+        // Reads the same in either: no copy.
+        return (Cow::Borrowed(body), encoding, 0);
+    }
+    // UTF-8 with anything beyond ASCII almost never happens by chance in a legacy
+    // single-byte charset, while servers and generators that label UTF-8 as Latin-1
+    // are common: the bytes win over the label.
+    if encoding == UTF_8 || (valid_utf8 && encoding.is_single_byte()) {
+        return (with_utf8_declaration(Cow::Borrowed(body)), UTF_8, 0);
+    }
+    match encoding.decode_without_bom_handling_and_without_replacement(body) {
+        Some(text) => {
+            let text = Cow::Owned(text.into_owned().into_bytes());
+            (with_utf8_declaration(text), encoding, 0)
+        }
+        None => decoded(guess(body), body),
+    }
 }
 
 /// UTF-8 with a few stray sequences, read as UTF-8; text with more stray sequences
 /// than characters of two or more bytes is clearly something else, and guessed.
-fn lossy_utf8(body: &[u8]) -> (Cow<'_, [u8]>, &'static Encoding, usize) {
+fn lossy_utf8(body: &[u8]) -> Decoded<'_> {
     let (mut stray, mut multibyte) = (0, 0);
     for chunk in body.utf8_chunks() {
         stray += usize::from(!chunk.invalid().is_empty());
         multibyte += chunk.valid().bytes().filter(|&b| b >= 0xC0).count();
     }
     if multibyte < stray.max(1) {
-        let guess = guess(body);
-        return (decoded(guess, body), guess, 0);
+        return decoded(guess(body), body);
     }
     let text = String::from_utf8_lossy(body).into_owned().into_bytes();
     (with_utf8_declaration(Cow::Owned(text)), UTF_8, stray)
-}
-
-/// `None` for declared (or default) UTF-8 that is not valid UTF-8.
-fn decode_strict<'a>(
-    body: &'a [u8],
-    http_charset: Option<&str>,
-) -> Option<(Cow<'a, [u8]>, &'static Encoding)> {
-    if let Some((encoding, bom)) = Encoding::for_bom(body) {
-        let rest = &body[bom..];
-        // A byte order mark is the one statement about the charset that cannot be wrong.
-        return Some(if encoding == UTF_8 && std::str::from_utf8(rest).is_ok() {
-            (with_utf8_declaration(Cow::Borrowed(rest)), UTF_8)
-        } else {
-            (decoded(encoding, rest), encoding)
-        });
-    }
-    if first_non_space(body) == Some(b'{') {
-        return Some((Cow::Borrowed(body), UTF_8));
-    }
-    let declared = http_charset
-        .and_then(|label| Encoding::for_label(label.trim().as_bytes()))
-        .or_else(|| {
-            // A declaration that could be read as ASCII is not in UTF-16, whatever it says.
-            declared_label(body)
-                .and_then(Encoding::for_label)
-                .filter(|e| *e != UTF_16LE && *e != UTF_16BE)
-        });
-    let encoding = declared.unwrap_or(UTF_8);
-    let valid_utf8 = std::str::from_utf8(body).is_ok();
-    if encoding == UTF_8 {
-        return valid_utf8.then(|| (with_utf8_declaration(Cow::Borrowed(body)), UTF_8));
-    }
-    if encoding.is_ascii_compatible() && body.is_ascii() {
-        // Reads the same in either: no copy.
-        return Some((Cow::Borrowed(body), encoding));
-    }
-    // UTF-8 with anything beyond ASCII almost never happens by chance in a legacy
-    // single-byte charset, while servers and generators that label UTF-8 as Latin-1
-    // are common: the bytes win over the label.
-    if valid_utf8 && encoding.is_single_byte() {
-        return Some((with_utf8_declaration(Cow::Borrowed(body)), UTF_8));
-    }
-    let text = encoding.decode_without_bom_handling_and_without_replacement(body);
-    Some(match text {
-        Some(text) => (
-            with_utf8_declaration(Cow::Owned(text.into_owned().into_bytes())),
-            encoding,
-        ),
-        None => {
-            let guess = guess(body);
-            (decoded(guess, body), guess)
-        }
-    })
 }
 
 /// The `charset` parameter of a Content-Type header value.
@@ -123,61 +102,40 @@ fn guess(body: &[u8]) -> &'static Encoding {
 
 /// Decodes with `encoding` (malformed sequences become U+FFFD) and fixes the
 /// declaration.
-fn decoded<'a>(encoding: &'static Encoding, bytes: &[u8]) -> Cow<'a, [u8]> {
+fn decoded<'a>(encoding: &'static Encoding, bytes: &[u8]) -> Decoded<'a> {
     let (text, _) = encoding.decode_without_bom_handling(bytes);
-    with_utf8_declaration(Cow::Owned(text.into_owned().into_bytes()))
-}
-
-/// The XML declaration's `encoding` value, read as ASCII.
-fn declared_label(body: &[u8]) -> Option<&[u8]> {
-    let (start, end) = encoding_value_span(body)?;
-    Some(&body[start..end])
+    let text = Cow::Owned(text.into_owned().into_bytes());
+    (with_utf8_declaration(text), encoding, 0)
 }
 
 /// feed-rs honours the declaration, so once the bytes are UTF-8 it must say UTF-8.
 fn with_utf8_declaration(doc: Cow<'_, [u8]>) -> Cow<'_, [u8]> {
-    let Some((start, end)) = encoding_value_span(&doc) else {
+    let Some(span) = encoding_value_span(&doc) else {
         return doc;
     };
-    if Encoding::for_label(&doc[start..end]) == Some(UTF_8) {
+    if Encoding::for_label(&doc[span.clone()]) == Some(UTF_8) {
         return doc;
     }
-    let mut fixed = Vec::with_capacity(doc.len());
-    fixed.extend_from_slice(&doc[..start]);
-    fixed.extend_from_slice(b"UTF-8");
-    fixed.extend_from_slice(&doc[end..]);
-    Cow::Owned(fixed)
+    Cow::Owned([&doc[..span.start], b"UTF-8", &doc[span.end..]].concat())
 }
 
 /// Where the value of `encoding="…"` sits in a leading `<?xml … ?>`.
-fn encoding_value_span(body: &[u8]) -> Option<(usize, usize)> {
-    let offset = body.len() - body.trim_ascii_start().len();
-    let rest = &body[offset..];
-    if !rest.starts_with(b"<?xml") {
-        return None;
-    }
-    let close = memchr::memmem::find(&rest[..rest.len().min(512)], b"?>")?;
-    let declaration = &rest[..close];
-    let key = memchr::memmem::find(declaration, b"encoding")?;
-    let after = &declaration[key + b"encoding".len()..];
-    let eq = after.iter().position(|&b| !b.is_ascii_whitespace())?;
-    if after[eq] != b'=' {
-        return None;
-    }
-    let value = &after[eq + 1..];
-    let q = value.iter().position(|&b| !b.is_ascii_whitespace())?;
-    let quote = value[q];
-    if quote != b'"' && quote != b'\'' {
-        return None;
-    }
-    let len = value[q + 1..].iter().position(|&b| b == quote)?;
-    let start = offset + key + b"encoding".len() + eq + 1 + q + 1;
-    Some((start, start + len))
+fn encoding_value_span(body: &[u8]) -> Option<Range<usize>> {
+    static ENCODING: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r#"(?-u)\A\s*<\?xml[^>]*?\sencoding\s*=\s*(?:"([^"]*)"|'([^']*)')"#)
+            .expect("valid regex")
+    });
+    let found = ENCODING.captures(body)?;
+    found.get(1).or(found.get(2)).map(|m| m.range())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn to_utf8<'a>(body: &'a [u8], http_charset: Option<&str>) -> Cow<'a, [u8]> {
+        decode(body, http_charset).0
+    }
 
     fn utf8(body: &[u8], http: Option<&str>) -> String {
         String::from_utf8(to_utf8(body, http).into_owned()).expect("UTF-8 out")

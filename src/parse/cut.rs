@@ -1,19 +1,24 @@
 //! A feed cut down to what the limits keep before feed-rs reads it: feed-rs builds a
-//! model of every entry before any limit could apply (~750 bytes for an empty
-//! `<item/>`, ~1 KB for a JSON `{}`), so 3,000,000 items in 9 MB once took 3 GB.
+//! model of every entry before any limit could apply, many times the entry's size.
 //!
 //! A quick pass counts the entries; past `MAX_ITEMS` it keeps the newest (by the date
 //! an entry states first; undated ones last, ties in document order, as
 //! `limits::apply` keeps them) and drops the rest. Within an XML entry, elements past
 //! `MAX_ENTRY_ELEMENTS` are dropped, outside the text constructs whose markup is text.
+//!
+//! What every streaming pass over a feed shares lives here too: the lenient reader,
+//! what an entry is, where entry tags are, and attribute values.
 
+use std::borrow::Cow;
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::BTreeMap;
 use std::ops::Range;
 
 use quick_xml::Reader;
-use quick_xml::events::Event;
-use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::reader::Config;
+use serde::Deserialize;
+use serde::de::{Deserializer, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
 use super::dates::parse_date;
@@ -42,7 +47,6 @@ const TEXTS: &[&str] = &[
     "rights",
 ];
 
-/// A document cut to size.
 pub(super) struct Cut {
     pub doc: Vec<u8>,
     /// Entries dropped for the item cap.
@@ -63,94 +67,91 @@ pub(super) fn cut(doc: &[u8]) -> Option<Cut> {
     xml(doc)
 }
 
-/// The newest `MAX_ITEMS` of what is offered, by date then document order.
+/// The newest `MAX_ITEMS` of what is offered, by date then document order: the
+/// first one out is the oldest, and of equally old ones the latest in the document.
+#[derive(Default)]
 struct Newest<T> {
-    heap: BinaryHeap<Reverse<Ranked<T>>>,
+    kept: BTreeMap<(i64, Reverse<usize>), T>,
     seen: usize,
 }
 
-/// An entry ranked by date, then earlier in the document first; what it holds is
-/// never compared.
-struct Ranked<T> {
-    stamp: i64,
-    index: usize,
-    entry: T,
-}
-
-impl<T> Ranked<T> {
-    fn rank(&self) -> (i64, Reverse<usize>) {
-        (self.stamp, Reverse(self.index))
-    }
-}
-impl<T> PartialEq for Ranked<T> {
-    fn eq(&self, other: &Self) -> bool {
-        self.rank() == other.rank()
-    }
-}
-impl<T> Eq for Ranked<T> {}
-impl<T> PartialOrd for Ranked<T> {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl<T> Ord for Ranked<T> {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.rank().cmp(&other.rank())
-    }
-}
-
 impl<T> Newest<T> {
-    fn new() -> Self {
-        Newest {
-            heap: BinaryHeap::with_capacity(MAX_ITEMS + 1),
-            seen: 0,
-        }
-    }
-
     fn offer(&mut self, date: Option<&str>, entry: T) {
         let stamp = date
             .and_then(parse_date)
             .map_or(i64::MIN, |d| d.timestamp());
-        self.heap.push(Reverse(Ranked {
-            stamp,
-            index: self.seen,
-            entry,
-        }));
+        self.kept.insert((stamp, Reverse(self.seen)), entry);
         self.seen += 1;
-        if self.heap.len() > MAX_ITEMS {
-            self.heap.pop();
+        if self.kept.len() > MAX_ITEMS {
+            self.kept.pop_first();
         }
     }
 
     /// The kept entries in document order, and how many were dropped.
     fn into_kept(self) -> (Vec<T>, usize) {
-        let mut kept: Vec<_> = self.heap.into_iter().map(|Reverse(k)| k).collect();
-        kept.sort_by_key(|k| k.index);
+        let mut kept: Vec<_> = self.kept.into_iter().collect();
+        kept.sort_by_key(|((_, Reverse(index)), _)| *index);
         let dropped = self.seen - kept.len();
-        (kept.into_iter().map(|k| k.entry).collect(), dropped)
+        (kept.into_iter().map(|(_, entry)| entry).collect(), dropped)
     }
 }
 
 /// An XML entry: where it is, and the elements in it that are dropped.
+#[derive(Default)]
 struct Entry {
     span: Range<usize>,
     drops: Vec<Range<usize>>,
 }
 
-fn reader(doc: &[u8]) -> Reader<&[u8]> {
-    let mut reader = Reader::from_reader(doc);
-    let config = reader.config_mut();
+/// Feeds close tags they never opened, or by other names, and write a bare `&`: every
+/// streaming pass over one reads past those.
+pub(super) fn lenient(config: &mut Config) {
     config.check_end_names = false;
     config.allow_unmatched_ends = true;
     config.allow_dangling_amp = true;
+}
+
+pub(super) fn reader(doc: &[u8]) -> Reader<&[u8]> {
+    let mut reader = Reader::from_reader(doc);
+    lenient(reader.config_mut());
     reader
+}
+
+/// An attribute's unescaped value.
+pub(super) fn attr(start: &BytesStart<'_>, key: &str) -> Option<String> {
+    let found = start.try_get_attribute(key).ok()??;
+    let value = quick_xml::escape::unescape(&found.value).map(Cow::into_owned);
+    Some(value.unwrap_or_else(|_| found.value.into_owned()))
+}
+
+/// An entry is an `item` or `entry` child of the root (Atom, RSS 1.0) or of RSS 2.0's
+/// `channel`, not an element of that name deeper in.
+pub(super) fn is_entry(local: &str, depth: usize, in_channel: bool) -> bool {
+    matches!(local, "item" | "entry") && (depth == 1 || (depth == 2 && in_channel))
+}
+
+/// Where the `<item` (else `<entry`) start tags are, found without parsing: markup
+/// quoted in CDATA counts too.
+pub(super) fn entry_tags(doc: &[u8], item: bool) -> impl Iterator<Item = usize> + '_ {
+    let tag: &'static [u8] = if item { b"<item" } else { b"<entry" };
+    memchr::memmem::find_iter(doc, tag).filter(move |&at| {
+        (doc.get(at + tag.len()))
+            .is_some_and(|&b| b == b'>' || b == b'/' || b.is_ascii_whitespace())
+    })
+}
+
+/// Where the next entry's start tag (`name`: `item` or `entry`) is, from `from` on.
+pub(super) fn next_entry(doc: &[u8], from: usize, name: &str) -> Option<usize> {
+    entry_tags(doc.get(from..)?, name == "item")
+        .next()
+        .map(|at| from + at)
 }
 
 fn xml(doc: &[u8]) -> Option<Cut> {
     let mut reader = reader(doc);
     // Where in `doc` the reader started: after a break, at the next entry.
     let mut offset = 0;
-    let mut newest = Newest::new();
+    let mut newest = Newest::default();
     let mut depth = 0usize;
     let mut in_channel = false;
     // Where the shell ends and starts again around the entries.
@@ -179,9 +180,7 @@ fn xml(doc: &[u8]) -> Option<Cut> {
             Ok(_) => continue,
         };
         let local = start.local_name();
-        let is_entry = matches!(local.as_ref(), "item" | "entry")
-            && (depth == 1 || (depth == 2 && in_channel));
-        if !is_entry {
+        if !is_entry(local.as_ref(), depth, in_channel) {
             in_channel |= depth == 1 && local.as_ref() == "channel";
             depth += usize::from(!empty);
             continue;
@@ -242,17 +241,6 @@ fn assemble(doc: &[u8], first: usize, kept: Vec<Entry>, tail: Range<usize>) -> V
     out
 }
 
-/// Where the next `<item` or `<entry` start tag (as `name` says) is, from `from` on.
-pub(super) fn next_entry(doc: &[u8], from: usize, name: &str) -> Option<usize> {
-    let tag = [b"<", name.as_bytes()].concat();
-    memchr::memmem::find_iter(doc.get(from..)?, &tag)
-        .map(|at| from + at)
-        .find(|&at| {
-            (doc.get(at + tag.len()))
-                .is_some_and(|&b| b == b'>' || b == b'/' || b.is_ascii_whitespace())
-        })
-}
-
 /// Reads an entry up to its end tag: its date (`Some(None)` when it has none), with
 /// the spans of the elements past the limit added to `drops`. `None` when the
 /// document ends or breaks inside it.
@@ -298,68 +286,52 @@ fn read_entry(
 
 /// A JSON Feed cut to its newest `MAX_ITEMS` items; the other members as they were.
 fn json(doc: &[u8]) -> Option<Cut> {
-    // Each item is a JSON value of its own bytes' size at most; what is not kept is
-    // freed as soon as a newer one displaces it.
-    struct Items<'n>(&'n mut Newest<Value>);
-    impl<'de> DeserializeSeed<'de> for Items<'_> {
-        type Value = ();
-        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-            d.deserialize_seq(self)
-        }
-    }
-    impl<'de> Visitor<'de> for Items<'_> {
-        type Value = ();
-        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-            f.write_str("an array of items")
-        }
-        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-            while let Some(item) = seq.next_element::<Value>()? {
-                let date = ["date_published", "date_modified"]
-                    .iter()
-                    .find_map(|k| item.get(k).and_then(Value::as_str))
-                    .map(str::to_string);
-                self.0.offer(date.as_deref(), item);
-            }
-            Ok(())
-        }
-    }
-    struct Top;
-    impl<'de> Visitor<'de> for Top {
-        type Value = (Map<String, Value>, Newest<Value>);
-        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-            f.write_str("a JSON Feed object")
-        }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-            let mut members = Map::new();
-            let mut newest = Newest::new();
-            while let Some(key) = map.next_key::<String>()? {
-                match key.as_str() {
-                    "items" => map.next_value_seed(Items(&mut newest))?,
-                    _ => {
-                        members.insert(key, map.next_value()?);
-                    }
-                }
-            }
-            Ok((members, newest))
-        }
+    #[derive(Deserialize)]
+    struct Top {
+        #[serde(deserialize_with = "newest_items")]
+        items: Newest<Value>,
+        #[serde(flatten)]
+        members: Map<String, Value>,
     }
     // Fewer bytes than the smallest items (`{},`) could fill cannot hold too many.
     if doc.len() < 3 * MAX_ITEMS {
         return None;
     }
-    let (mut members, newest) = serde_json::Deserializer::from_slice(doc)
-        .deserialize_map(Top)
-        .ok()?;
-    if newest.seen <= MAX_ITEMS {
+    let Top { items, mut members } = serde_json::from_slice(doc).ok()?;
+    if items.seen <= MAX_ITEMS {
         return None;
     }
-    let (kept, dropped) = newest.into_kept();
+    let (kept, dropped) = items.into_kept();
     members.insert("items".into(), Value::Array(kept));
     Some(Cut {
         doc: serde_json::to_vec(&members).ok()?,
         dropped,
         broken: 0,
     })
+}
+
+/// Each item is a JSON value of its own bytes' size at most; what is not kept is freed
+/// as soon as a newer one displaces it.
+fn newest_items<'de, D: Deserializer<'de>>(items: D) -> Result<Newest<Value>, D::Error> {
+    struct Items;
+    impl<'de> Visitor<'de> for Items {
+        type Value = Newest<Value>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an array of items")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let mut newest = Newest::default();
+            while let Some(item) = seq.next_element::<Value>()? {
+                let date = ["date_published", "date_modified"]
+                    .iter()
+                    .find_map(|k| item.get(k).and_then(Value::as_str))
+                    .map(str::to_string);
+                newest.offer(date.as_deref(), item);
+            }
+            Ok(newest)
+        }
+    }
+    items.deserialize_seq(Items)
 }
 
 #[cfg(test)]

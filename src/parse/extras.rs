@@ -1,39 +1,52 @@
 //! What feed-rs leaves out of an item and feedparser reads: Dublin Core's `dc:title`
-//! for an item without a title, and `dcterms:issued`, `created` and `modified` for
-//! one without a date (else it would be dated by first sight, and show as new).
+//! for an item without a title, `dcterms:issued`, `created` and `modified` for one
+//! without a date (else it would be dated by first sight, and show as new), a lone
+//! `media:thumbnail` or `itunes:image` (see `image`), and a guid's
+//! `isPermaLink="false"`.
+
+use std::collections::HashSet;
 
 use quick_xml::NsReader;
-use quick_xml::events::Event;
+use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::{Namespace, ResolveResult};
 
+use super::cut::attr;
 use super::dates::parse_date;
-use crate::model::Item;
+use super::image::tag_image;
+use crate::model::{Item, LeadImage};
 use crate::text;
 
 const DC: &str = "http://purl.org/dc/elements/1.1/";
 const DC_TERMS: &str = "http://purl.org/dc/terms/";
 
-/// What one entry says in Dublin Core: its title, and its dates by name.
+/// What one entry says in Dublin Core (its title, and its dates by name), its first
+/// image tag, and its guid when that says it is no permalink.
 #[derive(Default)]
 struct Said {
     title: Option<String>,
     issued: Option<String>,
     created: Option<String>,
     modified: Option<String>,
+    image: Option<LeadImage>,
+    not_permalink: Option<String>,
 }
 
-/// Fills in titles and dates from Dublin Core, by position: only when the document's
-/// entries line up one to one with `items`.
-pub(super) fn fill(doc: &[u8], items: &mut [Item]) {
-    let wanted = items.iter().any(|i| i.title.is_empty() || i.date.is_none());
-    if !wanted || memchr::memmem::find(doc, b"purl.org/dc/").is_none() {
+/// Fills in titles, dates and images, by position: only when the document's entries
+/// line up one to one with `items`.
+pub(super) fn fill(doc: &[u8], base: Option<&url::Url>, items: &mut [Item]) {
+    let found = |needle: &[u8]| memchr::memmem::find(doc, needle).is_some();
+    let dc = items.iter().any(|i| i.title.is_empty() || i.date.is_none()) && found(b"purl.org/dc/");
+    let images = items.iter().any(|i| i.image.is_none())
+        && (found(b"<media:thumbnail") || found(b"<itunes:image"));
+    if !dc && !images {
         return;
     }
-    let Some(said) = read(doc) else { return };
+    let said = read(doc, base);
     if said.len() != items.len() {
         return;
     }
     for (item, said) in items.iter_mut().zip(said) {
+        item.image = item.image.take().or(said.image);
         if item.title.is_empty()
             && let Some(title) = said.title
         {
@@ -48,20 +61,26 @@ pub(super) fn fill(doc: &[u8], items: &mut [Item]) {
     }
 }
 
-/// Each entry's Dublin Core, in document order; `None` when the document breaks.
-fn read(doc: &[u8]) -> Option<Vec<Said>> {
+/// The guids that say they are no permalink; feed-rs reads a guid as the entry's id
+/// and drops the attribute.
+pub(super) fn not_permalinks(doc: &[u8]) -> HashSet<String> {
+    if memchr::memmem::find(doc, b"isPermaLink").is_none() {
+        return HashSet::new();
+    }
+    let said = read(doc, None).into_iter();
+    said.filter_map(|said| said.not_permalink).collect()
+}
+
+/// What each entry says, in document order, up to where the document breaks.
+fn read(doc: &[u8], base: Option<&url::Url>) -> Vec<Said> {
     let mut reader = NsReader::from_reader(doc);
-    let config = reader.config_mut();
-    config.check_end_names = false;
-    config.allow_unmatched_ends = true;
-    config.allow_dangling_amp = true;
+    super::cut::lenient(reader.config_mut());
     let mut entries = Vec::new();
     let mut depth = 0usize;
     let mut in_channel = false;
     // The depth of the entry being read.
     let mut entry: Option<usize> = None;
-    loop {
-        let (ns, event) = reader.read_resolved_event().ok()?;
+    while let Ok((ns, event)) = reader.read_resolved_event() {
         // Which Dublin Core: the elements (`dc:`) or the terms (`dcterms:`).
         let dc = match ns {
             ResolveResult::Bound(Namespace(DC)) => Some(true),
@@ -76,33 +95,49 @@ fn read(doc: &[u8]) -> Option<Vec<Said>> {
                 entry = entry.filter(|at| *at < depth);
                 continue;
             }
-            Event::Eof => return Some(entries),
+            Event::Eof => return entries,
             _ => continue,
         };
         let local = start.local_name().as_ref().to_string();
-        if let Some(dc) = dc.filter(|_| !empty && entry.is_some_and(|at| depth == at + 1)) {
-            let raw = reader.read_text(start.name()).ok()?;
-            let value = quick_xml::escape::unescape(&raw)
-                .map(|v| v.into_owned())
-                .ok();
-            let said: &mut Said = entries.last_mut()?;
+        let child = !empty && entry.is_some_and(|at| depth == at + 1);
+        let not_permalink = |guid: &BytesStart<'_>| {
+            attr(guid, "isPermaLink").is_some_and(|v| v.trim().eq_ignore_ascii_case("false"))
+        };
+        if let Some(said) = entries.last_mut().filter(|_| child) {
             let slot = match (dc, local.as_str()) {
-                (true, "title") => &mut said.title,
-                (false, "issued") => &mut said.issued,
-                (false, "created") => &mut said.created,
-                (false, "modified") => &mut said.modified,
-                _ => continue,
+                (Some(true), "title") => Some(&mut said.title),
+                (Some(false), "issued") => Some(&mut said.issued),
+                (Some(false), "created") => Some(&mut said.created),
+                (Some(false), "modified") => Some(&mut said.modified),
+                (None, "guid") if not_permalink(&start) => Some(&mut said.not_permalink),
+                _ => None,
             };
-            *slot = slot.take().or(value);
-            continue;
+            if let Some(slot) = slot.filter(|slot| slot.is_none()) {
+                let Ok(raw) = reader.read_text(start.name()) else {
+                    break;
+                };
+                *slot = quick_xml::escape::unescape(&raw)
+                    .map(|v| v.trim().to_string())
+                    .ok();
+                continue;
+            }
         }
-        let is_entry = matches!(local.as_str(), "item" | "entry")
-            && (depth == 1 || (depth == 2 && in_channel));
-        if is_entry {
+        if entry.is_some()
+            && matches!(start.name().as_ref(), "media:thumbnail" | "itunes:image")
+            && let Some(said) = entries.last_mut()
+        {
+            said.image = said.image.take().or_else(|| tag_image(&start, base));
+        }
+        if super::cut::is_entry(&local, depth, in_channel) {
             entries.push(Said::default());
             entry = (!empty).then_some(depth);
         }
         in_channel |= depth == 1 && local == "channel";
         depth += usize::from(!empty);
     }
+    // An entry the document breaks in is lost to feed-rs's reading too.
+    if entry.is_some() {
+        entries.pop();
+    }
+    entries
 }

@@ -2,48 +2,33 @@
 //! and JSON Feed. An image inside the item's HTML is looked for at render time
 //! (`render::lead_image_in`), only for the items a digest shows.
 
-use std::sync::LazyLock;
-
 use feed_rs::model::{Entry, MediaContent};
-use regex::bytes::Regex;
+use quick_xml::events::BytesStart;
 use serde::Deserialize;
 
+use super::absolute_http_url;
+use super::cut::attr;
 use crate::model::{Item, LeadImage};
 
 /// The first of `media:thumbnail`, an image `media:content`, an image `enclosure`
-/// and `itunes:image` that is an http(s) URL.
-///
-/// feed-rs reports `itunes:image` as a thumbnail and folds an enclosure into the
-/// media RSS object, so thumbnails are tried first across all media objects, then
-/// image contents. In a podcast feed `itunes:image` sits beside an audio
-/// enclosure, so the order only differs from the list above for a feed that has
-/// both `itunes:image` and an image `media:content` and no `media:thumbnail`.
+/// and `itunes:image` that is an http(s) URL. feed-rs reports `itunes:image` as a
+/// thumbnail and folds an enclosure into the media RSS object, so thumbnails come
+/// first across all media objects, then image contents.
 pub(super) fn from_entry(entry: &Entry, base: Option<&url::Url>) -> Option<LeadImage> {
-    let thumbnail = entry
-        .media
-        .iter()
-        .flat_map(|m| &m.thumbnails)
-        .find_map(|t| {
-            http_url(&t.image.uri, base).map(|url| LeadImage {
-                url,
-                width: t.image.width.filter(|w| *w > 0),
-                height: t.image.height.filter(|h| *h > 0),
-            })
-        });
-    thumbnail.or_else(|| {
-        entry
-            .media
-            .iter()
-            .flat_map(|m| &m.content)
-            .filter(|c| is_image(c))
-            .find_map(|c| {
-                let url = c.url.as_ref()?;
-                http_url(url.as_str(), base).map(|url| LeadImage {
-                    url,
-                    width: c.width.filter(|w| *w > 0),
-                    height: c.height.filter(|h| *h > 0),
-                })
-            })
+    let media = || entry.media.iter();
+    let thumbnails = media().flat_map(|m| &m.thumbnails).map(|t| {
+        let image = &t.image;
+        (image.uri.as_str(), image.width, image.height)
+    });
+    let contents = (media().flat_map(|m| &m.content))
+        .filter(|c| is_image(c))
+        .filter_map(|c| Some((c.url.as_ref()?.as_str(), c.width, c.height)));
+    thumbnails.chain(contents).find_map(|(url, width, height)| {
+        Some(LeadImage {
+            url: absolute_http_url(url, base)?,
+            width: width.filter(|w| *w > 0),
+            height: height.filter(|h| *h > 0),
+        })
     })
 }
 
@@ -67,83 +52,20 @@ fn is_image(content: &MediaContent) -> bool {
     }
 }
 
-fn http_url(href: &str, base: Option<&url::Url>) -> Option<String> {
-    let href = href.trim();
-    let url = match base {
-        Some(b) => b.join(href).ok()?,
-        None => url::Url::parse(href).ok()?,
-    };
-    matches!(url.scheme(), "http" | "https").then(|| url.to_string())
+/// A `media:thumbnail` or `itunes:image` tag's picture.
+pub(super) fn tag_image(tag: &BytesStart<'_>, base: Option<&url::Url>) -> Option<LeadImage> {
+    let side = |key: &str| attr(tag, key)?.trim().parse().ok().filter(|n: &u32| *n > 0);
+    Some(LeadImage {
+        url: absolute_http_url(&attr(tag, "url").or_else(|| attr(tag, "href"))?, base)?,
+        width: side("width"),
+        height: side("height"),
+    })
 }
 
-/// Images that feed-rs does not report, for items that have none from elsewhere:
-/// JSON Feed's `image` / `banner_image`, a `media:thumbnail` alone or in a
-/// `media:group` (feed-rs keeps a thumbnail only beside a `media:content`), and an
-/// `itunes:image` that is an episode's only iTunes element (feed-rs drops an iTunes
-/// media object without a title or a description, picture and all). `items` are in
-/// the feed's order.
-pub(super) fn add_unparsed_images(body: &[u8], base: Option<&url::Url>, items: &mut [Item]) {
-    if items.iter().all(|i| i.image.is_some()) {
-        return;
-    }
-    add_json_feed_images(body, base, items);
-    // XML names are case-sensitive; a literal search is a fast scan of the body.
-    if IMAGE_TAG.is_match(body) {
-        add_tagged_images(body, base, items);
-    }
-}
-
-static ITEM: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?s-u)<(?:item|entry)[\s>].*?</(?:item|entry)\s*>").expect("valid regex")
-});
-static IMAGE_TAG: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?-u)<(?:media:thumbnail|itunes:image)\s[^>]*>").expect("valid regex")
-});
-static ATTRIBUTE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"(?-u)\b(url|href|width|height)\s*=\s*(?:"([^"]*)"|'([^']*)')"#)
-        .expect("valid regex")
-});
-
-/// Each item's first `media:thumbnail` or `itunes:image`, by position; only when the
-/// items line up one to one with what feed-rs parsed.
-fn add_tagged_images(body: &[u8], base: Option<&url::Url>, items: &mut [Item]) {
-    let blocks: Vec<&[u8]> = ITEM.find_iter(body).map(|m| m.as_bytes()).collect();
-    if blocks.len() != items.len() {
-        return;
-    }
-    for (item, block) in items.iter_mut().zip(blocks) {
-        if item.image.is_none() {
-            item.image = (IMAGE_TAG.find_iter(block)).find_map(|t| tag_image(t.as_bytes(), base));
-        }
-    }
-}
-
-fn tag_image(tag: &[u8], base: Option<&url::Url>) -> Option<LeadImage> {
-    let (mut url, mut width, mut height) = (None, None, None);
-    for caps in ATTRIBUTE.captures_iter(tag) {
-        let value = caps.get(2).or(caps.get(3))?.as_bytes();
-        let value = xml_unescape(&String::from_utf8_lossy(value));
-        let side = || value.trim().parse().ok().filter(|n: &u32| *n > 0);
-        match &caps[1] {
-            b"width" => width = side(),
-            b"height" => height = side(),
-            _ => url = Some(value),
-        }
-    }
-    http_url(&url?, base).map(|url| LeadImage { url, width, height })
-}
-
-fn xml_unescape(text: &str) -> String {
-    text.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&apos;", "'")
-        .replace("&amp;", "&")
-}
-
-/// JSON Feed's `image` and `banner_image`, by position: JSON items and parsed items
-/// line up one to one (checked: anything else leaves them as they are).
-fn add_json_feed_images(body: &[u8], base: Option<&url::Url>, items: &mut [Item]) {
+/// JSON Feed's `image` and `banner_image`, which feed-rs does not report, for items
+/// that have none from elsewhere, by position: only when JSON items and parsed items
+/// line up one to one. (The image tags feed-rs drops are read in `extras`.)
+pub(super) fn add_json_feed_images(body: &[u8], base: Option<&url::Url>, items: &mut [Item]) {
     #[derive(Deserialize)]
     struct JsonFeed {
         items: Vec<JsonItem>,
@@ -153,11 +75,8 @@ fn add_json_feed_images(body: &[u8], base: Option<&url::Url>, items: &mut [Item]
         image: Option<String>,
         banner_image: Option<String>,
     }
-    let starts_as_json = body
-        .iter()
-        .find(|b| !b.is_ascii_whitespace() && **b != 0xEF && **b != 0xBB && **b != 0xBF)
-        .is_some_and(|b| *b == b'{');
-    if !starts_as_json {
+    let json = body.trim_ascii_start().starts_with(b"{");
+    if !json || items.iter().all(|i| i.image.is_some()) {
         return;
     }
     let Ok(feed) = serde_json::from_slice::<JsonFeed>(body) else {
@@ -167,17 +86,11 @@ fn add_json_feed_images(body: &[u8], base: Option<&url::Url>, items: &mut [Item]
         return;
     }
     for (item, json) in items.iter_mut().zip(feed.items) {
-        if item.image.is_some() {
-            continue;
+        let mut urls = [json.image, json.banner_image].into_iter().flatten();
+        let url = urls.find_map(|href| absolute_http_url(&href, base));
+        let (width, height) = (None, None);
+        if item.image.is_none() {
+            item.image = url.map(|url| LeadImage { url, width, height });
         }
-        item.image = [json.image, json.banner_image]
-            .into_iter()
-            .flatten()
-            .find_map(|href| http_url(&href, base))
-            .map(|url| LeadImage {
-                url,
-                width: None,
-                height: None,
-            });
     }
 }

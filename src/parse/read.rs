@@ -1,18 +1,22 @@
 //! Reading a document with feed-rs so that one odd entry costs only that entry.
 //!
-//! The whole document is read first, as before; that is all a well-formed, current
-//! feed ever needs. Only when that fails, or yields fewer entries than the document
-//! holds, or leaves work for the rewrite (a naked-markup title, an RSS item without a
-//! link), is the document rewritten and read again, and if entries are still missing,
-//! read entry by entry inside the feed's own shell.
+//! The whole document is read first; that is all a well-formed, current feed ever
+//! needs. Only when that fails, or yields fewer entries than the document holds, or
+//! leaves work for the rewrite (a naked-markup title, base64 text), is the document
+//! rewritten and read again, and if entries are still missing, read entry by entry
+//! inside the feed's own shell.
 
 use std::borrow::Cow;
+use std::sync::LazyLock;
 
-use feed_rs::model::{Entry, Feed as ParsedFeed, FeedType};
+use feed_rs::model::{Feed as ParsedFeed, FeedType};
 use feed_rs::parser::Parser;
+use regex::bytes::Regex;
 
-use super::rewrite;
-use crate::isolate;
+use super::cut::entry_tags;
+use super::rewrite::{self, Rewritten};
+use crate::isolate::{self, PARSER_CRASHED};
+use crate::limits;
 use crate::model::FeedError;
 
 /// How many times the document's size (at least 1 MiB) reading entries one by one may
@@ -21,101 +25,68 @@ const SHELL_BUDGET: usize = 16;
 
 /// A parsed feed and how many of the entries the document holds could not be read.
 pub(super) struct Read {
-    pub feed: ParsedFeed,
-    pub unreadable: usize,
+    feed: ParsedFeed,
+    unreadable: usize,
     /// Whether feed-rs panicked on some reading: an entry lost that way is reported
     /// as a crash, not as a malformed entry.
-    pub crashed: bool,
+    crashed: bool,
+}
+
+impl Read {
+    /// The feed and how many of its entries could not be read, with the `broken` ones
+    /// left out before reading. A document of which no entry can be read is a failed
+    /// feed, never an empty one.
+    pub(super) fn into_feed(self, broken: usize) -> Result<(ParsedFeed, usize), FeedError> {
+        let unreadable = self.unreadable + broken;
+        if !self.feed.entries.is_empty() || unreadable == 0 {
+            return Ok((self.feed, unreadable));
+        }
+        Err(FeedError::Parse(match unreadable {
+            // A crash is named as one, whether it took one entry or the whole feed.
+            _ if self.crashed => PARSER_CRASHED.to_string(),
+            1 => "its one entry could not be read".to_string(),
+            n => format!("none of its {n} entries could be read"),
+        }))
+    }
+}
+
+impl From<ParsedFeed> for Read {
+    fn from(feed: ParsedFeed) -> Self {
+        Read {
+            feed,
+            unreadable: 0,
+            crashed: false,
+        }
+    }
 }
 
 /// `parser` makes a fresh feed-rs parser: one that has failed can panic on its next
 /// document (its media RSS state is left half-open), so none is reused after an error.
 pub(super) fn read(parser: &dyn Fn() -> Parser, doc: &[u8]) -> Result<Read, FeedError> {
     let whole = parse(parser, doc);
-    let mut crash = crashed(&whole);
-    if let Ok(feed) = &whole
-        && feed.entries.len() >= rough_entry_count(doc)
-        && !needs_rewrite(feed, doc)
-    {
-        return whole.map(|feed| Read {
-            feed,
-            unreadable: 0,
-            crashed: false,
-        });
-    }
-    let rewritten = std::str::from_utf8(doc).ok().and_then(rewrite::rewrite);
-    let Some(rewritten) = rewritten else {
-        return whole.map(|feed| Read {
-            feed,
-            unreadable: 0,
-            crashed: false,
-        });
-    };
-    let held = rewritten.entries.len();
-    let again = parse(parser, &rewritten.doc);
-    crash |= crashed(&again);
-    let lost = rewritten.lost;
-    if let Ok(feed) = &again
-        && feed.entries.len() >= held
-    {
-        return again.map(|feed| Read {
-            feed,
-            unreadable: lost,
-            crashed: crash,
-        });
-    }
-    // What the second reading got, for when entries cannot be read one by one.
-    let fallback = |again: Result<ParsedFeed, FeedError>| {
-        again
-            .map(|feed| Read {
-                unreadable: held.saturating_sub(feed.entries.len()) + lost,
-                feed,
-                crashed: crash,
-            })
-            .or_else(|_| {
-                whole.map(|feed| Read {
-                    feed,
-                    unreadable: 0,
-                    crashed: false,
-                })
-            })
-    };
-    let (Some(first), Some(last)) = (rewritten.entries.first(), rewritten.entries.last()) else {
-        return fallback(again);
-    };
-    let head = &rewritten.doc[..first.start];
-    let tail = &rewritten.doc[last.end..];
-    // Each entry is read inside a copy of the shell: a huge shell around many entries
-    // would make that quadratic, so past a budget the second reading stands.
-    let budget = rewritten
-        .doc
-        .len()
-        .max(1 << 20)
-        .saturating_mul(SHELL_BUDGET);
-    if (head.len() + tail.len()).saturating_mul(held) > budget {
-        return fallback(again);
-    }
-    let shell = [head, tail].concat();
-    // Without a readable shell there is no feed to put entries in.
-    let mut feed = match parse(parser, &shell) {
-        Ok(feed) => feed,
-        Err(_) => return fallback(again),
-    };
-    let mut unreadable = lost;
-    let mut one = Vec::with_capacity(shell.len() + 4096);
-    for span in &rewritten.entries {
-        one.clear();
-        one.extend_from_slice(head);
-        one.extend_from_slice(&rewritten.doc[span.clone()]);
-        one.extend_from_slice(tail);
-        match parse(parser, &one) {
-            Ok(single) if !single.entries.is_empty() => feed.entries.extend(single.entries),
-            other => {
-                unreadable += 1;
-                crash |= crashed(&other);
-            }
+    let rewritten = match &whole {
+        Ok(feed) if feed.entries.len() >= rough_entry_count(doc) && !needs_rewrite(feed, doc) => {
+            None
         }
-    }
+        _ => std::str::from_utf8(doc).ok().and_then(rewrite::rewrite),
+    };
+    let Some(rewritten) = rewritten else {
+        return whole.map(Read::from);
+    };
+    let again = parse(parser, &rewritten.doc);
+    let mut crash = crashed(&whole) || crashed(&again);
+    let (held, lost) = (rewritten.entries.len(), rewritten.lost);
+    let (feed, unreadable) = match again {
+        Ok(feed) if feed.entries.len() >= held => (feed, lost),
+        again => match (one_by_one(parser, &rewritten, &mut crash), again) {
+            (Some(read), _) => read,
+            (None, Ok(feed)) => {
+                let unreadable = held.saturating_sub(feed.entries.len()) + lost;
+                (feed, unreadable)
+            }
+            (None, Err(_)) => return whole.map(Read::from),
+        },
+    };
     Ok(Read {
         feed,
         unreadable,
@@ -123,86 +94,79 @@ pub(super) fn read(parser: &dyn Fn() -> Parser, doc: &[u8]) -> Result<Read, Feed
     })
 }
 
-/// feed-rs, with a panic on hostile input turned into an error for this feed.
-fn parse(parser: &dyn Fn() -> Parser, doc: &[u8]) -> Result<ParsedFeed, FeedError> {
-    match isolate::catch(|| parser().parse(doc)) {
-        Ok(result) => result.map_err(|e| FeedError::Parse(e.to_string())),
-        Err(panic) => {
-            log::trace!("feed-rs panicked: {panic}");
-            Err(FeedError::Parse(CRASHED.into()))
-        }
+/// Each entry read inside a copy of the shell around the entries, and how many could
+/// not be read. `None` without a shell feed-rs can read, or when the shell is so big
+/// around so many entries that copying it for each would be quadratic.
+fn one_by_one(
+    parser: &dyn Fn() -> Parser,
+    rewritten: &Rewritten,
+    crash: &mut bool,
+) -> Option<(ParsedFeed, usize)> {
+    let (first, last) = (rewritten.entries.first()?, rewritten.entries.last()?);
+    let head = &rewritten.doc[..first.start];
+    let tail = &rewritten.doc[last.end..];
+    let budget = rewritten
+        .doc
+        .len()
+        .max(1 << 20)
+        .saturating_mul(SHELL_BUDGET);
+    if (head.len() + tail.len()).saturating_mul(rewritten.entries.len()) > budget {
+        return None;
     }
-}
-
-/// What a reading that panicked reports, and how `read` tells it from a malformed one.
-pub(super) const CRASHED: &str = "the feed parser crashed on this feed";
-
-fn crashed(result: &Result<ParsedFeed, FeedError>) -> bool {
-    matches!(result, Err(FeedError::Parse(m)) if m == CRASHED)
-}
-
-/// `<item` and `<entry` start tags, counted without parsing. It can count too many
-/// (markup quoted in CDATA), never too few for an unprefixed feed; the rewrite counts
-/// exactly when this count is not met.
-pub(super) fn rough_entry_count(doc: &[u8]) -> usize {
-    let boundary = |rest: &[u8]| {
-        rest.first()
-            .is_some_and(|&b| b == b'>' || b == b'/' || b.is_ascii_whitespace())
-    };
-    let count = |needle: &[u8]| {
-        memchr::memmem::find_iter(doc, needle)
-            .filter(|&at| boundary(&doc[at + needle.len()..]))
-            .count()
-    };
-    count(b"<item") + count(b"<entry")
-}
-
-/// Work the rewrite does that a successful parse does not show as missing entries: a
-/// title lost to naked markup, a link an RSS guid stands for, base64 text.
-fn needs_rewrite(feed: &ParsedFeed, doc: &[u8]) -> bool {
-    if feed.feed_type == FeedType::Atom && memchr::memmem::find(doc, b"base64").is_some() {
-        return true;
-    }
-    let rss = matches!(
-        feed.feed_type,
-        FeedType::RSS0 | FeedType::RSS1 | FeedType::RSS2
-    );
-    let guid_link = |e: &Entry| {
-        e.links.is_empty() && (e.id.starts_with("http://") || e.id.starts_with("https://"))
-    };
-    rss && (feed.entries.iter().any(guid_link) || title_holds_markup(doc))
-}
-
-/// Whether some `<title>` holds an element: RSS titles are text, and feed-rs loses
-/// the text around markup in them. Each byte is looked at for one title at most: a
-/// `<title` inside a title already looked at is that title's markup.
-fn title_holds_markup(doc: &[u8]) -> bool {
-    let mut seen = 0;
-    for at in memchr::memmem::find_iter(doc, b"<title") {
-        if at < seen {
-            continue;
-        }
-        let Some(open_end) = memchr::memchr(b'>', &doc[at..]) else {
-            return false;
-        };
-        let start = at + open_end + 1;
-        let body = doc[start..].trim_ascii_start();
-        seen = doc.len() - body.len();
-        // Markup quoted in CDATA is text, as it should be.
-        if body.starts_with(b"<![CDATA[") {
-            continue;
-        }
-        // The first `<` that starts a tag: an end tag ends the title.
-        for lt in memchr::memchr_iter(b'<', body) {
-            seen = doc.len() - body.len() + lt + 1;
-            match body.get(lt + 1) {
-                Some(b'/') => break,
-                Some(b) if b.is_ascii_alphabetic() => return true,
-                _ => {}
+    let mut feed = parse(parser, &[head, tail].concat()).ok()?;
+    let mut unreadable = rewritten.lost;
+    for span in &rewritten.entries {
+        match parse(parser, &[head, &rewritten.doc[span.clone()], tail].concat()) {
+            Ok(single) if !single.entries.is_empty() => feed.entries.extend(single.entries),
+            other => {
+                unreadable += 1;
+                *crash |= crashed(&other);
             }
         }
     }
-    false
+    Some((feed, unreadable))
+}
+
+/// feed-rs, with a panic on hostile input turned into an error for this feed.
+fn parse(parser: &dyn Fn() -> Parser, doc: &[u8]) -> Result<ParsedFeed, FeedError> {
+    match isolate::catch(|| parser().parse(doc)) {
+        // The message may quote the feed (a malformed tag's name).
+        Ok(result) => result.map_err(|e| FeedError::Parse(limits::clean_text(&e.to_string()))),
+        Err(panic) => {
+            log::trace!("feed-rs panicked: {panic}");
+            Err(FeedError::Parse(PARSER_CRASHED.into()))
+        }
+    }
+}
+
+fn crashed(result: &Result<ParsedFeed, FeedError>) -> bool {
+    matches!(result, Err(FeedError::Parse(m)) if m == PARSER_CRASHED)
+}
+
+/// Entry start tags, counted without parsing. It can count too many (markup quoted in
+/// CDATA), never too few for an unprefixed feed; the rewrite counts exactly when this
+/// count is not met.
+fn rough_entry_count(doc: &[u8]) -> usize {
+    entry_tags(doc, true).count() + entry_tags(doc, false).count()
+}
+
+/// Work the rewrite does that a successful parse does not show as missing entries: a
+/// title lost to naked markup, base64 text.
+fn needs_rewrite(feed: &ParsedFeed, doc: &[u8]) -> bool {
+    match feed.feed_type {
+        FeedType::Atom => memchr::memmem::find(doc, b"base64").is_some(),
+        FeedType::RSS0 | FeedType::RSS1 | FeedType::RSS2 => title_holds_markup(doc),
+        FeedType::JSON => false,
+    }
+}
+
+/// Whether some `<title>` holds an element: RSS titles are text, and feed-rs loses
+/// the text around markup in them. Markup quoted in CDATA is text, as it should be.
+fn title_holds_markup(doc: &[u8]) -> bool {
+    static MARKUP: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?-u)<title(?:\s[^>]*)?>[^<]*<[A-Za-z]").expect("valid regex")
+    });
+    MARKUP.is_match(doc)
 }
 
 /// What XML parsers refuse and feedparser reads, fixed in the bytes: a `<` that starts

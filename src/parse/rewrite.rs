@@ -2,16 +2,17 @@
 //! one it can, and notes where each entry sits so that entries can be read one by one.
 //!
 //! It maps legacy formats onto current ones (RSS 0.90's namespace onto RSS 1.0's; Atom
-//! 0.3's namespace, element names and `mode` onto Atom 1.0), gives RSS items the link
-//! their `guid` or `rdf:about` stands for, strips naked markup from RSS titles, and
-//! drops the Atom fields feed-rs would fail a whole feed for (empty, binary or
+//! 0.3's namespace, element names and `mode` onto Atom 1.0), gives RSS items without
+//! a link the one their `rdf:about` stands for, strips naked markup from RSS titles,
+//! and drops the Atom fields feed-rs would fail a whole feed for (empty, binary or
 //! unknown-typed). Everything else is written back as it was read.
 
 use std::ops::Range;
 
-use quick_xml::events::attributes::Attribute;
 use quick_xml::events::{BytesEnd, BytesStart, BytesText, Event};
 use quick_xml::{Reader, Writer};
+
+use super::cut::{attr, is_entry, next_entry, reader};
 
 const RSS_090: &str = "http://my.netscape.com/rdf/simple/0.9/";
 const RSS_10: &str = "http://purl.org/rss/1.0/";
@@ -39,15 +40,16 @@ enum Format {
     Other,
 }
 
-/// An RSS item being copied: what it needs to be given a link at its end.
-struct OpenItem {
+/// The entry being copied: where it starts in the output and, for an RSS item, what
+/// it needs to be given a link at its end.
+struct OpenEntry {
     depth: usize,
+    start: usize,
+    rss_item: bool,
     /// `rss:` when the item is written `<rss:item>`, so an added link matches it.
     prefix: String,
     about: Option<String>,
     has_link: bool,
-    /// The guid as written (escaped), when it is a permalink.
-    permalink: Option<String>,
 }
 
 struct Pass<'a> {
@@ -58,21 +60,19 @@ struct Pass<'a> {
     format: Format,
     /// Names of the open elements as written, so end tags match what was written.
     stack: Vec<String>,
-    item: Option<OpenItem>,
-    entry_start: Option<(usize, usize)>,
+    entry: Option<OpenEntry>,
     entries: Vec<Range<usize>>,
 }
 
 /// `None` when the document is not XML that can be read even leniently.
 pub(super) fn rewrite(doc: &str) -> Option<Rewritten> {
     let mut pass = Pass {
-        reader: reader(doc),
+        reader: reader(doc.as_bytes()),
         offset: 0,
         out: Writer::new(Vec::with_capacity(doc.len() + doc.len() / 16)),
         format: Format::Other,
         stack: Vec::new(),
-        item: None,
-        entry_start: None,
+        entry: None,
         entries: Vec::new(),
     };
     // An entry that breaks is lost, and counted; reading goes on at the next one.
@@ -87,11 +87,10 @@ pub(super) fn rewrite(doc: &str) -> Option<Rewritten> {
     if !read_whole && pass.entries.is_empty() {
         return None;
     }
-    // A document cut short (or broken past repair) keeps the entries before the
-    // break.
-    if let Some((depth, start)) = pass.entry_start.take() {
-        pass.out.get_mut().truncate(start);
-        pass.stack.truncate(depth);
+    // A document cut short (or broken past repair) keeps the entries before it.
+    if let Some(entry) = pass.entry.take() {
+        pass.out.get_mut().truncate(entry.start);
+        pass.stack.truncate(entry.depth);
         lost += 1;
     }
     while let Some(name) = pass.stack.pop() {
@@ -102,14 +101,6 @@ pub(super) fn rewrite(doc: &str) -> Option<Rewritten> {
         entries: pass.entries,
         lost,
     })
-}
-
-fn reader(doc: &str) -> Reader<&[u8]> {
-    let mut reader = Reader::from_str(doc);
-    let config = reader.config_mut();
-    config.check_end_names = false;
-    config.allow_unmatched_ends = true;
-    reader
 }
 
 /// An error means the document could not be read or written as XML; the caller keeps
@@ -134,7 +125,7 @@ impl<'a> Pass<'a> {
     /// After a break inside an entry: drops what was written of it and reads on from
     /// the next entry's start tag; false when there is none.
     fn resume(&mut self, doc: &'a str) -> bool {
-        let Some((depth, start)) = self.entry_start else {
+        let Some(OpenEntry { depth, start, .. }) = self.entry else {
             return false;
         };
         let from = self.offset + self.reader.buffer_position() as usize;
@@ -142,13 +133,13 @@ impl<'a> Pass<'a> {
             Format::Rss | Format::Rdf => "item",
             _ => "entry",
         };
-        let Some(next) = super::cut::next_entry(doc.as_bytes(), from, name) else {
+        let Some(next) = next_entry(doc.as_bytes(), from, name) else {
             return false;
         };
         self.out.get_mut().truncate(start);
         self.stack.truncate(depth);
-        (self.item, self.entry_start) = (None, None);
-        (self.reader, self.offset) = (reader(&doc[next..]), next);
+        self.entry = None;
+        (self.reader, self.offset) = (reader(&doc.as_bytes()[next..]), next);
         true
     }
 
@@ -164,42 +155,20 @@ impl<'a> Pass<'a> {
             let inner = if empty { Vec::new() } else { self.inner()? };
             return self.text_construct(start, inner);
         }
-        if let Some(item) = self.item.as_mut().filter(|i| depth == i.depth + 1) {
-            if local == "link" {
-                item.has_link = true;
-            } else if local == "guid" && !empty {
-                let permalink = attr(&start, "isPermaLink")
-                    .is_none_or(|v| !v.trim().eq_ignore_ascii_case("false"));
-                let inner = self.inner()?;
-                let text: String = inner.iter().filter_map(raw_text).collect();
-                if permalink && let Some(item) = self.item.as_mut() {
-                    item.permalink = Some(text.trim().to_string());
-                }
-                return self.element(&start, inner);
-            }
+        if let Some(entry) = self.entry.as_mut().filter(|e| depth == e.depth + 1) {
+            entry.has_link |= local == "link";
         }
-        let is_entry = (local == "item" || local == "entry")
-            && (depth == 1
-                || (depth == 2
-                    && self
-                        .stack
-                        .get(1)
-                        .is_some_and(|p| split_name(p).1 == "channel")));
+        let in_channel = (self.stack.get(1)).is_some_and(|p| split_name(p).1 == "channel");
+        let is_entry = is_entry(local, depth, in_channel);
         if is_entry {
-            self.entry_start = Some((depth, self.out.get_ref().len()));
-            if matches!(self.format, Format::Rss | Format::Rdf) && local == "item" {
-                self.item = Some(OpenItem {
-                    depth,
-                    prefix: if unprefixed {
-                        String::new()
-                    } else {
-                        format!("{prefix}:")
-                    },
-                    about: attr(&start, "rdf:about"),
-                    has_link: false,
-                    permalink: None,
-                });
-            }
+            self.entry = Some(OpenEntry {
+                depth,
+                start: self.out.get_ref().len(),
+                rss_item: matches!(self.format, Format::Rss | Format::Rdf) && local == "item",
+                prefix: qname[..qname.len() - local.len()].to_string(),
+                about: attr(&start, "rdf:about"),
+                has_link: false,
+            });
         }
         let fixed = self.fixed_start(start, depth, local, unprefixed);
         let written = fixed.name().0.to_string();
@@ -222,7 +191,7 @@ impl<'a> Pass<'a> {
             return Ok(());
         };
         let depth = self.stack.len();
-        if self.item.as_ref().is_some_and(|i| i.depth == depth) {
+        if self.entry.as_ref().is_some_and(|e| e.depth == depth) {
             self.add_link()?;
         }
         self.out.write_event(Event::End(BytesEnd::new(name)))?;
@@ -231,38 +200,26 @@ impl<'a> Pass<'a> {
     }
 
     fn end_entry(&mut self, depth: usize) {
-        if let Some((at, start)) = self.entry_start
-            && at == depth
-        {
-            self.entries.push(start..self.out.get_ref().len());
-            self.entry_start = None;
-            self.item = None;
+        if let Some(entry) = self.entry.take_if(|e| e.depth == depth) {
+            self.entries.push(entry.start..self.out.get_ref().len());
         }
     }
 
-    /// The link an RSS item without `<link>` stands for: its `rdf:about`, else its
-    /// guid when that is a permalink (the default) and a web address.
+    /// The link an RSS item without `<link>` stands for: its `rdf:about`.
     fn add_link(&mut self) -> Result<()> {
-        let Some(item) = self.item.take() else {
+        let Some(item) = self.entry.as_ref().filter(|e| e.rss_item && !e.has_link) else {
             return Ok(());
-        };
-        if item.has_link {
-            return Ok(());
-        }
-        let text = match (&item.about, &item.permalink) {
-            (Some(about), _) => BytesText::new(about).into_owned(),
-            (None, Some(guid)) if is_web_address(guid) => {
-                BytesText::from_escaped(guid.as_str()).into_owned()
-            }
-            // feed-rs drops an RSS 1.0 item without a link; this one keeps it.
-            _ if self.format == Format::Rdf => BytesText::new(NO_LINK),
-            _ => return Ok(()),
         };
         let link = BytesStart::new(format!("{}link", item.prefix));
+        let text = match &item.about {
+            Some(about) => BytesText::new(about).into_owned(),
+            // feed-rs drops an RSS 1.0 item without a link; this one keeps it.
+            None if self.format == Format::Rdf => BytesText::new(NO_LINK),
+            None => return Ok(()),
+        };
         self.element(&link, [Event::Text(text)])
     }
 
-    /// `start`, then `inner`, then the matching end tag.
     fn element<'e>(
         &mut self,
         start: &BytesStart<'_>,
@@ -340,16 +297,6 @@ impl<'a> Pass<'a> {
     }
 }
 
-/// Text as written (escaped), for concatenating guids and base64.
-pub(super) fn raw_text(event: &Event<'_>) -> Option<String> {
-    match event {
-        Event::Text(t) => Some(t.to_string()),
-        Event::GeneralRef(r) => Some(format!("&{};", &**r)),
-        Event::CData(c) => Some(quick_xml::escape::escape(&**c).into_owned()),
-        _ => None,
-    }
-}
-
 fn format_of(root: &BytesStart<'_>) -> Format {
     let (_, local) = split_name(root.name().0);
     match local {
@@ -371,24 +318,6 @@ fn split_name(name: &str) -> (&str, &str) {
 
 fn is_namespace_declaration(key: &str) -> bool {
     key == "xmlns" || key.starts_with("xmlns:")
-}
-
-fn is_web_address(s: &str) -> bool {
-    let lower = s.get(..8).unwrap_or(s).to_ascii_lowercase();
-    lower.starts_with("http://") || lower.starts_with("https://")
-}
-
-/// An attribute's unescaped value.
-pub(super) fn attr(start: &BytesStart<'_>, key: &str) -> Option<String> {
-    start
-        .attributes()
-        .flatten()
-        .find(|a: &Attribute<'_>| a.key.0 == key)
-        .map(|a| {
-            quick_xml::escape::unescape(&a.value)
-                .map(|v| v.into_owned())
-                .unwrap_or_else(|_| a.value.into_owned())
-        })
 }
 
 #[cfg(test)]

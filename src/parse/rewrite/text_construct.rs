@@ -7,7 +7,8 @@ use base64::Engine;
 use quick_xml::Writer;
 use quick_xml::events::{BytesStart, BytesText, Event};
 
-use super::{Format, Pass, Result, attr, raw_text, split_name};
+use super::super::cut::attr;
+use super::{Format, Pass, Result, split_name};
 
 impl<'a> Pass<'a> {
     pub(super) fn is_text_construct(&self, local: &str, prefix: &str) -> bool {
@@ -106,12 +107,10 @@ fn atom_text(
     let declared = declared
         .as_deref()
         .unwrap_or(if atom03 { "text/plain" } else { "text" });
-    let html = matches!(declared, "html" | "text/html");
     let kind = match declared {
-        "text" | "text/plain" => "text",
         "html" | "text/html" => "html",
         "xhtml" | "application/xhtml+xml" => "xhtml",
-        t if t.starts_with("text/") => "text",
+        t if t == "text" || t.starts_with("text/") => "text",
         t if t.ends_with("+xml") || t.ends_with("/xml") => "text",
         // A binary document (Atom 1.0 base64-encodes those): nothing to show.
         _ if local == "content" && !atom03 => return None,
@@ -124,19 +123,17 @@ fn atom_text(
             .decode(compact.as_bytes())
             .ok()?;
         let text = String::from_utf8_lossy(&bytes).into_owned();
-        let kind = if html { "html" } else { "text" };
+        let kind = if kind == "html" { "html" } else { "text" };
         return Some((Some(kind.to_string()), Body::Text(text)));
     }
     let inline_markup = inner
         .iter()
         .any(|e| matches!(e, Event::Start(_) | Event::Empty(_)));
-    if atom03 && inline_markup && kind != "text" {
-        // Atom 0.3's default mode is inline XML; as escaped HTML it reads the same.
-        return Some((Some("html".to_string()), Body::Text(serialize(inner)?)));
-    }
-    if kind == "xhtml" || !inline_markup {
+    if !inline_markup || (kind == "xhtml" && !atom03) {
         return Some((Some(kind.to_string()), Body::Keep));
     }
+    // Markup where text or HTML was declared, or Atom 0.3's default inline XML, reads
+    // the same as escaped HTML.
     Some((Some("html".to_string()), Body::Text(serialize(inner)?)))
 }
 
@@ -146,4 +143,14 @@ fn serialize(events: &[Event<'_>]) -> Option<String> {
         writer.write_event(event.borrow()).ok()?;
     }
     String::from_utf8(writer.into_inner()).ok()
+}
+
+/// Text as written (escaped), for concatenating base64.
+fn raw_text(event: &Event<'_>) -> Option<String> {
+    match event {
+        Event::Text(t) => Some(t.to_string()),
+        Event::GeneralRef(r) => Some(format!("&{};", &**r)),
+        Event::CData(c) => Some(quick_xml::escape::escape(&**c).into_owned()),
+        _ => None,
+    }
 }
