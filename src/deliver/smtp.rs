@@ -21,7 +21,6 @@ use crate::config::{SmtpSettings, Transport};
 
 mod deadline;
 mod error;
-mod failure;
 mod password;
 mod sendmail;
 mod session;
@@ -31,6 +30,7 @@ pub use error::{DeliveryError, PasswordError, Step};
 pub use password::{check_password, permission_warning};
 
 use deadline::{Deadline, Stopped, Watch};
+use error::Failure;
 use session::Session;
 
 /// Attempts per delivery, the first included.
@@ -160,29 +160,9 @@ fn attempt<T: Send + 'static>(
         match stopped {
             Stopped::Failed(failure) => failure,
             Stopped::TimedOut(step) => session.timed_out(step, &deadline),
-            Stopped::Lost(reason) => Failure::permanent(DeliveryError::Network {
-                server: session.server.clone(),
-                step: Step::Connect,
-                reason,
-                attempts: 1,
-            }),
+            Stopped::Lost(reason) => session.network(Step::Connect, reason, false),
         }
     })
-}
-
-/// An attempt's failure, and whether trying again could help.
-struct Failure {
-    error: DeliveryError,
-    retry: bool,
-}
-
-impl Failure {
-    fn permanent(error: DeliveryError) -> Self {
-        Failure {
-            error,
-            retry: false,
-        }
-    }
 }
 
 /// Runs `attempt` until it succeeds, fails permanently, or the attempts or the
