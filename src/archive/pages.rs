@@ -1,5 +1,7 @@
 //! The archive's index page and Atom feed, from the record of issues (newest first).
 
+use std::collections::BTreeSet;
+
 use chrono::SecondsFormat;
 use sha2::{Digest, Sha256};
 
@@ -50,21 +52,17 @@ pub(super) fn issue_page(html: &str, issues: &[IssueRecord], at: usize) -> Strin
 
 /// What the archive is called: the digest's title, or the titles when digests share it.
 fn title(issues: &[IssueRecord]) -> String {
-    let name = |i: &'_ IssueRecord| {
-        if i.title.is_empty() {
-            i.digest.clone()
-        } else {
-            i.title.clone()
-        }
-    };
-    let mut names: Vec<String> = issues.iter().map(name).collect();
-    names.sort_unstable();
-    names.dedup();
+    let names: BTreeSet<&str> = (issues.iter())
+        .map(|i| {
+            Some(i.title.as_str())
+                .filter(|t| !t.is_empty())
+                .unwrap_or(&i.digest)
+        })
+        .collect();
     if names.is_empty() {
-        "Archive".to_string()
-    } else {
-        names.join(", ")
+        return "Archive".to_string();
     }
+    names.into_iter().collect::<Vec<_>>().join(", ")
 }
 
 /// A page's address: relative to the archive, or absolute under `base`.
