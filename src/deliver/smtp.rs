@@ -205,19 +205,24 @@ fn with_retries<T>(
 mod tests {
     use super::*;
 
+    /// A connection refused: worth trying again.
+    fn refused(server: &str) -> Failure {
+        let reason = "connection refused".into();
+        let (server, attempts) = (server.into(), 1);
+        let error = DeliveryError::Connect {
+            server,
+            reason,
+            attempts,
+        };
+        Failure { error, retry: true }
+    }
+
     #[test]
     fn retries_stop_at_the_attempt_limit() {
         let mut calls = 0;
         let result: Result<(), _> = with_retries(Deadline::new(Duration::from_millis(500)), || {
             calls += 1;
-            Err(Failure {
-                error: DeliveryError::Connect {
-                    server: "127.0.0.1:1".into(),
-                    reason: "connection refused".into(),
-                    attempts: 1,
-                },
-                retry: true,
-            })
+            Err(refused("127.0.0.1:1"))
         });
         assert_eq!(calls, ATTEMPTS);
         assert_eq!(
@@ -248,14 +253,7 @@ mod tests {
         let _: Result<(), _> = with_retries(deadline, || {
             calls += 1;
             std::thread::sleep(Duration::from_millis(350));
-            Err(Failure {
-                error: DeliveryError::Connect {
-                    server: "s".into(),
-                    reason: "r".into(),
-                    attempts: 1,
-                },
-                retry: true,
-            })
+            Err(refused("s"))
         });
         assert_eq!(
             calls, 1,
