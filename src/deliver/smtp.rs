@@ -108,17 +108,14 @@ pub fn send(settings: &SmtpSettings, message: &Message) -> Result<Accepted, Deli
             })
         }
         Transport::Smtp => {
-            let deadline = Deadline::new(settings.timeout);
-            let session = Arc::new(Session::new(settings)?);
             let body: Arc<[u8]> = message.formatted().into();
             let envelope = message.envelope().clone();
-            let handed = with_retries(deadline, || {
-                let (envelope, body) = (envelope.clone(), Arc::clone(&body));
-                attempt(&session, deadline, move |session, watch| {
-                    session.deliver(watch, &deadline, &envelope, &body)
-                })
-            })?;
-            let delivered_to = envelope.to().len() - handed.refused.len();
+            let recipients = envelope.to().len();
+            let (handed, session, deadline) =
+                converse(settings, move |session, watch, deadline| {
+                    session.deliver(watch, deadline, &envelope, &body)
+                })?;
+            let delivered_to = recipients - handed.refused.len();
             log::info!(
                 "{} accepted the digest for {delivered_to} recipient(s)",
                 session.server,
@@ -137,32 +134,32 @@ pub fn send(settings: &SmtpSettings, message: &Message) -> Result<Accepted, Deli
 pub fn probe(settings: &SmtpSettings) -> Result<(), DeliveryError> {
     match &settings.transport {
         Transport::Sendmail { path } => sendmail::probe(path.as_deref()),
-        Transport::Smtp => {
-            let deadline = Deadline::new(settings.timeout);
-            let session = Arc::new(Session::new(settings)?);
-            with_retries(deadline, || {
-                attempt(&session, deadline, move |session, watch| {
-                    session.probe(watch, &deadline)
-                })
-            })
-        }
+        Transport::Smtp => converse(settings, |session, watch, deadline| {
+            session.probe(watch, deadline)
+        })
+        .map(drop),
     }
 }
 
-/// One attempt on a worker thread, waited for until the deadline.
-fn attempt<T: Send + 'static>(
-    session: &Arc<Session>,
-    deadline: Deadline,
-    work: impl FnOnce(&Session, &Watch) -> Result<T, Failure> + Send + 'static,
-) -> Result<T, Failure> {
-    let worker_session = Arc::clone(session);
-    deadline::within(deadline, move |watch| work(&worker_session, watch)).map_err(|stopped| {
-        match stopped {
+/// Prepares the session and runs `work` on it, each attempt on a worker thread that is
+/// waited for until the one deadline they all share.
+fn converse<T: Send + 'static>(
+    settings: &SmtpSettings,
+    work: impl Fn(&Session, &Watch, &Deadline) -> Result<T, Failure> + Send + Sync + 'static,
+) -> Result<(T, Arc<Session>, Deadline), DeliveryError> {
+    let deadline = Deadline::new(settings.timeout);
+    let session = Arc::new(Session::new(settings)?);
+    let work = Arc::new(work);
+    let value = with_retries(deadline, || {
+        let (worker, work) = (Arc::clone(&session), Arc::clone(&work));
+        let outcome = deadline::within(deadline, move |watch| work(&worker, watch, &deadline));
+        outcome.map_err(|stopped| match stopped {
             Stopped::Failed(failure) => failure,
             Stopped::TimedOut(step) => session.timed_out(step, &deadline),
             Stopped::Lost(reason) => session.network(Step::Connect, reason, false),
-        }
-    })
+        })
+    })?;
+    Ok((value, session, deadline))
 }
 
 /// Runs `attempt` until it succeeds, fails permanently, or the attempts or the
