@@ -179,16 +179,14 @@ pub(super) fn atom_feed(
 /// A stable id for an archive without a URL: Atom ids must be IRIs, and a relative
 /// file name is not one.
 fn urn(key: &str) -> String {
-    let hash = Sha256::digest(key.as_bytes());
-    let hex: String = hash.iter().take(16).map(|b| format!("{b:02x}")).collect();
-    format!(
-        "urn:uuid:{}-{}-{}-{}-{}",
-        &hex[..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    )
+    let mut id = String::from("urn:uuid:");
+    for (i, b) in Sha256::digest(key.as_bytes()).iter().take(16).enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            id.push('-');
+        }
+        id.push_str(&format!("{b:02x}"));
+    }
+    id
 }
 
 /// Text without the characters XML 1.0 forbids: a page holding one would make the

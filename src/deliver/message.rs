@@ -98,10 +98,8 @@ fn message_id(from: &Mailbox, out: &OutgoingDigest, now: DateTime<Utc>) -> Strin
     hash.update(RandomState::new().build_hasher().finish().to_le_bytes());
     hash.update(out.digest.name.as_bytes());
     hash.update(out.subject.as_bytes());
-    let unique: String = hash.finalize()[..16]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let hash = hash.finalize();
+    let unique: String = hash[..16].iter().map(|b| format!("{b:02x}")).collect();
     format!("<{}.{unique}@{}>", now.timestamp(), id_domain(from))
 }
 

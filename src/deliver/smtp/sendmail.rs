@@ -18,10 +18,7 @@ pub(super) fn send(path: Option<&Path>, message: &Message) -> Result<(), Deliver
         None => (SendmailTransport::new(), "sendmail".to_string()),
     };
     transport.send(message).map_err(|e| {
-        let detail = e
-            .source()
-            .map(|s| s.to_string())
-            .unwrap_or_else(|| e.to_string());
+        let detail = e.source().unwrap_or(&e).to_string();
         let reason = if e.is_client() && find_io_error(&e).is_some() {
             format!("cannot run it: {detail}")
         } else if detail.trim().is_empty() {

@@ -69,11 +69,8 @@ pub(super) fn check_pin(settings: &SmtpSettings, conn: &SmtpConnection) -> Optio
 }
 
 fn hex_colons(bytes: &[u8]) -> String {
-    bytes
-        .iter()
-        .map(|b| format!("{b:02X}"))
-        .collect::<Vec<_>>()
-        .join(":")
+    let hex: Vec<String> = bytes.iter().map(|b| format!("{b:02X}")).collect();
+    hex.join(":")
 }
 
 /// A rejected server certificate in plain words, with what to do about it.
