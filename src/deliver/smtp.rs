@@ -21,6 +21,7 @@ use crate::config::{SmtpSettings, Transport};
 
 mod deadline;
 mod error;
+mod failure;
 mod password;
 mod sendmail;
 mod session;
