@@ -133,11 +133,8 @@ pub(super) fn atom_feed(
     page: impl Fn(&str) -> Result<String, ArchiveError>,
 ) -> Result<String, ArchiveError> {
     let title = escape(&title(issues));
-    let updated = issues
-        .first()
-        .map(|i| i.sent_at)
-        .unwrap_or_default()
-        .to_rfc3339_opts(SecondsFormat::Secs, true);
+    let updated = issues.first().map(|i| i.sent_at).unwrap_or_default();
+    let updated = updated.to_rfc3339_opts(SecondsFormat::Secs, true);
     let feed_id = match base {
         Some(b) => escape(b),
         None => urn(&title),
