@@ -69,7 +69,8 @@ pub(crate) fn next_issue(digest: &DigestConfig, now: DateTime<Utc>) -> Option<Is
     (digest.archive.as_ref()).map(|archive| plan(archive, &digest.name, date))
 }
 
-/// Publishes an issue the mail server accepted; nothing for a digest without an archive.
+/// Publishes an issue the mail server accepted: its page, then the record, the index
+/// and the feed. Nothing for a digest without an archive.
 pub(crate) fn publish_sent(
     digest: &DigestConfig,
     slot: Option<IssueSlot>,
@@ -80,59 +81,30 @@ pub(crate) fn publish_sent(
     let (Some(archive), Some(slot)) = (&digest.archive, slot) else {
         return Ok(());
     };
+    let (dir, file) = (&archive.dir, slot.file);
+    let date = now.with_timezone(&digest.timezone).format("%-d %B %Y");
     let issue = IssueRecord {
-        file: slot.file,
+        file: file.clone(),
         digest: digest.name.clone(),
         title: pages::xml_safe(&digest.title),
         subject: pages::xml_safe(&rendered.subject),
         sent_at: now,
-        date: now
-            .with_timezone(&digest.timezone)
-            .format("%-d %B %Y")
-            .to_string(),
+        date: date.to_string(),
         items,
     };
-    publish(archive, issue, &rendered.html)
-}
-
-/// Picks the page for an issue sent on `date` (in the digest's time zone). Reads the
-/// directory only; a missing directory is an empty archive.
-fn plan(archive: &ArchiveConfig, digest: &str, date: NaiveDate) -> IssueSlot {
-    let stem = format!("{}-{digest}", date.format("%Y-%m-%d"));
-    let file = (1..)
-        .map(|n| match n {
-            1 => format!("{stem}.html"),
-            n => format!("{stem}-{n}.html"),
-        })
-        .find(|name| !archive.dir.join(name).exists())
-        .unwrap_or_else(|| format!("{stem}.html"));
-    let links = archive.url.as_ref().map(|base| IssueLinks {
-        archive_url: base.to_string(),
-        issue_url: base
-            .join(&file)
-            .map(|u| u.to_string())
-            .unwrap_or_else(|_| format!("{base}{file}")),
-    });
-    IssueSlot { file, links }
-}
-
-/// Writes the issue's page, then the record, the index and the feed.
-fn publish(archive: &ArchiveConfig, issue: IssueRecord, html: &str) -> Result<(), ArchiveError> {
-    let dir = &archive.dir;
     std::fs::create_dir_all(dir).map_err(|source| ArchiveError::Io {
         path: dir.clone(),
         source,
     })?;
-    let file = issue.file.clone();
     let mut issues = read_record(dir)?;
-    issues.retain(|i| i.file != issue.file && is_page(dir, &i.file));
+    issues.retain(|i| i.file != file && is_page(dir, &i.file));
     issues.push(issue);
     issues.sort_by(|a, b| b.sent_at.cmp(&a.sent_at).then(b.file.cmp(&a.file)));
     let at = issues
         .iter()
         .position(|i| i.file == file)
         .unwrap_or_default();
-    let page = pages::issue_page(html, &issues, at);
+    let page = pages::issue_page(&rendered.html, &issues, at);
     write_atomically(dir, &file, page.as_bytes())?;
     // The issues either side now have this one to link to.
     for n in [at.checked_sub(1), Some(at + 1)].into_iter().flatten() {
@@ -157,6 +129,27 @@ fn publish(archive: &ArchiveConfig, issue: IssueRecord, html: &str) -> Result<()
         })
     })?;
     write_atomically(dir, "feed.xml", feed.as_bytes())
+}
+
+/// Picks the page for an issue sent on `date` (in the digest's time zone). Reads the
+/// directory only; a missing directory is an empty archive.
+fn plan(archive: &ArchiveConfig, digest: &str, date: NaiveDate) -> IssueSlot {
+    let stem = format!("{}-{digest}", date.format("%Y-%m-%d"));
+    let file = (1..)
+        .map(|n| match n {
+            1 => format!("{stem}.html"),
+            n => format!("{stem}-{n}.html"),
+        })
+        .find(|name| !archive.dir.join(name).exists())
+        .unwrap_or_else(|| format!("{stem}.html"));
+    let links = archive.url.as_ref().map(|base| IssueLinks {
+        archive_url: base.to_string(),
+        issue_url: base
+            .join(&file)
+            .map(|u| u.to_string())
+            .unwrap_or_else(|_| format!("{base}{file}")),
+    });
+    IssueSlot { file, links }
 }
 
 /// Whether a recorded issue's page is a file of the archive: a plain name, not a link

@@ -44,12 +44,9 @@ pub fn deliver(
     now: DateTime<Utc>,
 ) -> Result<Delivered, smtp::DeliveryError> {
     let message = message_for(smtp, digest, rendered, now)?;
-    let accepted = smtp::send(smtp, &message)?;
+    let message_id = message.headers().get_raw("Message-ID");
     Ok(Delivered {
-        message_id: message
-            .headers()
-            .get_raw("Message-ID")
-            .map(|id| id.trim().to_string()),
-        accepted,
+        message_id: message_id.map(|id| id.trim().to_string()),
+        accepted: smtp::send(smtp, &message)?,
     })
 }

@@ -1,11 +1,9 @@
 //! `feedletter feeds`: each configured feed's health as the state remembers it, so a
 //! feed that has been failing quietly for a week is easy to spot. Reads the state
-//! read-only and fetches nothing.
+//! from a private copy and fetches nothing.
 
 use std::io::Write;
 use std::path::Path;
-
-use chrono::{DateTime, Utc};
 
 use crate::error::{Error, ExitStatus};
 use crate::model::FeedKey;
@@ -24,48 +22,27 @@ pub fn feeds(path: &Path, out: &mut dyn Write) -> Result<ExitStatus, Error> {
     }
     let state = State::open_scratch(&config.state)?;
     let records = state.feed_records()?;
-    let mut table = Table::new(vec![
-        "FEED",
-        "URL",
-        "LAST SUCCESS",
-        "FAILURES",
-        "ITEMS",
-        "MOVED TO",
-        "LAST ERROR",
-    ]);
+    let header = "FEED|URL|LAST SUCCESS|FAILURES|ITEMS|MOVED TO|LAST ERROR";
+    let mut table = Table::new(header.split('|').collect());
     for feed in &config.feeds {
         let location = FeedKey::from(&feed.location);
         let record = records.get(&location);
         let name = label::feed_name(feed, record.and_then(|r| r.title.as_deref()));
-        let Some(record) = record else {
-            table.row(vec![
-                name,
-                location.to_string(),
-                "never fetched".into(),
-                String::new(),
-                String::new(),
-                String::new(),
-                String::new(),
-            ]);
-            continue;
+        let health = match record {
+            None => ["never fetched", "", "", "", ""].map(String::from).to_vec(),
+            Some(record) => vec![
+                (record.last_success).map_or("never".into(), |t| {
+                    t.format("%Y-%m-%d %H:%M UTC").to_string()
+                }),
+                record.failures_in_a_row.to_string(),
+                record.items.to_string(),
+                record.moved_to.clone().unwrap_or_default(),
+                // Cleared by the state on the next success: an error here is current.
+                record.last_error.clone().unwrap_or_default(),
+            ],
         };
-        table.row(vec![
-            name,
-            location.to_string(),
-            record
-                .last_success
-                .map_or_else(|| "never".into(), format_time),
-            record.failures_in_a_row.to_string(),
-            record.items.to_string(),
-            record.moved_to.clone().unwrap_or_default(),
-            // Cleared by the state on the next success: an error here is current.
-            record.last_error.clone().unwrap_or_default(),
-        ]);
+        table.row([vec![name, location.to_string()], health].concat());
     }
     table.write(out)?;
     Ok(ExitStatus::Success)
-}
-
-fn format_time(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M UTC").to_string()
 }

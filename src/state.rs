@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 use rusqlite::types::{ToSql, ToSqlOutput};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, Params, Row, params};
 
 use crate::model::{
     FeedError, FeedIndex, FeedKey, Item, ItemTexts, KeywordMatches, LeadImage, Texts, Validators,
@@ -21,13 +21,11 @@ mod lock;
 mod open;
 mod record;
 mod schema;
-
 mod sent;
 
 pub use lock::{RunLock, lock};
-pub use sent::{Handled, Handling, SentItem, SentItems};
-
 pub use record::FetchRecorder;
+pub use sent::{Handled, Handling, SentItem, SentItems};
 
 /// Schema migrations, in order; `PRAGMA user_version` is how many have run.
 const MIGRATIONS: &[&str] = &[
@@ -179,39 +177,54 @@ impl State {
         StateError::sqlite(&self.path)(source)
     }
 
+    /// Runs a query and collects its rows; an error names the file.
+    fn rows<T, C: FromIterator<T>>(
+        &self,
+        sql: &str,
+        params: impl Params,
+        row: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<C, StateError> {
+        let mut stmt = self.conn.prepare_cached(sql).map_err(|e| self.err(e))?;
+        let rows = stmt.query_map(params, row).and_then(Iterator::collect);
+        rows.map_err(|e| self.err(e))
+    }
+
+    /// The one row a query finds, if any.
+    fn row<T>(
+        &self,
+        sql: &str,
+        params: impl Params,
+        row: impl FnOnce(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Option<T>, StateError> {
+        let mut stmt = self.conn.prepare_cached(sql).map_err(|e| self.err(e))?;
+        stmt.query_row(params, row)
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
     /// Everything remembered about each feed.
     pub fn feed_records(&self) -> Result<HashMap<FeedKey, FeedRecord>, StateError> {
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT f.location, f.etag, f.last_modified, f.last_success, f.failures_in_a_row,
-                        f.failing_since, f.last_error, f.moved_to, f.title, f.site,
-                        (SELECT COUNT(*) FROM items i WHERE i.feed = f.location)
-                 FROM feeds f",
-            )
-            .map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok((
-                    FeedKey::new(r.get::<_, String>(0)?),
-                    FeedRecord {
-                        validators: Validators {
-                            etag: r.get(1)?,
-                            last_modified: r.get(2)?,
-                        },
-                        last_success: r.get::<_, Option<i64>>(3)?.and_then(from_unix),
-                        failures_in_a_row: r.get(4)?,
-                        failing_since: r.get::<_, Option<i64>>(5)?.and_then(from_unix),
-                        last_error: r.get(6)?,
-                        moved_to: r.get(7)?,
-                        title: r.get(8)?,
-                        site: r.get(9)?,
-                        items: r.get::<_, i64>(10)? as usize,
-                    },
-                ))
-            })
-            .map_err(|e| self.err(e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+        let sql = "SELECT f.location, f.etag, f.last_modified, f.last_success, f.failures_in_a_row,
+                          f.failing_since, f.last_error, f.moved_to, f.title, f.site,
+                          (SELECT COUNT(*) FROM items i WHERE i.feed = f.location)
+                   FROM feeds f";
+        self.rows(sql, [], |r| {
+            let record = FeedRecord {
+                validators: Validators {
+                    etag: r.get(1)?,
+                    last_modified: r.get(2)?,
+                },
+                last_success: r.get::<_, Option<i64>>(3)?.and_then(from_unix),
+                failures_in_a_row: r.get(4)?,
+                failing_since: r.get::<_, Option<i64>>(5)?.and_then(from_unix),
+                last_error: r.get(6)?,
+                moved_to: r.get(7)?,
+                title: r.get(8)?,
+                site: r.get(9)?,
+                items: r.get::<_, i64>(10)? as usize,
+            };
+            Ok((FeedKey::new(r.get::<_, String>(0)?), record))
+        })
     }
 
     /// The items the feed held at its last successful fetch: what a 304 (or a failed
@@ -228,42 +241,34 @@ impl State {
             Stored::InFeedOrSince(t) => (true, t.timestamp()),
             Stored::GoneSince(t) => (false, t.timestamp()),
         };
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT key, title, link, COALESCE(date, first_seen),
-                        CASE WHEN ?2 THEN summary END, CASE WHEN ?2 THEN content END,
-                        categories, authors, image, image_width, image_height
-                 FROM items WHERE feed = ?1 AND CASE WHEN ?3
-                     THEN in_feed = 1 OR COALESCE(date, first_seen) >= ?4
-                     ELSE in_feed = 0 AND COALESCE(date, first_seen) >= ?4 END",
-            )
-            .map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map(params![feed, texts, current, since], |r| {
-                Ok(Item {
-                    key: r.get(0)?,
-                    feed: feed_index,
-                    title: r.get(1)?,
-                    link: r.get(2)?,
-                    date: from_unix(r.get(3)?),
-                    texts: if texts {
-                        Texts::new(r.get(4)?, r.get(5)?)
-                    } else {
-                        Texts::Stored
-                    },
-                    categories: serde_json::from_str(&r.get::<_, String>(6)?).unwrap_or_default(),
-                    authors: serde_json::from_str(&r.get::<_, String>(7)?).unwrap_or_default(),
-                    image: r.get::<_, Option<String>>(8)?.map(|url| LeadImage {
-                        url,
-                        width: r.get(9).ok().flatten(),
-                        height: r.get(10).ok().flatten(),
-                    }),
-                    keyword_matches: KeywordMatches::default(),
-                })
+        let sql = "SELECT key, title, link, COALESCE(date, first_seen),
+                          CASE WHEN ?2 THEN summary END, CASE WHEN ?2 THEN content END,
+                          categories, authors, image, image_width, image_height
+                   FROM items WHERE feed = ?1 AND CASE WHEN ?3
+                       THEN in_feed = 1 OR COALESCE(date, first_seen) >= ?4
+                       ELSE in_feed = 0 AND COALESCE(date, first_seen) >= ?4 END";
+        self.rows(sql, params![feed, texts, current, since], |r| {
+            Ok(Item {
+                key: r.get(0)?,
+                feed: feed_index,
+                title: r.get(1)?,
+                link: r.get(2)?,
+                date: from_unix(r.get(3)?),
+                texts: if texts {
+                    Texts::new(r.get(4)?, r.get(5)?)
+                } else {
+                    Texts::Stored
+                },
+                categories: serde_json::from_str(&r.get::<_, String>(6)?).unwrap_or_default(),
+                authors: serde_json::from_str(&r.get::<_, String>(7)?).unwrap_or_default(),
+                image: r.get::<_, Option<String>>(8)?.map(|url| LeadImage {
+                    url,
+                    width: r.get(9).ok().flatten(),
+                    height: r.get(10).ok().flatten(),
+                }),
+                keyword_matches: KeywordMatches::default(),
             })
-            .map_err(|e| self.err(e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+        })
     }
 
     /// Dates undated items, and items dated in the future, by the time they were first
@@ -275,15 +280,9 @@ impl State {
         items: &mut [Item],
         now: DateTime<Utc>,
     ) -> Result<(), StateError> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT first_seen FROM items WHERE feed = ?1 AND key = ?2")
-            .map_err(|e| self.err(e))?;
+        let sql = "SELECT first_seen FROM items WHERE feed = ?1 AND key = ?2";
         for item in items.iter_mut().filter(|i| i.date.is_none_or(|d| d > now)) {
-            let first_seen: Option<i64> = stmt
-                .query_row(params![feed, item.key], |r| r.get(0))
-                .optional()
-                .map_err(|e| self.err(e))?;
+            let first_seen = self.row(sql, params![feed, item.key], |r| r.get(0))?;
             item.date = Some(first_seen.and_then(from_unix).unwrap_or(now));
         }
         Ok(())
@@ -301,15 +300,10 @@ impl State {
         if let Texts::Loaded(_) = texts {
             return Ok(());
         }
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT summary, content FROM items WHERE feed = ?1 AND key = ?2")
-            .map_err(|e| self.err(e))?;
-        let (summary, content) = stmt
-            .query_row(params![feed, key], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()
-            .map(Option::unwrap_or_default)
-            .map_err(|e| self.err(e))?;
+        let sql = "SELECT summary, content FROM items WHERE feed = ?1 AND key = ?2";
+        let (summary, content) = self
+            .row(sql, params![feed, key], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .unwrap_or_default();
         *texts = Texts::Loaded(ItemTexts { summary, content });
         Ok(())
     }

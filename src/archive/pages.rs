@@ -1,5 +1,7 @@
 //! The archive's index page and Atom feed, from the record of issues (newest first).
 
+use std::collections::BTreeSet;
+
 use chrono::SecondsFormat;
 use sha2::{Digest, Sha256};
 
@@ -50,21 +52,17 @@ pub(super) fn issue_page(html: &str, issues: &[IssueRecord], at: usize) -> Strin
 
 /// What the archive is called: the digest's title, or the titles when digests share it.
 fn title(issues: &[IssueRecord]) -> String {
-    let name = |i: &'_ IssueRecord| {
-        if i.title.is_empty() {
-            i.digest.clone()
-        } else {
-            i.title.clone()
-        }
-    };
-    let mut names: Vec<String> = issues.iter().map(name).collect();
-    names.sort_unstable();
-    names.dedup();
+    let names: BTreeSet<&str> = (issues.iter())
+        .map(|i| {
+            Some(i.title.as_str())
+                .filter(|t| !t.is_empty())
+                .unwrap_or(&i.digest)
+        })
+        .collect();
     if names.is_empty() {
-        "Archive".to_string()
-    } else {
-        names.join(", ")
+        return "Archive".to_string();
     }
+    names.into_iter().collect::<Vec<_>>().join(", ")
 }
 
 /// A page's address: relative to the archive, or absolute under `base`.
@@ -135,11 +133,8 @@ pub(super) fn atom_feed(
     page: impl Fn(&str) -> Result<String, ArchiveError>,
 ) -> Result<String, ArchiveError> {
     let title = escape(&title(issues));
-    let updated = issues
-        .first()
-        .map(|i| i.sent_at)
-        .unwrap_or_default()
-        .to_rfc3339_opts(SecondsFormat::Secs, true);
+    let updated = issues.first().map(|i| i.sent_at).unwrap_or_default();
+    let updated = updated.to_rfc3339_opts(SecondsFormat::Secs, true);
     let feed_id = match base {
         Some(b) => escape(b),
         None => urn(&title),
@@ -181,16 +176,14 @@ pub(super) fn atom_feed(
 /// A stable id for an archive without a URL: Atom ids must be IRIs, and a relative
 /// file name is not one.
 fn urn(key: &str) -> String {
-    let hash = Sha256::digest(key.as_bytes());
-    let hex: String = hash.iter().take(16).map(|b| format!("{b:02x}")).collect();
-    format!(
-        "urn:uuid:{}-{}-{}-{}-{}",
-        &hex[..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    )
+    let mut id = String::from("urn:uuid:");
+    for (i, b) in Sha256::digest(key.as_bytes()).iter().take(16).enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            id.push('-');
+        }
+        id.push_str(&format!("{b:02x}"));
+    }
+    id
 }
 
 /// Text without the characters XML 1.0 forbids: a page holding one would make the

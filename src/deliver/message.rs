@@ -10,6 +10,7 @@ use std::time::SystemTime;
 
 use chrono::{DateTime, Utc};
 use lettre::Message;
+use lettre::message::MessageBuilder;
 use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 use sha2::{Digest as _, Sha256};
@@ -42,35 +43,21 @@ pub fn build_message(
             digest.name
         )));
     }
+    let header = |name, value| HeaderValue::new(HeaderName::new_from_ascii_str(name), value);
     let mut builder = Message::builder()
         .from(from.clone())
         .subject(one_line(&out.subject))
         .date(SystemTime::from(now))
         .message_id(Some(message_id(from, out, now)))
         // RFC 3834: tells vacation responders and ticket systems not to answer a digest.
-        .raw_header(HeaderValue::new(
-            HeaderName::new_from_ascii_str("Auto-Submitted"),
-            "auto-generated".to_string(),
-        ))
-        .raw_header(HeaderValue::new(
-            HeaderName::new_from_ascii_str("List-Id"),
-            list_id(from, digest),
-        ));
+        .raw_header(header("Auto-Submitted", "auto-generated".to_string()))
+        .raw_header(header("List-Id", list_id(from, digest)));
     if let Some(url) = &digest.unsubscribe {
-        builder = builder.raw_header(HeaderValue::new(
-            HeaderName::new_from_ascii_str("List-Unsubscribe"),
-            format!("<{url}>"),
-        ));
+        builder = builder.raw_header(header("List-Unsubscribe", format!("<{url}>")));
     }
-    for mailbox in &digest.to {
-        builder = builder.to(mailbox.clone());
-    }
-    for mailbox in &digest.cc {
-        builder = builder.cc(mailbox.clone());
-    }
-    for mailbox in &digest.bcc {
-        builder = builder.bcc(mailbox.clone());
-    }
+    let builder = (digest.to.iter().cloned()).fold(builder, MessageBuilder::to);
+    let builder = (digest.cc.iter().cloned()).fold(builder, MessageBuilder::cc);
+    let builder = (digest.bcc.iter().cloned()).fold(builder, MessageBuilder::bcc);
     builder
         .multipart(MultiPart::alternative_plain_html(
             out.text.clone(),
@@ -111,10 +98,8 @@ fn message_id(from: &Mailbox, out: &OutgoingDigest, now: DateTime<Utc>) -> Strin
     hash.update(RandomState::new().build_hasher().finish().to_le_bytes());
     hash.update(out.digest.name.as_bytes());
     hash.update(out.subject.as_bytes());
-    let unique: String = hash.finalize()[..16]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let hash = hash.finalize();
+    let unique: String = hash[..16].iter().map(|b| format!("{b:02x}")).collect();
     format!("<{}.{unique}@{}>", now.timestamp(), id_domain(from))
 }
 

@@ -7,7 +7,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
 use crate::config::{DigestConfig, SmtpSettings};
-use crate::model::{FeedKey, FeedReport, Selection};
+use crate::model::{FeedKey, FeedReport, SelectedItem, Selection};
 use crate::render::RenderedDigest;
 
 /// Preview formats of `--dry-run`.
@@ -70,37 +70,7 @@ pub struct JsonPartialFeed {
     pub warning: String,
 }
 
-impl JsonPreview {
-    pub fn new(now: DateTime<Utc>, reports: &[FeedReport]) -> JsonPreview {
-        JsonPreview {
-            generated_at: now.to_rfc3339_opts(SecondsFormat::Secs, true),
-            digests: Vec::new(),
-            failed_feeds: reports
-                .iter()
-                .filter_map(|r| {
-                    r.error().map(|e| JsonFailedFeed {
-                        name: r.name.clone(),
-                        url: r.location.clone(),
-                        kind: e.kind(),
-                        error: e.to_string(),
-                    })
-                })
-                .collect(),
-            partial_feeds: reports
-                .iter()
-                .filter_map(|r| {
-                    r.warning.as_ref().map(|w| JsonPartialFeed {
-                        name: r.name.clone(),
-                        url: r.location.clone(),
-                        warning: w.clone(),
-                    })
-                })
-                .collect(),
-        }
-    }
-}
-
-pub fn rfc3339(date: DateTime<Utc>) -> String {
+fn rfc3339(date: DateTime<Utc>) -> String {
     date.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
@@ -123,31 +93,8 @@ pub fn render(
         PreviewFormat::Html => join(outputs, true).into_bytes(),
         PreviewFormat::Text => join(outputs, false).into_bytes(),
         PreviewFormat::Json => {
-            let mut doc = JsonPreview::new(now, reports);
-            for o in outputs {
-                doc.digests.push(JsonDigest {
-                    digest: o.digest.name.clone(),
-                    subject: o.rendered.subject.clone(),
-                    items: o
-                        .selection
-                        .items
-                        .iter()
-                        .map(|item| JsonItem {
-                            digest: o.digest.name.clone(),
-                            feed: item.feed_name.clone(),
-                            feed_url: item.feed_url.clone(),
-                            title: item.title.clone(),
-                            link: item.link.clone(),
-                            date: rfc3339(item.date),
-                            tags: item.tags.clone(),
-                            excerpt: crate::render::excerpt(o.digest, item),
-                            image: crate::render::lead_image(o.digest, item).map(|i| i.url),
-                        })
-                        .collect(),
-                    omitted: o.selection.omitted,
-                });
-            }
-            let mut json = serde_json::to_vec_pretty(&doc).map_err(|e| e.to_string())?;
+            let mut json = serde_json::to_vec_pretty(&json(now, reports, outputs))
+                .map_err(|e| e.to_string())?;
             json.push(b'\n');
             json
         }
@@ -162,6 +109,47 @@ pub fn render(
             out
         }
     })
+}
+
+fn json(now: DateTime<Utc>, reports: &[FeedReport], outputs: &[DigestOutput<'_>]) -> JsonPreview {
+    let item = |o: &DigestOutput<'_>, item: &SelectedItem| JsonItem {
+        digest: o.digest.name.clone(),
+        feed: item.feed_name.clone(),
+        feed_url: item.feed_url.clone(),
+        title: item.title.clone(),
+        link: item.link.clone(),
+        date: rfc3339(item.date),
+        tags: item.tags.clone(),
+        excerpt: crate::render::excerpt(o.digest, item),
+        image: crate::render::lead_image(o.digest, item).map(|i| i.url),
+    };
+    let digests = outputs.iter().map(|o| JsonDigest {
+        digest: o.digest.name.clone(),
+        subject: o.rendered.subject.clone(),
+        items: o.selection.items.iter().map(|i| item(o, i)).collect(),
+        omitted: o.selection.omitted,
+    });
+    let failed = reports.iter().filter_map(|r| {
+        r.error().map(|e| JsonFailedFeed {
+            name: r.name.clone(),
+            url: r.location.clone(),
+            kind: e.kind(),
+            error: e.to_string(),
+        })
+    });
+    let partial = reports.iter().filter_map(|r| {
+        r.warning.as_ref().map(|w| JsonPartialFeed {
+            name: r.name.clone(),
+            url: r.location.clone(),
+            warning: w.clone(),
+        })
+    });
+    JsonPreview {
+        generated_at: rfc3339(now),
+        digests: digests.collect(),
+        failed_feeds: failed.collect(),
+        partial_feeds: partial.collect(),
+    }
 }
 
 /// The HTML or text parts one after the other. With several digests each starts with

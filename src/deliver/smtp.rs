@@ -31,6 +31,7 @@ pub use error::{DeliveryError, PasswordError, Step};
 pub use password::{check_password, permission_warning};
 
 use deadline::{Deadline, Stopped, Watch};
+use error::Failure;
 use session::Session;
 
 /// Attempts per delivery, the first included.
@@ -108,17 +109,14 @@ pub fn send(settings: &SmtpSettings, message: &Message) -> Result<Accepted, Deli
             })
         }
         Transport::Smtp => {
-            let deadline = Deadline::new(settings.timeout);
-            let session = Arc::new(Session::new(settings)?);
             let body: Arc<[u8]> = message.formatted().into();
             let envelope = message.envelope().clone();
-            let handed = with_retries(deadline, || {
-                let (envelope, body) = (envelope.clone(), Arc::clone(&body));
-                attempt(&session, deadline, move |session, watch| {
-                    session.deliver(watch, &deadline, &envelope, &body)
-                })
-            })?;
-            let delivered_to = envelope.to().len() - handed.refused.len();
+            let recipients = envelope.to().len();
+            let (handed, session, deadline) =
+                converse(settings, move |session, watch, deadline| {
+                    session.deliver(watch, deadline, &envelope, &body)
+                })?;
+            let delivered_to = recipients - handed.refused.len();
             log::info!(
                 "{} accepted the digest for {delivered_to} recipient(s)",
                 session.server,
@@ -137,52 +135,32 @@ pub fn send(settings: &SmtpSettings, message: &Message) -> Result<Accepted, Deli
 pub fn probe(settings: &SmtpSettings) -> Result<(), DeliveryError> {
     match &settings.transport {
         Transport::Sendmail { path } => sendmail::probe(path.as_deref()),
-        Transport::Smtp => {
-            let deadline = Deadline::new(settings.timeout);
-            let session = Arc::new(Session::new(settings)?);
-            with_retries(deadline, || {
-                attempt(&session, deadline, move |session, watch| {
-                    session.probe(watch, &deadline)
-                })
-            })
-        }
+        Transport::Smtp => converse(settings, |session, watch, deadline| {
+            session.probe(watch, deadline)
+        })
+        .map(drop),
     }
 }
 
-/// One attempt on a worker thread, waited for until the deadline.
-fn attempt<T: Send + 'static>(
-    session: &Arc<Session>,
-    deadline: Deadline,
-    work: impl FnOnce(&Session, &Watch) -> Result<T, Failure> + Send + 'static,
-) -> Result<T, Failure> {
-    let worker_session = Arc::clone(session);
-    deadline::within(deadline, move |watch| work(&worker_session, watch)).map_err(|stopped| {
-        match stopped {
+/// Prepares the session and runs `work` on it, each attempt on a worker thread that is
+/// waited for until the one deadline they all share.
+fn converse<T: Send + 'static>(
+    settings: &SmtpSettings,
+    work: impl Fn(&Session, &Watch, &Deadline) -> Result<T, Failure> + Send + Sync + 'static,
+) -> Result<(T, Arc<Session>, Deadline), DeliveryError> {
+    let deadline = Deadline::new(settings.timeout);
+    let session = Arc::new(Session::new(settings)?);
+    let work = Arc::new(work);
+    let value = with_retries(deadline, || {
+        let (worker, work) = (Arc::clone(&session), Arc::clone(&work));
+        let outcome = deadline::within(deadline, move |watch| work(&worker, watch, &deadline));
+        outcome.map_err(|stopped| match stopped {
             Stopped::Failed(failure) => failure,
             Stopped::TimedOut(step) => session.timed_out(step, &deadline),
-            Stopped::Lost(reason) => Failure::permanent(DeliveryError::Network {
-                server: session.server.clone(),
-                step: Step::Connect,
-                reason,
-                attempts: 1,
-            }),
-        }
-    })
-}
-
-/// An attempt's failure, and whether trying again could help.
-struct Failure {
-    error: DeliveryError,
-    retry: bool,
-}
-
-impl Failure {
-    fn permanent(error: DeliveryError) -> Self {
-        Failure {
-            error,
-            retry: false,
-        }
-    }
+            Stopped::Lost(reason) => session.network(Step::Connect, reason, false),
+        })
+    })?;
+    Ok((value, session, deadline))
 }
 
 /// Runs `attempt` until it succeeds, fails permanently, or the attempts or the
@@ -225,19 +203,24 @@ fn with_retries<T>(
 mod tests {
     use super::*;
 
+    /// A connection refused: worth trying again.
+    fn refused(server: &str) -> Failure {
+        let reason = "connection refused".into();
+        let (server, attempts) = (server.into(), 1);
+        let error = DeliveryError::Connect {
+            server,
+            reason,
+            attempts,
+        };
+        Failure { error, retry: true }
+    }
+
     #[test]
     fn retries_stop_at_the_attempt_limit() {
         let mut calls = 0;
         let result: Result<(), _> = with_retries(Deadline::new(Duration::from_millis(500)), || {
             calls += 1;
-            Err(Failure {
-                error: DeliveryError::Connect {
-                    server: "127.0.0.1:1".into(),
-                    reason: "connection refused".into(),
-                    attempts: 1,
-                },
-                retry: true,
-            })
+            Err(refused("127.0.0.1:1"))
         });
         assert_eq!(calls, ATTEMPTS);
         assert_eq!(
@@ -268,14 +251,7 @@ mod tests {
         let _: Result<(), _> = with_retries(deadline, || {
             calls += 1;
             std::thread::sleep(Duration::from_millis(350));
-            Err(Failure {
-                error: DeliveryError::Connect {
-                    server: "s".into(),
-                    reason: "r".into(),
-                    attempts: 1,
-                },
-                retry: true,
-            })
+            Err(refused("s"))
         });
         assert_eq!(
             calls, 1,

@@ -13,15 +13,16 @@ pub struct RunLock {
 /// Takes the exclusive run lock that sits beside the state file.
 pub fn lock(state: &Path, wait: bool) -> Result<RunLock, StateError> {
     let path = lock_path(state);
+    let failed = |source| StateError::LockFile {
+        path: path.clone(),
+        source,
+    };
     let file = File::options()
         .create(true)
         .truncate(false)
         .write(true)
         .open(&path)
-        .map_err(|source| StateError::LockFile {
-            path: path.clone(),
-            source,
-        })?;
+        .map_err(failed)?;
     match file.try_lock() {
         Ok(()) => {}
         Err(std::fs::TryLockError::WouldBlock) if wait => {
@@ -30,19 +31,14 @@ pub fn lock(state: &Path, wait: bool) -> Result<RunLock, StateError> {
                 "waiting for the other feedletter run on {} to finish (--wait)",
                 state.display()
             );
-            file.lock().map_err(|source| StateError::LockFile {
-                path: path.clone(),
-                source,
-            })?;
+            file.lock().map_err(failed)?;
         }
         Err(std::fs::TryLockError::WouldBlock) => {
             return Err(StateError::Locked {
                 path: state.to_path_buf(),
             });
         }
-        Err(std::fs::TryLockError::Error(source)) => {
-            return Err(StateError::LockFile { path, source });
-        }
+        Err(std::fs::TryLockError::Error(source)) => return Err(failed(source)),
     }
     Ok(RunLock { _file: file })
 }

@@ -17,14 +17,12 @@ impl State {
     /// Opens (creating and migrating if needed) the state for a real run.
     pub fn open(path: &Path) -> Result<State, StateError> {
         let err = StateError::sqlite(path);
-        let mut conn = Connection::open(path).map_err(err)?;
+        let conn = Connection::open(path).map_err(err)?;
         conn.busy_timeout(Duration::from_secs(10)).map_err(err)?;
-        // Items are mostly article-sized texts (tens of KB): with the largest page size
-        // most fit in one page instead of a chain of 4 KB overflow pages, and a run
-        // writes (and checkpoints) a tenth as many pages. It only takes effect when
-        // the file is created; an existing state keeps its page size, so this writes
-        // nothing. Set before the file is first read: set after, a new state's first
-        // run keeps its pages in the smaller size and takes more memory.
+        // Items are mostly article-sized texts: with the largest page size most fit in
+        // one page instead of a chain of overflow pages, so a run writes far fewer. It
+        // only takes effect when the file is created (an existing state keeps its own,
+        // so this writes nothing), and only if set before the file is first read.
         conn.pragma_update(None, "page_size", 65536).map_err(err)?;
         // Nothing below may write to a file that is not ours or is newer than this
         // program: not even the journal mode, which rewrites the header.
@@ -37,11 +35,7 @@ impl State {
             .map_err(err)?;
         conn.pragma_update(None, "synchronous", "FULL")
             .map_err(err)?;
-        migrate(&mut conn, path)?;
-        Ok(State {
-            conn,
-            path: path.to_path_buf(),
-        })
+        migrate(conn, path)
     }
 
     /// A writable, throw-away copy of the state at `path` (empty when there is none
@@ -55,11 +49,7 @@ impl State {
         if path.exists() {
             copy_into(path, &mut conn)?;
         }
-        migrate(&mut conn, path)?;
-        Ok(State {
-            conn,
-            path: path.to_path_buf(),
-        })
+        migrate(conn, path)
     }
 }
 

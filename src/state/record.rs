@@ -92,16 +92,8 @@ impl FetchRecorder<'_> {
         let err = |e| self.state.err(e);
         let tx = &self.tx;
         let t = self.now;
-        let mut gone: HashSet<String> = {
-            let mut current = tx
-                .prepare_cached("SELECT key FROM items WHERE feed = ?1 AND in_feed = 1")
-                .map_err(err)?;
-            current
-                .query_map([location], |r| r.get(0))
-                .map_err(err)?
-                .collect::<Result<_, _>>()
-                .map_err(err)?
-        };
+        let current = "SELECT key FROM items WHERE feed = ?1 AND in_feed = 1";
+        let mut gone: HashSet<String> = self.state.rows(current, [location], |r| r.get(0))?;
         for item in items.iter() {
             gone.remove(&item.key);
         }

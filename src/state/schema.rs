@@ -5,7 +5,7 @@ use std::path::Path;
 
 use rusqlite::Connection;
 
-use super::{MIGRATIONS, StateError};
+use super::{MIGRATIONS, State, StateError};
 
 /// `PRAGMA application_id` of a feedletter state ("FDLT"), so a file that is some other
 /// program's database is never migrated into one.
@@ -69,7 +69,7 @@ pub(super) fn check_ours(conn: &Connection, path: &Path) -> Result<(), StateErro
 
 /// Runs the migrations `conn` has not had yet (`PRAGMA user_version` is how many it
 /// has) and marks the file as a feedletter state.
-pub(super) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StateError> {
+pub(super) fn migrate(mut conn: Connection, path: &Path) -> Result<State, StateError> {
     let err = StateError::sqlite(path);
     let version: u32 = conn
         .pragma_query_value(None, "user_version", |r| r.get(0))
@@ -81,9 +81,10 @@ pub(super) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StateErr
             .map_err(err)?;
         tx.commit().map_err(err)?;
     }
-    if application_id(conn, path)? == 0 {
+    if application_id(&conn, path)? == 0 {
         conn.pragma_update(None, "application_id", APPLICATION_ID)
             .map_err(err)?;
     }
-    Ok(())
+    let path = path.to_path_buf();
+    Ok(State { conn, path })
 }

@@ -9,7 +9,6 @@
 //! that way too. A worker left behind sends nothing more: it checks, before every step,
 //! whether it was abandoned.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -37,37 +36,27 @@ impl Deadline {
     }
 }
 
-/// What the worker is doing, shared with the caller who waits for it.
-pub(super) struct Watch {
-    step: Mutex<Step>,
-    abandoned: AtomicBool,
-}
+/// What the worker is doing, and whether the caller has given up on it: one lock, so
+/// a step is either begun before the caller gives up (and reported) or never.
+pub(super) struct Watch(Mutex<(Step, bool)>);
 
 impl Watch {
-    fn new() -> Self {
-        Watch {
-            step: Mutex::new(Step::Connect),
-            abandoned: AtomicBool::new(false),
-        }
-    }
-
     /// Records that `step` starts; `false` when the caller has already given up, so
     /// the worker must not start it.
     pub(super) fn begin(&self, step: Step) -> bool {
-        let mut current = self.step.lock().unwrap_or_else(|p| p.into_inner());
-        if self.abandoned.load(Ordering::SeqCst) {
-            return false;
+        let mut watch = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let (current, abandoned) = &mut *watch;
+        if !*abandoned {
+            *current = step;
         }
-        *current = step;
-        true
+        !*abandoned
     }
 
-    /// Marks the worker abandoned and returns the step it was in. Under the step's lock,
-    /// so a step is either begun before this (and reported) or never.
+    /// Marks the worker abandoned and returns the step it was in.
     fn abandon(&self) -> Step {
-        let current = self.step.lock().unwrap_or_else(|p| p.into_inner());
-        self.abandoned.store(true, Ordering::SeqCst);
-        current.clone()
+        let mut watch = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        watch.1 = true;
+        watch.0.clone()
     }
 }
 
@@ -90,7 +79,7 @@ where
     T: Send + 'static,
     F: Send + 'static,
 {
-    let watch = Arc::new(Watch::new());
+    let watch = Arc::new(Watch(Mutex::new((Step::Connect, false))));
     let (done, result) = mpsc::channel();
     let worker_watch = Arc::clone(&watch);
     std::thread::Builder::new()

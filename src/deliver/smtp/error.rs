@@ -179,15 +179,25 @@ impl fmt::Display for Step {
     }
 }
 
+/// An attempt's failure, and whether trying again could help.
+pub(super) struct Failure {
+    pub(super) error: DeliveryError,
+    pub(super) retry: bool,
+}
+
+impl Failure {
+    pub(super) fn permanent(error: DeliveryError) -> Self {
+        Failure {
+            error,
+            retry: false,
+        }
+    }
+}
+
 /// The text of the server's reply, without lettre's "permanent error (550):" prefix.
 pub(super) fn reply_text(error: &SmtpError) -> String {
-    error
-        .source()
-        .map(|s| s.to_string())
-        .unwrap_or_default()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
+    let reply = error.source().map(|s| s.to_string()).unwrap_or_default();
+    reply.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// The innermost I/O error, in words, or lettre's own description.
@@ -206,38 +216,33 @@ pub(super) fn describe(error: &(dyn StdError + 'static)) -> String {
             _ => io.to_string(),
         };
     }
-    let text = match error.source() {
-        Some(source) => source.to_string(),
-        None => error.to_string(),
-    };
+    let text = error.source().unwrap_or(error).to_string();
+    // lettre's wording for an EOF where a reply was expected.
     if text == "incomplete response" {
-        // lettre's wording for an EOF where a reply was expected.
         "the server closed the connection".into()
     } else {
         text
     }
 }
 
+/// A socket read timeout surfaces as WouldBlock on Unix, TimedOut elsewhere.
 pub(super) fn is_timeout(error: &(dyn StdError + 'static)) -> bool {
-    // A socket read timeout surfaces as WouldBlock on Unix, TimedOut elsewhere.
-    find_io_error(error).is_some_and(|e| {
-        matches!(
-            e.kind(),
-            io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
-        )
-    })
+    let kind = find_io_error(error).map(io::Error::kind);
+    matches!(
+        kind,
+        Some(io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock)
+    )
+}
+
+/// `error` and the errors under it, outermost first.
+fn chain<'e>(
+    error: &'e (dyn StdError + 'static),
+) -> impl Iterator<Item = &'e (dyn StdError + 'static)> {
+    std::iter::successors(Some(error), |&e| e.source())
 }
 
 pub(super) fn find_io_error<'e>(error: &'e (dyn StdError + 'static)) -> Option<&'e io::Error> {
-    let mut current = Some(error);
-    let mut found = None;
-    while let Some(e) = current {
-        if let Some(io) = e.downcast_ref::<io::Error>() {
-            found = Some(io);
-        }
-        current = e.source();
-    }
-    found
+    chain(error).filter_map(|e| e.downcast_ref()).last()
 }
 
 /// rustls reports handshake failures as an `io::Error` wrapping its own error; the
@@ -245,19 +250,8 @@ pub(super) fn find_io_error<'e>(error: &'e (dyn StdError + 'static)) -> Option<&
 pub(super) fn find_rustls_error<'e>(
     error: &'e (dyn StdError + 'static),
 ) -> Option<&'e rustls::Error> {
-    let mut current = Some(error);
-    while let Some(e) = current {
-        if let Some(tls) = e.downcast_ref::<rustls::Error>() {
-            return Some(tls);
-        }
-        if let Some(tls) = e
-            .downcast_ref::<io::Error>()
-            .and_then(|io| io.get_ref())
-            .and_then(|inner| inner.downcast_ref::<rustls::Error>())
-        {
-            return Some(tls);
-        }
-        current = e.source();
-    }
-    None
+    chain(error).find_map(|e| {
+        let wrapped = || e.downcast_ref::<io::Error>()?.get_ref()?.downcast_ref();
+        e.downcast_ref().or_else(wrapped)
+    })
 }

@@ -18,10 +18,7 @@ pub(super) fn send(path: Option<&Path>, message: &Message) -> Result<(), Deliver
         None => (SendmailTransport::new(), "sendmail".to_string()),
     };
     transport.send(message).map_err(|e| {
-        let detail = e
-            .source()
-            .map(|s| s.to_string())
-            .unwrap_or_else(|| e.to_string());
+        let detail = e.source().unwrap_or(&e).to_string();
         let reason = if e.is_client() && find_io_error(&e).is_some() {
             format!("cannot run it: {detail}")
         } else if detail.trim().is_empty() {
@@ -39,32 +36,26 @@ pub(super) fn send(path: Option<&Path>, message: &Message) -> Result<(), Deliver
 }
 
 pub(super) fn probe(path: Option<&Path>) -> Result<(), DeliveryError> {
-    match path {
-        Some(path) => {
-            if is_executable(path) {
-                Ok(())
-            } else {
-                Err(DeliveryError::Sendmail {
-                    program: path.display().to_string(),
-                    reason: "no executable file at that path (smtp.sendmail_path)".into(),
-                })
-            }
-        }
-        None => {
-            let path_var = std::env::var_os("PATH").unwrap_or_default();
-            if std::env::split_paths(&path_var).any(|dir| is_executable(&dir.join("sendmail"))) {
-                Ok(())
-            } else {
-                // cron's PATH usually lacks /usr/sbin, where sendmail lives.
-                Err(DeliveryError::Sendmail {
-                    program: "sendmail".into(),
-                    reason: format!(
-                        "not found in PATH ({}); set smtp.sendmail_path, e.g. /usr/sbin/sendmail",
-                        path_var.to_string_lossy()
-                    ),
-                })
-            }
-        }
+    let path_var = std::env::var_os("PATH").unwrap_or_default();
+    let (found, program, reason) = match path {
+        Some(path) => (
+            is_executable(path),
+            path.display().to_string(),
+            "no executable file at that path (smtp.sendmail_path)".to_string(),
+        ),
+        // cron's PATH usually lacks /usr/sbin, where sendmail lives.
+        None => (
+            std::env::split_paths(&path_var).any(|dir| is_executable(&dir.join("sendmail"))),
+            "sendmail".to_string(),
+            format!(
+                "not found in PATH ({}); set smtp.sendmail_path, e.g. /usr/sbin/sendmail",
+                path_var.to_string_lossy()
+            ),
+        ),
+    };
+    match found {
+        true => Ok(()),
+        false => Err(DeliveryError::Sendmail { program, reason }),
     }
 }
 

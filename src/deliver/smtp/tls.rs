@@ -27,22 +27,19 @@ pub(super) fn tls_parameters(
             .dangerous_accept_invalid_hostnames(true);
     }
     if let Some(path) = &settings.ca_file {
-        let pem = std::fs::read(path).map_err(|e| DeliveryError::CaFile {
+        let refused = |reason: String| DeliveryError::CaFile {
             path: path.clone(),
-            reason: e.to_string(),
-        })?;
+            reason,
+        };
+        let pem = std::fs::read(path).map_err(|e| refused(e.to_string()))?;
         // lettre accepts a file with no certificate in it, which would silently trust
         // nothing extra.
         if !String::from_utf8_lossy(&pem).contains("-----BEGIN CERTIFICATE-----") {
-            return Err(DeliveryError::CaFile {
-                path: path.clone(),
-                reason: "contains no PEM certificate (-----BEGIN CERTIFICATE-----)".into(),
-            });
+            let reason = "contains no PEM certificate (-----BEGIN CERTIFICATE-----)";
+            return Err(refused(reason.into()));
         }
-        let certificate = Certificate::from_pem(&pem).map_err(|_| DeliveryError::CaFile {
-            path: path.clone(),
-            reason: "not a valid PEM certificate file".into(),
-        })?;
+        let certificate = Certificate::from_pem(&pem)
+            .map_err(|_| refused("not a valid PEM certificate file".into()))?;
         builder = builder.add_root_certificate(certificate);
     }
     builder.build().map_err(|e| DeliveryError::Tls {
@@ -72,11 +69,8 @@ pub(super) fn check_pin(settings: &SmtpSettings, conn: &SmtpConnection) -> Optio
 }
 
 fn hex_colons(bytes: &[u8]) -> String {
-    bytes
-        .iter()
-        .map(|b| format!("{b:02X}"))
-        .collect::<Vec<_>>()
-        .join(":")
+    let hex: Vec<String> = bytes.iter().map(|b| format!("{b:02X}")).collect();
+    hex.join(":")
 }
 
 /// A rejected server certificate in plain words, with what to do about it.
