@@ -1,8 +1,18 @@
 //! Feed HTML and labels to plain text, through a real HTML parser.
 
-use crate::html::{entity, label_markup, serialized, tags};
+use super::{entity, label_markup, serialized, tags};
 
-use super::collapse_whitespace;
+/// Words joined by single spaces: line breaks, tabs and runs of spaces become one space.
+pub fn collapse_whitespace(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for word in s.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}
 
 /// Plain text of an HTML fragment: tags dropped, entities decoded, whitespace collapsed.
 ///
@@ -40,7 +50,7 @@ fn html_to_blocks(html: &str) -> Vec<String> {
     // Sanitized HTML has lost the breaks that keep serializing a long text linear
     // (`limits`); a short one costs little either way.
     let split = (html.len() > 4096)
-        .then(|| crate::limits::serializable(html))
+        .then(|| super::depth::serializable(html))
         .flatten();
     let cleaned = ammonia::Builder::empty()
         .tags(tags::names(tags::Tag::breaks))
