@@ -1,8 +1,8 @@
-//! Everything that reads HTML, in one place: the table of elements (`tags`), feed HTML
-//! to text (`text`, with its fast path `scan` and the scan's reference decoder
-//! `entity`), made safe for mail (`sanitize`, which reads ammonia's output with
-//! `serialized`) and bounded in depth (`depth`), markup in labels (`label_markup`),
-//! and web pages (`page`). Everything else reads with html5ever's tokenizer
+//! Everything that reads HTML, in one place: the table of elements (`tags`), feed
+//! HTML to text (`text`, with its fast path `scan`, the scan's reference decoder
+//! `entity`, and `words`), made safe for mail (`sanitize`, which reads ammonia's
+//! output with `serialized`) and bounded in depth (`depth`), markup in labels
+//! (`label_markup`), and web pages (`page`). Everything else reads with html5ever's tokenizer
 //! (`tokenize`), which decodes references with the whole table.
 
 pub(crate) mod depth;
@@ -14,6 +14,7 @@ mod scan;
 pub(crate) mod serialized;
 pub(crate) mod tags;
 pub(crate) mod text;
+pub(crate) mod words;
 
 use std::cell::RefCell;
 

@@ -1,7 +1,8 @@
 //! Text helpers shared by the stages that turn feed content into words:
 //! HTML to plain text, excerpts, wrapping, and the canonical form of a link.
 
-pub use crate::html::text::{collapse_whitespace, html_to_paragraphs, html_to_text, plain_label};
+pub use crate::html::text::{html_to_paragraphs, html_to_text, plain_label};
+pub use crate::html::words::collapse_whitespace;
 
 /// Cuts `text` at a word boundary at or before `max_chars` characters and adds an ellipsis.
 /// Counts characters, not bytes, so Thai or emoji are never split inside a code point.

@@ -18,7 +18,7 @@ use tree::Blocks;
 
 use super::entity;
 use super::tags::{self, Role, Tag};
-use super::text::Words;
+use super::words::Words;
 
 /// The text of `html` with a space wherever a block element opens or closes, and
 /// whitespace collapsed as `collapse_whitespace` does; `None` when the markup needs
