@@ -6,10 +6,11 @@
 //! known amount of work per feed, and control characters out of everything shown.
 
 mod clean;
-mod depth;
 
 use std::collections::HashSet;
 
+use crate::html::depth;
+pub(crate) use crate::html::depth::MAX_HTML_DEPTH;
 use crate::model::{Feed, Item, Texts};
 
 /// Items kept per feed, the newest: even podcast archives stop at a few thousand.
@@ -24,8 +25,6 @@ pub(crate) const MAX_CATEGORIES: usize = 100;
 pub(crate) const MAX_LABEL_CHARS: usize = 2_000;
 /// Authors per item.
 pub(crate) const MAX_AUTHORS: usize = 100;
-/// Elements open at once in an item's HTML.
-pub(crate) const MAX_HTML_DEPTH: usize = 100;
 
 /// What was trimmed in one feed, for the `-v` line.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -72,12 +71,6 @@ impl Trimmed {
 /// as a parser's error message naming a malformed tag.
 pub(crate) fn clean_text(text: &str) -> String {
     clean::strip_controls(text).unwrap_or_else(|| text.to_string())
-}
-
-/// `html` bounded in depth and with its long texts split (`depth`), when it was not:
-/// what html5ever can parse and serialize in linear time.
-pub(crate) fn serializable(html: &str) -> Option<String> {
-    depth::flatten(html, MAX_HTML_DEPTH).map(|(html, _)| html)
 }
 
 /// Trims `feed` to the limits and strips control characters from every text in it.

@@ -9,7 +9,6 @@ mod context;
 mod item;
 mod lead_image;
 mod lint;
-mod sanitize;
 
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
@@ -22,13 +21,13 @@ use crate::config::{ContentMode, DigestConfig};
 use crate::model::{FeedReport, Selection};
 use crate::{isolate, text};
 
+pub use crate::html::sanitize::sanitize_html;
 pub use budget::GMAIL_CLIP_BYTES;
 use budget::Plan;
 pub use context::IssueLinks;
 pub use item::{excerpt, lead_image};
 pub use lead_image::lead_image_in;
 pub use lint::TemplateSource;
-pub use sanitize::sanitize_html;
 
 const DEFAULT_HTML: &str = include_str!("../templates/digest.html.j2");
 const DEFAULT_TEXT: &str = include_str!("../templates/digest.txt.j2");

@@ -1,24 +1,8 @@
 //! Text helpers shared by the stages that turn feed content into words:
 //! HTML to plain text, excerpts, wrapping, and the canonical form of a link.
 
-mod html;
-mod scan;
-
-#[cfg(test)]
-pub(crate) use html::parsed_text;
-pub use html::{html_to_paragraphs, html_to_text, plain_label};
-
-/// Words joined by single spaces: line breaks, tabs and runs of spaces become one space.
-pub fn collapse_whitespace(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for word in s.split_whitespace() {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(word);
-    }
-    out
-}
+pub use crate::html::text::{html_to_paragraphs, html_to_text, plain_label};
+pub use crate::html::words::collapse_whitespace;
 
 /// Cuts `text` at a word boundary at or before `max_chars` characters and adds an ellipsis.
 /// Counts characters, not bytes, so Thai or emoji are never split inside a code point.

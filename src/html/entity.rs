@@ -1,9 +1,8 @@
-//! The one character-reference decoder. It decodes named references by html5ever's
-//! own table and plain numbers exactly as html5ever does; it declines the rest
-//! (names without `;`, numbers the tokenizer treats specially) rather than guessing,
-//! so a caller can hand such text to the real parser.
-
-use std::borrow::Cow;
+//! The fast scan's character-reference decoder (everywhere else html5ever's tokenizer
+//! decodes). It decodes named references by html5ever's own table and plain numbers
+//! exactly as html5ever does; it declines the rest (names without `;`, numbers the
+//! tokenizer treats specially) rather than guessing, so the scan can hand such text
+//! to the real parser.
 
 /// Longer names (longer than any HTML entity) and numbers are declined without reading
 /// further, which keeps every call short however long the run after the `&`.
@@ -54,38 +53,6 @@ fn run(s: &str, max: usize, accepted: impl Fn(u8) -> bool) -> usize {
     s.bytes().take(max).take_while(|&b| accepted(b)).count()
 }
 
-/// `s` with every reference [`reference`] knows decoded; any other `&` stays as it is.
-/// Meant for markup html5ever serialized, whose few references are all known.
-pub(crate) fn decode(s: &str) -> Cow<'_, str> {
-    let Some(first) = memchr::memchr(b'&', s.as_bytes()) else {
-        return Cow::Borrowed(s);
-    };
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    let mut at = first;
-    loop {
-        out.push_str(&rest[..at]);
-        rest = &rest[at..];
-        let used = match reference(rest) {
-            Some((c, used)) => {
-                out.push(c);
-                used
-            }
-            None => {
-                out.push('&');
-                1
-            }
-        };
-        rest = &rest[used..];
-        match memchr::memchr(b'&', rest.as_bytes()) {
-            Some(next) => at = next,
-            None => break,
-        }
-    }
-    out.push_str(rest);
-    Cow::Owned(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -116,28 +83,5 @@ mod tests {
         ] {
             assert_eq!(reference(declined), None, "{declined}");
         }
-    }
-
-    #[test]
-    fn decode_keeps_what_it_declines() {
-        assert_eq!(decode("plain"), "plain");
-        assert_eq!(
-            decode("a &lt;b&gt; &amp;amp; &nbsp;&#39;&quot; &eacute; &nosuch; &;&"),
-            "a <b> &amp; \u{a0}'\" é &nosuch; &;&"
-        );
-    }
-
-    /// A long run after every `&` is read only up to the longest name or number, and
-    /// an `&` without `;` does not send a search to the end of the text.
-    #[test]
-    fn decode_is_linear() {
-        let started = std::time::Instant::now();
-        for unit in ["&a", "&#1", "&#x1", "&"] {
-            let s = unit.repeat(200_000);
-            assert_eq!(decode(&s), s);
-        }
-        let long = format!("&{}", "1".repeat(400_000)).repeat(2);
-        assert_eq!(decode(&long), long);
-        assert!(started.elapsed() < std::time::Duration::from_secs(10));
     }
 }

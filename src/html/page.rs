@@ -3,13 +3,8 @@
 //! with the whole entity table, and `<link>` inside a comment, a script or a style
 //! is not a tag.
 
-use std::cell::RefCell;
-
-use html5ever::tendril::StrTendril;
 use html5ever::tokenizer::states::RawKind;
-use html5ever::tokenizer::{
-    BufferQueue, TagKind, Token, TokenSink, TokenSinkResult, Tokenizer, TokenizerOpts,
-};
+use html5ever::tokenizer::{TagKind, Token, TokenSinkResult};
 
 /// A start tag with its attributes, names lower-cased, values decoded.
 #[derive(Debug, PartialEq, Eq)]
@@ -30,28 +25,8 @@ impl StartTag {
 /// The start tags named in `names` (lower case), in document order. Bytes that are
 /// not UTF-8 are replaced: the names and URLs looked for are ASCII.
 pub(crate) fn start_tags(page: &[u8], names: &[&str]) -> Vec<StartTag> {
-    let sink = Sink {
-        names,
-        found: RefCell::new(Vec::new()),
-    };
-    let tokenizer = Tokenizer::new(sink, TokenizerOpts::default());
-    let input = BufferQueue::default();
-    input.push_back(StrTendril::from(String::from_utf8_lossy(page).as_ref()));
-    // The sink never asks to stop for a script, so one call reads the whole input.
-    let _ = tokenizer.feed(&input);
-    tokenizer.end();
-    tokenizer.sink.found.into_inner()
-}
-
-struct Sink<'a> {
-    names: &'a [&'a str],
-    found: RefCell<Vec<StartTag>>,
-}
-
-impl TokenSink for Sink<'_> {
-    type Handle = ();
-
-    fn process_token(&self, token: Token, _line: u64) -> TokenSinkResult<()> {
+    let mut found = Vec::new();
+    super::tokenize(&String::from_utf8_lossy(page), |token| {
         let Token::TagToken(tag) = token else {
             return TokenSinkResult::Continue;
         };
@@ -59,8 +34,8 @@ impl TokenSink for Sink<'_> {
             return TokenSinkResult::Continue;
         }
         let name: &str = &tag.name;
-        if self.names.contains(&name) {
-            self.found.borrow_mut().push(StartTag {
+        if names.contains(&name) {
+            found.push(StartTag {
                 name: name.to_string(),
                 attributes: tag
                     .attrs
@@ -80,7 +55,8 @@ impl TokenSink for Sink<'_> {
             "plaintext" => TokenSinkResult::Plaintext,
             _ => TokenSinkResult::Continue,
         }
-    }
+    });
+    found
 }
 
 #[cfg(test)]

@@ -5,8 +5,8 @@ use minijinja::Value;
 use serde::Serialize;
 
 use super::lead_image::{ImageView, lead_image_in};
-use super::sanitize::sanitize_html;
 use crate::config::{ContentMode, DigestConfig};
+use crate::html::sanitize::sanitize_html;
 use crate::model::{FeedKey, LeadImage, SelectedItem, Selection};
 use crate::text;
 

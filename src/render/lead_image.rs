@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde::Serialize;
 
-use super::sanitize::{builder, images};
+use crate::html::sanitize::{builder, images};
 use crate::model::LeadImage;
 
 /// The first image in an item's HTML that is a picture of the item: not a tracking

@@ -38,7 +38,7 @@ pub fn sanitize_html(html: &str, base: Option<&url::Url>) -> String {
 }
 
 /// ammonia set up with our allowlist; `base` as for [`sanitize_html`].
-pub(super) fn builder(base: Option<&url::Url>) -> Builder<'static> {
+pub(crate) fn builder(base: Option<&url::Url>) -> Builder<'static> {
     let tag_attributes: HashMap<&str, HashSet<&str>> = [
         ("a", &["href"][..]),
         ("img", &["src", "alt", "width", "height", "style"]),
@@ -155,7 +155,7 @@ fn is_dead_link(a: &serialized::Tag) -> bool {
 
 /// An `<img>` of ammonia's output, read back. Values stay escaped as the serializer
 /// wrote them, so they are copied back as they are.
-pub(super) struct ImgTag<'h> {
+pub(crate) struct ImgTag<'h> {
     src: Option<&'h str>,
     pub width: Option<u32>,
     pub height: Option<u32>,
@@ -188,14 +188,14 @@ impl<'h> ImgTag<'h> {
 
     /// The source of an image a reader can see: `None` for a tracking pixel (1×1,
     /// zero-sized, hidden, or from a counting host) and for an image without a source.
-    pub(super) fn visible_src(&self) -> Option<&'h str> {
+    pub(crate) fn visible_src(&self) -> Option<&'h str> {
         let tiny = self.width.is_some_and(|w| w <= 1) || self.height.is_some_and(|h| h <= 1);
         self.src.filter(|s| !self.hidden && !tiny && !is_tracker(s))
     }
 }
 
 /// The `<img>` tags of ammonia's output, in order.
-pub(super) fn images(clean: &str) -> impl Iterator<Item = ImgTag<'_>> {
+pub(crate) fn images(clean: &str) -> impl Iterator<Item = ImgTag<'_>> {
     serialized::pieces(clean).filter_map(|piece| match piece {
         Piece::Tag(tag) if tag.name == "img" && !tag.end => Some(ImgTag::read(&tag)),
         _ => None,

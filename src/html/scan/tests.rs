@@ -2,7 +2,7 @@
 //! both ways and compared.
 
 use super::plain_text;
-use crate::text::parsed_text;
+use crate::html::text::parsed_text;
 
 /// `Some(text)` when the scan took `html`; panics if it disagrees with the parser.
 fn compare(html: &str) -> Option<String> {
@@ -252,5 +252,31 @@ fn collapses_whitespace_at_every_offset() {
                 );
             }
         }
+    }
+}
+
+/// What the fast path costs against the full path, over the example feeds' items
+/// (docs/benchmark.md): `cargo test --release --lib -- --ignored --nocapture text_cost`.
+#[test]
+#[ignore]
+fn text_cost() {
+    let texts = feed_texts(include_bytes!("../../../examples/feeds/dev-community.rss"));
+    let bytes: usize = texts.iter().map(String::len).sum();
+    let time = |f: &dyn Fn(&str) -> String| {
+        let started = std::time::Instant::now();
+        for _ in 0..20 {
+            for t in &texts {
+                std::hint::black_box(f(t));
+            }
+        }
+        started.elapsed().as_secs_f64() / 20.0 * 1e3
+    };
+    for _ in 0..3 {
+        let fast = time(&|h| plain_text(h).unwrap_or_default());
+        let full = time(&parsed_text);
+        println!(
+            "{} items, {bytes} bytes: scan {fast:.2} ms, parser {full:.2} ms",
+            texts.len()
+        );
     }
 }

@@ -1,8 +1,9 @@
 //! Feed HTML and labels to plain text, through a real HTML parser.
 
-use crate::html::{entity, label_markup, serialized, tags};
+use html5ever::tokenizer::{Token, TokenSinkResult};
 
-use super::collapse_whitespace;
+use super::words::collapse_whitespace;
+use super::{label_markup, tags};
 
 /// Plain text of an HTML fragment: tags dropped, entities decoded, whitespace collapsed.
 ///
@@ -38,9 +39,9 @@ pub fn html_to_paragraphs(html: &str) -> String {
 /// The text between block boundaries, entities decoded, whitespace as it was.
 fn html_to_blocks(html: &str) -> Vec<String> {
     // Sanitized HTML has lost the breaks that keep serializing a long text linear
-    // (`limits`); a short one costs little either way.
+    // (`depth`); a short one costs little either way.
     let split = (html.len() > 4096)
-        .then(|| crate::limits::serializable(html))
+        .then(|| super::depth::serializable(html))
         .flatten();
     let cleaned = ammonia::Builder::empty()
         .tags(tags::names(tags::Tag::breaks))
@@ -48,16 +49,15 @@ fn html_to_blocks(html: &str) -> Vec<String> {
         .clean(split.as_deref().unwrap_or(html))
         .to_string();
     // Only the block tags are left, so every tag ends a block.
-    let mut blocks = Vec::new();
-    let mut block = String::new();
-    for piece in serialized::pieces(&cleaned) {
-        match piece {
-            serialized::Piece::Text(text) => block.push_str(&entity::decode(text)),
-            serialized::Piece::Tag(_) | serialized::Piece::Comment(_) => {
-                blocks.push(std::mem::take(&mut block));
-            }
+    let (mut blocks, mut block) = (Vec::new(), String::new());
+    super::tokenize(&cleaned, |token| {
+        match token {
+            Token::CharacterTokens(text) => block.push_str(&text),
+            Token::TagToken(_) => blocks.push(std::mem::take(&mut block)),
+            _ => {}
         }
-    }
+        TokenSinkResult::Continue
+    });
     blocks.push(block);
     blocks
 }

@@ -12,6 +12,9 @@
 //! so long text runs get an empty comment every `TEXT_RUN` bytes (a node boundary
 //! that shows nothing), and a tag or raw text too costly to serialize is dropped.
 
+/// Elements open at once in an item's HTML.
+pub(crate) const MAX_HTML_DEPTH: usize = 100;
+
 /// Bytes of text between the node boundaries the scan adds.
 const TEXT_RUN: usize = 256;
 /// Bytes html5ever's serializer may search for one tag or raw text: (`&` and 0xC2
@@ -36,7 +39,7 @@ const SELF_CLOSING_SIBLINGS: &[&str] = &["p", "li", "dt", "dd", "option", "tr", 
 /// `html` with at most `max_depth` elements open at any point, or `None` when it
 /// already is so and balanced. The flag tells whether elements were cut for depth
 /// (rather than implicit closes spelled out or stray end tags dropped).
-pub(super) fn flatten(html: &str, max_depth: usize) -> Option<(String, bool)> {
+pub(crate) fn flatten(html: &str, max_depth: usize) -> Option<(String, bool)> {
     // Nearly all feed HTML is shallow and balanced: a first pass only looks, without
     // copying, and the rewrite happens only when that pass found something to change.
     if !Scan::run(html, max_depth, false).changed {
@@ -44,6 +47,12 @@ pub(super) fn flatten(html: &str, max_depth: usize) -> Option<(String, bool)> {
     }
     let scan = Scan::run(html, max_depth, true);
     scan.out.map(|out| (out, scan.cut))
+}
+
+/// `html` bounded in depth and with its long texts split, when it was not: what
+/// html5ever can parse and serialize in linear time.
+pub(crate) fn serializable(html: &str) -> Option<String> {
+    flatten(html, MAX_HTML_DEPTH).map(|(html, _)| html)
 }
 
 struct Scan<'a> {
