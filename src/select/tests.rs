@@ -303,3 +303,25 @@ fn caps_cut_per_feed_and_then_in_all_in_rank_order() {
     let selection = selection(trace);
     assert_eq!(selection.omitted, 2);
 }
+
+/// A digest late to run reaches back to its last delivery, but no further than its
+/// window plus `catch_up`; one delivered within its window starts at the usual place.
+#[test]
+fn a_late_digest_reaches_back_to_its_last_delivery_and_no_further() {
+    let digest = digest("    window: 24h\n    catch_up: 48h");
+    let start = |last| window_start(&digest, now(), last);
+    assert_eq!(start(None), now() - hours(24));
+    assert_eq!(start(Some(now() - hours(1))), now() - hours(24));
+    assert_eq!(start(Some(now() - hours(30))), now() - hours(30));
+    assert_eq!(start(Some(now() - hours(100))), now() - hours(72));
+    let feeds = [feed(
+        0,
+        vec![
+            item(0, "new", "https://x.example/new", now() - hours(2)),
+            item(0, "old", "https://x.example/old", now() - hours(30)),
+        ],
+    )];
+    let chosen = select(&digest, &feeds, now(), &SentItems::default());
+    let keys: Vec<&str> = chosen.items.iter().map(|i| i.key.as_str()).collect();
+    assert_eq!(keys, ["new"]);
+}

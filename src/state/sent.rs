@@ -342,4 +342,29 @@ mod tests {
         // The same page through another feed: already sent.
         assert!(sent.contains(&FeedKey::new("planet"), "post-7", Some(page)));
     }
+
+    /// The schedule asks the state for a digest's last delivery, and selection for each
+    /// feed's last good read as of it: a feed read before the delivery has a date, one
+    /// never read has none, and a digest never delivered has neither.
+    #[test]
+    fn a_delivery_records_when_it_was_and_when_each_feed_was_last_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut state = State::open(&dir.path().join("state.db")).unwrap();
+        let (read, delivered) = (Utc.timestamp_opt(3000, 0), Utc.timestamp_opt(5000, 0));
+        let (read, delivered) = (read.single().unwrap(), delivered.single().unwrap());
+        let recorder = state.record_fetches(read).unwrap();
+        let unchanged = crate::state::FetchRecord::NotModified { moved_to: None };
+        recorder.record(&FeedKey::new("f"), &unchanged).unwrap();
+        recorder.commit().unwrap();
+        state.mark_sent("daily", &[], delivered, None).unwrap();
+        assert_eq!(state.last_delivery("daily").unwrap(), Some(delivered));
+        assert_eq!(state.last_delivery("weekly").unwrap(), None);
+        let sent = state.sent("daily").unwrap();
+        assert_eq!(sent.feed_read(&FeedKey::new("f")), Some(read));
+        assert_eq!(sent.feed_read(&FeedKey::new("g")), None);
+        assert_eq!(
+            state.sent("weekly").unwrap().feed_read(&FeedKey::new("f")),
+            None
+        );
+    }
 }
