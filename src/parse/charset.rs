@@ -133,55 +133,60 @@ fn encoding_value_span(body: &[u8]) -> Option<Range<usize>> {
 mod tests {
     use super::*;
 
-    fn to_utf8<'a>(body: &'a [u8], http_charset: Option<&str>) -> Cow<'a, [u8]> {
-        decode(body, http_charset).0
-    }
-
-    fn utf8(body: &[u8], http: Option<&str>) -> String {
-        String::from_utf8(to_utf8(body, http).into_owned()).expect("UTF-8 out")
-    }
-
     #[test]
     fn utf8_that_says_so_is_not_copied() {
         let body = "<?xml version=\"1.0\" encoding=\"utf-8\"?><rss>Café</rss>".as_bytes();
-        assert!(matches!(to_utf8(body, None), Cow::Borrowed(_)));
-        assert!(matches!(to_utf8(body, Some("UTF-8")), Cow::Borrowed(_)));
+        assert!(matches!(decode(body, None).0, Cow::Borrowed(_)));
+        assert!(matches!(decode(body, Some("UTF-8")).0, Cow::Borrowed(_)));
     }
 
     #[test]
-    fn undeclared_windows_1252_is_detected() {
-        let body = b"<rss><title>Caf\xe9 cr\xe8me \x93sp\xe9cial\x94 et \xe9t\xe9</title></rss>";
-        assert_eq!(
-            utf8(body, None),
-            "<rss><title>Café crème “spécial” et été</title></rss>"
-        );
-    }
-
-    #[test]
-    fn a_latin1_label_over_utf8_bytes_loses() {
-        let body = "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><rss>Café</rss>".as_bytes();
-        assert_eq!(
-            utf8(body, None),
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss>Café</rss>"
-        );
-        assert_eq!(
-            utf8(body, Some("iso-8859-1")),
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss>Café</rss>"
-        );
-    }
-
-    #[test]
-    fn http_charset_beats_the_declaration() {
-        let body = b"<?xml version='1.0' encoding='utf-8'?><rss>Caf\xe9</rss>";
-        assert_eq!(
-            utf8(body, Some("ISO-8859-1")),
-            "<?xml version='1.0' encoding='utf-8'?><rss>Café</rss>"
-        );
-        let koi8 = b"<?xml version='1.0' encoding='koi8-r'?><rss>\xf0\xd2\xc9\xd7\xc5\xd4</rss>";
-        assert_eq!(
-            utf8(koi8, None),
-            "<?xml version='1.0' encoding='UTF-8'?><rss>Привет</rss>"
-        );
+    fn bodies_become_utf8_that_says_so() {
+        let mut utf16 = vec![0xFF, 0xFE];
+        for unit in "<?xml version=\"1.0\" encoding=\"utf-16\"?><rss>é</rss>".encode_utf16() {
+            utf16.extend_from_slice(&unit.to_le_bytes());
+        }
+        let latin1_label = "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><rss>Café</rss>";
+        let cases: [(&[u8], Option<&str>, &str); 6] = [
+            // Undeclared windows-1252 is detected.
+            (
+                b"<rss><title>Caf\xe9 cr\xe8me \x93sp\xe9cial\x94 et \xe9t\xe9</title></rss>",
+                None,
+                "<rss><title>Café crème “spécial” et été</title></rss>",
+            ),
+            // A Latin-1 label over UTF-8 bytes loses.
+            (
+                latin1_label.as_bytes(),
+                None,
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss>Café</rss>",
+            ),
+            (
+                latin1_label.as_bytes(),
+                Some("iso-8859-1"),
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss>Café</rss>",
+            ),
+            // The HTTP charset beats the declaration.
+            (
+                b"<?xml version='1.0' encoding='utf-8'?><rss>Caf\xe9</rss>",
+                Some("ISO-8859-1"),
+                "<?xml version='1.0' encoding='utf-8'?><rss>Café</rss>",
+            ),
+            (
+                b"<?xml version='1.0' encoding='koi8-r'?><rss>\xf0\xd2\xc9\xd7\xc5\xd4</rss>",
+                None,
+                "<?xml version='1.0' encoding='UTF-8'?><rss>Привет</rss>",
+            ),
+            // A byte order mark wins.
+            (
+                &utf16,
+                Some("iso-8859-1"),
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss>é</rss>",
+            ),
+        ];
+        for (body, http, expected) in cases {
+            let out = String::from_utf8(decode(body, http).0.into_owned());
+            assert_eq!(out.expect("UTF-8 out"), expected);
+        }
     }
 
     #[test]
@@ -201,27 +206,16 @@ mod tests {
     }
 
     #[test]
-    fn byte_order_marks_win() {
-        let mut body = vec![0xFF, 0xFE];
-        for unit in "<?xml version=\"1.0\" encoding=\"utf-16\"?><rss>é</rss>".encode_utf16() {
-            body.extend_from_slice(&unit.to_le_bytes());
-        }
-        assert_eq!(
-            utf8(&body, Some("iso-8859-1")),
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss>é</rss>"
-        );
-    }
-
-    #[test]
     fn content_type_parameters() {
-        assert_eq!(
-            http_charset("application/rss+xml; charset=\"ISO-8859-1\"").as_deref(),
-            Some("ISO-8859-1")
-        );
-        assert_eq!(http_charset("text/xml").as_deref(), None);
-        assert_eq!(
-            http_charset("text/xml; Charset=utf-8").as_deref(),
-            Some("utf-8")
-        );
+        for (content_type, charset) in [
+            (
+                "application/rss+xml; charset=\"ISO-8859-1\"",
+                Some("ISO-8859-1"),
+            ),
+            ("text/xml", None),
+            ("text/xml; Charset=utf-8", Some("utf-8")),
+        ] {
+            assert_eq!(http_charset(content_type).as_deref(), charset);
+        }
     }
 }

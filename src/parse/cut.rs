@@ -27,25 +27,11 @@ use crate::limits::MAX_ITEMS;
 /// Elements in one XML entry, outside text constructs: a few dozen in a real feed.
 const MAX_ENTRY_ELEMENTS: usize = 1_000;
 /// Children whose local name says they hold a date; the first one found dates an entry.
-const DATES: &[&str] = &[
-    "pubDate",
-    "published",
-    "date",
-    "issued",
-    "created",
-    "updated",
-    "modified",
-];
+#[rustfmt::skip]
+const DATES: &[&str] = &["pubDate", "published", "date", "issued", "created", "updated", "modified"];
 /// Elements whose content is text (or markup that is text), never counted or cut.
-const TEXTS: &[&str] = &[
-    "title",
-    "description",
-    "summary",
-    "content",
-    "encoded",
-    "subtitle",
-    "rights",
-];
+#[rustfmt::skip]
+const TEXTS: &[&str] = &["title", "description", "summary", "content", "encoded", "subtitle", "rights"];
 
 pub(super) struct Cut {
     pub doc: Vec<u8>,

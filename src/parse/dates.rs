@@ -207,46 +207,25 @@ fn is_weekday(word: &str) -> bool {
 mod tests {
     use super::parse_date;
 
-    fn read_as(cases: &[(&str, &str)]) {
-        for (raw, utc) in cases {
-            let read = parse_date(raw).map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string());
-            assert_eq!(read.as_deref(), Some(*utc), "{raw}");
-        }
-    }
-
     #[test]
-    fn strict_formats() {
-        read_as(&[
+    fn dates_as_feeds_write_them() {
+        for (raw, utc) in [
+            // Strict formats.
             ("Thu, 14 Dec 2023 09:00:00 +0100", "2023-12-14T08:00:00Z"),
             ("2023-12-14T09:00:00+01:00", "2023-12-14T08:00:00Z"),
             ("Tue, 10 Jun 2003 04:00:00 GMT", "2003-06-10T04:00:00Z"),
-        ]);
-    }
-
-    #[test]
-    fn a_missing_zone_means_utc() {
-        read_as(&[
+            // A missing zone means UTC.
             ("2012-11-13T14:36:22", "2012-11-13T14:36:22Z"),
             ("2012-11-13 14:36", "2012-11-13T14:36:00Z"),
             ("2012-11-13", "2012-11-13T00:00:00Z"),
             ("Sat, Dec 16 2023 02:02:33 PM", "2023-12-16T14:02:33Z"),
-        ]);
-    }
-
-    #[test]
-    fn odd_zones() {
-        read_as(&[
+            // Odd zones.
             ("Fri, 15 Dec 2023 10:20:30 +00:0", "2023-12-15T10:20:30Z"),
             ("2023-12-15T10:20:30+0530", "2023-12-15T04:50:30Z"),
             ("2023-12-15T10:20:30+05:3", "2023-12-15T04:50:30Z"),
             ("Fri, 15 Dec 2023 10:20:30 UTC", "2023-12-15T10:20:30Z"),
             ("Fri, 15 Dec 2023 10:20:30 PST", "2023-12-15T18:20:30Z"),
-        ]);
-    }
-
-    #[test]
-    fn words_in_any_order() {
-        read_as(&[
+            // Words in any order.
             ("Thurs, 13 July 2011 07:38:00 GMT", "2011-07-13T07:38:00Z"),
             ("Wed, 25 Aug 2012 9:05:00 +0000", "2012-08-25T09:05:00Z"),
             ("16 Dec 23 14:02 +0000", "2023-12-16T14:02:00Z"),
@@ -257,7 +236,10 @@ mod tests {
                 "2024-05-06T06:00:00Z",
             ),
             ("2024/05/06 08:00:00", "2024-05-06T08:00:00Z"),
-        ]);
+        ] {
+            let read = parse_date(raw).map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string());
+            assert_eq!(read.as_deref(), Some(utc), "{raw}");
+        }
     }
 
     #[test]

@@ -1,14 +1,12 @@
 //! One streaming pass (quick-xml) that turns a feed feed-rs could not read whole into
 //! one it can, and notes where each entry sits so that entries can be read one by one.
-//!
-//! It maps legacy formats onto current ones (RSS 0.90's namespace onto RSS 1.0's; Atom
-//! 0.3's namespace, element names and `mode` onto Atom 1.0), gives RSS items without
-//! a link the one their `rdf:about` stands for, strips naked markup from RSS titles,
-//! and drops the Atom fields feed-rs would fail a whole feed for (empty, binary or
-//! unknown-typed). Everything else is written back as it was read.
+//! Legacy formats (RSS 0.90, Atom 0.3) are mapped onto current ones, RSS items without
+//! a link get the one their `rdf:about` stands for, and text constructs are fixed (see
+//! `text_construct`). Everything else is written back as it was read.
 
 use std::ops::Range;
 
+use quick_xml::events::attributes::Attribute;
 use quick_xml::events::{BytesEnd, BytesStart, BytesText, Event};
 use quick_xml::{Reader, Writer};
 
@@ -18,10 +16,12 @@ const RSS_090: &str = "http://my.netscape.com/rdf/simple/0.9/";
 const RSS_10: &str = "http://purl.org/rss/1.0/";
 const ATOM_03: &str = "http://purl.org/atom/ns#";
 const ATOM_10: &str = "http://www.w3.org/2005/Atom";
-/// The link of an item that has none: no http(s) link, and no identity.
-pub(super) const NO_LINK: &str = "feedletter:no-link";
 /// RSS 2.0 as Userland once namespaced it; to feed-rs, elements in no namespace.
 const USERLAND: &str = "http://backend.userland.com/rss2";
+/// Legacy namespaces and what they become ("": the declaration is dropped).
+const LEGACY: [(&str, &str); 3] = [(RSS_090, RSS_10), (ATOM_03, ATOM_10), (USERLAND, "")];
+/// The link of an item that has none: no http(s) link, and no identity.
+pub(super) const NO_LINK: &str = "feedletter:no-link";
 
 /// The rewritten document and the byte range of each entry in it, in order.
 pub(super) struct Rewritten {
@@ -103,8 +103,7 @@ pub(super) fn rewrite(doc: &str) -> Option<Rewritten> {
     })
 }
 
-/// An error means the document could not be read or written as XML; the caller keeps
-/// what it had.
+/// The document could not be read or written as XML; the caller keeps what it had.
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
 mod text_construct;
@@ -259,10 +258,11 @@ impl<'a> Pass<'a> {
         local: &str,
         unprefixed: bool,
     ) -> BytesStart<'a> {
-        let renamed = match (self.format, unprefixed, local) {
-            (Format::Atom03, true, "issued") => Some("published"),
-            (Format::Atom03, true, "modified") => Some("updated"),
-            (Format::Atom03, true, "url") => Some("uri"),
+        let renamed = match local {
+            _ if self.format != Format::Atom03 || !unprefixed => None,
+            "issued" => Some("published"),
+            "modified" => Some("updated"),
+            "url" => Some("uri"),
             _ => None,
         };
         let odd_version = depth == 0
@@ -271,23 +271,17 @@ impl<'a> Pass<'a> {
                 attr(&start, "version").as_deref(),
                 Some("2.0" | "0.91" | "0.92" | "")
             );
-        let legacy_namespace = start.attributes().flatten().any(|a| {
-            is_namespace_declaration(a.key.0)
-                && matches!(a.value.trim(), RSS_090 | ATOM_03 | USERLAND)
-        });
+        let legacy_namespace = start.attributes().flatten().any(|a| legacy(&a).is_some());
         if renamed.is_none() && !odd_version && !legacy_namespace {
             return start;
         }
         let mut fixed = BytesStart::new(renamed.unwrap_or(start.name().0).to_string());
         for a in start.attributes().flatten() {
-            let value = a.value.trim();
-            if is_namespace_declaration(a.key.0) && value == RSS_090 {
-                fixed.push_attribute((a.key.0, RSS_10));
-            } else if is_namespace_declaration(a.key.0) && value == ATOM_03 {
-                fixed.push_attribute((a.key.0, ATOM_10));
-            } else if (odd_version && a.key.0 == "version") || value == USERLAND {
-            } else {
-                fixed.push_attribute(a);
+            match legacy(&a) {
+                Some("") => {}
+                Some(current) => fixed.push_attribute((a.key.0, current)),
+                None if odd_version && a.key.0 == "version" => {}
+                None => fixed.push_attribute(a),
             }
         }
         if odd_version {
@@ -297,14 +291,22 @@ impl<'a> Pass<'a> {
     }
 }
 
+/// What a legacy namespace declaration becomes.
+fn legacy(a: &Attribute<'_>) -> Option<&'static str> {
+    let declaration = a.key.0 == "xmlns" || a.key.0.starts_with("xmlns:");
+    let found = LEGACY
+        .iter()
+        .find(|(old, _)| declaration && a.value.trim() == *old);
+    found.map(|(_, new)| *new)
+}
+
 fn format_of(root: &BytesStart<'_>) -> Format {
     let (_, local) = split_name(root.name().0);
     match local {
         "rss" => Format::Rss,
         "RDF" => Format::Rdf,
         "feed" => {
-            let legacy = (root.attributes().flatten())
-                .any(|a| is_namespace_declaration(a.key.0) && a.value.trim() == ATOM_03)
+            let legacy = (root.attributes().flatten()).any(|a| legacy(&a) == Some(ATOM_10))
                 || attr(root, "version").is_some_and(|v| v.trim() == "0.3");
             if legacy { Format::Atom03 } else { Format::Atom }
         }
@@ -314,10 +316,6 @@ fn format_of(root: &BytesStart<'_>) -> Format {
 
 fn split_name(name: &str) -> (&str, &str) {
     name.split_once(':').unwrap_or(("", name))
-}
-
-fn is_namespace_declaration(key: &str) -> bool {
-    key == "xmlns" || key.starts_with("xmlns:")
 }
 
 #[cfg(test)]

@@ -1,7 +1,6 @@
-//! Text constructs as feed-rs accepts them. Atom's (`title`, `summary`, `content`,
-//! …): Atom 0.3's names and `mode` mapped, and the fields feed-rs would fail a whole
-//! feed for (empty, binary, of an unknown type) dropped or retyped. RSS titles: naked
-//! markup in them removed, so its text is the title.
+//! Text constructs as feed-rs accepts them: Atom's with Atom 0.3's names and `mode`
+//! mapped, and what feed-rs would fail a whole feed for (empty, binary, of an unknown
+//! type) dropped or retyped; RSS titles with naked markup reduced to their text.
 
 use base64::Engine;
 use quick_xml::Writer;
@@ -14,17 +13,8 @@ impl<'a> Pass<'a> {
     pub(super) fn is_text_construct(&self, local: &str, prefix: &str) -> bool {
         match self.format {
             Format::Atom | Format::Atom03 => {
-                (prefix.is_empty() || prefix == "atom")
-                    && matches!(
-                        local,
-                        "title"
-                            | "subtitle"
-                            | "tagline"
-                            | "summary"
-                            | "content"
-                            | "rights"
-                            | "copyright"
-                    )
+                const ATOM_TEXTS: &str = "title subtitle tagline summary content rights copyright";
+                (prefix.is_empty() || prefix == "atom") && ATOM_TEXTS.split(' ').any(|t| t == local)
             }
             Format::Rss | Format::Rdf => prefix.is_empty() && local == "title",
             Format::Other => false,
