@@ -109,12 +109,11 @@ fn item_limits(item: &mut Item, trimmed: &mut Trimmed) {
         label(link, MAX_LABEL_CHARS, trimmed);
     }
     if let Texts::Loaded(texts) = &mut item.texts {
-        for text in [&mut texts.summary, &mut texts.content]
+        let texts = [&mut texts.summary, &mut texts.content];
+        texts
             .into_iter()
             .flatten()
-        {
-            html(text, trimmed);
-        }
+            .for_each(|text| html(text, trimmed));
     }
     let mut over = item.categories.len() > MAX_CATEGORIES;
     item.categories.truncate(MAX_CATEGORIES);

@@ -55,7 +55,7 @@ pub fn parse_feed(
             .timestamp_parser(dates::parse_date)
             .build()
     };
-    let (parsed, unreadable) = read::read(&parser, &doc)?.into_feed(broken)?;
+    let (parsed, unreadable) = read::read(&parser, &doc, broken)?;
     // An Atom id is often the permalink, and an RSS guid is one unless it says not.
     let not_permalinks = LazyCell::new(|| extras::not_permalinks(&doc));
     let id_is_link = |entry: &Entry| match parsed.feed_type {

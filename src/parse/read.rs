@@ -23,46 +23,17 @@ use crate::model::FeedError;
 /// parse in all.
 const SHELL_BUDGET: usize = 16;
 
-/// A parsed feed and how many of the entries the document holds could not be read.
-pub(super) struct Read {
-    feed: ParsedFeed,
-    unreadable: usize,
-    /// Whether feed-rs panicked on some reading: an entry lost that way is reported
-    /// as a crash, not as a malformed entry.
-    crashed: bool,
-}
-
-impl Read {
-    /// The feed and how many of its entries could not be read, with the `broken` ones
-    /// left out before reading. A document of which no entry can be read is a failed
-    /// feed, never an empty one.
-    pub(super) fn into_feed(self, broken: usize) -> Result<(ParsedFeed, usize), FeedError> {
-        let unreadable = self.unreadable + broken;
-        if !self.feed.entries.is_empty() || unreadable == 0 {
-            return Ok((self.feed, unreadable));
-        }
-        Err(FeedError::Parse(match unreadable {
-            // A crash is named as one, whether it took one entry or the whole feed.
-            _ if self.crashed => PARSER_CRASHED.to_string(),
-            1 => "its one entry could not be read".to_string(),
-            n => format!("none of its {n} entries could be read"),
-        }))
-    }
-}
-
-impl From<ParsedFeed> for Read {
-    fn from(feed: ParsedFeed) -> Self {
-        Read {
-            feed,
-            unreadable: 0,
-            crashed: false,
-        }
-    }
-}
-
+/// The feed and how many of the entries the document holds could not be read, with
+/// the `broken` ones left out before reading. A document of which no entry can be read
+/// is a failed feed, never an empty one.
+///
 /// `parser` makes a fresh feed-rs parser: one that has failed can panic on its next
 /// document (its media RSS state is left half-open), so none is reused after an error.
-pub(super) fn read(parser: &dyn Fn() -> Parser, doc: &[u8]) -> Result<Read, FeedError> {
+pub(super) fn read(
+    parser: &dyn Fn() -> Parser,
+    doc: &[u8],
+    broken: usize,
+) -> Result<(ParsedFeed, usize), FeedError> {
     let whole = parse(parser, doc);
     let rewritten = match &whole {
         Ok(feed) if feed.entries.len() >= rough_entry_count(doc) && !needs_rewrite(feed, doc) => {
@@ -70,28 +41,46 @@ pub(super) fn read(parser: &dyn Fn() -> Parser, doc: &[u8]) -> Result<Read, Feed
         }
         _ => std::str::from_utf8(doc).ok().and_then(rewrite::rewrite),
     };
-    let Some(rewritten) = rewritten else {
-        return whole.map(Read::from);
+    let again = rewritten.and_then(|r| reread(parser, &r, crashed(&whole)));
+    let (feed, unreadable, crashed) = match again {
+        Some(read) => read,
+        None => (whole?, 0, false),
     };
+    let unreadable = unreadable + broken;
+    if !feed.entries.is_empty() || unreadable == 0 {
+        return Ok((feed, unreadable));
+    }
+    Err(FeedError::Parse(match unreadable {
+        // A crash is named as one, whether it took one entry or the whole feed.
+        _ if crashed => PARSER_CRASHED.to_string(),
+        1 => "its one entry could not be read".to_string(),
+        n => format!("none of its {n} entries could be read"),
+    }))
+}
+
+/// The rewritten document read whole, else entry by entry: the feed, how many entries
+/// could not be read, and whether feed-rs panicked on some reading (an entry lost that
+/// way is reported as a crash). `None` when it cannot be read either way.
+fn reread(
+    parser: &dyn Fn() -> Parser,
+    rewritten: &Rewritten,
+    mut crash: bool,
+) -> Option<(ParsedFeed, usize, bool)> {
     let again = parse(parser, &rewritten.doc);
-    let mut crash = crashed(&whole) || crashed(&again);
+    crash |= crashed(&again);
     let (held, lost) = (rewritten.entries.len(), rewritten.lost);
     let (feed, unreadable) = match again {
         Ok(feed) if feed.entries.len() >= held => (feed, lost),
-        again => match (one_by_one(parser, &rewritten, &mut crash), again) {
+        again => match (one_by_one(parser, rewritten, &mut crash), again) {
             (Some(read), _) => read,
             (None, Ok(feed)) => {
                 let unreadable = held.saturating_sub(feed.entries.len()) + lost;
                 (feed, unreadable)
             }
-            (None, Err(_)) => return whole.map(Read::from),
+            (None, Err(_)) => return None,
         },
     };
-    Ok(Read {
-        feed,
-        unreadable,
-        crashed: crash,
-    })
+    Some((feed, unreadable, crash))
 }
 
 /// Each entry read inside a copy of the shell around the entries, and how many could

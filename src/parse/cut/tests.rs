@@ -4,6 +4,16 @@ fn items(n: usize, item: impl Fn(usize) -> String) -> String {
     (0..n).map(item).collect()
 }
 
+/// The cut document as text, and how many entries were dropped and broken.
+fn cut_text(doc: &str) -> (String, usize, usize) {
+    let Cut {
+        doc,
+        dropped,
+        broken,
+    } = cut(doc.as_bytes()).expect("cut");
+    (String::from_utf8(doc).expect("UTF-8"), dropped, broken)
+}
+
 #[test]
 fn small_feeds_are_left_alone() {
     let doc = format!("<rss><channel>{}</channel></rss>", "<item/>".repeat(50));
@@ -25,10 +35,7 @@ fn the_newest_xml_entries_are_kept_in_document_order() {
         ),
     });
     let doc = format!("<rss><channel><title>T</title>{body}</channel></rss>");
-    let Cut {
-        doc: out, dropped, ..
-    } = cut(doc.as_bytes()).expect("cut");
-    let out = String::from_utf8(out).expect("UTF-8");
+    let (out, dropped, _) = cut_text(&doc);
     assert_eq!(dropped, 5);
     assert!(out.starts_with("<rss><channel><title>T</title><item><guid>5</guid>"));
     assert!(out.ends_with("</item>\n</channel></rss>"));
@@ -42,9 +49,8 @@ fn a_broken_entry_is_counted_and_reading_goes_on() {
         n => format!("<item><guid>{n}</guid></item>"),
     });
     let doc = format!("<rss><channel>{body}</channel></rss>");
-    let cut = cut(doc.as_bytes()).expect("cut");
-    let out = String::from_utf8(cut.doc).expect("UTF-8");
-    assert_eq!((cut.dropped, cut.broken), (1, 1));
+    let (out, dropped, broken) = cut_text(&doc);
+    assert_eq!((dropped, broken), (1, 1));
     assert!(out.starts_with("<rss><channel><item><guid>0</guid></item>"));
     assert!(!out.contains("<!b") && !out.contains("<guid>10001</guid>"));
     assert!(out.ends_with(&format!(
@@ -59,10 +65,7 @@ fn elements_past_the_entry_limit_are_dropped() {
     let doc = format!(
         "<rss><channel><item><title>a<b>b</b></title>{categories}<link>x</link></item></channel></rss>"
     );
-    let Cut {
-        doc: out, dropped, ..
-    } = cut(doc.as_bytes()).expect("cut");
-    let out = String::from_utf8(out).expect("UTF-8");
+    let (out, dropped, _) = cut_text(&doc);
     assert_eq!(dropped, 0);
     assert_eq!(out.matches("<category>").count(), MAX_ENTRY_ELEMENTS - 1);
     assert!(out.contains("<title>a<b>b</b></title><category>c0</category>"));
@@ -78,10 +81,8 @@ fn a_json_feed_keeps_its_newest_items_and_other_members() {
         )
     });
     let doc = format!("{{\"version\":\"v1\",\"title\":\"T\",\"items\":[{body}{{}}]}}");
-    let Cut {
-        doc: out, dropped, ..
-    } = cut(doc.as_bytes()).expect("cut");
-    let feed: Value = serde_json::from_slice(&out).expect("JSON");
+    let (out, dropped, _) = cut_text(&doc);
+    let feed: Value = serde_json::from_str(&out).expect("JSON");
     assert_eq!(dropped, 4);
     assert_eq!(feed["title"], "T");
     let items = feed["items"].as_array().expect("items");
