@@ -1,11 +1,7 @@
 //! Running one feed's or one digest's work so that a panic in it costs that feed or
-//! digest only. The parsers and renderers underneath (feed-rs, html5ever, ammonia,
-//! css-inline) are large and fed hostile input; a bug in one of them must not end a
-//! cron run that has other feeds to deliver.
-//!
-//! A panic caught here is reported as that feed's or digest's error, so the default
-//! hook's "thread panicked at ..." lines are kept off stderr (where `-q` promises
-//! silence when only feeds failed) and go to the `-vv` log instead.
+//! digest only: the parsers and renderers underneath are large and fed hostile input.
+//! A caught panic is reported as that feed's or digest's error, so the default hook's
+//! "thread panicked" lines go to the `-vv` log, not to stderr (silent under `-q`).
 
 use std::cell::Cell;
 use std::panic::{self, AssertUnwindSafe};
@@ -21,10 +17,7 @@ thread_local! {
 static QUIET_HOOK: Once = Once::new();
 
 /// Runs `work`; a panic in it comes back as `Err` with the panic's message.
-///
-/// `AssertUnwindSafe` is sound here because what `work` touches is dropped or
-/// replaced by the caller when it fails: a feed's partly built items are discarded,
-/// a digest's half-rendered output is never used.
+/// `AssertUnwindSafe` is sound as the caller drops what `work` touched when it fails.
 pub(crate) fn catch<T>(work: impl FnOnce() -> T) -> Result<T, String> {
     QUIET_HOOK.call_once(|| {
         let previous = panic::take_hook();
@@ -52,8 +45,7 @@ pub(crate) fn catch<T>(work: impl FnOnce() -> T) -> Result<T, String> {
 pub(crate) const PARSER_CRASHED: &str = "the feed parser crashed on this feed";
 
 /// The one boundary around a feed's parse and item work: a panic in `work` is that
-/// feed's failure, like a parse error. The panic's own message is for a bug report,
-/// at `-v`.
+/// feed's failure, like a parse error; its message, for a bug report, is at `-v`.
 pub(crate) fn feed<T>(
     source: &FeedSource,
     work: impl FnOnce() -> Result<T, FeedError>,

@@ -1,9 +1,7 @@
-//! What one feed may hand to the rest of the run, applied once, when it is parsed.
-//!
-//! Each limit is far beyond what a real feed reaches; past it the input is trimmed,
-//! never rejected, and `-v` says so. Together they keep every later stage (keyword
-//! matching, the state, HTML parsing, sanitizing, CSS inlining, wrapping) within a
-//! known amount of work per feed, and control characters out of everything shown.
+//! What one feed may hand to the rest of the run, applied once, when it is parsed. Each
+//! limit is far beyond what a real feed reaches; past it the input is trimmed (never
+//! rejected, and `-v` says so), so every later stage does a known amount of work per
+//! feed. Control characters are kept out of everything shown.
 
 mod clean;
 

@@ -1,6 +1,5 @@
-//! The types the pipeline stages hand to each other.
-//!
-//! Everything here is plain data: no stage needs to know how another produced it.
+//! The types the pipeline stages hand to each other: plain data, so that no stage needs
+//! to know how another produced it.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -84,10 +83,8 @@ pub struct Validators {
     pub last_modified: Option<String>,
 }
 
-/// One entry of a feed, as the rest of the pipeline sees it.
-///
-/// Text fields hold what the feed said, unsanitized: they are escaped or sanitized
-/// when rendered, and only for the items that survive selection.
+/// One entry of a feed. Text fields hold what the feed said, unsanitized: they are
+/// escaped or sanitized when rendered, only for the items that survive selection.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Item {
     /// Stable identity within its feed: guid/id, else the canonical link, else a hash.
@@ -102,26 +99,23 @@ pub struct Item {
     pub texts: Texts,
     pub categories: Vec<String>,
     pub authors: Vec<String>,
-    /// The item's picture from the feed's metadata (media, enclosure, iTunes, JSON
-    /// Feed). An image inside the content is looked for later, and only for items
-    /// that are shown.
+    /// The item's picture from the feed's metadata; one inside the content is looked
+    /// for later, only for items that are shown.
     pub image: Option<LeadImage>,
     /// Worked out while the item's text is at hand, so that a real run can leave its
     /// texts in the state.
     pub keyword_matches: KeywordMatches,
 }
 
-/// An item's summary (or description) and full content, HTML or text as the feed
-/// gave them.
+/// An item's summary (or description) and full content, as the feed gave them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ItemTexts {
     pub summary: Option<String>,
     pub content: Option<String>,
 }
 
-/// Where an item's texts are. Once a fetch is recorded they are in the state only,
-/// so memory stays flat however many items the feeds hold; `State::load_texts`
-/// reads them back, for the items a digest selects.
+/// Where an item's texts are. Once a fetch is recorded they are in the state only, so
+/// memory stays flat; `State::load_texts` reads them back for the items selected.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Texts {
     /// Fresh from the parse, or read back from the state.
@@ -197,8 +191,7 @@ impl Feed {
     }
 }
 
-/// Why a feed could not be used this run. Shown on stderr, in the digest footer and
-/// in `feedletter feeds`, always next to the feed's name.
+/// Why a feed could not be used this run; always shown next to the feed's name.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FeedError {
     #[error("timed out after {}", humantime::format_duration(*.after))]
@@ -310,14 +303,14 @@ pub struct Selection {
     /// (feed location, item key) of copies dropped as duplicates of a selected item;
     /// they count as sent together with it.
     pub duplicates: Vec<(FeedKey, String)>,
-    /// (feed location, item key, canonical link) of the items counted in `omitted`,
-    /// and of copies dropped as their duplicates: recorded when the digest is delivered,
-    /// as handled or, with `overflow: carry`, as still owed.
+    /// (feed location, item key, canonical link) of the items counted in `omitted`, and
+    /// of their duplicates: recorded on delivery as handled or, with `overflow: carry`,
+    /// as still owed.
     pub cut: Vec<(FeedKey, String, Option<String>)>,
 }
 
-/// The items a feed contributes to this run (fresh from the fetch, or from the state
-/// when the server answered 304), with what selection and rendering need of the feed.
+/// The items a feed contributes to this run (fetched, or from the state after a 304),
+/// with what selection and rendering need of the feed.
 #[derive(Debug, Clone)]
 pub struct FeedItems {
     pub feed: FeedIndex,

@@ -1,11 +1,7 @@
 //! Feed bytes → our `Feed` model: RSS 0.9x, 1.0 and 2.0, Atom 0.3 and 1.0 and JSON
-//! Feed, via feed-rs.
-//!
-//! In front of feed-rs the body is turned into UTF-8 (`charset`); what feed-rs cannot
-//! read whole is rewritten and read entry by entry (`read`, `rewrite`). After it,
-//! items get the links and dates feed-rs left out (`dates`, and the fallbacks here).
-//!
-//! Runs in the fetch worker so the raw body is dropped as soon as it is parsed.
+//! Feed, via feed-rs, with the body made UTF-8 (`charset`) and cut (`cut`) before it,
+//! read entry by entry when it must be (`read`), and what feed-rs leaves out filled in
+//! after it (`extras`, `image`). Runs in the fetch worker, so the body goes once parsed.
 
 use std::borrow::Cow;
 use std::cell::LazyCell;
@@ -33,11 +29,8 @@ pub(crate) use charset::http_charset;
 /// covers the date (feed-rs's generator never sees it).
 const GENERATED: &str = "\u{1}feedletter-generated:";
 
-/// Parses one feed body. `base` is the URL the body was finally fetched from; it
-/// anchors relative links. `charset` is the one the server named in Content-Type.
-///
-/// A body that holds entries of which none can be read is a failed feed, never an
-/// empty one; when only some cannot be read, `Feed::unreadable` says how many.
+/// Parses one feed body. `base`, the URL it was finally fetched from, anchors relative
+/// links; `charset` is the one the server named in Content-Type.
 pub fn parse_feed(
     source: &FeedSource,
     body: &[u8],

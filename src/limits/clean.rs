@@ -16,10 +16,9 @@ fn is_unwanted(c: char) -> bool {
         || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
-/// A byte scan that every text goes through (decoding chars cost several times as
-/// much): C0 and DEL are single bytes, C1 (U+0080–U+009F) is 0xC2 followed by
-/// 0x80–0x9F in UTF-8, and the bidi controls are 0xE2 0x80 0xAA–0xAE and 0xE2 0x81
-/// 0xA6–0xA9. A false alarm only means the exact pass runs.
+/// A byte scan, cheaper than decoding chars: C0 and DEL are single bytes, C1 is 0xC2
+/// 0x80–0x9F, the bidi controls 0xE2 0x80 0xAA–0xAE and 0xE2 0x81 0xA6–0xA9 in UTF-8.
+/// A false alarm only means the exact pass runs.
 fn may_hold_controls(text: &str) -> bool {
     let bytes = text.as_bytes();
     // Folded a block at a time rather than stopped at the first hit, so the compiler

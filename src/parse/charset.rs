@@ -1,12 +1,8 @@
 //! Which charset a feed is written in, decided as the XML spec and browsers decide it:
 //! a byte order mark, else the HTTP `charset`, else the XML declaration, else UTF-8.
-//! When the bytes are not valid in that charset, a detected guess is used instead,
-//! except for UTF-8 with a few stray bytes, which stays UTF-8 (each stray sequence
-//! one U+FFFD): one bad byte must not turn every `é` in a feed into `Ã©`.
-//! Whatever it was, the parser gets UTF-8 and a declaration that says so.
-//!
-//! The common case, UTF-8 bytes that say they are UTF-8 (or say nothing), costs one
-//! validation pass and no copy.
+//! Bytes not valid in it are decoded by a detected guess, except UTF-8 with a few stray
+//! bytes, which stays UTF-8: one bad byte must not turn every `é` in a feed into `Ã©`.
+//! The parser gets UTF-8 and a declaration that says so.
 
 use std::borrow::Cow;
 use std::ops::Range;
@@ -100,8 +96,7 @@ fn guess(body: &[u8]) -> &'static Encoding {
     detector.guess(None, true)
 }
 
-/// Decodes with `encoding` (malformed sequences become U+FFFD) and fixes the
-/// declaration.
+/// Decodes with `encoding`, malformed sequences as U+FFFD, and fixes the declaration.
 fn decoded<'a>(encoding: &'static Encoding, bytes: &[u8]) -> Decoded<'a> {
     let (text, _) = encoding.decode_without_bom_handling(bytes);
     let text = Cow::Owned(text.into_owned().into_bytes());

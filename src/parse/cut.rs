@@ -1,13 +1,9 @@
 //! A feed cut down to what the limits keep before feed-rs reads it: feed-rs builds a
-//! model of every entry before any limit could apply, many times the entry's size.
-//!
-//! A quick pass counts the entries; past `MAX_ITEMS` it keeps the newest (by the date
-//! an entry states first; undated ones last, ties in document order, as
-//! `limits::apply` keeps them) and drops the rest. Within an XML entry, elements past
-//! `MAX_ENTRY_ELEMENTS` are dropped, outside the text constructs whose markup is text.
-//!
-//! What every streaming pass over a feed shares lives here too: the lenient reader,
-//! what an entry is, where entry tags are, and attribute values.
+//! model of every entry first, many times the entry's size. Past `MAX_ITEMS` entries the
+//! newest are kept (by the first date an entry states; undated last, ties in document
+//! order, as `limits::apply` keeps them); within an XML entry, elements past
+//! `MAX_ENTRY_ELEMENTS` are dropped, outside text constructs. What every streaming pass
+//! over a feed shares lives here too.
 
 use std::borrow::Cow;
 use std::cmp::Reverse;
@@ -53,8 +49,7 @@ pub(super) fn cut(doc: &[u8]) -> Option<Cut> {
     xml(doc)
 }
 
-/// The newest `MAX_ITEMS` of what is offered, by date then document order: the
-/// first one out is the oldest, and of equally old ones the latest in the document.
+/// The newest `MAX_ITEMS` of what is offered, by date then document order.
 #[derive(Default)]
 struct Newest<T> {
     kept: BTreeMap<(i64, Reverse<usize>), T>,
@@ -89,8 +84,7 @@ struct Entry {
     drops: Vec<Range<usize>>,
 }
 
-/// Feeds close tags they never opened, or by other names, and write a bare `&`: every
-/// streaming pass over one reads past those.
+/// Feeds close tags they never opened, or by other names, and write a bare `&`.
 pub(super) fn lenient(config: &mut Config) {
     config.check_end_names = false;
     config.allow_unmatched_ends = true;
@@ -116,8 +110,7 @@ pub(super) fn is_entry(local: &str, depth: usize, in_channel: bool) -> bool {
     matches!(local, "item" | "entry") && (depth == 1 || (depth == 2 && in_channel))
 }
 
-/// Where the `<item` (else `<entry`) start tags are, found without parsing: markup
-/// quoted in CDATA counts too.
+/// Where the `<item` (else `<entry`) start tags are, CDATA or not, found without parsing.
 pub(super) fn entry_tags(doc: &[u8], item: bool) -> impl Iterator<Item = usize> + '_ {
     let tag: &'static [u8] = if item { b"<item" } else { b"<entry" };
     memchr::memmem::find_iter(doc, tag).filter(move |&at| {
@@ -158,8 +151,7 @@ fn xml(doc: &[u8]) -> Option<Cut> {
             Ok(Event::Eof) => break,
             Err(_) if first.is_none() => return None,
             Err(_) => {
-                // Outside an entry: the shell itself is broken, and the rest is lost
-                // (the per-entry reading closes what is open).
+                // The shell itself is broken: the rest is lost.
                 end = at;
                 break;
             }
@@ -227,9 +219,8 @@ fn assemble(doc: &[u8], first: usize, kept: Vec<Entry>, tail: Range<usize>) -> V
     out
 }
 
-/// Reads an entry up to its end tag: its date (`Some(None)` when it has none), with
-/// the spans of the elements past the limit added to `drops`. `None` when the
-/// document ends or breaks inside it.
+/// Reads an entry up to its end tag: its date (`Some(None)`: none), with the spans of
+/// the elements past the limit added to `drops`. `None` when the document breaks in it.
 fn read_entry(
     reader: &mut Reader<&[u8]>,
     offset: usize,
@@ -296,8 +287,7 @@ fn json(doc: &[u8]) -> Option<Cut> {
     })
 }
 
-/// Each item is a JSON value of its own bytes' size at most; what is not kept is freed
-/// as soon as a newer one displaces it.
+/// What is not kept is freed as soon as a newer item displaces it.
 fn newest_items<'de, D: Deserializer<'de>>(items: D) -> Result<Newest<Value>, D::Error> {
     struct Items;
     impl<'de> Visitor<'de> for Items {

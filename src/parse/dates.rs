@@ -1,10 +1,7 @@
-//! Dates as feeds write them, not only as the RFCs say. feed-rs hands every date
-//! string to this parser; the strict formats are tried first because nearly every feed
-//! uses one of them, and the lenient readings only run for what is left.
-//!
-//! A date without a zone is taken as UTC, as other feed readers take it: an item then
-//! lands within hours of its real date instead of being dated by first sight, which on
-//! a first run would present years-old items as new.
+//! Dates as feeds write them, not only as the RFCs say; the strict formats first, as
+//! nearly every feed uses one. A date without a zone is taken as UTC, as other feed
+//! readers take it: hours off at worst, where dating it by first sight would present
+//! years-old items as new on a first run.
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Timelike, Utc};
 

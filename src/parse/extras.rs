@@ -1,8 +1,6 @@
-//! What feed-rs leaves out of an item and feedparser reads: Dublin Core's `dc:title`
-//! for an item without a title, `dcterms:issued`, `created` and `modified` for one
-//! without a date (else it would be dated by first sight, and show as new), a lone
-//! `media:thumbnail` or `itunes:image` (see `image`), and a guid's
-//! `isPermaLink="false"`.
+//! What feed-rs leaves out of an item and feedparser reads: `dc:title`, the `dcterms:`
+//! dates (else an item is dated by first sight, and shows as new), a lone
+//! `media:thumbnail` or `itunes:image`, and a guid's `isPermaLink="false"`.
 
 use std::collections::HashSet;
 
@@ -19,14 +17,12 @@ use crate::text;
 const DC: &str = "http://purl.org/dc/elements/1.1/";
 const DC_TERMS: &str = "http://purl.org/dc/terms/";
 
-/// What one entry says in Dublin Core (its title, and its dates by name), its first
-/// image tag, and its guid when that says it is no permalink.
+/// What one entry says of the above.
 #[derive(Default)]
 struct Said {
     title: Option<String>,
-    issued: Option<String>,
-    created: Option<String>,
-    modified: Option<String>,
+    /// `dcterms:issued`, `created` and `modified`, in the order they date an item.
+    dates: [Option<String>; 3],
     image: Option<LeadImage>,
     not_permalink: Option<String>,
 }
@@ -53,10 +49,7 @@ pub(super) fn fill(doc: &[u8], base: Option<&url::Url>, items: &mut [Item]) {
             item.title = text::collapse_whitespace(&title);
         }
         if item.date.is_none() {
-            item.date = [said.issued, said.created, said.modified]
-                .iter()
-                .flatten()
-                .find_map(|d| parse_date(d));
+            item.date = said.dates.iter().flatten().find_map(|d| parse_date(d));
         }
     }
 }
@@ -106,9 +99,9 @@ fn read(doc: &[u8], base: Option<&url::Url>) -> Vec<Said> {
         if let Some(said) = entries.last_mut().filter(|_| child) {
             let slot = match (dc, local.as_str()) {
                 (Some(true), "title") => Some(&mut said.title),
-                (Some(false), "issued") => Some(&mut said.issued),
-                (Some(false), "created") => Some(&mut said.created),
-                (Some(false), "modified") => Some(&mut said.modified),
+                (Some(false), "issued") => Some(&mut said.dates[0]),
+                (Some(false), "created") => Some(&mut said.dates[1]),
+                (Some(false), "modified") => Some(&mut said.dates[2]),
                 (None, "guid") if not_permalink(&start) => Some(&mut said.not_permalink),
                 _ => None,
             };

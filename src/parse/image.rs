@@ -10,10 +10,8 @@ use super::absolute_http_url;
 use super::cut::attr;
 use crate::model::{Item, LeadImage};
 
-/// The first of `media:thumbnail`, an image `media:content`, an image `enclosure`
-/// and `itunes:image` that is an http(s) URL. feed-rs reports `itunes:image` as a
-/// thumbnail and folds an enclosure into the media RSS object, so thumbnails come
-/// first across all media objects, then image contents.
+/// The first http(s) thumbnail across all media objects, else image content: feed-rs
+/// reports `itunes:image` as a thumbnail and an enclosure as media content.
 pub(super) fn from_entry(entry: &Entry, base: Option<&url::Url>) -> Option<LeadImage> {
     let media = || entry.media.iter();
     let thumbnails = media().flat_map(|m| &m.thumbnails).map(|t| {
@@ -32,9 +30,8 @@ pub(super) fn from_entry(entry: &Entry, base: Option<&url::Url>) -> Option<LeadI
     })
 }
 
-/// feed-rs keeps a `type` but drops `medium="image"`; a content without a type is an
-/// image when its file name says so, or when it has a size and no duration (a
-/// picture, not a clip).
+/// feed-rs drops `medium="image"`: without a `type`, a file name says so, or a size
+/// without a duration (a picture, not a clip).
 fn is_image(content: &MediaContent) -> bool {
     match &content.content_type {
         Some(t) => t.ty().as_str() == "image",
@@ -62,9 +59,8 @@ pub(super) fn tag_image(tag: &BytesStart<'_>, base: Option<&url::Url>) -> Option
     })
 }
 
-/// JSON Feed's `image` and `banner_image`, which feed-rs does not report, for items
-/// that have none from elsewhere, by position: only when JSON items and parsed items
-/// line up one to one. (The image tags feed-rs drops are read in `extras`.)
+/// JSON Feed's `image` and `banner_image`, which feed-rs does not report, by position:
+/// only when JSON items and parsed items line up one to one.
 pub(super) fn add_json_feed_images(body: &[u8], base: Option<&url::Url>, items: &mut [Item]) {
     #[derive(Deserialize)]
     struct JsonFeed {

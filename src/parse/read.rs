@@ -1,10 +1,7 @@
-//! Reading a document with feed-rs so that one odd entry costs only that entry.
-//!
-//! The whole document is read first; that is all a well-formed, current feed ever
-//! needs. Only when that fails, or yields fewer entries than the document holds, or
-//! leaves work for the rewrite (a naked-markup title, base64 text), is the document
-//! rewritten and read again, and if entries are still missing, read entry by entry
-//! inside the feed's own shell.
+//! Reading a document with feed-rs so that one odd entry costs only that entry. The
+//! whole document is read first, which is all a well-formed, current feed needs; only
+//! when entries are missing or the rewrite has work to do is it rewritten and read
+//! again, and if entries are still missing, read entry by entry inside its own shell.
 
 use std::borrow::Cow;
 use std::sync::LazyLock;
@@ -132,15 +129,13 @@ fn crashed(result: &Result<ParsedFeed, FeedError>) -> bool {
     matches!(result, Err(FeedError::Parse(m)) if m == PARSER_CRASHED)
 }
 
-/// Entry start tags, counted without parsing. It can count too many (markup quoted in
-/// CDATA), never too few for an unprefixed feed; the rewrite counts exactly when this
-/// count is not met.
+/// Entry start tags, counted without parsing: too many at worst (CDATA), never too few
+/// for an unprefixed feed.
 fn rough_entry_count(doc: &[u8]) -> usize {
     entry_tags(doc, true).count() + entry_tags(doc, false).count()
 }
 
-/// Work the rewrite does that a successful parse does not show as missing entries: a
-/// title lost to naked markup, base64 text.
+/// Work for the rewrite that a parse does not show as missing entries.
 fn needs_rewrite(feed: &ParsedFeed, doc: &[u8]) -> bool {
     match feed.feed_type {
         FeedType::Atom => memchr::memmem::find(doc, b"base64").is_some(),
@@ -149,8 +144,7 @@ fn needs_rewrite(feed: &ParsedFeed, doc: &[u8]) -> bool {
     }
 }
 
-/// Whether some `<title>` holds an element: RSS titles are text, and feed-rs loses
-/// the text around markup in them. Markup quoted in CDATA is text, as it should be.
+/// Whether some `<title>` holds an element: feed-rs loses the text around markup in it.
 fn title_holds_markup(doc: &[u8]) -> bool {
     static MARKUP: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r"(?-u)<title(?:\s[^>]*)?>[^<]*<[A-Za-z]").expect("valid regex")

@@ -40,8 +40,7 @@ enum Format {
     Other,
 }
 
-/// The entry being copied: where it starts in the output and, for an RSS item, what
-/// it needs to be given a link at its end.
+/// The entry being copied, and what an RSS item needs to be given a link at its end.
 struct OpenEntry {
     depth: usize,
     start: usize,

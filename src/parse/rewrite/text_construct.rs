@@ -68,9 +68,8 @@ enum Body {
     Nothing,
 }
 
-/// What an Atom text construct becomes: its new `type` (none: leave it out) and body,
-/// or `None` to drop it because feed-rs would fail on it and it holds nothing a
-/// reader could use (empty, binary, undecodable).
+/// What an Atom text construct becomes: its new `type` (none: leave it out) and body;
+/// `None` drops one feed-rs would fail on that holds nothing to show.
 fn atom_text(
     start: &BytesStart<'_>,
     inner: &[Event<'_>],
