@@ -160,13 +160,8 @@ fn cut(text: &mut String, max_chars: usize) -> bool {
     if text.len() <= max_chars {
         return false;
     }
-    match text.char_indices().nth(max_chars) {
-        Some((end, _)) => {
-            text.truncate(end);
-            true
-        }
-        None => false,
-    }
+    let end = text.char_indices().nth(max_chars).map(|(end, _)| end);
+    end.inspect(|&end| text.truncate(end)).is_some()
 }
 
 #[cfg(test)]

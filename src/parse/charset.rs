@@ -25,7 +25,7 @@ pub(super) fn decode<'a>(body: &'a [u8], http_charset: Option<&str>) -> Decoded<
         }
         return decoded(encoding, rest);
     }
-    if first_non_space(body) == Some(b'{') {
+    if body.trim_ascii_start().starts_with(b"{") {
         return (Cow::Borrowed(body), UTF_8, 0);
     }
     let declared = http_charset
@@ -84,10 +84,6 @@ pub(crate) fn http_charset(content_type: &str) -> Option<String> {
             .then(|| value.trim().trim_matches(['"', '\'']).to_string())
             .filter(|v| !v.is_empty())
     })
-}
-
-fn first_non_space(body: &[u8]) -> Option<u8> {
-    body.iter().copied().find(|b| !b.is_ascii_whitespace())
 }
 
 fn guess(body: &[u8]) -> &'static Encoding {

@@ -163,28 +163,26 @@ fn xml(doc: &[u8]) -> Option<Cut> {
             depth += usize::from(!empty);
             continue;
         }
-        let mut entry = Entry {
-            span: at..at,
-            drops: Vec::new(),
-        };
+        let mut drops = Vec::new();
         let date = match empty {
-            true => None,
-            false => match read_entry(&mut reader, offset, &mut entry.drops) {
-                Some(date) => date,
-                None => {
-                    // The entry is lost, and counted; reading goes on at the next.
-                    broken += 1;
-                    let from = offset + reader.buffer_position() as usize;
-                    let Some(next) = next_entry(doc, from, local.as_ref()) else {
-                        end = at;
-                        break;
-                    };
-                    (reader, offset) = (self::reader(&doc[next..]), next);
-                    continue;
-                }
-            },
+            true => Some(None),
+            false => read_entry(&mut reader, offset, &mut drops),
         };
-        entry.span.end = offset + reader.buffer_position() as usize;
+        let Some(date) = date else {
+            // The entry is lost, and counted; reading goes on at the next.
+            broken += 1;
+            let from = offset + reader.buffer_position() as usize;
+            let Some(next) = next_entry(doc, from, local.as_ref()) else {
+                end = at;
+                break;
+            };
+            (reader, offset) = (self::reader(&doc[next..]), next);
+            continue;
+        };
+        let entry = Entry {
+            span: at..offset + reader.buffer_position() as usize,
+            drops,
+        };
         dropped_elements |= !entry.drops.is_empty();
         first.get_or_insert(entry.span.start);
         last = entry.span.end;
@@ -246,10 +244,8 @@ fn read_entry(
         elements += 1;
         let whole = elements > MAX_ENTRY_ELEMENTS || TEXTS.contains(&local.as_ref());
         if whole || (depth == 0 && date.is_none() && DATES.contains(&local.as_ref())) {
-            let text = match empty {
-                true => None,
-                false => Some(reader.read_text(start.name()).ok()?),
-            };
+            let text = (!empty).then(|| reader.read_text(start.name()));
+            let text = text.transpose().ok()?;
             if elements > MAX_ENTRY_ELEMENTS {
                 drops.push(at..offset + reader.buffer_position() as usize);
             } else if !whole {

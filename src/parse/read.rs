@@ -89,20 +89,16 @@ fn one_by_one(
     crash: &mut bool,
 ) -> Option<(ParsedFeed, usize)> {
     let (first, last) = (rewritten.entries.first()?, rewritten.entries.last()?);
-    let head = &rewritten.doc[..first.start];
-    let tail = &rewritten.doc[last.end..];
-    let budget = rewritten
-        .doc
-        .len()
-        .max(1 << 20)
-        .saturating_mul(SHELL_BUDGET);
+    let doc = &rewritten.doc;
+    let (head, tail) = (&doc[..first.start], &doc[last.end..]);
+    let budget = doc.len().max(1 << 20).saturating_mul(SHELL_BUDGET);
     if (head.len() + tail.len()).saturating_mul(rewritten.entries.len()) > budget {
         return None;
     }
     let mut feed = parse(parser, &[head, tail].concat()).ok()?;
     let mut unreadable = rewritten.lost;
     for span in &rewritten.entries {
-        match parse(parser, &[head, &rewritten.doc[span.clone()], tail].concat()) {
+        match parse(parser, &[head, &doc[span.clone()], tail].concat()) {
             Ok(single) if !single.entries.is_empty() => feed.entries.extend(single.entries),
             other => {
                 unreadable += 1;

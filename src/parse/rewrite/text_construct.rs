@@ -27,9 +27,7 @@ impl<'a> Pass<'a> {
         inner: Vec<Event<'a>>,
     ) -> Result<()> {
         if matches!(self.format, Format::Rss | Format::Rdf) {
-            let has_markup = inner
-                .iter()
-                .any(|e| matches!(e, Event::Start(_) | Event::Empty(_)));
+            let has_markup = has_markup(&inner);
             let text = inner.into_iter().filter(|e| {
                 !has_markup || matches!(e, Event::Text(_) | Event::GeneralRef(_) | Event::CData(_))
             });
@@ -76,18 +74,17 @@ fn atom_text(
     atom03: bool,
     local: &str,
 ) -> Option<(Option<String>, Body)> {
-    let has_src = attr(start, "src").is_some();
-    let empty = inner.iter().all(|e| match e {
-        Event::Text(t) => t.trim().is_empty(),
-        Event::Comment(_) | Event::PI(_) => true,
-        _ => false,
-    });
-    if has_src {
+    if attr(start, "src").is_some() {
         // The content is elsewhere: feed-rs refuses a body beside it, and a `type`
         // that is not a media type.
         let kind = attr(start, "type").filter(|t| t.contains('/'));
         return Some((kind, Body::Nothing));
     }
+    let empty = inner.iter().all(|e| match e {
+        Event::Text(t) => t.trim().is_empty(),
+        Event::Comment(_) | Event::PI(_) => true,
+        _ => false,
+    });
     if empty {
         return None;
     }
@@ -115,15 +112,18 @@ fn atom_text(
         let kind = if kind == "html" { "html" } else { "text" };
         return Some((Some(kind.to_string()), Body::Text(text)));
     }
-    let inline_markup = inner
-        .iter()
-        .any(|e| matches!(e, Event::Start(_) | Event::Empty(_)));
-    if !inline_markup || (kind == "xhtml" && !atom03) {
+    if !has_markup(inner) || (kind == "xhtml" && !atom03) {
         return Some((Some(kind.to_string()), Body::Keep));
     }
     // Markup where text or HTML was declared, or Atom 0.3's default inline XML, reads
     // the same as escaped HTML.
     Some((Some("html".to_string()), Body::Text(serialize(inner)?)))
+}
+
+fn has_markup(events: &[Event<'_>]) -> bool {
+    events
+        .iter()
+        .any(|e| matches!(e, Event::Start(_) | Event::Empty(_)))
 }
 
 fn serialize(events: &[Event<'_>]) -> Option<String> {
