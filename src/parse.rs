@@ -57,24 +57,12 @@ pub fn parse_feed(
         _ => !not_permalinks.contains(&entry.id),
     };
 
-    let site = parsed
-        .links
-        .iter()
-        .find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"))
-        .and_then(|l| absolute_http_url(&l.href, base));
-    let link_base = site
-        .as_deref()
-        .and_then(|s| url::Url::parse(s).ok())
-        .or_else(|| base.cloned());
+    let site = alternate(&parsed.links).and_then(|l| absolute_http_url(&l.href, base));
+    let link_base = (site.as_deref().and_then(|s| url::Url::parse(s).ok())).or(base.cloned());
     let identity = FeedKey::from(&source.location);
-    let mut items: Vec<Item> = parsed
-        .entries
-        .into_iter()
-        .map(|entry| {
-            let base = link_base.as_ref().or(base);
-            item_from_entry(source.index, &identity, entry, base, &id_is_link)
-        })
-        .collect();
+    let (index, link_base) = (source.index, link_base.as_ref());
+    let item = |e| item_from_entry(index, &identity, e, link_base, &id_is_link);
+    let mut items: Vec<Item> = parsed.entries.into_iter().map(item).collect();
     image::add_json_feed_images(&doc, base, &mut items);
     extras::fill(&doc, base, &mut items);
     drop(doc);
@@ -175,11 +163,7 @@ fn item_link(
     base: Option<&url::Url>,
     id_is_link: &dyn Fn(&Entry) -> bool,
 ) -> Option<String> {
-    let alternate = entry
-        .links
-        .iter()
-        .find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"));
-    if let Some(link) = alternate {
+    if let Some(link) = alternate(&entry.links) {
         return absolute_http_url(&link.href, base);
     }
     let id = entry.id.trim();
@@ -191,6 +175,12 @@ fn item_link(
         .links
         .first()
         .and_then(|l| absolute_http_url(&l.href, base))
+}
+
+fn alternate(links: &[Link]) -> Option<&Link> {
+    links
+        .iter()
+        .find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"))
 }
 
 /// feed-rs calls this for entries without an id; we use the canonical link when there

@@ -148,7 +148,6 @@ impl<'a> Pass<'a> {
         }
         let qname = start.name().0.to_string();
         let (prefix, local) = split_name(&qname);
-        let unprefixed = prefix.is_empty();
         if self.is_text_construct(local, prefix) {
             let inner = if empty { Vec::new() } else { self.inner()? };
             return self.text_construct(start, inner);
@@ -168,19 +167,15 @@ impl<'a> Pass<'a> {
                 has_link: false,
             });
         }
-        let fixed = self.fixed_start(start, depth, local, unprefixed);
-        let written = fixed.name().0.to_string();
+        let fixed = self.fixed_start(start, depth, local, prefix.is_empty());
         if empty {
             self.out.write_event(Event::Empty(fixed))?;
-            if is_entry {
-                self.end_entry(depth);
-            }
-            Ok(())
+            self.end_entry(depth);
         } else {
+            self.stack.push(fixed.name().0.to_string());
             self.out.write_event(Event::Start(fixed))?;
-            self.stack.push(written);
-            Ok(())
         }
+        Ok(())
     }
 
     fn end(&mut self) -> Result<()> {

@@ -6,12 +6,12 @@ fn items(n: usize, item: impl Fn(usize) -> String) -> String {
 
 /// The cut document as text, and how many entries were dropped and broken.
 fn cut_text(doc: &str) -> (String, usize, usize) {
-    let Cut {
-        doc,
-        dropped,
-        broken,
-    } = cut(doc.as_bytes()).expect("cut");
-    (String::from_utf8(doc).expect("UTF-8"), dropped, broken)
+    let cut = cut(doc.as_bytes()).expect("cut");
+    (
+        String::from_utf8(cut.doc).expect("UTF-8"),
+        cut.dropped,
+        cut.broken,
+    )
 }
 
 #[test]
