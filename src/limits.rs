@@ -115,17 +115,14 @@ fn item_limits(item: &mut Item, trimmed: &mut Trimmed) {
     }
     let mut over = item.categories.len() > MAX_CATEGORIES;
     item.categories.truncate(MAX_CATEGORIES);
-    for category in &mut item.categories {
-        over |= label(category, MAX_LABEL_CHARS, trimmed);
+    item.authors.truncate(MAX_AUTHORS);
+    for name in item.categories.iter_mut().chain(&mut item.authors) {
+        over |= label(name, MAX_LABEL_CHARS, trimmed);
     }
     // Cleaning can make two categories equal, or one empty.
     let mut seen = HashSet::new();
     item.categories
         .retain(|c| !c.is_empty() && seen.insert(c.clone()));
-    item.authors.truncate(MAX_AUTHORS);
-    for author in &mut item.authors {
-        over |= label(author, MAX_LABEL_CHARS, trimmed);
-    }
     item.authors.retain(|a| !a.is_empty());
     trimmed.categories += usize::from(over);
 }
@@ -141,9 +138,7 @@ fn label(text: &mut String, max_chars: usize, trimmed: &mut Trimmed) -> bool {
 
 /// Cleans, cuts and flattens an HTML (or plain) text.
 fn html(text: &mut String, trimmed: &mut Trimmed) {
-    if cut(text, MAX_TEXT_CHARS) {
-        trimmed.texts += 1;
-    }
+    trimmed.texts += usize::from(cut(text, MAX_TEXT_CHARS));
     if let Some(clean) = clean::strip_controls_html(text) {
         *text = clean;
         trimmed.controls += 1;

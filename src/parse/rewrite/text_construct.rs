@@ -2,7 +2,7 @@
 //! mapped, and what feed-rs would fail a whole feed for (empty, binary, of an unknown
 //! type) dropped or retyped; RSS titles with naked markup reduced to their text.
 
-use base64::Engine;
+use base64::{Engine, engine::general_purpose::STANDARD};
 use quick_xml::Writer;
 use quick_xml::events::{BytesStart, BytesText, Event};
 
@@ -90,10 +90,8 @@ fn atom_text(
     }
     let declared = attr(start, "type").map(|t| t.trim().to_ascii_lowercase());
     let mode = attr(start, "mode").map(|m| m.trim().to_ascii_lowercase());
-    let declared = declared
-        .as_deref()
-        .unwrap_or(if atom03 { "text/plain" } else { "text" });
-    let kind = match declared {
+    let default = if atom03 { "text/plain" } else { "text" };
+    let kind = match declared.as_deref().unwrap_or(default) {
         "html" | "text/html" => "html",
         "xhtml" | "application/xhtml+xml" => "xhtml",
         t if t == "text" || t.starts_with("text/") => "text",
@@ -105,9 +103,7 @@ fn atom_text(
     if mode.as_deref() == Some("base64") {
         let encoded: String = inner.iter().filter_map(raw_text).collect();
         let compact: String = encoded.split_ascii_whitespace().collect();
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(compact.as_bytes())
-            .ok()?;
+        let bytes = STANDARD.decode(compact).ok()?;
         let text = String::from_utf8_lossy(&bytes).into_owned();
         let kind = if kind == "html" { "html" } else { "text" };
         return Some((Some(kind.to_string()), Body::Text(text)));
