@@ -221,11 +221,7 @@ fn plain_title(t: &Text) -> String {
 /// Only http(s) links are kept: a `javascript:` or `data:` item link must never become
 /// clickable in a digest.
 fn absolute_http_url(href: &str, base: Option<&url::Url>) -> Option<String> {
-    let href = href.trim();
-    let url = match base {
-        Some(b) => b.join(href).ok()?,
-        None => url::Url::parse(href).ok()?,
-    };
+    let url = url::Url::options().base_url(base).parse(href.trim()).ok()?;
     matches!(url.scheme(), "http" | "https").then(|| url.to_string())
 }
 
