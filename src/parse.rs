@@ -134,6 +134,8 @@ fn item_from_entry(
         .filter(|label| !label.is_empty() && seen.insert(*label))
         .map(str::to_string)
         .collect();
+    let authors = (entry.authors.into_iter()).filter_map(|p| p.name);
+    let authors = authors.map(|name| text::collapse_whitespace(&name));
     Item {
         key,
         feed,
@@ -145,12 +147,7 @@ fn item_from_entry(
             entry.content.and_then(|c| c.body),
         ),
         categories,
-        authors: entry
-            .authors
-            .into_iter()
-            .filter_map(|p| p.name.map(|n| text::collapse_whitespace(&n)))
-            .filter(|n| !n.is_empty())
-            .collect(),
+        authors: authors.filter(|n| !n.is_empty()).collect(),
         image,
         keyword_matches: KeywordMatches::default(),
     }
