@@ -181,13 +181,8 @@ pub struct Feed {
 impl Feed {
     /// "3 of 60 entries could not be read", when some could not.
     pub fn warning(&self) -> Option<String> {
-        (self.unreadable > 0).then(|| {
-            format!(
-                "{} of {} entries could not be read",
-                self.unreadable,
-                self.unreadable + self.items.len()
-            )
-        })
+        let (lost, all) = (self.unreadable, self.unreadable + self.items.len());
+        (lost > 0).then(|| format!("{lost} of {all} entries could not be read"))
     }
 }
 
