@@ -95,56 +95,39 @@ mod tests {
     /// A stand-in for a library error that wraps another.
     #[derive(Debug, thiserror::Error)]
     #[error("{0}")]
-    struct Wrapped(&'static str, #[source] Option<io::Error>);
+    struct Wrapped(&'static str, #[source] io::Error);
 
     const T: Duration = Duration::from_secs(20);
     const C: Duration = Duration::from_secs(10);
 
     #[test]
-    fn resolver_failure_is_dns() {
-        let err = Wrapped(
-            "dns error",
-            Some(io::Error::other(
-                "failed to lookup address information: Name or service not known",
-            )),
-        );
-        assert_eq!(
-            classify(&err, T, C),
-            FeedError::Dns(
-                "failed to lookup address information: Name or service not known".into()
-            )
-        );
-    }
-
-    #[test]
-    fn io_timeout_is_timeout() {
-        let err = Wrapped(
-            "read failed",
-            Some(io::Error::from(io::ErrorKind::TimedOut)),
-        );
-        assert_eq!(classify(&err, T, C), FeedError::Timeout { after: T });
-    }
-
-    #[test]
-    fn rustls_error_is_tls() {
+    fn failures_are_classified_by_their_causes() {
+        let dns = "failed to lookup address information: Name or service not known";
+        let cases = [
+            // A resolver failure is DNS.
+            (
+                Wrapped("dns error", io::Error::other(dns)),
+                FeedError::Dns(dns.into()),
+            ),
+            (
+                Wrapped("read failed", io::ErrorKind::TimedOut.into()),
+                FeedError::Timeout { after: T },
+            ),
+            // Other failures name the innermost cause.
+            (
+                Wrapped("tcp connect error", io::ErrorKind::ConnectionReset.into()),
+                FeedError::Connection("connection reset".into()),
+            ),
+        ];
+        for (err, expected) in cases {
+            assert_eq!(classify(&err, T, C), expected);
+        }
         let err = io::Error::new(
             io::ErrorKind::InvalidData,
             rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer),
         );
         assert!(
             matches!(classify(&err, T, C), FeedError::Tls(m) if m.contains("invalid peer certificate"))
-        );
-    }
-
-    #[test]
-    fn other_failures_name_the_innermost_cause() {
-        let err = Wrapped(
-            "tcp connect error",
-            Some(io::Error::from(io::ErrorKind::ConnectionReset)),
-        );
-        assert_eq!(
-            classify(&err, T, C),
-            FeedError::Connection("connection reset".into())
         );
     }
 }
