@@ -136,7 +136,7 @@ impl Renderer {
         context: &Value,
     ) -> Result<RenderedDigest, RenderError> {
         let subject = (self.env.render_str(&digest.subject, context)).map_err(|e| {
-            let (digest, message) = (digest.name.clone(), detailed(&e));
+            let (digest, message) = (digest.name.clone(), with_causes(e.to_string(), &e));
             RenderError::Subject { digest, message }
         })?;
         let html = self.render_file(&format!("{}.html.j2", digest.template), context)?;
@@ -158,12 +158,8 @@ impl Renderer {
 fn template_error(name: &str, e: &minijinja::Error) -> RenderError {
     RenderError::Template {
         name: name.to_string(),
-        message: detailed(e),
+        message: with_causes(e.to_string(), e),
     }
-}
-
-fn detailed(e: &minijinja::Error) -> String {
-    with_causes(e.to_string(), e)
 }
 
 /// `message` followed by the causes of `e`, one after another.

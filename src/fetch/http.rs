@@ -76,7 +76,11 @@ fn attempt(fetcher: &Fetcher, start: &Url, sent: Option<&Validators>) -> Result<
     // feeds on the same host is not this feed's fault.
     let mut deadline = None;
     let mut url = start.clone();
-    let mut redirects = Redirects::new(start);
+    let mut redirects = Redirects {
+        visited: vec![start.clone()],
+        moved_to: None,
+        permanent_so_far: true,
+    };
     let (response, permit, deadline) = loop {
         let client = fetcher.client_for(&url, url != *start)?;
         let permit = fetcher.hosts.acquire(host_key(&url));
@@ -108,11 +112,11 @@ fn attempt(fetcher: &Fetcher, start: &Url, sent: Option<&Validators>) -> Result<
         let body = read_body(settings, response, deadline)?;
         drop(permit);
         log::trace!("{}: {} bytes of body", redacted(&url), body.len());
-        match sniff::sniff(&body) {
-            Kind::Html => return Err(not_a_feed(&body, &url)),
-            Kind::Unknown if served_as_html => return Err(not_a_feed(&body, &url)),
-            Kind::Feed | Kind::Unknown => fetched.body = Some(body),
+        let kind = sniff::sniff(&body);
+        if kind == Kind::Html || (kind == Kind::Unknown && served_as_html) {
+            return Err(Failure::fatal(sniff::not_a_feed(&body, Some(&url))));
         }
+        fetched.body = Some(body);
     }
     fetched.final_url = Some(url);
     Ok(fetched)
@@ -182,14 +186,6 @@ struct Redirects {
 }
 
 impl Redirects {
-    fn new(start: &Url) -> Redirects {
-        Redirects {
-            visited: vec![start.clone()],
-            moved_to: None,
-            permanent_so_far: true,
-        }
-    }
-
     /// Where the redirect `response` to a request for `from` leads, unless it is one
     /// too many, a loop, or somewhere a feed cannot be.
     fn follow(&mut self, response: &Response, from: &Url, max: usize) -> Result<Url, Failure> {
@@ -229,12 +225,6 @@ impl Redirects {
         self.visited.push(next.clone());
         Ok(next)
     }
-}
-
-fn not_a_feed(page: &[u8], page_url: &Url) -> Failure {
-    Failure::fatal(FeedError::NotAFeed {
-        advertised: sniff::advertised_feed(page, Some(page_url)).map(String::from),
-    })
 }
 
 /// A URL fit for an error message: without credentials or query, which may hold tokens.

@@ -97,6 +97,12 @@ pub(super) fn advertised_feed(html: &[u8], page_url: Option<&Url>) -> Option<Url
         .find_map(|t| resolve(t.attribute("href")?, base.as_ref()))
 }
 
+/// The error for a web page where a feed was expected, naming the feed it advertises.
+pub(super) fn not_a_feed(page: &[u8], page_url: Option<&Url>) -> crate::model::FeedError {
+    let advertised = advertised_feed(page, page_url).map(String::from);
+    crate::model::FeedError::NotAFeed { advertised }
+}
+
 fn resolve(href: &str, base: Option<&Url>) -> Option<Url> {
     let url = Url::options().base_url(base).parse(href.trim()).ok()?;
     matches!(url.scheme(), "http" | "https").then_some(url)
