@@ -11,7 +11,6 @@ use crate::config::FetchSettings;
 use crate::model::{FeedError, FeedLocation, FeedSource, Validators};
 
 mod body;
-mod errors;
 mod hosts;
 mod http;
 mod private;
