@@ -13,7 +13,6 @@ pub(super) fn host_key(url: &url::Url) -> Option<String> {
     url.host_str().map(str::to_ascii_lowercase)
 }
 
-/// At most `per_host` requests in flight to one host, across the whole pool.
 pub(super) type HostLimiter = Semaphore<String>;
 
 /// Indices of the sources still to fetch, with the host each starts on.

@@ -31,12 +31,10 @@ pub(super) fn sniff(body: &[u8]) -> Kind {
     rest = rest.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(rest);
     loop {
         rest = rest.trim_ascii_start();
-        let skip_to = if rest.starts_with(b"<!--") {
-            b"-->".as_slice()
-        } else if rest.starts_with(b"<?") {
-            b"?>".as_slice()
-        } else {
-            break;
+        let skip_to: &[u8] = match rest {
+            [b'<', b'!', b'-', b'-', ..] => b"-->",
+            [b'<', b'?', ..] => b"?>",
+            _ => break,
         };
         match memchr::memmem::find(rest, skip_to) {
             Some(end) => rest = &rest[end + skip_to.len()..],

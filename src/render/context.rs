@@ -191,22 +191,21 @@ fn group(digest: &DigestConfig, items: &[SelectedItem], views: &[ItemView]) -> V
 /// A window as a reader would say it: "24 hours", "3 days", "2 weeks".
 /// (humantime's "9years 11months 27days 21h 50m 24s" for 3650d is exact but unreadable.)
 fn human_duration(d: Duration) -> String {
-    const HOUR: u64 = 3600;
-    const DAY: u64 = 24 * HOUR;
-    const WEEK: u64 = 7 * DAY;
     let secs = d.as_secs();
-    let (n, unit) = if secs >= 2 * WEEK && secs.is_multiple_of(WEEK) {
-        (secs / WEEK, "week")
-    } else if secs >= 2 * DAY && secs.is_multiple_of(DAY) {
-        (secs / DAY, "day")
-    } else if secs >= HOUR && secs.is_multiple_of(HOUR) {
-        (secs / HOUR, "hour")
-    } else if secs >= 60 && secs.is_multiple_of(60) {
-        (secs / 60, "minute")
-    } else {
-        return humantime::format_duration(d).to_string();
-    };
-    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
+    // A unit in seconds, and from how many of it on it is used: one day is "24 hours".
+    let units = [
+        (7 * 86_400, 2, "week"),
+        (86_400, 2, "day"),
+        (3_600, 1, "hour"),
+        (60, 1, "minute"),
+    ];
+    for (unit, least, name) in units {
+        if secs >= least * unit && secs.is_multiple_of(unit) {
+            let n = secs / unit;
+            return format!("{n} {name}{}", if n == 1 { "" } else { "s" });
+        }
+    }
+    humantime::format_duration(d).to_string()
 }
 
 #[cfg(test)]
