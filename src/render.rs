@@ -85,9 +85,7 @@ impl Renderer {
     /// Compiles both templates of `name`, so `check` can report a broken one up front.
     pub fn check_template(&self, name: &str) -> Result<(), RenderError> {
         for file in [format!("{name}.html.j2"), format!("{name}.txt.j2")] {
-            self.env
-                .get_template(&file)
-                .map_err(|e| template_error(&file, &e))?;
+            (self.env.get_template(&file)).map_err(|e| template_error(&file, &e))?;
         }
         Ok(())
     }

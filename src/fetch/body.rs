@@ -124,6 +124,16 @@ mod tests {
         pause: Duration,
     }
 
+    impl Endless {
+        fn new(per_read: usize, pause: Duration) -> Endless {
+            Endless {
+                pulled: 0,
+                per_read,
+                pause,
+            }
+        }
+    }
+
     impl Read for Endless {
         fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
             std::thread::sleep(self.pause);
@@ -137,11 +147,7 @@ mod tests {
     #[test]
     fn endless_source_stops_within_one_chunk_of_the_cap() {
         let cap = 1_000_000;
-        let mut source = Endless {
-            pulled: 0,
-            per_read: usize::MAX,
-            pause: Duration::ZERO,
-        };
+        let mut source = Endless::new(usize::MAX, Duration::ZERO);
         let result = read_capped(&mut source, None, cap, None);
         assert!(matches!(result, Err(ReadError::TooLarge)), "{result:?}");
         assert!(
@@ -169,18 +175,10 @@ mod tests {
 
     #[test]
     fn dripping_source_fails_at_the_deadline() {
-        let mut source = Endless {
-            pulled: 0,
-            per_read: 1,
-            pause: Duration::from_millis(20),
-        };
+        let mut source = Endless::new(1, Duration::from_millis(20));
         let started = Instant::now();
-        let result = read_capped(
-            &mut source,
-            None,
-            u64::MAX,
-            Some(started + Duration::from_millis(300)),
-        );
+        let deadline = started + Duration::from_millis(300);
+        let result = read_capped(&mut source, None, u64::MAX, Some(deadline));
         assert!(matches!(result, Err(ReadError::Timeout)), "{result:?}");
         let took = started.elapsed();
         assert!(took >= Duration::from_millis(300), "{took:?}");

@@ -51,8 +51,7 @@ mod tests {
                 .into_iter()
                 .map(|h| h.map(String::from)),
         );
-        let first = queue.next(&limiter);
-        assert_eq!(first, Some(0));
+        assert_eq!(queue.next(&limiter), Some(0));
         let _busy = limiter.acquire(Some("a".into()));
         assert_eq!(queue.next(&limiter), Some(2), "host a is full, b is not");
         assert_eq!(queue.next(&limiter), Some(3), "a file needs no host slot");

@@ -119,23 +119,16 @@ fn classify(
 ) -> FeedError {
     let chain: Vec<&(dyn Error + 'static)> =
         std::iter::successors(Some(err), |&e| next(e)).collect();
-    let reqwest_errors = || {
-        chain
-            .iter()
-            .filter_map(|e| e.downcast_ref::<reqwest::Error>())
-    };
-    let io_kind = |kind: io::ErrorKind| {
-        chain
-            .iter()
-            .filter_map(|e| e.downcast_ref::<io::Error>())
-            .any(|e| e.kind() == kind)
-    };
-    let connecting = reqwest_errors().any(|e| e.is_connect());
+    let reqwest_errors: Vec<&reqwest::Error> =
+        chain.iter().filter_map(|e| e.downcast_ref()).collect();
+    let io_errors: Vec<&io::Error> = chain.iter().filter_map(|e| e.downcast_ref()).collect();
+    let io_kind = |kind| io_errors.iter().any(|e| e.kind() == kind);
+    let connecting = reqwest_errors.iter().any(|e| e.is_connect());
     if let Some(refused) = chain.iter().find_map(|e| e.downcast_ref::<Refused>()) {
         return FeedError::Redirect(refused.to_string());
     }
 
-    if reqwest_errors().any(|e| e.is_timeout()) || io_kind(io::ErrorKind::TimedOut) {
+    if reqwest_errors.iter().any(|e| e.is_timeout()) || io_kind(io::ErrorKind::TimedOut) {
         let after = if connecting { connect_timeout } else { timeout };
         return FeedError::Timeout { after };
     }
@@ -143,7 +136,7 @@ fn classify(
         let text = e.to_string().to_ascii_lowercase();
         DNS_MARKERS.iter().any(|m| text.contains(m))
     };
-    if reqwest_errors().any(|e| e.is_dns()) || chain.iter().any(says_dns) {
+    if reqwest_errors.iter().any(|e| e.is_dns()) || chain.iter().any(says_dns) {
         return FeedError::Dns(cause(&chain));
     }
     if let Some(tls) = chain.iter().find_map(|e| e.downcast_ref::<rustls::Error>()) {
