@@ -1,17 +1,13 @@
 //! Allocator settings for the process.
 
-/// Keeps large blocks out of the heap: they are mapped when allocated and returned to
-/// the system when freed.
+/// Keeps large blocks out of the heap: mapped when allocated, returned when freed.
 ///
-/// glibc raises its mapping threshold each time a large mapped block is freed, after
-/// which blocks of that size come from the heap. A run frees many: hyper's read buffer
-/// grows to hundreds of KB per connection, and a fetch keeps up to `concurrency`
-/// connections busy. From the heap, those blocks fragment it around the items the run
-/// keeps, and peak memory grows with the feed list (docs/benchmark.md has
-/// the figures). A fixed threshold (glibc's default starting value) keeps them mapped.
+/// glibc raises its mapping threshold each time a large mapped block is freed, and the
+/// run frees many (hyper's read buffers); from the heap they fragment it around the
+/// items the run keeps, and peak memory grows with the feed list. A fixed threshold
+/// (glibc's default starting value) keeps them mapped.
 ///
-/// Call it at start-up, before other threads exist. Returns whether the setting took:
-/// glibc may refuse it, and other C libraries do not have it.
+/// Call it at start-up, before other threads exist. Returns whether the setting took.
 pub(crate) fn keep_large_blocks_mapped() -> bool {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: `mallopt` only sets an allocator parameter; no memory is touched.

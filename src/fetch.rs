@@ -11,7 +11,6 @@ use crate::config::FetchSettings;
 use crate::model::{FeedError, FeedLocation, FeedSource, Validators};
 
 mod body;
-mod errors;
 mod hosts;
 mod http;
 mod private;
@@ -21,20 +20,17 @@ mod sniff;
 pub use body::recycle;
 use hosts::{HostLimiter, JobQueue};
 
-/// A feed body as the server (or the disk) gave it, with what the rest of the run needs
-/// to know about how it was obtained.
+/// A feed body as the server (or the disk) gave it, and how it was obtained.
 #[derive(Debug, Clone, Default)]
 pub struct Fetched {
     /// `None` when the server answered 304 Not Modified.
     pub body: Option<Vec<u8>>,
     /// URL after redirects (`None` for `path:` feeds): the parser's base URI.
     pub final_url: Option<url::Url>,
-    /// Validators to remember for the next run. On a 304 that omits them, the ones that
-    /// were sent are kept, so storing this never forgets a still-valid validator.
+    /// Validators to remember; on a 304 that omits them, the ones that were sent.
     pub validators: Validators,
-    /// Where the feed now lives, when the server said so with 301/308 from the very
-    /// first hop on. A permanent redirect reached through a temporary one is not the
-    /// feed's new address, so it is not reported.
+    /// Where the feed now lives: set only when every hop was a 301/308, since a
+    /// permanent redirect behind a temporary one is not the feed's new address.
     pub moved_to: Option<url::Url>,
     /// The `charset` of the response's Content-Type, if it named one.
     pub charset: Option<String>,
@@ -103,12 +99,10 @@ impl Fetcher {
         })
     }
 
-    /// Fetches every source in parallel on the dedicated pool and calls `handle` in the
-    /// worker thread with each outcome and how long the feed took, retries included:
-    /// failures carry no timing of their own, and `check --fetch` and `-v` show it for
-    /// them too. Returns results in the order of `sources`.
-    ///
-    /// `validators[i]` belongs to `sources[i]`; an empty slice means none at all.
+    /// Fetches every source on the pool and calls `handle` in the worker thread with
+    /// each outcome and its time, retries included (failures carry none of their own).
+    /// Results come in the order of `sources`; `validators[i]` belongs to `sources[i]`,
+    /// and an empty slice means none at all.
     pub fn fetch_all<T: Send, F>(
         &self,
         sources: &[FeedSource],
@@ -148,9 +142,7 @@ impl Fetcher {
             FeedLocation::Path(path) => {
                 let bytes = body::read_file(path, self.settings.max_bytes)?;
                 if let sniff::Kind::Html = sniff::sniff(&bytes) {
-                    return Err(FeedError::NotAFeed {
-                        advertised: sniff::advertised_feed(&bytes, None).map(String::from),
-                    });
+                    return Err(sniff::not_a_feed(&bytes, None));
                 }
                 Ok(Fetched {
                     body: Some(bytes),

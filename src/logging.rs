@@ -8,8 +8,7 @@ use env_logger::WriteStyle;
 use env_logger::fmt::style::{AnsiColor, Style};
 
 /// Installs the logger: `-q` / `-v` / `-vv` for ours, only warnings and errors for
-/// other crates. Colour only on a terminal, and not with `NO_COLOR` set and not empty
-/// (https://no-color.org).
+/// other crates.
 pub(crate) fn init(quiet: bool, verbose: u8) {
     let colour = std::io::stderr().is_terminal()
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());

@@ -85,9 +85,7 @@ impl Renderer {
     /// Compiles both templates of `name`, so `check` can report a broken one up front.
     pub fn check_template(&self, name: &str) -> Result<(), RenderError> {
         for file in [format!("{name}.html.j2"), format!("{name}.txt.j2")] {
-            self.env
-                .get_template(&file)
-                .map_err(|e| template_error(&file, &e))?;
+            (self.env.get_template(&file)).map_err(|e| template_error(&file, &e))?;
         }
         Ok(())
     }
@@ -136,7 +134,7 @@ impl Renderer {
         context: &Value,
     ) -> Result<RenderedDigest, RenderError> {
         let subject = (self.env.render_str(&digest.subject, context)).map_err(|e| {
-            let (digest, message) = (digest.name.clone(), detailed(&e));
+            let (digest, message) = (digest.name.clone(), with_causes(e.to_string(), &e));
             RenderError::Subject { digest, message }
         })?;
         let html = self.render_file(&format!("{}.html.j2", digest.template), context)?;
@@ -158,12 +156,8 @@ impl Renderer {
 fn template_error(name: &str, e: &minijinja::Error) -> RenderError {
     RenderError::Template {
         name: name.to_string(),
-        message: detailed(e),
+        message: with_causes(e.to_string(), e),
     }
-}
-
-fn detailed(e: &minijinja::Error) -> String {
-    with_causes(e.to_string(), e)
 }
 
 /// `message` followed by the causes of `e`, one after another.

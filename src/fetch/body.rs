@@ -20,9 +20,8 @@ thread_local! {
     static SPARE: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
 }
 
-/// Hands a body's buffer back, for the next body this thread reads. Bodies are large
-/// and there are hundreds: each in a fresh block costs a page fault per 4 KB (large
-/// blocks are mapped afresh, see `crate::alloc`), a reused one costs nothing.
+/// Hands a body's buffer back, for the next body this thread reads: a fresh large
+/// block costs a page fault per 4 KB (see `crate::alloc`), a reused one nothing.
 pub fn recycle(mut body: Vec<u8>) {
     if body.capacity() <= SPARE_MAX {
         body.clear();
@@ -37,15 +36,10 @@ pub(super) enum ReadError {
     Io(io::Error),
 }
 
-/// Reads all of `reader`, failing as soon as it yields more than `cap` bytes or
-/// `deadline` passes. Memory stays within `cap`: the buffer doubles as a `Vec` would,
-/// but never past the cap, and `size_hint` (a Content-Length, say) only pre-sizes it
-/// up to the cap.
-///
-/// Reads go straight into the body, as large as its free room. An HTTP response hands
-/// over its data in chunks of up to ~400 KB; one read takes a whole chunk, so the
-/// connection can reuse its buffer instead of allocating another while a small
-/// intermediate buffer drains it.
+/// Reads all of `reader`, failing once it yields more than `cap` bytes or `deadline`
+/// passes. The buffer grows as a `Vec` would but never past `cap`, whatever `size_hint`
+/// (a Content-Length, say) claims. Reads go straight into the body's free room: one
+/// read takes a whole chunk of an HTTP response, so the connection reuses its buffer.
 pub(super) fn read_capped(
     reader: &mut impl Read,
     size_hint: Option<u64>,
@@ -130,6 +124,16 @@ mod tests {
         pause: Duration,
     }
 
+    impl Endless {
+        fn new(per_read: usize, pause: Duration) -> Endless {
+            Endless {
+                pulled: 0,
+                per_read,
+                pause,
+            }
+        }
+    }
+
     impl Read for Endless {
         fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
             std::thread::sleep(self.pause);
@@ -143,11 +147,7 @@ mod tests {
     #[test]
     fn endless_source_stops_within_one_chunk_of_the_cap() {
         let cap = 1_000_000;
-        let mut source = Endless {
-            pulled: 0,
-            per_read: usize::MAX,
-            pause: Duration::ZERO,
-        };
+        let mut source = Endless::new(usize::MAX, Duration::ZERO);
         let result = read_capped(&mut source, None, cap, None);
         assert!(matches!(result, Err(ReadError::TooLarge)), "{result:?}");
         assert!(
@@ -175,18 +175,10 @@ mod tests {
 
     #[test]
     fn dripping_source_fails_at_the_deadline() {
-        let mut source = Endless {
-            pulled: 0,
-            per_read: 1,
-            pause: Duration::from_millis(20),
-        };
+        let mut source = Endless::new(1, Duration::from_millis(20));
         let started = Instant::now();
-        let result = read_capped(
-            &mut source,
-            None,
-            u64::MAX,
-            Some(started + Duration::from_millis(300)),
-        );
+        let deadline = started + Duration::from_millis(300);
+        let result = read_capped(&mut source, None, u64::MAX, Some(deadline));
         assert!(matches!(result, Err(ReadError::Timeout)), "{result:?}");
         let took = started.elapsed();
         assert!(took >= Duration::from_millis(300), "{took:?}");

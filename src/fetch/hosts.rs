@@ -13,7 +13,6 @@ pub(super) fn host_key(url: &url::Url) -> Option<String> {
     url.host_str().map(str::to_ascii_lowercase)
 }
 
-/// At most `per_host` requests in flight to one host, across the whole pool.
 pub(super) type HostLimiter = Semaphore<String>;
 
 /// Indices of the sources still to fetch, with the host each starts on.
@@ -52,8 +51,7 @@ mod tests {
                 .into_iter()
                 .map(|h| h.map(String::from)),
         );
-        let first = queue.next(&limiter);
-        assert_eq!(first, Some(0));
+        assert_eq!(queue.next(&limiter), Some(0));
         let _busy = limiter.acquire(Some("a".into()));
         assert_eq!(queue.next(&limiter), Some(2), "host a is full, b is not");
         assert_eq!(queue.next(&limiter), Some(3), "a file needs no host slot");

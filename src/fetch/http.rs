@@ -76,7 +76,11 @@ fn attempt(fetcher: &Fetcher, start: &Url, sent: Option<&Validators>) -> Result<
     // feeds on the same host is not this feed's fault.
     let mut deadline = None;
     let mut url = start.clone();
-    let mut redirects = Redirects::new(start);
+    let mut redirects = Redirects {
+        visited: vec![start.clone()],
+        moved_to: None,
+        permanent_so_far: true,
+    };
     let (response, permit, deadline) = loop {
         let client = fetcher.client_for(&url, url != *start)?;
         let permit = fetcher.hosts.acquire(host_key(&url));
@@ -90,10 +94,11 @@ fn attempt(fetcher: &Fetcher, start: &Url, sent: Option<&Validators>) -> Result<
 
     let (status, headers) = (response.status(), response.headers());
     let validators = response_validators(headers, status, sent);
-    let shown = describe_response(headers, &validators);
+    let content_type = header_text(headers, header::CONTENT_TYPE);
+    let shown = describe_response(content_type, &validators);
     log::trace!("{}: {status}, {shown}", redacted(&url));
     let mut fetched = Fetched {
-        charset: header_text(headers, header::CONTENT_TYPE).and_then(crate::parse::http_charset),
+        charset: content_type.and_then(crate::parse::http_charset),
         validators,
         moved_to: redirects.moved_to,
         status: status.as_u16(),
@@ -107,11 +112,11 @@ fn attempt(fetcher: &Fetcher, start: &Url, sent: Option<&Validators>) -> Result<
         let body = read_body(settings, response, deadline)?;
         drop(permit);
         log::trace!("{}: {} bytes of body", redacted(&url), body.len());
-        match sniff::sniff(&body) {
-            Kind::Html => return Err(not_a_feed(&body, &url)),
-            Kind::Unknown if served_as_html => return Err(not_a_feed(&body, &url)),
-            Kind::Feed | Kind::Unknown => fetched.body = Some(body),
+        let kind = sniff::sniff(&body);
+        if kind == Kind::Html || (kind == Kind::Unknown && served_as_html) {
+            return Err(Failure::fatal(sniff::not_a_feed(&body, Some(&url))));
         }
+        fetched.body = Some(body);
     }
     fetched.final_url = Some(url);
     Ok(fetched)
@@ -130,7 +135,8 @@ fn send(
         .filter(|d| !d.is_zero())
         .ok_or_else(|| timed_out(settings))?;
     let conditional = conditional_headers(sent);
-    let shown = describe_conditional(&conditional);
+    let shown = (conditional.iter()).map(|(n, v)| format!("{n}: {}", v.to_str().unwrap_or("?")));
+    let shown = listed("", shown, "no conditional headers");
     log::trace!("GET {}: {shown}", redacted(url));
     let request = client.get(url.clone()).headers(conditional);
     (request.timeout(remaining).send()).map_err(|e| retry::transport_failure(&e, settings))
@@ -180,14 +186,6 @@ struct Redirects {
 }
 
 impl Redirects {
-    fn new(start: &Url) -> Redirects {
-        Redirects {
-            visited: vec![start.clone()],
-            moved_to: None,
-            permanent_so_far: true,
-        }
-    }
-
     /// Where the redirect `response` to a request for `from` leads, unless it is one
     /// too many, a loop, or somewhere a feed cannot be.
     fn follow(&mut self, response: &Response, from: &Url, max: usize) -> Result<Url, Failure> {
@@ -229,12 +227,6 @@ impl Redirects {
     }
 }
 
-fn not_a_feed(page: &[u8], page_url: &Url) -> Failure {
-    Failure::fatal(FeedError::NotAFeed {
-        advertised: sniff::advertised_feed(page, Some(page_url)).map(String::from),
-    })
-}
-
 /// A URL fit for an error message: without credentials or query, which may hold tokens.
 fn redacted(url: &Url) -> String {
     let mut shown = url.clone();
@@ -261,32 +253,21 @@ fn conditional_headers(sent: Option<&Validators>) -> HeaderMap {
         .collect()
 }
 
-/// At -vv: the conditional headers a request carries.
-fn describe_conditional(headers: &HeaderMap) -> String {
-    let sent: Vec<String> = headers
-        .iter()
-        .map(|(name, value)| format!("{name}: {}", value.to_str().unwrap_or("?")))
-        .collect();
-    match sent.is_empty() {
-        true => "no conditional headers".to_string(),
-        false => sent.join(", "),
+/// At -vv: `items` after `prefix`, or `none`.
+fn listed(prefix: &str, items: impl Iterator<Item = String>, none: &str) -> String {
+    let items: Vec<String> = items.collect();
+    match items.is_empty() {
+        true => none.to_string(),
+        false => format!("{prefix}{}", items.join(", ")),
     }
 }
 
 /// At -vv: a response's content type and the validators remembered from it.
-fn describe_response(headers: &HeaderMap, validators: &Validators) -> String {
-    let content_type = header_text(headers, header::CONTENT_TYPE).unwrap_or("no content type");
-    let stored: Vec<String> = [
-        ("ETag", &validators.etag),
-        ("Last-Modified", &validators.last_modified),
-    ]
-    .into_iter()
-    .filter_map(|(name, value)| Some(format!("{name} {}", value.as_ref()?)))
-    .collect();
-    match stored.is_empty() {
-        true => format!("{content_type}, no validators"),
-        false => format!("{content_type}, validators {}", stored.join(", ")),
-    }
+fn describe_response(content_type: Option<&str>, v: &Validators) -> String {
+    let stored = [("ETag", &v.etag), ("Last-Modified", &v.last_modified)];
+    let stored = (stored.iter()).filter_map(|(name, v)| Some(format!("{name} {}", v.as_ref()?)));
+    let stored = listed("validators ", stored, "no validators");
+    format!("{}, {stored}", content_type.unwrap_or("no content type"))
 }
 
 fn response_validators(

@@ -1,11 +1,8 @@
-//! `fetch.private_redirects: false`: redirects lead only to public addresses.
-//!
-//! Followed by default: a personal tool reading an intranet feed expects that feed's
-//! redirects to work. Refused, a public feed cannot point the fetcher at the
-//! intranet, the router or a cloud metadata service. The feed's own URL may be
-//! anywhere; only where its redirects lead is checked, before connecting: an IP
-//! literal here, a name by the resolver of the client that redirects go through, so
-//! the address checked is the address connected to.
+//! `fetch.private_redirects: false`: redirects lead only to public addresses, so a
+//! public feed cannot point the fetcher at the intranet or a cloud metadata service.
+//! (Followed by default: an intranet feed's own redirects should work.) Only where
+//! redirects lead is checked, before connecting: an IP literal here, a name by the
+//! resolver of the client redirects go through, so the address checked is the one used.
 
 use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
 
@@ -43,9 +40,8 @@ fn is_private(ip: IpAddr) -> bool {
 }
 
 impl Fetcher {
-    /// The client for a request to `url`: the shared one, or for a redirect with
-    /// `private_redirects: false`, the one that resolves names to public addresses
-    /// only, once `url` is known not to be a private IP literal.
+    /// The client for a request to `url`: for a redirect with `private_redirects:
+    /// false`, the public-only one, once `url` is not a private IP literal.
     pub(super) fn client_for(&self, url: &Url, redirected: bool) -> Result<&Client, Refused> {
         let Some(guarded) = self.guarded.as_ref().filter(|_| redirected) else {
             return Ok(&self.client);

@@ -31,12 +31,10 @@ pub(super) fn sniff(body: &[u8]) -> Kind {
     rest = rest.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(rest);
     loop {
         rest = rest.trim_ascii_start();
-        let skip_to = if rest.starts_with(b"<!--") {
-            b"-->".as_slice()
-        } else if rest.starts_with(b"<?") {
-            b"?>".as_slice()
-        } else {
-            break;
+        let skip_to: &[u8] = match rest {
+            [b'<', b'!', b'-', b'-', ..] => b"-->",
+            [b'<', b'?', ..] => b"?>",
+            _ => break,
         };
         match memchr::memmem::find(rest, skip_to) {
             Some(end) => rest = &rest[end + skip_to.len()..],
@@ -97,6 +95,12 @@ pub(super) fn advertised_feed(html: &[u8], page_url: Option<&Url>) -> Option<Url
         .find_map(|t| resolve(t.attribute("href")?, base.as_ref()))
 }
 
+/// The error for a web page where a feed was expected, naming the feed it advertises.
+pub(super) fn not_a_feed(page: &[u8], page_url: Option<&Url>) -> crate::model::FeedError {
+    let advertised = advertised_feed(page, page_url).map(String::from);
+    crate::model::FeedError::NotAFeed { advertised }
+}
+
 fn resolve(href: &str, base: Option<&Url>) -> Option<Url> {
     let url = Url::options().base_url(base).parse(href.trim()).ok()?;
     matches!(url.scheme(), "http" | "https").then_some(url)
@@ -107,46 +111,31 @@ mod tests {
     use super::*;
 
     #[test]
-    fn sniffs_feeds() {
-        for body in [
-            &b"<?xml version=\"1.0\"?>\n<rss version=\"2.0\"><channel/></rss>"[..],
-            b"\xEF\xBB\xBF<?xml version='1.0'?><!-- generated --><feed xmlns='http://www.w3.org/2005/Atom'/>",
-            b"  <rdf:RDF xmlns:rdf='http://www.w3.org/1999/02/22-rdf-syntax-ns#'/>",
-            b"<atom:feed xmlns:atom='http://www.w3.org/2005/Atom'/>",
-            b"\n{\"version\": \"https://jsonfeed.org/version/1.1\"}",
-        ] {
-            assert_eq!(sniff(body), Kind::Feed, "{}", String::from_utf8_lossy(body));
+    fn sniffs_feeds_pages_and_leaves_the_rest_to_the_parser() {
+        let cases: [(&[u8], Kind); 14] = [
+            (b"<?xml version=\"1.0\"?>\n<rss version=\"2.0\"><channel/></rss>", Kind::Feed),
+            (b"\xEF\xBB\xBF<?xml version='1.0'?><!-- generated --><feed xmlns='http://www.w3.org/2005/Atom'/>", Kind::Feed),
+            (b"  <rdf:RDF xmlns:rdf='http://www.w3.org/1999/02/22-rdf-syntax-ns#'/>", Kind::Feed),
+            (b"<atom:feed xmlns:atom='http://www.w3.org/2005/Atom'/>", Kind::Feed),
+            (b"\n{\"version\": \"https://jsonfeed.org/version/1.1\"}", Kind::Feed),
+            (b"<!DOCTYPE html><html><head></head></html>", Kind::Html),
+            (b"\xEF\xBB\xBF\n  <!-- hi --> <!doctype HTML>", Kind::Html),
+            (b"<HTML lang=en>", Kind::Html),
+            (b"<?xml version=\"1.0\"?>\n<!DOCTYPE html PUBLIC \"-//W3C//DTD XHTML 1.0 Strict//EN\" \"x\"><html>", Kind::Html),
+            (b"", Kind::Unknown),
+            (b"<htmlish/>", Kind::Unknown),
+            (b"<!-- never closed", Kind::Unknown),
+            (b"plain text", Kind::Unknown),
+            (b"<channel>", Kind::Unknown),
+        ];
+        for (body, kind) in cases {
+            assert_eq!(sniff(body), kind, "{}", String::from_utf8_lossy(body));
         }
     }
 
-    #[test]
-    fn sniffs_pages() {
-        for body in [
-            &b"<!DOCTYPE html><html><head></head></html>"[..],
-            b"\xEF\xBB\xBF\n  <!-- hi --> <!doctype HTML>",
-            b"<HTML lang=en>",
-            b"<?xml version=\"1.0\"?>\n<!DOCTYPE html PUBLIC \"-//W3C//DTD XHTML 1.0 Strict//EN\" \"x\"><html>",
-        ] {
-            assert_eq!(sniff(body), Kind::Html, "{}", String::from_utf8_lossy(body));
-        }
-    }
-
-    #[test]
-    fn sniff_leaves_the_rest_to_the_parser() {
-        for body in [
-            &b""[..],
-            b"<htmlish/>",
-            b"<!-- never closed",
-            b"plain text",
-            b"<channel>",
-        ] {
-            assert_eq!(
-                sniff(body),
-                Kind::Unknown,
-                "{}",
-                String::from_utf8_lossy(body)
-            );
-        }
+    fn found(page: &[u8], base: Option<&str>) -> Option<String> {
+        let base = base.map(|b| Url::parse(b).unwrap());
+        advertised_feed(page, base.as_ref()).map(String::from)
     }
 
     #[test]
@@ -156,11 +145,9 @@ mod tests {
             <LINK REL='Alternate Home' TYPE='application/atom+xml; charset=utf-8' HREF='feed.xml?a=1&amp;b=2'>
             <link rel="alternate" type="application/rss+xml" href="/rss.xml">
             </head></html>"#;
-        let base = Url::parse("https://example.com/blog/index.html").unwrap();
+        let feed = found(page, Some("https://example.com/blog/index.html"));
         assert_eq!(
-            advertised_feed(page, Some(&base))
-                .map(String::from)
-                .as_deref(),
+            feed.as_deref(),
             Some("https://example.com/blog/feed.xml?a=1&b=2")
         );
     }
@@ -168,28 +155,16 @@ mod tests {
     #[test]
     fn base_href_and_unquoted_values_are_honoured() {
         let page = b"<base href=https://cdn.example.org/site/><link href=atom rel=alternate type=application/feed+json>";
-        let page_url = Url::parse("https://example.com/").unwrap();
-        assert_eq!(
-            advertised_feed(page, Some(&page_url))
-                .map(String::from)
-                .as_deref(),
-            Some("https://cdn.example.org/site/atom")
-        );
+        let feed = found(page, Some("https://example.com/"));
+        assert_eq!(feed.as_deref(), Some("https://cdn.example.org/site/atom"));
     }
 
     #[test]
     fn ignores_links_that_are_not_feeds() {
         let page = br#"<link rel="alternate" hreflang="fr" href="/fr/"><link rel="alternate" type="application/rss+xml" href="javascript:alert(1)"><link rel="alternate" type="application/rss+xml" href="/rel">"#;
+        assert_eq!(found(page, None), None, "relative href without a base");
         assert_eq!(
-            advertised_feed(page, None),
-            None,
-            "relative href without a base"
-        );
-        let base = Url::parse("http://h/").unwrap();
-        assert_eq!(
-            advertised_feed(page, Some(&base))
-                .map(String::from)
-                .as_deref(),
+            found(page, Some("http://h/")).as_deref(),
             Some("http://h/rel")
         );
     }
@@ -214,7 +189,7 @@ mod tests {
             "<base href=\"https://example.org/a&amp;b/?{}x;\"><link rel=alternate type=application/rss+xml href=feed>",
             "&".repeat(800_000)
         );
-        let found = advertised_feed(page.as_bytes(), None).map(String::from);
-        assert_eq!(found.as_deref(), Some("https://example.org/a&b/feed"));
+        let feed = found(page.as_bytes(), None);
+        assert_eq!(feed.as_deref(), Some("https://example.org/a&b/feed"));
     }
 }

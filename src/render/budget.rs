@@ -85,6 +85,9 @@ impl Fitted {
     }
 }
 
+/// Sets the quantity one step of `fit` varies.
+type Set = fn(&mut Plan, usize);
+
 /// Finds the plan that shows the most while the HTML stays within the budget. The
 /// `whole` plan is known to be over. Each step's size grows monotonically with the
 /// quantity it varies, so a binary search needs about log2(items) renders per step.
@@ -93,81 +96,63 @@ pub(super) fn fit(
     whole: Plan,
     mut attempt: impl FnMut(&Plan) -> Result<RenderedDigest, RenderError>,
 ) -> Result<Fitted, RenderError> {
-    let fits = |r: &RenderedDigest| r.html.len() <= GMAIL_CLIP_BYTES;
     let excerpts = Plan {
         full_items: 0,
         ..whole
     };
-    // With `content: full`, the most leading items that can stay whole.
-    if whole.full_items > 0 {
-        let rendered = attempt(&excerpts)?;
-        if fits(&rendered) {
-            let with = |full_items| Plan {
-                full_items,
-                ..whole
-            };
-            return largest_fitting((0, whole.full_items), 1, rendered, with, attempt);
-        }
-    }
-    // The longest excerpts that fit, to within EXCERPT_STEP characters.
-    let plan = Plan {
+    let shortest = Plan {
         excerpt_chars: SHORTEST_EXCERPT.min(whole.excerpt_chars),
         ..excerpts
     };
-    if plan.excerpt_chars < whole.excerpt_chars {
-        let rendered = attempt(&plan)?;
-        if fits(&rendered) {
-            let range = (plan.excerpt_chars, whole.excerpt_chars);
-            let with = |excerpt_chars| Plan {
-                excerpt_chars,
-                ..plan
-            };
-            return largest_fitting(range, EXCERPT_STEP, rendered, with, attempt);
-        }
-    }
-    // The most leading items that keep their excerpts, the others only their titles.
     let titles = Plan {
         title_only_from: 0,
-        ..plan
+        ..shortest
     };
-    let rendered = attempt(&titles)?;
-    if !fits(&rendered) {
+    let (items, chars) = (
+        (0, whole.title_only_from),
+        (shortest.excerpt_chars, whole.excerpt_chars),
+    );
+    // Each step: the least it shows, the range of what it varies, to within how much.
+    let steps: [(Plan, _, _, Set); 3] = [
+        // With `content: full`, the most leading items that can stay whole.
+        (excerpts, (0, whole.full_items), 1, |p, n| p.full_items = n),
+        // The longest excerpts that fit.
+        (shortest, chars, EXCERPT_STEP, |p, n| p.excerpt_chars = n),
+        // The most leading items that keep their excerpts, the others only their titles.
+        (titles, items, 1, |p, n| p.title_only_from = n),
+    ];
+    for (i, (least, (mut lo, mut hi), step, set)) in steps.into_iter().enumerate() {
+        let last = i == steps.len() - 1;
+        if lo >= hi && !last {
+            continue;
+        }
+        let mut best = attempt(&least)?;
+        let fits = best.html.len() <= GMAIL_CLIP_BYTES;
+        if !fits && !last {
+            continue;
+        }
+        // The largest `n` whose rendering fits, given that `lo` does and `hi` does not.
+        // When even titles alone are over, `lo` stays 0: titles it is.
+        let with = |n| {
+            let mut plan = least;
+            set(&mut plan, n);
+            plan
+        };
+        while fits && hi - lo > step {
+            let mid = lo + (hi - lo) / 2;
+            let rendered = attempt(&with(mid))?;
+            if rendered.html.len() <= GMAIL_CLIP_BYTES {
+                (lo, best) = (mid, rendered);
+            } else {
+                hi = mid;
+            }
+        }
         return Ok(Fitted {
-            rendered,
-            plan: titles,
+            rendered: best,
+            plan: with(lo),
         });
     }
-    let with = |title_only_from| Plan {
-        title_only_from,
-        ..plan
-    };
-    largest_fitting((0, whole.title_only_from), 1, rendered, with, attempt)
-}
-
-/// The plan `with(n)` of the largest `n` between `lo` and `hi`, to within `step`, whose
-/// rendering fits, given that `lo` fits (its rendering is `best`) and `hi` does not;
-/// the size grows monotonically with `n`.
-fn largest_fitting(
-    (mut lo, mut hi): (usize, usize),
-    step: usize,
-    mut best: RenderedDigest,
-    with: impl Fn(usize) -> Plan,
-    mut attempt: impl FnMut(&Plan) -> Result<RenderedDigest, RenderError>,
-) -> Result<Fitted, RenderError> {
-    while hi - lo > step {
-        let mid = lo + (hi - lo) / 2;
-        let rendered = attempt(&with(mid))?;
-        if rendered.html.len() <= GMAIL_CLIP_BYTES {
-            lo = mid;
-            best = rendered;
-        } else {
-            hi = mid;
-        }
-    }
-    Ok(Fitted {
-        rendered: best,
-        plan: with(lo),
-    })
+    unreachable!("the last step always returns")
 }
 
 #[cfg(test)]
@@ -199,11 +184,11 @@ mod tests {
         assert!(renders <= 6, "{renders} renders");
     }
 
-    /// 10 KB of frame; an item costs its excerpt plus 600 bytes, or 300 as a title.
-    fn excerpt_digest(p: &Plan) -> Result<RenderedDigest, RenderError> {
+    /// 10 KB of frame; an item costs its excerpt plus `extra` bytes, or 300 as a title.
+    fn excerpt_digest(p: &Plan, extra: usize) -> Result<RenderedDigest, RenderError> {
         let shown = p.title_only_from;
         Ok(sized(
-            10_000 + shown * (p.excerpt_chars + 600) + (100 - shown) * 300,
+            10_000 + shown * (p.excerpt_chars + extra) + (100 - shown) * 300,
         ))
     }
 
@@ -213,7 +198,7 @@ mod tests {
         let mut renders = 0;
         let fitted = fit(Plan::whole(100, false, 400), |p| {
             renders += 1;
-            excerpt_digest(p)
+            excerpt_digest(p, 600)
         })
         .expect("fits");
         assert!(
@@ -229,13 +214,7 @@ mod tests {
     #[test]
     fn then_the_tail_keeps_only_titles() {
         // At 80 chars: 10 KB + 100 × 680 = 78 KB fits; make items dearer so it does not.
-        let fitted = fit(Plan::whole(100, false, 300), |p| {
-            let shown = p.title_only_from;
-            Ok(sized(
-                10_000 + shown * (p.excerpt_chars + 1_200) + (100 - shown) * 300,
-            ))
-        })
-        .expect("fits");
+        let fitted = fit(Plan::whole(100, false, 300), |p| excerpt_digest(p, 1_200)).expect("fits");
         assert_eq!(fitted.plan.excerpt_chars, SHORTEST_EXCERPT);
         // 10_000 + n × 1_280 + (100 − n) × 300 ≤ 102_400 → n ≤ 63.
         assert_eq!(fitted.plan.title_only_from, 63);

@@ -2,7 +2,7 @@
 //! and the run's feed health. Every string from a feed is reduced to plain text or
 //! sanitized HTML here, once per item, before any template runs.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::time::Duration;
 
 use indexmap::IndexMap;
@@ -38,9 +38,9 @@ struct Context {
     shortened: usize,
     feeds: FeedCounts,
     failed_feeds: Vec<FeedNote<Failed>>,
-    /// Feeds read in part: some of their entries could not be read.
-    partial_feeds: Vec<FeedNote<Partial>>,
-    moved_feeds: Vec<FeedNote<Moved>>,
+    /// Feeds read in part (`warning`): some of their entries could not be read.
+    partial_feeds: Vec<FeedNote<Field>>,
+    moved_feeds: Vec<FeedNote<Field>>,
     generator: String,
     /// Where past issues are served, and this one's page there (`archive_url:`).
     archive_url: Option<String>,
@@ -62,6 +62,9 @@ struct FeedCounts {
     shown: usize,
 }
 
+/// A note that is one field: `warning` or `moved_to`.
+type Field = BTreeMap<&'static str, String>;
+
 /// A feed the run has something to say about, and what.
 #[derive(Serialize)]
 struct FeedNote<T> {
@@ -76,16 +79,6 @@ struct Failed {
     error: String,
     failures_in_a_row: u32,
     failing_since: Option<String>,
-}
-
-#[derive(Serialize)]
-struct Partial {
-    warning: String,
-}
-
-#[derive(Serialize)]
-struct Moved {
-    moved_to: String,
 }
 
 /// The template context for one plan: how much of each item to show.
@@ -139,12 +132,10 @@ pub(super) fn build(
         },
         failed_feeds,
         partial_feeds: notes(run.reports, |r| {
-            let warning = r.warning.clone()?;
-            Some(Partial { warning })
+            Some([("warning", r.warning.clone()?)].into())
         }),
         moved_feeds: notes(run.reports, |r| {
-            let moved_to = r.moved_to.clone()?;
-            Some(Moved { moved_to })
+            Some([("moved_to", r.moved_to.clone()?)].into())
         }),
         generator: format!("feedletter {}", env!("CARGO_PKG_VERSION")),
         archive_url: issue.map(|i| i.archive_url.clone()),
@@ -200,22 +191,21 @@ fn group(digest: &DigestConfig, items: &[SelectedItem], views: &[ItemView]) -> V
 /// A window as a reader would say it: "24 hours", "3 days", "2 weeks".
 /// (humantime's "9years 11months 27days 21h 50m 24s" for 3650d is exact but unreadable.)
 fn human_duration(d: Duration) -> String {
-    const HOUR: u64 = 3600;
-    const DAY: u64 = 24 * HOUR;
-    const WEEK: u64 = 7 * DAY;
     let secs = d.as_secs();
-    let (n, unit) = if secs >= 2 * WEEK && secs.is_multiple_of(WEEK) {
-        (secs / WEEK, "week")
-    } else if secs >= 2 * DAY && secs.is_multiple_of(DAY) {
-        (secs / DAY, "day")
-    } else if secs >= HOUR && secs.is_multiple_of(HOUR) {
-        (secs / HOUR, "hour")
-    } else if secs >= 60 && secs.is_multiple_of(60) {
-        (secs / 60, "minute")
-    } else {
-        return humantime::format_duration(d).to_string();
-    };
-    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
+    // A unit in seconds, and from how many of it on it is used: one day is "24 hours".
+    let units = [
+        (7 * 86_400, 2, "week"),
+        (86_400, 2, "day"),
+        (3_600, 1, "hour"),
+        (60, 1, "minute"),
+    ];
+    for (unit, least, name) in units {
+        if secs >= least * unit && secs.is_multiple_of(unit) {
+            let n = secs / unit;
+            return format!("{n} {name}{}", if n == 1 { "" } else { "s" });
+        }
+    }
+    humantime::format_duration(d).to_string()
 }
 
 #[cfg(test)]

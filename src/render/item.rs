@@ -104,11 +104,10 @@ pub fn excerpt(digest: &DigestConfig, item: &SelectedItem) -> String {
 
 /// The item's summary and content, as far as they are loaded.
 fn texts(item: &SelectedItem) -> [Option<&str>; 2] {
-    let texts = item.texts.loaded();
-    [
-        texts.and_then(|t| t.summary.as_deref()),
-        texts.and_then(|t| t.content.as_deref()),
-    ]
+    match item.texts.loaded() {
+        Some(t) => [t.summary.as_deref(), t.content.as_deref()],
+        None => [None; 2],
+    }
 }
 
 fn prepare_item(digest: &DigestConfig, item: &SelectedItem) -> PreparedItem {

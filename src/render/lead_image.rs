@@ -13,9 +13,8 @@ use crate::model::LeadImage;
 /// pixel (the same rules as [`sanitize_html`]), not an icon or an emoji, with an
 /// absolute http(s) source.
 pub fn lead_image_in(html: &str, base: Option<&url::Url>) -> Option<LeadImage> {
-    // The picture is nearly always among the first four images of a post, and the rest of
-    // a long post need not be parsed for it; only when those are all icons or
-    // pixels is the whole post read.
+    // The picture is nearly always among a post's first four images; only when those
+    // are all icons or pixels is the whole of a long post parsed.
     let head = IMG_TAG
         .find_iter(html)
         .nth(3)
@@ -78,7 +77,8 @@ pub(super) struct ImageView {
 /// The digest's column is 600 px with 32 px of padding on either side.
 const COLUMN_WIDTH: u32 = 536;
 
-/// The tallest a lead image is shown, so that it leads the item rather than hides it.
+/// The tallest a lead image is shown, so that a portrait photo leads the item rather
+/// than fills the screen.
 const MAX_IMAGE_HEIGHT: u32 = 320;
 
 impl ImageView {
@@ -88,8 +88,6 @@ impl ImageView {
     pub(super) fn fitted(image: &LeadImage) -> ImageView {
         let (width, height) = match (image.width, image.height) {
             (Some(w), Some(h)) => {
-                // As wide as the column at most, and not taller than MAX_IMAGE_HEIGHT:
-                // a portrait photo would otherwise fill the screen.
                 let scale = (f64::from(COLUMN_WIDTH) / f64::from(w))
                     .min(f64::from(MAX_IMAGE_HEIGHT) / f64::from(h))
                     .min(1.0);
