@@ -52,8 +52,8 @@ pub(crate) fn builder(base: Option<&url::Url>) -> Builder<'static> {
     .collect();
     let mut builder = Builder::default();
     builder
-        .tags(tags::names(tags::Tag::mail))
-        .clean_content_tags(tags::names(tags::Tag::hidden))
+        .tags(tags::names(tags::MAIL))
+        .clean_content_tags(tags::names(tags::HIDDEN))
         .generic_attributes(["title", "lang", "dir"].into_iter().collect())
         .tag_attributes(tag_attributes)
         // ammonia parses each URL like a browser (entities decoded, tabs and leading

@@ -44,8 +44,8 @@ fn html_to_blocks(html: &str) -> Vec<String> {
         .then(|| super::depth::serializable(html))
         .flatten();
     let cleaned = ammonia::Builder::empty()
-        .tags(tags::names(tags::Tag::breaks))
-        .clean_content_tags(tags::names(tags::Tag::hidden))
+        .tags(tags::names(tags::BREAK))
+        .clean_content_tags(tags::names(tags::HIDDEN))
         .clean(split.as_deref().unwrap_or(html))
         .to_string();
     // Only the block tags are left, so every tag ends a block.

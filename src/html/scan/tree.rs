@@ -7,7 +7,7 @@
 //! the adoption agency), text keeps its order and no block element moves.
 //!
 //! Each method returns `None` for what the scan does not handle, else whether a block
-//! boundary happened: an element that breaks words (`Tag::breaks`) opened or closed.
+//! boundary happened: an element that breaks words (`tags::BREAK`) opened or closed.
 
 use crate::html::tags::{self, Role, Tag};
 
@@ -31,14 +31,14 @@ impl Blocks {
 
     fn push(&mut self, tag: &'static Tag) -> bool {
         self.stack.push(tag);
-        tag.breaks()
+        tag.is(tags::BREAK)
     }
 
     /// Pops up to and including the innermost element `done` accepts.
     fn pop_until(&mut self, done: impl Fn(&Tag) -> bool) -> bool {
         let mut spaced = false;
         while let Some(open) = self.stack.pop() {
-            spaced |= open.breaks();
+            spaced |= open.is(tags::BREAK);
             if done(open) {
                 break;
             }
