@@ -41,8 +41,9 @@ fn html_to_blocks(html: &str) -> Vec<String> {
     // Sanitized HTML has lost the breaks that keep serializing a long text linear
     // (`depth`); a short one costs little either way.
     let split = (html.len() > 4096)
-        .then(|| super::depth::serializable(html))
-        .flatten();
+        .then(|| super::depth::flatten(html, super::depth::MAX_HTML_DEPTH))
+        .flatten()
+        .map(|(html, _)| html);
     let cleaned = ammonia::Builder::empty()
         .tags(tags::names(tags::BREAK))
         .clean_content_tags(tags::names(tags::HIDDEN))
