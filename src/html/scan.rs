@@ -79,8 +79,7 @@ impl Scan {
             }
             Some(b'/') => {
                 let (tag, rest) = tag_name(&s[2..])?;
-                let rest = skip_space(rest);
-                let rest = rest.strip_prefix('>')?;
+                let rest = rest.trim_ascii_start().strip_prefix('>')?;
                 if self.blocks.end_tag(tag)? {
                     self.words.push(" ");
                 }
@@ -120,7 +119,7 @@ fn tag_name(s: &str) -> Option<(&'static Tag, &str)> {
 /// but plain `name`, `name=value`, `name="value"` and `name='value'` separated by spaces.
 fn attributes(mut s: &str) -> Option<&str> {
     loop {
-        s = skip_space(s);
+        s = s.trim_ascii_start();
         if let Some(rest) = s.strip_prefix('>').or_else(|| s.strip_prefix("/>")) {
             return Some(rest);
         }
@@ -131,11 +130,11 @@ fn attributes(mut s: &str) -> Option<&str> {
         if name.is_empty() || name.iter().any(|b| matches!(b, b'"' | b'\'' | b'<')) {
             return None;
         }
-        s = skip_space(&s[name_end..]);
+        s = s[name_end..].trim_ascii_start();
         let Some(value) = s.strip_prefix('=') else {
             continue;
         };
-        let value = skip_space(value);
+        let value = value.trim_ascii_start();
         s = match value.as_bytes().first()? {
             &q @ (b'"' | b'\'') => {
                 let end = memchr::memchr(q, &value.as_bytes()[1..])? + 1;
@@ -167,14 +166,6 @@ fn attributes(mut s: &str) -> Option<&str> {
             }
         };
     }
-}
-
-fn skip_space(s: &str) -> &str {
-    let start = s
-        .bytes()
-        .position(|b| !b.is_ascii_whitespace())
-        .unwrap_or(s.len());
-    &s[start..]
 }
 
 #[cfg(test)]

@@ -62,9 +62,10 @@ impl Blocks {
         false
     }
 
-    fn close_p(&mut self) -> bool {
-        let paragraph = |o: &Tag| o.role == Role::Paragraph;
-        self.in_scope(paragraph, false) && self.pop_until(paragraph)
+    /// Closes the innermost element of `role` when one is in scope.
+    fn close(&mut self, role: Role, list_item_scope: bool) -> bool {
+        let wanted = |o: &Tag| o.role == role;
+        self.in_scope(wanted, list_item_scope) && self.pop_until(wanted)
     }
 
     /// `<li>` (or `<dd>`/`<dt>`) closes the item it is in, unless a block other than
@@ -97,17 +98,17 @@ impl Blocks {
         Some(match tag.role {
             Br => true,
             Hr => {
-                self.close_p();
+                self.close(Paragraph, false);
                 true
             }
             Inline | Void => false,
             ListItem | DefinitionItem => {
                 self.close_item(tag.role);
-                self.close_p();
+                self.close(Paragraph, false);
                 self.push(tag)
             }
             Heading => {
-                self.close_p();
+                self.close(Paragraph, false);
                 // A heading inside a heading closes it only when nothing inline is
                 // open in between, which this scan does not track.
                 if self.top().is_some_and(|t| t.role == Heading) {
@@ -116,7 +117,7 @@ impl Blocks {
                 self.push(tag)
             }
             Paragraph | Block | Table => {
-                let closed = self.close_p();
+                let closed = self.close(Paragraph, false);
                 self.push(tag) | closed
             }
             // Table parts outside a table are dropped by the tree builder.
@@ -147,21 +148,12 @@ impl Blocks {
             }
             // `</p>` with no open paragraph makes an empty one: a space either way.
             Paragraph => {
-                let paragraph = |o: &Tag| o.role == Paragraph;
-                if self.in_scope(paragraph, false) {
-                    self.pop_until(paragraph);
-                }
+                self.close(Paragraph, false);
                 true
             }
             Br => true,
-            ListItem => {
-                let item = |o: &Tag| o.role == ListItem;
-                self.in_scope(item, true) && self.pop_until(item)
-            }
-            Heading => {
-                let heading = |o: &Tag| o.role == Heading;
-                self.in_scope(heading, false) && self.pop_until(heading)
-            }
+            ListItem => self.close(ListItem, true),
+            Heading => self.close(Heading, false),
             Inline => false,
             // An end tag with nothing of its name in scope is ignored.
             Block | DefinitionItem => self.in_scope(same_name, false) && self.pop_until(same_name),
