@@ -1,16 +1,13 @@
-//! The fast path of [`super::text::html_to_text`]: a single scan over plain,
-//! well-formed HTML that yields the same text as the html5ever + ammonia path, at a
-//! fraction of the cost. Keyword filters read the text of every item in the window,
-//! and feeds such as DEV ship whole articles as item summaries: through the parser,
-//! that text was most of a run's CPU. html5ever's tokenizer alone, driven by the same
-//! rules, costs several times this scan (docs/benchmark.md has the figures).
+//! The fast path of [`super::text::html_to_text`]: one scan over plain, well-formed
+//! HTML that yields exactly the html5ever + ammonia path's text. Keyword filters read
+//! the text of every item, and feeds such as DEV ship whole articles as summaries:
+//! through the parser, that text was most of a run's CPU (docs/benchmark.md).
 //!
 //! It is exact by refusing, not by approximating: only markup whose effect on the text
 //! is known (tags with a role in the tag table, simple attributes, comments, the
-//! references the shared decoder knows, tables with no stray content) is accepted;
-//! anything else returns `None` and the caller parses properly. What it must reproduce
-//! of the tree builder is where block elements open and close (`tree`). `tests`
-//! compare both paths on fixtures, hand-written cases and generated markup.
+//! references `entity` knows, tables with no stray content) is accepted; anything else
+//! returns `None` and the caller parses properly. Of the tree builder it reproduces
+//! where block elements open and close (`tree`). `tests` compare both paths.
 
 mod tree;
 
