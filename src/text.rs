@@ -13,8 +13,7 @@ pub fn excerpt(text: &str, max_chars: usize) -> String {
     let cut = text
         .char_indices()
         .nth(max_chars)
-        .map(|(i, _)| i)
-        .unwrap_or(text.len());
+        .map_or(text.len(), |(i, _)| i);
     let head = &text[..cut];
     // Prefer the last space if it is not too far back; a language written without
     // spaces (Thai) is cut at the character limit instead, but never between a

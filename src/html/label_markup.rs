@@ -42,9 +42,6 @@ struct Reader<'a> {
     no_closer_from: usize,
 }
 
-/// The element names whose content goes with them.
-const HIDDEN_IN_LABELS: [&str; 2] = ["script", "style"];
-
 impl Reader<'_> {
     /// `<script` or `<style` at `at`, not followed by a letter or digit, up to and
     /// including the first `</script>` or `</style>` after it: the offset past it.
@@ -103,7 +100,7 @@ impl Reader<'_> {
 
 /// The length of `script` or `style`, in any case, at the start of `s`.
 fn hidden_name(s: &str) -> Option<usize> {
-    HIDDEN_IN_LABELS
+    ["script", "style"]
         .iter()
         .find(|name| {
             s.get(..name.len())
