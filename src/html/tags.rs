@@ -233,12 +233,8 @@ mod tests {
     #[test]
     fn the_table_is_sorted_and_every_row_is_found() {
         for pair in TAGS.windows(2) {
-            assert!(
-                pair[0].name < pair[1].name,
-                "{} before {}",
-                pair[0].name,
-                pair[1].name
-            );
+            let (a, b) = (pair[0].name, pair[1].name);
+            assert!(a < b, "{a} before {b}");
         }
         for t in TAGS {
             assert!(
