@@ -103,9 +103,7 @@ impl<'a> Scan<'a> {
 
     fn close(&mut self, name: &str) {
         if let Some(out) = &mut self.out {
-            out.push_str("</");
-            out.push_str(name);
-            out.push('>');
+            out.push_str(&format!("</{}>", name.to_ascii_lowercase()));
         }
         self.changed = true;
     }
@@ -151,7 +149,7 @@ impl<'a> Scan<'a> {
                 .is_some_and(|top| top.eq_ignore_ascii_case(name))
             && let Some(top) = self.open.pop()
         {
-            self.close(&top.to_ascii_lowercase());
+            self.close(top);
         }
         if super::RAW_TEXT
             .iter()
@@ -190,10 +188,8 @@ impl<'a> Scan<'a> {
         };
         // Close what the parser would close implicitly, explicitly and innermost
         // first, so its idea of what is open matches this one.
-        while self.open.len() > at + 1 {
-            if let Some(inner) = self.open.pop() {
-                self.close(&inner.to_ascii_lowercase());
-            }
+        for inner in self.open.split_off(at + 1).into_iter().rev() {
+            self.close(inner);
         }
         self.open.pop();
         self.push(&s[..used]);

@@ -1,10 +1,9 @@
 //! What the scan must reproduce of the HTML tree builder: where block elements open
-//! and close, since each of those is a word break. It keeps the stack of open block
-//! elements and applies the tree builder's rules for them: an implied `</p>` before a
-//! block, `<li>` closing the previous item, end tags ignored when nothing of their
-//! name is in scope, cells and tables as scope boundaries. Inline elements are not
-//! tracked: whatever the tree builder does with them (reopening formatting elements,
-//! the adoption agency), text keeps its order and no block element moves.
+//! and close, each a word break. It keeps the stack of open blocks under the tree
+//! builder's rules for them (an implied `</p>` before a block, `<li>` closing the
+//! previous item, end tags with nothing of their name in scope ignored, cells and
+//! tables as scope boundaries). Inline elements are not tracked: whatever the tree
+//! builder does with them, text keeps its order and no block element moves.
 //!
 //! Each method returns `None` for what the scan does not handle, else whether a block
 //! boundary happened: an element that breaks words (`tags::BREAK`) opened or closed.
