@@ -1,9 +1,6 @@
-//! Everything that reads HTML, in one place: the table of elements (`tags`), feed
-//! HTML to text (`text`, with its fast path `scan`, the scan's reference decoder
-//! `entity`, and `words`), made safe for mail (`sanitize`, which reads ammonia's
-//! output with `serialized`) and bounded in depth (`depth`), markup in labels
-//! (`label_markup`), and web pages (`page`). Everything else reads with html5ever's tokenizer
-//! (`tokenize`), which decodes references with the whole table.
+//! Everything that reads HTML: feed HTML to text (`text`, with its fast path `scan`),
+//! made safe for mail (`sanitize`) and bounded in depth (`depth`), labels, web pages.
+//! Everything but the scan reads with html5ever's tokenizer (`tokenize`).
 
 pub(crate) mod depth;
 pub(crate) mod entity;
@@ -19,9 +16,19 @@ pub(crate) mod words;
 use std::cell::RefCell;
 
 use html5ever::tendril::StrTendril;
+use html5ever::tokenizer::states::RawKind::{self, Rawtext, Rcdata, ScriptData};
 use html5ever::tokenizer::{
     BufferQueue, Token, TokenSink, TokenSinkResult, Tokenizer, TokenizerOpts,
 };
+
+/// Elements whose content is text, not markup, and how the tree builder has the
+/// tokenizer read it (`<plaintext>` aside, which ends all markup).
+#[rustfmt::skip]
+pub(crate) const RAW_TEXT: [(&str, RawKind); 9] = [
+    ("script", ScriptData), ("style", Rawtext), ("xmp", Rawtext), ("iframe", Rawtext),
+    ("noembed", Rawtext), ("noframes", Rawtext), ("noscript", Rawtext), ("title", Rcdata),
+    ("textarea", Rcdata),
+];
 
 /// Runs html5ever's tokenizer over `html`, handing each token to `each`, whose answer
 /// goes back to the tokenizer (`RawData` after a `<script>`, as the tree builder would

@@ -36,19 +36,14 @@ pub(crate) fn feed_label(name: &str, location: &str) -> String {
 /// At -vv, what a digest's selection did with the items the feeds offered: how many
 /// got each verdict, in the words of `explain`.
 pub(crate) fn verdict_counts(trace: &Trace<'_>) -> String {
-    let mut counts = [
-        ("selected", 0),
-        ("window", 0),
-        ("tag include", 0),
-        ("tag exclude", 0),
-        ("keyword", 0),
-        ("already sent", 0),
-        ("duplicate", 0),
-        ("cut by max_items", 0),
-        ("cut by max_per_feed", 0),
+    #[rustfmt::skip]
+    const REASONS: [&str; 9] = [
+        "selected", "window", "tag include", "tag exclude", "keyword", "already sent",
+        "duplicate", "cut by max_items", "cut by max_per_feed",
     ];
+    let mut counts = [0; REASONS.len()];
     for candidate in &trace.candidates {
-        let index = match candidate.verdict {
+        counts[match candidate.verdict {
             Verdict::Selected => 0,
             Verdict::Window { .. } => 1,
             Verdict::TagInclude => 2,
@@ -58,12 +53,10 @@ pub(crate) fn verdict_counts(trace: &Trace<'_>) -> String {
             Verdict::DuplicateOf { .. } => 6,
             Verdict::CutByMaxItems => 7,
             Verdict::CutByMaxPerFeed => 8,
-        };
-        counts[index].1 += 1;
+        }] += 1;
     }
-    let reasons: Vec<String> = counts
-        .iter()
-        .filter(|(reason, n)| *n > 0 || *reason == "selected")
+    let reasons: Vec<String> = (REASONS.iter().zip(counts))
+        .filter(|&(reason, n)| n > 0 || *reason == "selected")
         .map(|(reason, n)| format!("{n} {reason}"))
         .collect();
     format!(

@@ -13,8 +13,7 @@ pub fn excerpt(text: &str, max_chars: usize) -> String {
     let cut = text
         .char_indices()
         .nth(max_chars)
-        .map(|(i, _)| i)
-        .unwrap_or(text.len());
+        .map_or(text.len(), |(i, _)| i);
     let head = &text[..cut];
     // Prefer the last space if it is not too far back; a language written without
     // spaces (Thai) is cut at the character limit instead, but never between a
@@ -70,11 +69,6 @@ pub fn columns(s: &str) -> usize {
     unicode_width::UnicodeWidthStr::width(s)
 }
 
-/// True for a word that is a link, which wrapping must never break.
-pub fn is_url(word: &str) -> bool {
-    word.contains("://") || word.starts_with("mailto:")
-}
-
 /// Wraps text at `width` columns, greedily by words. A URL longer than the width goes
 /// on a line of its own rather than being broken, so it stays clickable; any other
 /// word too long for a line (a run of Thai, which has no spaces) is broken.
@@ -111,10 +105,10 @@ pub fn wrap(text: &str, width: usize, indent: &str) -> String {
     out
 }
 
-/// `word` in pieces of at most `room` columns, unless it is a URL. One pass over the
-/// word: a long title must not cost a width computation per piece.
+/// `word` in pieces of at most `room` columns, unless it is a link (which must stay
+/// whole). One pass over the word: a long title must not cost a width computation per piece.
 fn split_long_word(word: &str, room: usize) -> Vec<&str> {
-    if is_url(word) || columns(word) <= room {
+    if word.contains("://") || word.starts_with("mailto:") || columns(word) <= room {
         return vec![word];
     }
     let mut pieces = Vec::new();

@@ -27,11 +27,6 @@ const VOID: &[&str] = &[
     "source", "track", "wbr",
 ];
 
-/// Elements whose content is text to the parser, not markup.
-const RAW_TEXT: &[&str] = &[
-    "script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes", "noscript",
-];
-
 /// Start tags that close an open element of the same name right above them
 /// (`<p>a<p>b` is two paragraphs, not one inside the other).
 const SELF_CLOSING_SIBLINGS: &[&str] = &["p", "li", "dt", "dd", "option", "tr", "td", "th"];
@@ -47,12 +42,6 @@ pub(crate) fn flatten(html: &str, max_depth: usize) -> Option<(String, bool)> {
     }
     let scan = Scan::run(html, max_depth, true);
     scan.out.map(|out| (out, scan.cut))
-}
-
-/// `html` bounded in depth and with its long texts split, when it was not: what
-/// html5ever can parse and serialize in linear time.
-pub(crate) fn serializable(html: &str) -> Option<String> {
-    flatten(html, MAX_HTML_DEPTH).map(|(html, _)| html)
 }
 
 struct Scan<'a> {
@@ -114,9 +103,7 @@ impl<'a> Scan<'a> {
 
     fn close(&mut self, name: &str) {
         if let Some(out) = &mut self.out {
-            out.push_str("</");
-            out.push_str(name);
-            out.push('>');
+            out.push_str(&format!("</{}>", name.to_ascii_lowercase()));
         }
         self.changed = true;
     }
@@ -162,9 +149,12 @@ impl<'a> Scan<'a> {
                 .is_some_and(|top| top.eq_ignore_ascii_case(name))
             && let Some(top) = self.open.pop()
         {
-            self.close(&top.to_ascii_lowercase());
+            self.close(top);
         }
-        if is_one_of(name, RAW_TEXT) {
+        if super::RAW_TEXT
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case(name))
+        {
             // The content up to the matching end tag is copied as it is; the element
             // adds no depth that lasts.
             let end = raw_text_end(&s[used..], name).map_or(s.len(), |e| used + e);
@@ -198,10 +188,8 @@ impl<'a> Scan<'a> {
         };
         // Close what the parser would close implicitly, explicitly and innermost
         // first, so its idea of what is open matches this one.
-        while self.open.len() > at + 1 {
-            if let Some(inner) = self.open.pop() {
-                self.close(&inner.to_ascii_lowercase());
-            }
+        for inner in self.open.split_off(at + 1).into_iter().rev() {
+            self.close(inner);
         }
         self.open.pop();
         self.push(&s[..used]);

@@ -3,7 +3,6 @@
 //! with the whole entity table, and `<link>` inside a comment, a script or a style
 //! is not a tag.
 
-use html5ever::tokenizer::states::RawKind;
 use html5ever::tokenizer::{TagKind, Token, TokenSinkResult};
 
 /// A start tag with its attributes, names lower-cased, values decoded.
@@ -46,14 +45,10 @@ pub(crate) fn start_tags(page: &[u8], names: &[&str]) -> Vec<StartTag> {
         }
         // What the tree builder tells the tokenizer after these start tags, so their
         // content is read as text, the way a browser reads it.
-        match name {
-            "script" => TokenSinkResult::RawData(RawKind::ScriptData),
-            "style" | "xmp" | "iframe" | "noembed" | "noframes" | "noscript" => {
-                TokenSinkResult::RawData(RawKind::Rawtext)
-            }
-            "title" | "textarea" => TokenSinkResult::RawData(RawKind::Rcdata),
-            "plaintext" => TokenSinkResult::Plaintext,
-            _ => TokenSinkResult::Continue,
+        match super::RAW_TEXT.iter().find(|(n, _)| *n == name) {
+            Some(&(_, kind)) => TokenSinkResult::RawData(kind),
+            None if name == "plaintext" => TokenSinkResult::Plaintext,
+            None => TokenSinkResult::Continue,
         }
     });
     found

@@ -52,8 +52,8 @@ pub(crate) fn builder(base: Option<&url::Url>) -> Builder<'static> {
     .collect();
     let mut builder = Builder::default();
     builder
-        .tags(tags::names(tags::Tag::mail))
-        .clean_content_tags(tags::names(tags::Tag::hidden))
+        .tags(tags::names(tags::MAIL))
+        .clean_content_tags(tags::names(tags::HIDDEN))
         .generic_attributes(["title", "lang", "dir"].into_iter().collect())
         .tag_attributes(tag_attributes)
         // ammonia parses each URL like a browser (entities decoded, tabs and leading
@@ -269,15 +269,13 @@ mod tests {
             r#"<a href="/about">a</a><img src="img/x.png"><a href="//cdn.example/y">y</a>"#,
             Some(&base()),
         );
-        assert!(
-            out.contains(r#"href="https://blog.example/about""#),
-            "{out}"
-        );
-        assert!(
-            out.contains(r#"src="https://blog.example/posts/img/x.png""#),
-            "{out}"
-        );
-        assert!(out.contains(r#"href="https://cdn.example/y""#), "{out}");
+        for rewritten in [
+            r#"href="https://blog.example/about""#,
+            r#"src="https://blog.example/posts/img/x.png""#,
+            r#"href="https://cdn.example/y""#,
+        ] {
+            assert!(out.contains(rewritten), "{out}");
+        }
         let without_base = sanitize_html(r#"<a href="/about">a</a>"#, None);
         assert!(!without_base.contains("href"), "{without_base}");
     }

@@ -1,16 +1,13 @@
-//! The fast path of [`super::text::html_to_text`]: a single scan over plain,
-//! well-formed HTML that yields the same text as the html5ever + ammonia path, at a
-//! fraction of the cost. Keyword filters read the text of every item in the window,
-//! and feeds such as DEV ship whole articles as item summaries: through the parser,
-//! that text was most of a run's CPU. html5ever's tokenizer alone, driven by the same
-//! rules, costs several times this scan (docs/benchmark.md has the figures).
+//! The fast path of [`super::text::html_to_text`]: one scan over plain, well-formed
+//! HTML that yields exactly the html5ever + ammonia path's text. Keyword filters read
+//! the text of every item, and feeds such as DEV ship whole articles as summaries:
+//! through the parser, that text was most of a run's CPU (docs/benchmark.md).
 //!
 //! It is exact by refusing, not by approximating: only markup whose effect on the text
 //! is known (tags with a role in the tag table, simple attributes, comments, the
-//! references the shared decoder knows, tables with no stray content) is accepted;
-//! anything else returns `None` and the caller parses properly. What it must reproduce
-//! of the tree builder is where block elements open and close (`tree`). `tests`
-//! compare both paths on fixtures, hand-written cases and generated markup.
+//! references `entity` knows, tables with no stray content) is accepted; anything else
+//! returns `None` and the caller parses properly. Of the tree builder it reproduces
+//! where block elements open and close (`tree`). `tests` compare both paths.
 
 mod tree;
 
@@ -79,8 +76,7 @@ impl Scan {
             }
             Some(b'/') => {
                 let (tag, rest) = tag_name(&s[2..])?;
-                let rest = skip_space(rest);
-                let rest = rest.strip_prefix('>')?;
+                let rest = rest.trim_ascii_start().strip_prefix('>')?;
                 if self.blocks.end_tag(tag)? {
                     self.words.push(" ");
                 }
@@ -120,7 +116,7 @@ fn tag_name(s: &str) -> Option<(&'static Tag, &str)> {
 /// but plain `name`, `name=value`, `name="value"` and `name='value'` separated by spaces.
 fn attributes(mut s: &str) -> Option<&str> {
     loop {
-        s = skip_space(s);
+        s = s.trim_ascii_start();
         if let Some(rest) = s.strip_prefix('>').or_else(|| s.strip_prefix("/>")) {
             return Some(rest);
         }
@@ -131,11 +127,11 @@ fn attributes(mut s: &str) -> Option<&str> {
         if name.is_empty() || name.iter().any(|b| matches!(b, b'"' | b'\'' | b'<')) {
             return None;
         }
-        s = skip_space(&s[name_end..]);
+        s = s[name_end..].trim_ascii_start();
         let Some(value) = s.strip_prefix('=') else {
             continue;
         };
-        let value = skip_space(value);
+        let value = value.trim_ascii_start();
         s = match value.as_bytes().first()? {
             &q @ (b'"' | b'\'') => {
                 let end = memchr::memchr(q, &value.as_bytes()[1..])? + 1;
@@ -167,14 +163,6 @@ fn attributes(mut s: &str) -> Option<&str> {
             }
         };
     }
-}
-
-fn skip_space(s: &str) -> &str {
-    let start = s
-        .bytes()
-        .position(|b| !b.is_ascii_whitespace())
-        .unwrap_or(s.len());
-    &s[start..]
 }
 
 #[cfg(test)]

@@ -165,16 +165,8 @@ mod tests {
 
     #[test]
     fn what_the_serializer_never_writes_is_text() {
-        for html in [
-            "<",
-            "a < b",
-            "<p",
-            "<p title=\"open",
-            "<!-- open",
-            "<!doctype html>",
-            "</>",
-            "<p =\"1\">",
-        ] {
+        let never_written = "<|a < b|<p|<p title=\"open|<!-- open|<!doctype html>|</>|<p =\"1\">";
+        for html in never_written.split('|') {
             assert!(
                 read(html).iter().all(|p| matches!(p, Piece::Text(_))),
                 "{html}"

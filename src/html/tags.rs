@@ -38,30 +38,19 @@ pub(crate) struct Tag {
 }
 
 /// Kept in a digest's HTML; everything else is unwrapped to its content.
-const MAIL: u8 = 1;
+pub(crate) const MAIL: u8 = 1;
 /// A word break in text (a paragraph break for `html_to_paragraphs`).
-const BREAK: u8 = 2;
+pub(crate) const BREAK: u8 = 2;
 /// Never shown to a reader (code, styling, embedded documents, form controls,
 /// metadata): removed together with everything inside, in text and in mail.
-const HIDDEN: u8 = 4;
+pub(crate) const HIDDEN: u8 = 4;
 /// Markup when it appears in a title or a name; other `<…>` there is text.
-const LABEL: u8 = 8;
+pub(crate) const LABEL: u8 = 8;
 
 impl Tag {
-    pub(crate) fn mail(&self) -> bool {
-        self.flags & MAIL != 0
-    }
-
-    pub(crate) fn breaks(&self) -> bool {
-        self.flags & BREAK != 0
-    }
-
-    pub(crate) fn hidden(&self) -> bool {
-        self.flags & HIDDEN != 0
-    }
-
-    pub(crate) fn label(&self) -> bool {
-        self.flags & LABEL != 0
+    /// Whether the tag has `flag` (one of the constants above).
+    pub(crate) fn is(&self, flag: u8) -> bool {
+        self.flags & flag != 0
     }
 }
 
@@ -232,9 +221,9 @@ static INDEX: [u8; SLOTS] = {
     index
 };
 
-/// The names of the elements `keep` selects, as ammonia's builder takes them.
-pub(crate) fn names(keep: impl Fn(&Tag) -> bool) -> std::collections::HashSet<&'static str> {
-    TAGS.iter().filter(|t| keep(t)).map(|t| t.name).collect()
+/// The names of the elements with `flag`, as ammonia's builder takes them.
+pub(crate) fn names(flag: u8) -> std::collections::HashSet<&'static str> {
+    TAGS.iter().filter(|t| t.is(flag)).map(|t| t.name).collect()
 }
 
 #[cfg(test)]
@@ -244,12 +233,8 @@ mod tests {
     #[test]
     fn the_table_is_sorted_and_every_row_is_found() {
         for pair in TAGS.windows(2) {
-            assert!(
-                pair[0].name < pair[1].name,
-                "{} before {}",
-                pair[0].name,
-                pair[1].name
-            );
+            let (a, b) = (pair[0].name, pair[1].name);
+            assert!(a < b, "{a} before {b}");
         }
         for t in TAGS {
             assert!(
@@ -276,8 +261,8 @@ mod tests {
 
     #[test]
     fn hidden_elements_are_nothing_else() {
-        for t in TAGS.iter().filter(|t| t.hidden()) {
-            assert!(!t.mail() && !t.breaks(), "{}", t.name);
+        for t in TAGS.iter().filter(|t| t.is(HIDDEN)) {
+            assert!(!t.is(MAIL) && !t.is(BREAK), "{}", t.name);
             // The scan would read their content as text.
             assert_eq!(t.role, Role::Other, "{}", t.name);
         }
@@ -287,7 +272,7 @@ mod tests {
     /// the parser.
     #[test]
     fn every_break_is_known_to_the_scan() {
-        for t in TAGS.iter().filter(|t| t.breaks()) {
+        for t in TAGS.iter().filter(|t| t.is(BREAK)) {
             assert_ne!(t.role, Role::Other, "{}", t.name);
         }
     }

@@ -5,14 +5,10 @@ use html5ever::tokenizer::{Token, TokenSinkResult};
 use super::words::collapse_whitespace;
 use super::{label_markup, tags};
 
-/// Plain text of an HTML fragment: tags dropped, entities decoded, whitespace collapsed.
-///
-/// Feed HTML is hostile, so it goes through a real HTML parser (ammonia/html5ever):
-/// a `<` in an attribute or an unclosed comment cannot leak markup into the text.
-/// Block elements become spaces so paragraphs do not run into each other.
-///
-/// Plain, well-formed markup (most of it) is read by a scan that gives exactly the
-/// parser's text at a fraction of the cost; it leaves anything else to the parser.
+/// Plain text of an HTML fragment: tags dropped, entities decoded, whitespace collapsed,
+/// a space for every block boundary. Feed HTML is hostile, so it goes through a real
+/// parser (a `<` in an attribute or an unclosed comment cannot leak markup into the
+/// text), unless the scan, which gives exactly the parser's text, can read it.
 pub fn html_to_text(html: &str) -> String {
     if !html.contains(['<', '&']) {
         return collapse_whitespace(html);
@@ -41,11 +37,12 @@ fn html_to_blocks(html: &str) -> Vec<String> {
     // Sanitized HTML has lost the breaks that keep serializing a long text linear
     // (`depth`); a short one costs little either way.
     let split = (html.len() > 4096)
-        .then(|| super::depth::serializable(html))
-        .flatten();
+        .then(|| super::depth::flatten(html, super::depth::MAX_HTML_DEPTH))
+        .flatten()
+        .map(|(html, _)| html);
     let cleaned = ammonia::Builder::empty()
-        .tags(tags::names(tags::Tag::breaks))
-        .clean_content_tags(tags::names(tags::Tag::hidden))
+        .tags(tags::names(tags::BREAK))
+        .clean_content_tags(tags::names(tags::HIDDEN))
         .clean(split.as_deref().unwrap_or(html))
         .to_string();
     // Only the block tags are left, so every tag ends a block.

@@ -1,13 +1,12 @@
 //! What the scan must reproduce of the HTML tree builder: where block elements open
-//! and close, since each of those is a word break. It keeps the stack of open block
-//! elements and applies the tree builder's rules for them: an implied `</p>` before a
-//! block, `<li>` closing the previous item, end tags ignored when nothing of their
-//! name is in scope, cells and tables as scope boundaries. Inline elements are not
-//! tracked: whatever the tree builder does with them (reopening formatting elements,
-//! the adoption agency), text keeps its order and no block element moves.
+//! and close, each a word break. It keeps the stack of open blocks under the tree
+//! builder's rules for them (an implied `</p>` before a block, `<li>` closing the
+//! previous item, end tags with nothing of their name in scope ignored, cells and
+//! tables as scope boundaries). Inline elements are not tracked: whatever the tree
+//! builder does with them, text keeps its order and no block element moves.
 //!
 //! Each method returns `None` for what the scan does not handle, else whether a block
-//! boundary happened: an element that breaks words (`Tag::breaks`) opened or closed.
+//! boundary happened: an element that breaks words (`tags::BREAK`) opened or closed.
 
 use crate::html::tags::{self, Role, Tag};
 
@@ -31,14 +30,14 @@ impl Blocks {
 
     fn push(&mut self, tag: &'static Tag) -> bool {
         self.stack.push(tag);
-        tag.breaks()
+        tag.is(tags::BREAK)
     }
 
     /// Pops up to and including the innermost element `done` accepts.
     fn pop_until(&mut self, done: impl Fn(&Tag) -> bool) -> bool {
         let mut spaced = false;
         while let Some(open) = self.stack.pop() {
-            spaced |= open.breaks();
+            spaced |= open.is(tags::BREAK);
             if done(open) {
                 break;
             }
@@ -62,9 +61,10 @@ impl Blocks {
         false
     }
 
-    fn close_p(&mut self) -> bool {
-        let paragraph = |o: &Tag| o.role == Role::Paragraph;
-        self.in_scope(paragraph, false) && self.pop_until(paragraph)
+    /// Closes the innermost element of `role` when one is in scope.
+    fn close(&mut self, role: Role, list_item_scope: bool) -> bool {
+        let wanted = |o: &Tag| o.role == role;
+        self.in_scope(wanted, list_item_scope) && self.pop_until(wanted)
     }
 
     /// `<li>` (or `<dd>`/`<dt>`) closes the item it is in, unless a block other than
@@ -97,17 +97,17 @@ impl Blocks {
         Some(match tag.role {
             Br => true,
             Hr => {
-                self.close_p();
+                self.close(Paragraph, false);
                 true
             }
             Inline | Void => false,
             ListItem | DefinitionItem => {
                 self.close_item(tag.role);
-                self.close_p();
+                self.close(Paragraph, false);
                 self.push(tag)
             }
             Heading => {
-                self.close_p();
+                self.close(Paragraph, false);
                 // A heading inside a heading closes it only when nothing inline is
                 // open in between, which this scan does not track.
                 if self.top().is_some_and(|t| t.role == Heading) {
@@ -116,7 +116,7 @@ impl Blocks {
                 self.push(tag)
             }
             Paragraph | Block | Table => {
-                let closed = self.close_p();
+                let closed = self.close(Paragraph, false);
                 self.push(tag) | closed
             }
             // Table parts outside a table are dropped by the tree builder.
@@ -147,21 +147,12 @@ impl Blocks {
             }
             // `</p>` with no open paragraph makes an empty one: a space either way.
             Paragraph => {
-                let paragraph = |o: &Tag| o.role == Paragraph;
-                if self.in_scope(paragraph, false) {
-                    self.pop_until(paragraph);
-                }
+                self.close(Paragraph, false);
                 true
             }
             Br => true,
-            ListItem => {
-                let item = |o: &Tag| o.role == ListItem;
-                self.in_scope(item, true) && self.pop_until(item)
-            }
-            Heading => {
-                let heading = |o: &Tag| o.role == Heading;
-                self.in_scope(heading, false) && self.pop_until(heading)
-            }
+            ListItem => self.close(ListItem, true),
+            Heading => self.close(Heading, false),
             Inline => false,
             // An end tag with nothing of its name in scope is ignored.
             Block | DefinitionItem => self.in_scope(same_name, false) && self.pop_until(same_name),
