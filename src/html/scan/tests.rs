@@ -185,7 +185,7 @@ fn collapses_whitespace_at_every_offset() {
                 );
                 let html = format!("{}<b></b>{text}", "x".repeat(lead));
                 let expected =
-                    crate::text::collapse_whitespace(&format!("{}{text}", "x".repeat(lead)));
+                    crate::html::words::collapse_whitespace(&format!("{}{text}", "x".repeat(lead)));
                 assert_eq!(
                     plain_text(&html).as_deref(),
                     Some(expected.as_str()),
