@@ -32,7 +32,7 @@ mod label;
 mod limits;
 pub mod model;
 mod outcome;
-pub mod parse;
+mod parse;
 mod preflight;
 mod progress;
 pub mod render;
