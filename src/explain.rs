@@ -50,10 +50,7 @@ pub fn explain(
     options: &ExplainOptions,
     out: &mut dyn Write,
 ) -> Result<ExitStatus, Error> {
-    let digest = crate::run::choose_digests(config, std::slice::from_ref(&options.digest))?
-        .into_iter()
-        .next()
-        .ok_or_else(|| Error::Usage("no digest given".into()))?;
+    let digest = crate::run::digest_named(config, &options.digest)?;
     // Fetched and recorded like a preview: into a scratch copy of the state, so the
     // real file is never written and item texts stay out of memory.
     let state = State::open_scratch(&config.state)?;
