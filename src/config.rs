@@ -11,7 +11,6 @@ use serde::Deserialize;
 
 use crate::model::{DigestIndex, FeedSource};
 
-mod plain;
 mod raw;
 mod recover;
 mod schedule;

@@ -17,12 +17,10 @@ pub fn import(path: &Path) -> Result<String, Error> {
     // title is better than refusing the whole list.
     let text = String::from_utf8_lossy(&bytes);
     let opml = opml::OPML::from_str(text.trim_start_matches('\u{feff}')).map_err(|e| {
-        let mut message = e.to_string();
-        let mut source = std::error::Error::source(&e);
-        while let Some(s) = source {
-            message.push_str(&format!(": {s}"));
-            source = s.source();
-        }
+        let causes = std::iter::successors(std::error::Error::source(&e), |s| s.source());
+        let message = causes.fold(e.to_string(), |message, cause| {
+            format!("{message}: {cause}")
+        });
         Error::Usage(format!("{shown} is not a usable OPML file: {message}"))
     })?;
     let mut feeds = Feeds::default();
