@@ -88,12 +88,8 @@ pub fn explain(
         writeln!(out, "{json}")?;
     } else {
         let note = window_note(digest, options.now, trace.since, sent.last_delivery());
-        writeln!(
-            out,
-            "{}: items from {} ({note})",
-            digest.name,
-            time(trace.since)
-        )?;
+        let (name, since) = (&digest.name, time(trace.since));
+        writeln!(out, "{name}: items from {since} ({note})")?;
         if let Some(line) = schedule::describe(digest, sent.last_delivery(), options.now) {
             writeln!(out, "{line}")?;
         }
@@ -133,11 +129,7 @@ fn line(state: &State, digest: &DigestConfig, trace: &Trace, c: &Candidate) -> L
         }
         Verdict::AlreadySent { at, cut } => (
             "already sent",
-            Some(if *cut {
-                format!("{}, cut by the caps", time(*at))
-            } else {
-                time(*at)
-            }),
+            Some(time(*at) + if *cut { ", cut by the caps" } else { "" }),
         ),
         Verdict::DuplicateOf { winner } => (
             "duplicate of",
