@@ -125,16 +125,15 @@ pub(super) fn from_str(text: &str) -> Result<RawConfig, Problem> {
     };
     serde_saphyr::from_str_with_options::<Option<RawConfig>>(text, options)
         .map_err(|e| {
-            let (line, column) = e
-                .location()
-                .map(|l| (l.line(), l.column()))
-                .unwrap_or((0, 0));
+            let (line, column) = (e.location()).map_or((0, 0), |l| (l.line(), l.column()));
             let message = e.without_snippet().to_string();
             let key = key_path_at(text, line).unwrap_or_else(|| key_from_message(&message));
             let message = match key.as_str() {
-                "smtp.password" => LITERAL_PASSWORD.to_string(),
-                _ => strip_location(&message),
+                "smtp.password" => LITERAL_PASSWORD,
+                // The location is printed by our own prefix already.
+                _ => (message.rsplit_once(" at line ")).map_or(message.as_str(), |(m, _)| m),
             };
+            let message = message.to_string();
             Problem {
                 line,
                 column,
@@ -153,15 +152,10 @@ pub(super) fn from_str(text: &str) -> Result<RawConfig, Problem> {
 /// serde names the offending key in its message (``unknown field `foo` ``); pull it
 /// out so every problem reads `file:line:col: key: message`.
 fn key_from_message(message: &str) -> String {
-    for marker in ["field `", "variant `"] {
-        if let Some(start) = message.find(marker) {
-            let rest = &message[start + marker.len()..];
-            if let Some(end) = rest.find('`') {
-                return rest[..end].to_string();
-            }
-        }
-    }
-    "yaml".to_string()
+    ["field `", "variant `"]
+        .into_iter()
+        .find_map(|marker| message.split_once(marker)?.1.split_once('`'))
+        .map_or("yaml".into(), |(key, _)| key.to_string())
 }
 
 /// The dotted key path of the mapping entry on `line` (1-based), found by walking up
@@ -214,12 +208,4 @@ pub(super) fn key_on_line(line: &str) -> Option<(usize, String)> {
             .chars()
             .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'));
     valid.then(|| (indent, key.to_string()))
-}
-
-fn strip_location(message: &str) -> String {
-    // The location is printed by our own prefix already.
-    match message.rfind(" at line ") {
-        Some(i) => message[..i].to_string(),
-        None => message.to_string(),
-    }
 }
