@@ -140,18 +140,13 @@ impl Validator {
         raw: Option<Spanned<Vec<Spanned<raw::RawFeed>>>>,
     ) -> Vec<FeedSource> {
         let Some(raw) = raw else {
-            self.missing(
-                "feeds",
-                "no feeds configured: add at least one `- url: ...` under `feeds:`",
-            );
+            let message = "no feeds configured: add at least one `- url: ...` under `feeds:`";
+            self.missing("feeds", message);
             return Vec::new();
         };
         if raw.value.is_empty() {
-            self.problem(
-                &raw,
-                "feeds",
-                "the feed list is empty: add at least one `- url: ...`",
-            );
+            let message = "the feed list is empty: add at least one `- url: ...`";
+            self.problem(&raw, "feeds", message);
         }
         let mut seen = HashSet::new();
         let mut out = Vec::new();
@@ -194,11 +189,8 @@ impl Validator {
                 None
             }
             (None, None) => {
-                self.problem(
-                    at,
-                    key,
-                    "each feed needs a `url` (or a `path` to a local file)",
-                );
+                let message = "each feed needs a `url` (or a `path` to a local file)";
+                self.problem(at, key, message);
                 None
             }
         }

@@ -123,10 +123,9 @@ impl Validator {
             _ => {}
         }
         if username && security == Security::None {
-            self.missing(
-                "smtp.security",
-                "credentials are never sent over an unencrypted connection: use starttls or tls",
-            );
+            let message =
+                "credentials are never sent over an unencrypted connection: use starttls or tls";
+            self.missing("smtp.security", message);
         }
     }
 }
