@@ -89,13 +89,10 @@ fn blank_entry(text: &str, line: u64, column: u64) -> Option<(String, Vec<u64>)>
     lines[idx] = current[..start].trim_end();
     let mut changed = vec![line];
     for (offset, l) in lines.iter_mut().enumerate().skip(idx + 1) {
-        let body = l.trim_start_matches(' ');
-        if body.is_empty() || body.starts_with('#') {
-            continue;
-        }
-        let indent = l.len() - body.len();
+        let Some(indent) = indent(l) else { continue };
         // A block sequence may sit at its key's own indentation.
-        let nested = indent > start || (value_below && indent == start && body.starts_with('-'));
+        let nested =
+            indent > start || (value_below && indent == start && l[indent..].starts_with('-'));
         if !nested {
             break;
         }
@@ -119,20 +116,16 @@ fn blank_entry(text: &str, line: u64, column: u64) -> Option<(String, Vec<u64>)>
 /// The line of the block key whose only nested content started at `idx`, if the
 /// edit at column `start` left it with nothing under it.
 fn emptied_parent(lines: &[&str], idx: usize, start: usize) -> Option<usize> {
-    let content = |l: &str| {
-        let body = l.trim_start_matches(' ');
-        (!body.is_empty() && !body.starts_with('#')).then(|| l.len() - body.len())
-    };
     let parent = (0..idx)
         .rev()
-        .find(|&i| content(lines[i]).is_some_and(|indent| indent < start))?;
-    let parent_indent = content(lines[parent])?;
+        .find(|&i| indent(lines[i]).is_some_and(|indent| indent < start))?;
+    let parent_indent = indent(lines[parent])?;
     if !lines[parent].trim_end().ends_with(':') {
         return None;
     }
     let has_children = lines[parent + 1..]
         .iter()
-        .filter_map(|l| content(l))
+        .filter_map(|l| indent(l))
         .next()
         .is_some_and(|indent| indent > parent_indent);
     (!has_children).then_some(parent)
@@ -219,6 +212,12 @@ fn unclosed(text: &str, failed_at: u64) -> Option<Problem> {
         key: key_path_at(text, line_no).unwrap_or_else(|| "yaml".into()),
         message,
     })
+}
+
+/// The indentation of a line with content; `None` for a blank line or a comment.
+fn indent(line: &str) -> Option<usize> {
+    let body = line.trim_start_matches(' ');
+    (!body.is_empty() && !body.starts_with('#')).then(|| line.len() - body.len())
 }
 
 #[cfg(test)]
