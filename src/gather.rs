@@ -151,10 +151,7 @@ impl Settle<'_> {
     fn feed(&self, source: &FeedSource, parsed: Parsed) -> Result<(FeedItems, FeedReport), Error> {
         let location = FeedKey::from(&source.location);
         let record = self.records.get(&location);
-        let moved_to = parsed
-            .as_ref()
-            .ok()
-            .and_then(|(.., moved_to)| moved_to.clone());
+        let moved_to = (parsed.as_ref().ok()).and_then(|(.., moved_to)| moved_to.clone());
         let (mut feed, outcome, warning) = match parsed {
             Ok((Some(feed), validators, _)) => {
                 self.fetched(source, &location, feed, &validators, moved_to.as_deref())?

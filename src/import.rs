@@ -95,14 +95,12 @@ impl Feeds {
         if let Some(name) = name {
             self.yaml += &format!("    name: {}\n", yaml_quote(name));
         }
-        let mut tags: Vec<String> = Vec::new();
-        for folder in folders {
-            if !tags.iter().any(|t| t.eq_ignore_ascii_case(folder)) {
-                tags.push(folder.clone());
-            }
-        }
+        // A folder nested in one of the same name is one tag.
+        let tags: Vec<String> = (folders.iter().enumerate())
+            .filter(|&(i, f)| !folders[..i].iter().any(|g| g.eq_ignore_ascii_case(f)))
+            .map(|(_, f)| yaml_quote(f))
+            .collect();
         if !tags.is_empty() {
-            let tags: Vec<String> = tags.iter().map(|t| yaml_quote(t)).collect();
             self.yaml += &format!("    tags: [{}]\n", tags.join(", "));
         }
     }
