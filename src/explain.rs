@@ -67,14 +67,8 @@ pub fn explain(
     let sent = state.sent(&digest.name)?;
     let trace = select::trace(digest, &gathered.feeds, options.now, &sent);
     let needle = options.title_match.as_deref().map(str::to_lowercase);
-    let items: Vec<Line> = trace
-        .candidates
-        .iter()
-        .filter(|c| {
-            needle
-                .as_deref()
-                .is_none_or(|n| c.item.title.to_lowercase().contains(n))
-        })
+    let items: Vec<Line> = (trace.candidates.iter())
+        .filter(|c| (needle.as_deref()).is_none_or(|n| c.item.title.to_lowercase().contains(n)))
         .map(|c| line(&state, digest, &trace, c))
         .collect();
     if options.json {
