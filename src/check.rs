@@ -293,11 +293,8 @@ fn probe_smtp(config: &Config, out: &mut dyn Write) -> Result<ExitStatus, Error>
         return Ok(ExitStatus::Usage);
     };
     let what = match &settings.transport {
-        Transport::Sendmail { path } => format!(
-            "sendmail ({})",
-            path.as_ref()
-                .map_or("default path".into(), |p| p.display().to_string())
-        ),
+        Transport::Sendmail { path: Some(path) } => format!("sendmail ({})", path.display()),
+        Transport::Sendmail { path: None } => "sendmail (default path)".into(),
         Transport::Smtp => server(settings),
     };
     match smtp::probe(settings) {
