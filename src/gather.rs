@@ -202,12 +202,8 @@ impl Settle<'_> {
     ) -> Result<FeedItems, StateError> {
         let items = self.stored_items(source, location, Stored::InFeedOrSince(self.since))?;
         let title = record.and_then(|r| r.title.as_deref());
-        Ok(feed_items(
-            source,
-            title,
-            record.and_then(|r| r.site.clone()),
-            items,
-        ))
+        let site = record.and_then(|r| r.site.clone());
+        Ok(feed_items(source, title, site, items))
     }
 
     /// A full response: its items are recorded as the feed's current ones, joined by
