@@ -174,12 +174,10 @@ fn sample_selection(digest: &DigestConfig, now: DateTime<Utc>) -> Selection {
         title: "A sample item with <markup> & \"quotes\"".into(),
         link: Some("https://example.com/2026/sample".into()),
         date: now,
-        tags: digest
-            .include_tags
-            .first()
-            .cloned()
+        tags: [digest.include_tags.first(), Some(&"sample".into())]
             .into_iter()
-            .chain(["sample".to_string()])
+            .flatten()
+            .cloned()
             .collect(),
         texts: Texts::new(
             Some("<p>A short <em>summary</em> of the sample item.</p>".into()),
@@ -253,15 +251,8 @@ fn probe_feeds(
         let (feed, moved_to) = match parsed {
             Ok(parsed) => parsed,
             Err(e) => {
-                let name = label::feed_name(source, None);
-                return vec![
-                    name,
-                    FAILED.into(),
-                    String::new(),
-                    String::new(),
-                    took,
-                    e.to_string(),
-                ];
+                let (name, none) = (label::feed_name(source, None), String::new);
+                return vec![name, FAILED.into(), none(), none(), took, e.to_string()];
             }
         };
         let newest = feed.items.iter().filter_map(|i| i.date).max();
@@ -302,11 +293,8 @@ fn probe_smtp(config: &Config, out: &mut dyn Write) -> Result<ExitStatus, Error>
         return Ok(ExitStatus::Usage);
     };
     let what = match &settings.transport {
-        Transport::Sendmail { path } => format!(
-            "sendmail ({})",
-            path.as_ref()
-                .map_or("default path".into(), |p| p.display().to_string())
-        ),
+        Transport::Sendmail { path: Some(path) } => format!("sendmail ({})", path.display()),
+        Transport::Sendmail { path: None } => "sendmail (default path)".into(),
         Transport::Smtp => server(settings),
     };
     match smtp::probe(settings) {

@@ -11,7 +11,6 @@ use serde::Deserialize;
 
 use crate::model::{DigestIndex, FeedSource};
 
-mod plain;
 mod raw;
 mod recover;
 mod schedule;
@@ -49,16 +48,11 @@ pub struct Problem {
 impl Problem {
     /// `file:line:col: key: message`, or `file: key: message` where the position is unknown.
     pub fn at(&self, path: &Path) -> String {
-        match self.line {
-            0 => format!("{}: {}: {}", path.display(), self.key, self.message),
-            line => format!(
-                "{}:{line}:{}: {}: {}",
-                path.display(),
-                self.column,
-                self.key,
-                self.message
-            ),
-        }
+        let at = match self.line {
+            0 => String::new(),
+            line => format!(":{line}:{}", self.column),
+        };
+        format!("{}{at}: {}: {}", path.display(), self.key, self.message)
     }
 }
 

@@ -1,7 +1,6 @@
 //! The errors that end a run, and the exit statuses they map to.
 
 use crate::config::ConfigError;
-use crate::gather::GatherError;
 use crate::outcome::{self, DigestFailure};
 use crate::state::StateError;
 use crate::{fetch, render};
@@ -59,15 +58,6 @@ impl Error {
             Error::Config(_) | Error::Usage(_) => ExitStatus::Usage,
             Error::State(StateError::Locked { .. }) => ExitStatus::Locked,
             _ => ExitStatus::Failure,
-        }
-    }
-}
-
-impl From<GatherError> for Error {
-    fn from(e: GatherError) -> Self {
-        match e {
-            GatherError::FetchSetup(e) => Error::FetchSetup(e),
-            GatherError::State(e) => Error::State(e),
         }
     }
 }

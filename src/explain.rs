@@ -50,10 +50,7 @@ pub fn explain(
     options: &ExplainOptions,
     out: &mut dyn Write,
 ) -> Result<ExitStatus, Error> {
-    let digest = crate::run::choose_digests(config, std::slice::from_ref(&options.digest))?
-        .into_iter()
-        .next()
-        .ok_or_else(|| Error::Usage("no digest given".into()))?;
+    let digest = crate::run::digest_named(config, &options.digest)?;
     // Fetched and recorded like a preview: into a scratch copy of the state, so the
     // real file is never written and item texts stay out of memory.
     let state = State::open_scratch(&config.state)?;
@@ -70,14 +67,8 @@ pub fn explain(
     let sent = state.sent(&digest.name)?;
     let trace = select::trace(digest, &gathered.feeds, options.now, &sent);
     let needle = options.title_match.as_deref().map(str::to_lowercase);
-    let items: Vec<Line> = trace
-        .candidates
-        .iter()
-        .filter(|c| {
-            needle
-                .as_deref()
-                .is_none_or(|n| c.item.title.to_lowercase().contains(n))
-        })
+    let items: Vec<Line> = (trace.candidates.iter())
+        .filter(|c| (needle.as_deref()).is_none_or(|n| c.item.title.to_lowercase().contains(n)))
         .map(|c| line(&state, digest, &trace, c))
         .collect();
     if options.json {
@@ -91,12 +82,8 @@ pub fn explain(
         writeln!(out, "{json}")?;
     } else {
         let note = window_note(digest, options.now, trace.since, sent.last_delivery());
-        writeln!(
-            out,
-            "{}: items from {} ({note})",
-            digest.name,
-            time(trace.since)
-        )?;
+        let (name, since) = (&digest.name, time(trace.since));
+        writeln!(out, "{name}: items from {since} ({note})")?;
         if let Some(line) = schedule::describe(digest, sent.last_delivery(), options.now) {
             writeln!(out, "{line}")?;
         }
@@ -136,11 +123,7 @@ fn line(state: &State, digest: &DigestConfig, trace: &Trace, c: &Candidate) -> L
         }
         Verdict::AlreadySent { at, cut } => (
             "already sent",
-            Some(if *cut {
-                format!("{}, cut by the caps", time(*at))
-            } else {
-                time(*at)
-            }),
+            Some(time(*at) + if *cut { ", cut by the caps" } else { "" }),
         ),
         Verdict::DuplicateOf { winner } => (
             "duplicate of",

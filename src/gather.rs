@@ -24,15 +24,7 @@ use crate::model::{
 };
 use crate::semaphore::Semaphore;
 use crate::state::{FeedRecord, FetchRecord, FetchRecorder, State, StateError, Stored};
-use crate::{isolate, label, parse, select};
-
-#[derive(Debug, thiserror::Error)]
-pub enum GatherError {
-    #[error(transparent)]
-    FetchSetup(#[from] fetch::FetchSetupError),
-    #[error(transparent)]
-    State(#[from] StateError),
-}
+use crate::{Error, isolate, label, parse, select};
 
 /// The feeds' items (fresh or remembered) and a report per feed, in config order.
 pub struct Gathered {
@@ -55,7 +47,7 @@ pub fn gather(
     now: DateTime<Utc>,
     conditional: bool,
     on_feed: &(dyn Fn(&FeedSource) + Sync),
-) -> Result<Gathered, GatherError> {
+) -> Result<Gathered, Error> {
     let records = state.feed_records()?;
     let validators: Vec<Option<Validators>> = (config.feeds.iter().filter(|_| conditional))
         .map(|f| {
@@ -98,7 +90,7 @@ pub fn gather(
         });
         (receiver.into_iter())
             .map(|(index, parsed)| Ok((index, settle.feed(&config.feeds[index.0], parsed)?)))
-            .collect::<Result<Vec<_>, GatherError>>()
+            .collect::<Result<Vec<_>, Error>>()
     })?;
     recorder.commit()?;
     settled.sort_unstable_by_key(|(index, _)| *index);
@@ -156,17 +148,10 @@ struct Settle<'a> {
 }
 
 impl Settle<'_> {
-    fn feed(
-        &self,
-        source: &FeedSource,
-        parsed: Parsed,
-    ) -> Result<(FeedItems, FeedReport), GatherError> {
+    fn feed(&self, source: &FeedSource, parsed: Parsed) -> Result<(FeedItems, FeedReport), Error> {
         let location = FeedKey::from(&source.location);
         let record = self.records.get(&location);
-        let moved_to = parsed
-            .as_ref()
-            .ok()
-            .and_then(|(.., moved_to)| moved_to.clone());
+        let moved_to = (parsed.as_ref().ok()).and_then(|(.., moved_to)| moved_to.clone());
         let (mut feed, outcome, warning) = match parsed {
             Ok((Some(feed), validators, _)) => {
                 self.fetched(source, &location, feed, &validators, moved_to.as_deref())?
@@ -217,12 +202,8 @@ impl Settle<'_> {
     ) -> Result<FeedItems, StateError> {
         let items = self.stored_items(source, location, Stored::InFeedOrSince(self.since))?;
         let title = record.and_then(|r| r.title.as_deref());
-        Ok(feed_items(
-            source,
-            title,
-            record.and_then(|r| r.site.clone()),
-            items,
-        ))
+        let site = record.and_then(|r| r.site.clone());
+        Ok(feed_items(source, title, site, items))
     }
 
     /// A full response: its items are recorded as the feed's current ones, joined by
@@ -234,7 +215,7 @@ impl Settle<'_> {
         feed: Feed,
         validators: &Validators,
         moved_to: Option<&str>,
-    ) -> Result<(FeedItems, FeedOutcome, Option<String>), GatherError> {
+    ) -> Result<(FeedItems, FeedOutcome, Option<String>), Error> {
         let warning = feed.warning();
         let Feed {
             title,

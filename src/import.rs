@@ -17,12 +17,10 @@ pub fn import(path: &Path) -> Result<String, Error> {
     // title is better than refusing the whole list.
     let text = String::from_utf8_lossy(&bytes);
     let opml = opml::OPML::from_str(text.trim_start_matches('\u{feff}')).map_err(|e| {
-        let mut message = e.to_string();
-        let mut source = std::error::Error::source(&e);
-        while let Some(s) = source {
-            message.push_str(&format!(": {s}"));
-            source = s.source();
-        }
+        let causes = std::iter::successors(std::error::Error::source(&e), |s| s.source());
+        let message = causes.fold(e.to_string(), |message, cause| {
+            format!("{message}: {cause}")
+        });
         Error::Usage(format!("{shown} is not a usable OPML file: {message}"))
     })?;
     let mut feeds = Feeds::default();
@@ -97,14 +95,12 @@ impl Feeds {
         if let Some(name) = name {
             self.yaml += &format!("    name: {}\n", yaml_quote(name));
         }
-        let mut tags: Vec<String> = Vec::new();
-        for folder in folders {
-            if !tags.iter().any(|t| t.eq_ignore_ascii_case(folder)) {
-                tags.push(folder.clone());
-            }
-        }
+        // A folder nested in one of the same name is one tag.
+        let tags: Vec<String> = (folders.iter().enumerate())
+            .filter(|&(i, f)| !folders[..i].iter().any(|g| g.eq_ignore_ascii_case(f)))
+            .map(|(_, f)| yaml_quote(f))
+            .collect();
         if !tags.is_empty() {
-            let tags: Vec<String> = tags.iter().map(|t| yaml_quote(t)).collect();
             self.yaml += &format!("    tags: [{}]\n", tags.join(", "));
         }
     }

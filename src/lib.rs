@@ -4,10 +4,8 @@
 //! [`run`] is the whole pipeline (the `run` module). Each stage lives in its own
 //! module with one entry point and typed input and output.
 
-// A dependency nothing uses is reported at build time. Cargo hands each crate of the
-// package every dependency, so the binary's own ones and, in the unit-test build, the
-// integration tests' ones are named here as used elsewhere; an integration test cannot
-// carry the lint, as each would have to name every dependency it does not use.
+// A dependency nothing uses is reported at build time. Cargo hands every crate of the
+// package every dependency, so the binary's and the integration tests' are named here.
 #![warn(unused_crate_dependencies)]
 #[cfg(test)]
 use {
@@ -32,7 +30,7 @@ mod label;
 mod limits;
 pub mod model;
 mod outcome;
-pub mod parse;
+mod parse;
 mod preflight;
 mod progress;
 pub mod render;

@@ -64,12 +64,9 @@ pub enum DigestError {
 }
 
 fn refusals(refused: &[Refused], delivered_to: usize) -> String {
-    let others = match delivered_to {
-        1 => "the 1 other recipient".to_string(),
-        n => format!("the {n} other recipients"),
-    };
+    let others = crate::label::count(delivered_to, "other recipient");
     let lines: Vec<String> = (refused.iter())
-        .map(|r| format!("the mail server refused the recipient {r}; {others} got it"))
+        .map(|r| format!("the mail server refused the recipient {r}; the {others} got it"))
         .collect();
     lines.join("\n")
 }
@@ -87,10 +84,10 @@ impl fmt::Display for DigestFailure {
         let (digest, error) = (&self.digest, &self.error);
         match error {
             DigestError::Refused { .. } => {
-                let lines: Vec<String> = (error.to_string().lines())
-                    .map(|line| format!("digest {digest}: {line}"))
-                    .collect();
-                f.write_str(&lines.join("\n"))
+                let lines = error
+                    .to_string()
+                    .replace('\n', &format!("\ndigest {digest}: "));
+                write!(f, "digest {digest}: {lines}")
             }
             _ => write!(f, "digest {digest} {error}"),
         }

@@ -31,7 +31,7 @@ const GENERATED: &str = "\u{1}feedletter-generated:";
 
 /// Parses one feed body. `base`, the URL it was finally fetched from, anchors relative
 /// links; `charset` is the one the server named in Content-Type.
-pub fn parse_feed(
+pub(crate) fn parse_feed(
     source: &FeedSource,
     body: &[u8],
     base: Option<&url::Url>,

@@ -206,24 +206,26 @@ fn write_preview(
     })
 }
 
-pub(crate) fn choose_digests<'c>(
+fn choose_digests<'c>(
     config: &'c Config,
     names: &[String],
 ) -> Result<Vec<&'c DigestConfig>, Error> {
-    if names.is_empty() {
-        return Ok(config.digests.iter().collect());
+    match names.is_empty() {
+        true => Ok(config.digests.iter().collect()),
+        false => names
+            .iter()
+            .map(|name| digest_named(config, name))
+            .collect(),
     }
-    names
-        .iter()
-        .map(|name| {
-            config.digest(name).ok_or_else(|| {
-                let known: Vec<&str> = config.digests.iter().map(|d| d.name.as_str()).collect();
-                Error::Usage(format!(
-                    "no digest named `{name}` in {}; known digests: {}",
-                    config.path.display(),
-                    known.join(", ")
-                ))
-            })
-        })
-        .collect()
+}
+
+pub(crate) fn digest_named<'c>(config: &'c Config, name: &str) -> Result<&'c DigestConfig, Error> {
+    config.digest(name).ok_or_else(|| {
+        let known: Vec<&str> = config.digests.iter().map(|d| d.name.as_str()).collect();
+        Error::Usage(format!(
+            "no digest named `{name}` in {}; known digests: {}",
+            config.path.display(),
+            known.join(", ")
+        ))
+    })
 }

@@ -2,11 +2,8 @@
 //! never silently falls back to a default. Values keep their position (`Spanned`)
 //! so validation can point at them.
 
-use std::fmt;
-
 use indexmap::IndexMap;
 use serde::Deserialize;
-use serde::de::{self, Deserializer, Visitor};
 use serde_saphyr::Spanned;
 
 use super::{ContentMode, GroupBy, Overflow, Problem, Security};
@@ -29,7 +26,9 @@ pub(super) struct RawFetch {
     pub per_host: Option<Spanned<u64>>,
     pub timeout: Option<Spanned<String>>,
     pub connect_timeout: Option<Spanned<String>>,
-    pub max_bytes: Option<Spanned<ByteSize>>,
+    /// A plain number of bytes or a size such as `512KiB`, `5MiB`, `10 MB`: YAML hands
+    /// either over as text.
+    pub max_bytes: Option<Spanned<String>>,
     pub retries: Option<Spanned<u64>>,
     pub max_redirects: Option<Spanned<u64>>,
     pub private_redirects: Option<bool>,
@@ -113,77 +112,6 @@ pub(super) struct RawSmtp {
     pub insecure: Option<bool>,
 }
 
-/// `max_bytes`: a plain number of bytes or a size such as `512KiB`, `5MiB`, `10 MB`.
-#[derive(Debug)]
-pub(super) enum ByteSize {
-    Bytes(u64),
-    Text(String),
-}
-
-impl ByteSize {
-    pub(super) fn bytes(&self) -> Result<u64, String> {
-        match self {
-            ByteSize::Bytes(n) => Ok(*n),
-            ByteSize::Text(s) => parse_bytes(s),
-        }
-    }
-}
-
-/// Parses `512KiB`, `5MiB`, `10 MB`, `1.5GiB`, `300`.
-pub(super) fn parse_bytes(s: &str) -> Result<u64, String> {
-    let t = s.trim();
-    let split = t
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(t.len());
-    let (num, unit) = t.split_at(split);
-    let num: f64 = num.parse().map_err(|_| {
-        format!("`{s}` is not a size; write e.g. 512KiB, 10MiB or a number of bytes")
-    })?;
-    let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "b" => 1,
-        "kb" => 1_000,
-        "kib" | "k" => 1 << 10,
-        "mb" => 1_000_000,
-        "mib" | "m" => 1 << 20,
-        "gb" => 1_000_000_000,
-        "gib" | "g" => 1 << 30,
-        other => {
-            return Err(format!(
-                "`{other}` is not a size unit; use KiB, MiB, GiB, kB, MB or GB"
-            ));
-        }
-    };
-    let bytes = num * mult as f64;
-    if !bytes.is_finite() || bytes >= u64::MAX as f64 {
-        return Err(format!("`{s}` is too large"));
-    }
-    Ok(bytes as u64)
-}
-
-impl<'de> Deserialize<'de> for ByteSize {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = ByteSize;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a size such as 10MiB or a number of bytes")
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<ByteSize, E> {
-                Ok(ByteSize::Bytes(v))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<ByteSize, E> {
-                u64::try_from(v)
-                    .map(ByteSize::Bytes)
-                    .map_err(|_| E::custom("a size cannot be negative"))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<ByteSize, E> {
-                Ok(ByteSize::Text(v.to_string()))
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
-
 /// What `password:` in `smtp:` gets instead of "unknown field": the key people try
 /// first is refused on purpose, and the message says what to write instead.
 const LITERAL_PASSWORD: &str = "a password is never written in the config: give \
@@ -197,16 +125,15 @@ pub(super) fn from_str(text: &str) -> Result<RawConfig, Problem> {
     };
     serde_saphyr::from_str_with_options::<Option<RawConfig>>(text, options)
         .map_err(|e| {
-            let (line, column) = e
-                .location()
-                .map(|l| (l.line(), l.column()))
-                .unwrap_or((0, 0));
+            let (line, column) = (e.location()).map_or((0, 0), |l| (l.line(), l.column()));
             let message = e.without_snippet().to_string();
             let key = key_path_at(text, line).unwrap_or_else(|| key_from_message(&message));
             let message = match key.as_str() {
-                "smtp.password" => LITERAL_PASSWORD.to_string(),
-                _ => strip_location(&message),
+                "smtp.password" => LITERAL_PASSWORD,
+                // The location is printed by our own prefix already.
+                _ => (message.rsplit_once(" at line ")).map_or(message.as_str(), |(m, _)| m),
             };
+            let message = message.to_string();
             Problem {
                 line,
                 column,
@@ -225,15 +152,10 @@ pub(super) fn from_str(text: &str) -> Result<RawConfig, Problem> {
 /// serde names the offending key in its message (``unknown field `foo` ``); pull it
 /// out so every problem reads `file:line:col: key: message`.
 fn key_from_message(message: &str) -> String {
-    for marker in ["field `", "variant `"] {
-        if let Some(start) = message.find(marker) {
-            let rest = &message[start + marker.len()..];
-            if let Some(end) = rest.find('`') {
-                return rest[..end].to_string();
-            }
-        }
-    }
-    "yaml".to_string()
+    ["field `", "variant `"]
+        .into_iter()
+        .find_map(|marker| message.split_once(marker)?.1.split_once('`'))
+        .map_or("yaml".into(), |(key, _)| key.to_string())
 }
 
 /// The dotted key path of the mapping entry on `line` (1-based), found by walking up
@@ -286,12 +208,4 @@ pub(super) fn key_on_line(line: &str) -> Option<(usize, String)> {
             .chars()
             .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'));
     valid.then(|| (indent, key.to_string()))
-}
-
-fn strip_location(message: &str) -> String {
-    // The location is printed by our own prefix already.
-    match message.rfind(" at line ") {
-        Some(i) => message[..i].to_string(),
-        None => message.to_string(),
-    }
 }

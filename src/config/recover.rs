@@ -2,11 +2,15 @@
 //! at once. When the strict parse fails on an unknown key or a wrong type, the entry
 //! it points at is blanked out (so every other line keeps its number) and the text is
 //! parsed again, until it parses; semantic validation then runs on what is left.
+//!
+//! The parser's word for a mistake is not the user's: `expected sequence start` for
+//! `tags: team`, or a complaint lines below an unclosed `[`, where the parser gave up.
+//! Those are reworded to say what was expected, where the mistake is.
 
 use std::collections::HashSet;
 
-use super::raw::{self, RawConfig, key_on_line};
-use super::{Problem, plain};
+use super::Problem;
+use super::raw::{self, RawConfig, key_on_line, key_path_at};
 
 /// More schema errors than any hand-written config has; the bound keeps a
 /// pathological file from costing more than a moment.
@@ -17,14 +21,11 @@ const MAX_REPAIRS: usize = 100;
 pub(super) fn parse(text: &str) -> (Option<RawConfig>, Vec<Problem>) {
     let first = match raw::from_str(text) {
         Ok(raw) => return (Some(raw), Vec::new()),
-        Err(problem) => plain::reword(text, problem),
+        Err(problem) => reword(text, problem),
     };
     // Not YAML at all: nothing after the first syntax error can be trusted.
     if !is_yaml(text) {
-        return (
-            None,
-            vec![plain::unclosed(text, first.line).unwrap_or(first)],
-        );
+        return (None, vec![unclosed(text, first.line).unwrap_or(first)]);
     }
     let mut problems = Vec::new();
     let mut text = text.to_string();
@@ -48,7 +49,7 @@ pub(super) fn parse(text: &str) -> (Option<RawConfig>, Vec<Problem>) {
         text = repaired;
         match raw::from_str(&text) {
             Ok(raw) => return (Some(raw), problems),
-            Err(problem) => next = plain::reword(&text, problem),
+            Err(problem) => next = reword(&text, problem),
         }
     }
     (None, problems)
@@ -88,13 +89,10 @@ fn blank_entry(text: &str, line: u64, column: u64) -> Option<(String, Vec<u64>)>
     lines[idx] = current[..start].trim_end();
     let mut changed = vec![line];
     for (offset, l) in lines.iter_mut().enumerate().skip(idx + 1) {
-        let body = l.trim_start_matches(' ');
-        if body.is_empty() || body.starts_with('#') {
-            continue;
-        }
-        let indent = l.len() - body.len();
+        let Some(indent) = indent(l) else { continue };
         // A block sequence may sit at its key's own indentation.
-        let nested = indent > start || (value_below && indent == start && body.starts_with('-'));
+        let nested =
+            indent > start || (value_below && indent == start && l[indent..].starts_with('-'));
         if !nested {
             break;
         }
@@ -118,23 +116,108 @@ fn blank_entry(text: &str, line: u64, column: u64) -> Option<(String, Vec<u64>)>
 /// The line of the block key whose only nested content started at `idx`, if the
 /// edit at column `start` left it with nothing under it.
 fn emptied_parent(lines: &[&str], idx: usize, start: usize) -> Option<usize> {
-    let content = |l: &str| {
-        let body = l.trim_start_matches(' ');
-        (!body.is_empty() && !body.starts_with('#')).then(|| l.len() - body.len())
-    };
     let parent = (0..idx)
         .rev()
-        .find(|&i| content(lines[i]).is_some_and(|indent| indent < start))?;
-    let parent_indent = content(lines[parent])?;
+        .find(|&i| indent(lines[i]).is_some_and(|indent| indent < start))?;
+    let parent_indent = indent(lines[parent])?;
     if !lines[parent].trim_end().ends_with(':') {
         return None;
     }
     let has_children = lines[parent + 1..]
         .iter()
-        .filter_map(|l| content(l))
+        .filter_map(|l| indent(l))
         .next()
         .is_some_and(|indent| indent > parent_indent);
     (!has_children).then_some(parent)
+}
+
+/// The problem in the user's words, where the parser's own would puzzle them.
+fn reword(text: &str, mut problem: Problem) -> Problem {
+    if problem.message.starts_with("expected sequence") {
+        let name = problem.key.rsplit('.').next().unwrap_or_default();
+        let line = usize::try_from(problem.line).ok().and_then(|l| {
+            let line = text.lines().nth(l.checked_sub(1)?)?;
+            line.split_once(':').map(|(_, value)| value.trim())
+        });
+        let example = match line {
+            Some(value) if !value.is_empty() && !value.starts_with(['{', '[']) => value,
+            _ => "a, b",
+        };
+        problem.message = format!("{name} must be a list, e.g. [{example}]");
+    }
+    problem
+}
+
+/// An unclosed `[`, `{` or quote, if the text has one opening at or before the line
+/// where the parser failed: the problem then points at where it opens.
+fn unclosed(text: &str, failed_at: u64) -> Option<Problem> {
+    let mut open: Vec<(char, usize, usize)> = Vec::new();
+    let mut quote: Option<(char, usize, usize)> = None;
+    for (n, line) in text.lines().enumerate() {
+        // Where a value may begin: only there do a bracket or a quote open one;
+        // elsewhere (`title: it's [beta]`) they are text.
+        let mut value_start = true;
+        let mut spaced = true;
+        let mut chars = line.chars().enumerate().peekable();
+        while let Some((col, c)) = chars.next() {
+            let next_is_space = chars.peek().is_none_or(|(_, n)| n.is_whitespace());
+            if let Some((q, ..)) = quote {
+                match c {
+                    // An escape, or `''` in single quotes: the next one does not close.
+                    '\\' if q == '"' => _ = chars.next(),
+                    '\'' if q == '\'' && chars.peek().is_some_and(|(_, n)| *n == '\'') => {
+                        _ = chars.next()
+                    }
+                    c if c == q => quote = None,
+                    _ => {}
+                }
+                continue;
+            }
+            if c.is_whitespace() {
+                spaced = true;
+                continue;
+            }
+            match c {
+                '#' if spaced => break,
+                '"' | '\'' if value_start => quote = Some((c, n, col)),
+                '[' | '{' if value_start => open.push((c, n, col)),
+                ']' | '}' if open.last().is_some_and(|(o, ..)| (*o == '[') == (c == ']')) => {
+                    open.pop();
+                }
+                _ => {}
+            }
+            value_start = match c {
+                '-' => value_start && next_is_space,
+                ':' => next_is_space,
+                ',' => !open.is_empty(),
+                '[' | '{' => value_start,
+                _ => false,
+            };
+            spaced = false;
+        }
+    }
+    let (c, line, col) = quote.or(open.last().copied())?;
+    let line_no = line as u64 + 1;
+    if line_no > failed_at {
+        return None;
+    }
+    let message = match c {
+        '[' => "this `[` is never closed: end the list with `]`".to_string(),
+        '{' => "this `{` is never closed: end the mapping with `}`".to_string(),
+        q => format!("this `{q}` is never closed: end the text with `{q}`"),
+    };
+    Some(Problem {
+        line: line_no,
+        column: col as u64 + 1,
+        key: key_path_at(text, line_no).unwrap_or_else(|| "yaml".into()),
+        message,
+    })
+}
+
+/// The indentation of a line with content; `None` for a blank line or a comment.
+fn indent(line: &str) -> Option<usize> {
+    let body = line.trim_start_matches(' ');
+    (!body.is_empty() && !body.starts_with('#')).then(|| line.len() - body.len())
 }
 
 #[cfg(test)]

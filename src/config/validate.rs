@@ -110,12 +110,7 @@ impl Validator {
     fn fetch(&mut self, raw: raw::RawFetch) -> FetchSettings {
         let d = FetchSettings::default();
         let pool = |n: u64| n.min(1024) as usize;
-        let max_bytes = self.check(raw.max_bytes.as_ref(), "fetch.max_bytes", |b| {
-            match b.bytes()? {
-                0 => Err("must be more than zero".into()),
-                n => Ok(n),
-            }
-        });
+        let max_bytes = self.check(raw.max_bytes.as_ref(), "fetch.max_bytes", |b| bytes(b));
         let user_agent = self.check(raw.user_agent.as_ref(), "fetch.user_agent", |ua| {
             match ua.trim().is_empty() || ua.contains(['\r', '\n']) {
                 true => Err("must be one non-empty line".into()),
@@ -145,18 +140,13 @@ impl Validator {
         raw: Option<Spanned<Vec<Spanned<raw::RawFeed>>>>,
     ) -> Vec<FeedSource> {
         let Some(raw) = raw else {
-            self.missing(
-                "feeds",
-                "no feeds configured: add at least one `- url: ...` under `feeds:`",
-            );
+            let message = "no feeds configured: add at least one `- url: ...` under `feeds:`";
+            self.missing("feeds", message);
             return Vec::new();
         };
         if raw.value.is_empty() {
-            self.problem(
-                &raw,
-                "feeds",
-                "the feed list is empty: add at least one `- url: ...`",
-            );
+            let message = "the feed list is empty: add at least one `- url: ...`";
+            self.problem(&raw, "feeds", message);
         }
         let mut seen = HashSet::new();
         let mut out = Vec::new();
@@ -199,11 +189,8 @@ impl Validator {
                 None
             }
             (None, None) => {
-                self.problem(
-                    at,
-                    key,
-                    "each feed needs a `url` (or a `path` to a local file)",
-                );
+                let message = "each feed needs a `url` (or a `path` to a local file)";
+                self.problem(at, key, message);
                 None
             }
         }
@@ -243,6 +230,43 @@ fn duration(text: &str) -> Result<Duration, String> {
                 "`{text}` is not a duration{why}; write e.g. 30s, 10m, 24h, 7d, 2w"
             ))
         }
+    }
+}
+
+/// Parses `512KiB`, `5MiB`, `10 MB`, `1.5GiB`, `300`.
+fn bytes(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    if t.starts_with('-') {
+        return Err("a size cannot be negative".into());
+    }
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let num: f64 = num.parse().map_err(|_| {
+        format!("`{s}` is not a size; write e.g. 512KiB, 10MiB or a number of bytes")
+    })?;
+    let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "kb" => 1_000,
+        "kib" | "k" => 1 << 10,
+        "mb" => 1_000_000,
+        "mib" | "m" => 1 << 20,
+        "gb" => 1_000_000_000,
+        "gib" | "g" => 1 << 30,
+        other => {
+            return Err(format!(
+                "`{other}` is not a size unit; use KiB, MiB, GiB, kB, MB or GB"
+            ));
+        }
+    };
+    let bytes = num * mult as f64;
+    if !bytes.is_finite() || bytes >= u64::MAX as f64 {
+        return Err(format!("`{s}` is too large"));
+    }
+    match bytes as u64 {
+        0 => Err("must be more than zero".into()),
+        n => Ok(n),
     }
 }
 

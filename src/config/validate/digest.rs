@@ -122,19 +122,14 @@ impl Validator {
         cc: Vec<Spanned<String>>,
         bcc: Vec<Spanned<String>>,
     ) -> (Vec<Mailbox>, Vec<Mailbox>, Vec<Mailbox>) {
-        let to = self.each(&to, &format!("digests.{name}.to"), mailbox);
-        let cc = self.each(&cc, &format!("digests.{name}.cc"), mailbox);
-        let bcc = self.each(&bcc, &format!("digests.{name}.bcc"), mailbox);
+        let keys = ["to", "cc", "bcc"].map(|k| format!("digests.{name}.{k}"));
+        let [to, cc, bcc] = [(to, &keys[0]), (cc, &keys[1]), (bcc, &keys[2])]
+            .map(|(list, key)| self.each(&list, key, mailbox));
         // A list refused by the schema check is reported there, not as missing here.
-        let refused = ["to", "cc", "bcc"]
-            .iter()
-            .any(|k| self.removed.contains(&format!("digests.{name}.{k}")));
+        let refused = keys.iter().any(|k| self.removed.contains(k));
         if to.is_empty() && cc.is_empty() && bcc.is_empty() && !refused {
-            self.problem(
-                at,
-                format!("digests.{name}"),
-                "has no recipients: add `to: [you@example.com]`",
-            );
+            let message = "has no recipients: add `to: [you@example.com]`";
+            self.problem(at, format!("digests.{name}"), message);
         }
         (to, cc, bcc)
     }

@@ -54,17 +54,15 @@ impl Validator {
         if let Some(at) = s.tls_fingerprint.as_ref().filter(|_| s.ca_file.is_some()) {
             self.problem(at, "smtp.tls_fingerprint", "give either ca_file or tls_fingerprint, not both: a pinned certificate is trusted without any CA");
         }
+        let port = match security {
+            Security::Starttls => 587,
+            Security::Tls => 465,
+            Security::None => 25,
+        };
         SmtpSettings {
             transport,
             host,
-            port: s.port.map_or(
-                match security {
-                    Security::Starttls => 587,
-                    Security::Tls => 465,
-                    Security::None => 25,
-                },
-                |p| p.value,
-            ),
+            port: s.port.map_or(port, |p| p.value),
             security,
             username,
             password,
@@ -102,18 +100,15 @@ impl Validator {
 
     /// Only the smtp transport needs a host: sendmail is a local program.
     fn smtp_host(&mut self, host: Option<&Spanned<String>>, transport: &Transport) -> String {
-        match host {
-            Some(h) if !h.value.trim().is_empty() => h.value.trim().to_string(),
-            Some(h) => {
-                self.problem(h, "smtp.host", "must not be empty");
-                String::new()
-            }
+        match host.map(|h| (h, h.value.trim())) {
+            Some((_, name)) if !name.is_empty() => return name.to_string(),
+            Some((h, _)) => self.problem(h, "smtp.host", "must not be empty"),
             None if *transport == Transport::Smtp => {
-                self.missing("smtp.host", "is required for the smtp transport");
-                String::new()
+                self.missing("smtp.host", "is required for the smtp transport")
             }
-            None => String::new(),
+            None => {}
         }
+        String::new()
     }
 
     /// A half-given login, or one that would cross the network in clear, is refused
@@ -128,10 +123,9 @@ impl Validator {
             _ => {}
         }
         if username && security == Security::None {
-            self.missing(
-                "smtp.security",
-                "credentials are never sent over an unencrypted connection: use starttls or tls",
-            );
+            let message =
+                "credentials are never sent over an unencrypted connection: use starttls or tls";
+            self.missing("smtp.security", message);
         }
     }
 }
@@ -170,25 +164,18 @@ mod tests {
 
     #[test]
     fn fingerprints_are_read_as_openssl_prints_them_or_bare() {
-        let bare = "ab".repeat(32);
-        let expected = Some([0xab; 32]);
-        assert_eq!(parse_fingerprint(&bare), expected);
-        let colons = vec!["AB"; 32].join(":");
-        assert_eq!(parse_fingerprint(&colons), expected);
-        assert_eq!(
-            parse_fingerprint(&format!("sha256 Fingerprint={colons}")),
-            expected
-        );
-        assert_eq!(parse_fingerprint(&format!("sha256:{bare}")), expected);
-        assert_eq!(
-            parse_fingerprint(&"ab".repeat(20)),
-            None,
-            "a SHA-1 is refused"
-        );
-        assert_eq!(parse_fingerprint(&"zz".repeat(32)), None);
-        assert_eq!(
-            parse_fingerprint(&format!("md5 Fingerprint={colons}")),
-            None
-        );
+        let (bare, colons) = ("ab".repeat(32), vec!["AB"; 32].join(":"));
+        let sha256 = format!("sha256 Fingerprint={colons}");
+        for text in [&bare, &colons, &sha256, &format!("sha256:{bare}")] {
+            assert_eq!(parse_fingerprint(text), Some([0xab; 32]), "{text}");
+        }
+        // A SHA-1 is refused, as are what is not hex and another digest.
+        for text in [
+            "ab".repeat(20),
+            "zz".repeat(32),
+            format!("md5 Fingerprint={colons}"),
+        ] {
+            assert_eq!(parse_fingerprint(&text), None, "{text}");
+        }
     }
 }
