@@ -2,10 +2,8 @@
 //! them all and an Atom feed, in the digest's `archive:` directory.
 //!
 //! Written only after the mail server accepted an issue, never by a preview. Every
-//! file is replaced atomically (a temporary file, then a rename), so a web server
-//! never serves half a page and a crash leaves the previous version. The temporary
-//! file is created afresh under a random name, so a link planted where it will be
-//! cannot redirect the write.
+//! file is replaced atomically (see `write_atomically`), so a web server never serves
+//! half a page and a crash leaves the previous version.
 //!
 //! Subject, date and item count of earlier issues are kept in `issues.json` beside
 //! the pages: the index and the feed need them, and reading them back out of our own
