@@ -39,17 +39,16 @@ pub(super) fn issue_page(html: &str, issues: &[IssueRecord], at: usize) -> Strin
         ),
     );
     let html = xml_safe(html);
-    let (start, end) = match (html.find(NAV_START), html.find(NAV_END)) {
-        (Some(start), Some(end)) if start < end => (start, end),
-        _ => {
-            let body = html
-                .find("<body")
-                .and_then(|b| html[b..].find('>').map(|e| b + e + 1));
-            let at = body.unwrap_or(0);
-            return format!("{}{nav}{NAV_END}{}", &html[..at], &html[at..]);
-        }
-    };
-    format!("{}{nav}{}", &html[..start], &html[end..])
+    if let (Some(start), Some(end)) = (html.find(NAV_START), html.find(NAV_END))
+        && start < end
+    {
+        return format!("{}{nav}{}", &html[..start], &html[end..]);
+    }
+    let body = html
+        .find("<body")
+        .and_then(|b| html[b..].find('>').map(|e| b + e + 1));
+    let at = body.unwrap_or(0);
+    format!("{}{nav}{NAV_END}{}", &html[..at], &html[at..])
 }
 
 /// What the archive is called: the digest's title, or the titles when digests share it.
