@@ -2,10 +2,8 @@
 //! them all and an Atom feed, in the digest's `archive:` directory.
 //!
 //! Written only after the mail server accepted an issue, never by a preview. Every
-//! file is replaced atomically (a temporary file, then a rename), so a web server
-//! never serves half a page and a crash leaves the previous version. The temporary
-//! file is created afresh under a random name, so a link planted where it will be
-//! cannot redirect the write.
+//! file is replaced atomically (see `write_atomically`), so a web server never serves
+//! half a page and a crash leaves the previous version.
 //!
 //! Subject, date and item count of earlier issues are kept in `issues.json` beside
 //! the pages: the index and the feed need them, and reading them back out of our own
@@ -107,12 +105,11 @@ pub(crate) fn publish_sent(
     let page = pages::issue_page(&rendered.html, &issues, at);
     write_atomically(dir, &file, page.as_bytes())?;
     // The issues either side now have this one to link to.
-    for n in [at.checked_sub(1), Some(at + 1)].into_iter().flatten() {
-        let Some(name) = issues.get(n).map(|i| i.file.clone()) else {
-            continue;
-        };
-        if let Ok(old) = std::fs::read_to_string(dir.join(&name)) {
-            write_atomically(dir, &name, pages::issue_page(&old, &issues, n).as_bytes())?;
+    let neighbours = [at.checked_sub(1), Some(at + 1)].into_iter().flatten();
+    for (n, issue) in neighbours.filter_map(|n| Some((n, issues.get(n)?))) {
+        if let Ok(old) = std::fs::read_to_string(dir.join(&issue.file)) {
+            let page = pages::issue_page(&old, &issues, n);
+            write_atomically(dir, &issue.file, page.as_bytes())?;
         }
     }
     let record = serde_json::to_vec_pretty(&issues).map_err(|e| ArchiveError::Record {

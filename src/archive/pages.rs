@@ -15,6 +15,8 @@ pub(super) const FEED_ENTRIES: usize = 50;
 const NAV_START: &str = "<!--nav-->";
 const NAV_END: &str = "<!--/nav-->";
 
+const INDEX: &str = include_str!("../../templates/archive-index.html.j2");
+
 /// An issue's page: the email as sent, its link to this very page replaced by links
 /// to the index and to the older and newer issues (`issues` newest first, this one at
 /// `at`). A template without the marks gets the links at the top of its body.
@@ -37,17 +39,16 @@ pub(super) fn issue_page(html: &str, issues: &[IssueRecord], at: usize) -> Strin
         ),
     );
     let html = xml_safe(html);
-    let (start, end) = match (html.find(NAV_START), html.find(NAV_END)) {
-        (Some(start), Some(end)) if start < end => (start, end),
-        _ => {
-            let body = html
-                .find("<body")
-                .and_then(|b| html[b..].find('>').map(|e| b + e + 1));
-            let at = body.unwrap_or(0);
-            return format!("{}{nav}{NAV_END}{}", &html[..at], &html[at..]);
-        }
-    };
-    format!("{}{nav}{}", &html[..start], &html[end..])
+    if let (Some(start), Some(end)) = (html.find(NAV_START), html.find(NAV_END))
+        && start < end
+    {
+        return format!("{}{nav}{}", &html[..start], &html[end..]);
+    }
+    let body = html
+        .find("<body")
+        .and_then(|b| html[b..].find('>').map(|e| b + e + 1));
+    let at = body.unwrap_or(0);
+    format!("{}{nav}{NAV_END}{}", &html[..at], &html[at..])
 }
 
 /// What the archive is called: the digest's title, or the titles when digests share it.
@@ -71,58 +72,20 @@ fn href(base: Option<&str>, file: &str) -> String {
 }
 
 /// The list of issues, in the look of the issues themselves: the same card, accent
-/// and type on the same background.
+/// and type on the same background. Every value goes through `x`, this module's
+/// escaping, rather than minijinja's, which would also escape `/` in every address.
 pub(super) fn index(issues: &[IssueRecord], base: Option<&str>) -> String {
-    let title = escape(&title(issues));
-    let mut list = String::new();
-    for issue in issues {
-        list.push_str(&format!(
-            "<li><a href=\"{}\">{}</a><br><span class=\"meta\">{} · {} item{}</span></li>\n",
-            escape(&issue.file),
-            escape(&issue.subject),
-            escape(&issue.date),
-            issue.items,
-            if issue.items == 1 { "" } else { "s" },
-        ));
-    }
-    let feed = escape(&href(base, "feed.xml"));
-    format!(
-        r#"<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title}: past issues</title>
-<link rel="alternate" type="application/atom+xml" title="{title}" href="{feed}">
-<style>
-  body {{ margin: 0; padding: 24px 8px; background-color: #eef1f5; font-family: -apple-system, BlinkMacSystemFont, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; color: #374151; word-break: break-word; }}
-  main {{ max-width: 600px; margin: 0 auto; background-color: #ffffff; border-radius: 10px; border-top: 6px solid #e85d04; }}
-  header {{ padding: 28px 32px 22px; border-bottom: 1px solid #e5e7eb; }}
-  .kicker {{ margin: 0; font-size: 12px; font-weight: 700; letter-spacing: 1.5px; text-transform: uppercase; color: #e85d04; }}
-  h1 {{ margin: 6px 0 0; font-size: 28px; line-height: 34px; font-weight: 800; color: #111827; }}
-  ul {{ margin: 0; padding: 0; list-style: none; }}
-  li {{ padding: 18px 32px; border-bottom: 1px solid #e5e7eb; font-size: 18px; line-height: 24px; }}
-  a {{ color: #1d4ed8; text-decoration: none; }}
-  .meta {{ margin: 8px 0 0; font-size: 14px; color: #6b7280; }}
-  @media (max-width: 620px) {{ body {{ padding: 0; }} main {{ border-radius: 0; }} header, li {{ padding-left: 18px; padding-right: 18px; }} }}
-</style>
-</head>
-<body>
-<main>
-<header>
-<p class="kicker">Past issues</p>
-<h1>{title}</h1>
-<p class="meta"><a href="{feed}">Atom feed</a> · {count} issue{plural}</p>
-</header>
-<ul>
-{list}</ul>
-</main>
-</body>
-</html>
-"#,
-        count = issues.len(),
-        plural = if issues.len() == 1 { "" } else { "s" },
-    )
+    let mut env = minijinja::Environment::new();
+    env.add_filter("x", |text: &str| escape(text));
+    let page = minijinja::context! {
+        title => title(issues),
+        feed => href(base, "feed.xml"),
+        issues => minijinja::value::Serde(issues),
+    };
+    // minijinja drops the template's final newline.
+    env.render_str(INDEX, page)
+        .expect("the built-in index template renders")
+        + "\n"
 }
 
 /// Atom 1.0: one entry per issue (the newest [`FEED_ENTRIES`]), its HTML as content.

@@ -112,11 +112,9 @@ impl FetchRecorder<'_> {
                     link = excluded.link, date = excluded.date, summary = excluded.summary,
                     content = excluded.content, categories = excluded.categories, authors = excluded.authors,
                     image = excluded.image, image_width = excluded.image_width, image_height = excluded.image_height
-                 WHERE in_feed = 0 OR title IS NOT excluded.title OR link IS NOT excluded.link
-                    OR date IS NOT excluded.date OR summary IS NOT excluded.summary
-                    OR content IS NOT excluded.content OR categories IS NOT excluded.categories
-                    OR authors IS NOT excluded.authors OR image IS NOT excluded.image
-                    OR image_width IS NOT excluded.image_width OR image_height IS NOT excluded.image_height",
+                 WHERE in_feed = 0 OR (title, link, date, summary, content, categories, authors, image, image_width, image_height)
+                    IS NOT (excluded.title, excluded.link, excluded.date, excluded.summary, excluded.content,
+                            excluded.categories, excluded.authors, excluded.image, excluded.image_width, excluded.image_height)",
             )
             .map_err(err)?;
         for item in items.iter() {

@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use rusqlite::Connection;
+use rusqlite::types::FromSql;
 
 use super::{MIGRATIONS, State, StateError};
 
@@ -15,9 +16,8 @@ const APPLICATION_ID: i32 = 0x4644_4C54;
 /// written before the id was set.
 const OUR_TABLES: [&str; 3] = ["feeds", "items", "sent"];
 
-fn application_id(conn: &Connection, path: &Path) -> Result<i32, StateError> {
-    conn.pragma_query_value(None, "application_id", |r| r.get(0))
-        .map_err(StateError::sqlite(path))
+fn pragma<T: FromSql>(conn: &Connection, path: &Path, name: &str) -> Result<T, StateError> {
+    (conn.pragma_query_value(None, name, |r| r.get(0))).map_err(StateError::sqlite(path))
 }
 
 /// Refuses a file that is not a feedletter state, or one from a newer feedletter,
@@ -27,7 +27,7 @@ pub(super) fn check_ours(conn: &Connection, path: &Path) -> Result<(), StateErro
         path: path.to_path_buf(),
         reason: reason.to_string(),
     };
-    let id = match application_id(conn, path) {
+    let id: i32 = match pragma(conn, path, "application_id") {
         Err(StateError::Sqlite {
             source: rusqlite::Error::SqliteFailure(e, _),
             ..
@@ -39,9 +39,7 @@ pub(super) fn check_ours(conn: &Connection, path: &Path) -> Result<(), StateErro
     if id != 0 && id != APPLICATION_ID {
         return Err(not_ours("another program's SQLite database"));
     }
-    let version: u32 = conn
-        .pragma_query_value(None, "user_version", |r| r.get(0))
-        .map_err(StateError::sqlite(path))?;
+    let version: u32 = pragma(conn, path, "user_version")?;
     if version as usize > MIGRATIONS.len() {
         return Err(StateError::TooNew {
             path: path.to_path_buf(),
@@ -71,9 +69,7 @@ pub(super) fn check_ours(conn: &Connection, path: &Path) -> Result<(), StateErro
 /// has) and marks the file as a feedletter state.
 pub(super) fn migrate(mut conn: Connection, path: &Path) -> Result<State, StateError> {
     let err = StateError::sqlite(path);
-    let version: u32 = conn
-        .pragma_query_value(None, "user_version", |r| r.get(0))
-        .map_err(err)?;
+    let version: u32 = pragma(&conn, path, "user_version")?;
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
         let tx = conn.transaction().map_err(err)?;
         tx.execute_batch(sql).map_err(err)?;
@@ -81,7 +77,7 @@ pub(super) fn migrate(mut conn: Connection, path: &Path) -> Result<State, StateE
             .map_err(err)?;
         tx.commit().map_err(err)?;
     }
-    if application_id(&conn, path)? == 0 {
+    if pragma::<i32>(&conn, path, "application_id")? == 0 {
         conn.pragma_update(None, "application_id", APPLICATION_ID)
             .map_err(err)?;
     }

@@ -92,20 +92,15 @@ where
         Err(RecvTimeoutError::Timeout) => {
             let step = watch.abandon();
             // The answer may have arrived while the flag was being set.
-            result.try_recv().map_err(|_| step)
+            result.try_recv().map_err(|_| Stopped::TimedOut(step))?
         }
         Err(RecvTimeoutError::Disconnected) => {
-            return Err(Stopped::Lost(
-                "the SMTP conversation ended without an answer".into(),
-            ));
+            let reason = "the SMTP conversation ended without an answer";
+            return Err(Stopped::Lost(reason.into()));
         }
-        Ok(finished) => Ok(finished),
+        Ok(finished) => finished,
     };
-    match finished {
-        Ok(Ok(value)) => Ok(value),
-        Ok(Err(failure)) => Err(Stopped::Failed(failure)),
-        Err(step) => Err(Stopped::TimedOut(step)),
-    }
+    finished.map_err(Stopped::Failed)
 }
 
 #[cfg(test)]

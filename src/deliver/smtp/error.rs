@@ -109,10 +109,9 @@ impl DeliveryError {
 }
 
 fn tried(attempts: u32) -> String {
-    if attempts > 1 {
-        format!(" (tried {attempts} times)")
-    } else {
-        String::new()
+    match attempts {
+        0 | 1 => String::new(),
+        n => format!(" (tried {n} times)"),
     }
 }
 

@@ -60,16 +60,11 @@ pub(super) fn probe(path: Option<&Path>) -> Result<(), DeliveryError> {
 }
 
 fn is_executable(path: &Path) -> bool {
-    let Ok(meta) = std::fs::metadata(path) else {
-        return false;
-    };
     #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        meta.is_file() && meta.permissions().mode() & 0o111 != 0
-    }
+    use std::os::unix::fs::PermissionsExt;
+    #[cfg(unix)]
+    let runnable = |meta: &std::fs::Metadata| meta.permissions().mode() & 0o111 != 0;
     #[cfg(not(unix))]
-    {
-        meta.is_file()
-    }
+    let runnable = |_: &std::fs::Metadata| true;
+    std::fs::metadata(path).is_ok_and(|meta| meta.is_file() && runnable(&meta))
 }
