@@ -17,6 +17,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use crate::config::Config;
+use crate::error::Error;
 use crate::fetch::{self, Fetched};
 use crate::model::{
     Feed, FeedError, FeedIndex, FeedItems, FeedKey, FeedLocation, FeedOutcome, FeedReport,
@@ -24,7 +25,7 @@ use crate::model::{
 };
 use crate::semaphore::Semaphore;
 use crate::state::{FeedRecord, FetchRecord, FetchRecorder, State, StateError, Stored};
-use crate::{Error, isolate, label, parse, select};
+use crate::{isolate, label, parse, select};
 
 /// The feeds' items (fresh or remembered) and a report per feed, in config order.
 pub struct Gathered {
