@@ -33,7 +33,7 @@ mod outcome;
 mod parse;
 mod preflight;
 mod progress;
-pub mod render;
+mod render;
 pub mod report;
 mod run;
 mod schedule;

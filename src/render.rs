@@ -21,13 +21,11 @@ use crate::config::{ContentMode, DigestConfig};
 use crate::model::{FeedReport, Selection};
 use crate::{isolate, text};
 
-pub use crate::html::sanitize::sanitize_html;
-pub use budget::GMAIL_CLIP_BYTES;
+pub(crate) use budget::GMAIL_CLIP_BYTES;
 use budget::Plan;
-pub use context::IssueLinks;
-pub use item::{excerpt, lead_image};
-pub use lead_image::lead_image_in;
-pub use lint::TemplateSource;
+pub(crate) use context::IssueLinks;
+pub(crate) use item::{excerpt, lead_image};
+pub(crate) use lint::TemplateSource;
 
 const DEFAULT_HTML: &str = include_str!("../templates/digest.html.j2");
 const DEFAULT_TEXT: &str = include_str!("../templates/digest.txt.j2");
@@ -54,19 +52,19 @@ pub struct RenderedDigest {
 }
 
 /// Everything a template sees about the run besides the items.
-pub struct RunContext<'a> {
+pub(crate) struct RunContext<'a> {
     pub now: DateTime<Utc>,
     pub reports: &'a [FeedReport],
 }
 
 /// Holds the template environment, built once per run and shared by all digests.
-pub struct Renderer {
+pub(crate) struct Renderer {
     env: Environment<'static>,
 }
 
 impl Renderer {
     /// `override_dir`: templates there win over the built-in ones of the same name.
-    pub fn new(override_dir: Option<&Path>) -> Renderer {
+    pub(crate) fn new(override_dir: Option<&Path>) -> Renderer {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         env.set_auto_escape_callback(|name| {
@@ -83,7 +81,7 @@ impl Renderer {
     }
 
     /// Compiles both templates of `name`, so `check` can report a broken one up front.
-    pub fn check_template(&self, name: &str) -> Result<(), RenderError> {
+    pub(crate) fn check_template(&self, name: &str) -> Result<(), RenderError> {
         for file in [format!("{name}.html.j2"), format!("{name}.txt.j2")] {
             (self.env.get_template(&file)).map_err(|e| template_error(&file, &e))?;
         }
@@ -94,7 +92,7 @@ impl Renderer {
     /// digest whose HTML would be clipped by Gmail is shown with less until it fits
     /// (see `budget`), with a warning on stderr. A panic while sanitizing, inlining or
     /// templating is this digest's error, so the other digests are still rendered.
-    pub fn render_issue(
+    pub(crate) fn render_issue(
         &self,
         digest: &DigestConfig,
         selection: &Selection,

@@ -32,7 +32,7 @@ const LINK_REL: &str = "noopener noreferrer nofollow";
 /// item's link, else the feed's) anchors relative `href` / `src`; without one,
 /// relative URLs are dropped rather than left pointing at wherever the email happens
 /// to be opened.
-pub fn sanitize_html(html: &str, base: Option<&url::Url>) -> String {
+pub(crate) fn sanitize_html(html: &str, base: Option<&url::Url>) -> String {
     let clean = builder(base).clean(html).to_string();
     finish(&clean)
 }

@@ -11,7 +11,7 @@ use super::item::Shown;
 use super::{RenderError, RenderedDigest};
 
 /// The HTML size above which Gmail clips a message.
-pub const GMAIL_CLIP_BYTES: usize = 102_400;
+pub(crate) const GMAIL_CLIP_BYTES: usize = 102_400;
 
 /// The shortest an excerpt becomes before items lose theirs altogether.
 const SHORTEST_EXCERPT: usize = 80;

@@ -158,7 +158,7 @@ fn notes<T>(reports: &[FeedReport], note: impl Fn(&FeedReport) -> Option<T>) -> 
 
 /// Where this issue will be in the web archive, for "View in browser".
 #[derive(Debug, Clone)]
-pub struct IssueLinks {
+pub(crate) struct IssueLinks {
     pub archive_url: String,
     pub issue_url: String,
 }

@@ -94,7 +94,7 @@ pub(super) fn prepare(digest: &DigestConfig, selection: &Selection) -> Vec<Prepa
 
 /// The plain-text excerpt of an item, as the digest shows it: from the summary, or
 /// from the content when the summary has no text (only an image, say).
-pub fn excerpt(digest: &DigestConfig, item: &SelectedItem) -> String {
+pub(crate) fn excerpt(digest: &DigestConfig, item: &SelectedItem) -> String {
     let text = (texts(item).into_iter().flatten())
         .map(text::html_to_text)
         .find(|t| !t.is_empty())
@@ -145,7 +145,7 @@ fn prepare_item(digest: &DigestConfig, item: &SelectedItem) -> PreparedItem {
 
 /// The picture the HTML part leads an item with: the feed's own, else the first real
 /// picture in the item's HTML; none with `images: false`.
-pub fn lead_image(digest: &DigestConfig, item: &SelectedItem) -> Option<LeadImage> {
+pub(crate) fn lead_image(digest: &DigestConfig, item: &SelectedItem) -> Option<LeadImage> {
     digest
         .images
         .then(|| item.image.clone().or_else(|| content_image(item)))

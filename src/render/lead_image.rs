@@ -12,7 +12,7 @@ use crate::model::LeadImage;
 /// The first image in an item's HTML that is a picture of the item: not a tracking
 /// pixel (the same rules as [`sanitize_html`]), not an icon or an emoji, with an
 /// absolute http(s) source.
-pub fn lead_image_in(html: &str, base: Option<&url::Url>) -> Option<LeadImage> {
+pub(crate) fn lead_image_in(html: &str, base: Option<&url::Url>) -> Option<LeadImage> {
     // The picture is nearly always among a post's first four images; only when those
     // are all icons or pixels is the whole of a long post parsed.
     let head = IMG_TAG

@@ -23,7 +23,7 @@ const SUBJECT: &str = "subject";
 
 /// Which of a digest's templates a problem is in.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TemplateSource {
+pub(crate) enum TemplateSource {
     /// The digest's `subject:` in the config.
     Subject,
     /// A template file, by name (`digest.html.j2`).
@@ -32,7 +32,7 @@ pub enum TemplateSource {
 
 /// One mistake in a template, with its 1-based line within that template.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TemplateProblem {
+pub(crate) struct TemplateProblem {
     pub source: TemplateSource,
     pub line: Option<usize>,
     pub message: String,
@@ -41,7 +41,7 @@ pub struct TemplateProblem {
 impl Renderer {
     /// Renders the digest's subject and both template files against `selection`,
     /// each on its own, and returns every problem found in any of them.
-    pub fn lint(
+    pub(crate) fn lint(
         &self,
         digest: &DigestConfig,
         selection: &Selection,
