@@ -147,6 +147,38 @@ fn defaults_apply() {
 }
 
 #[test]
+fn max_bytes_reads_a_size_as_yaml_or_a_person_writes_it() {
+    let read = |value: &str| {
+        let yaml = format!(
+            "{FEED}digests:\n  d:\n    to: [a@example.com]\nfetch:\n  max_bytes: {value}\n"
+        );
+        config::parse(Path::new("feeds.yaml"), &yaml).map(|c| c.fetch.max_bytes)
+    };
+    for (value, bytes) in [
+        ("300", 300),
+        ("1_000_000", 1_000_000),
+        ("+512", 512),
+        ("\"10 MB\"", 10_000_000),
+        ("1.5GiB", 3 << 29),
+        ("1_024KiB", 1 << 20),
+    ] {
+        assert_eq!(read(value).ok(), Some(bytes), "{value}");
+    }
+    for (value, why) in [
+        ("-5", "cannot be negative"),
+        ("0", "more than zero"),
+        ("12 parsecs", "`parsecs` is not a size unit"),
+        ("lots", "is not a size"),
+    ] {
+        let msg = read(value).expect_err(value).to_string();
+        assert!(
+            msg.contains("fetch.max_bytes") && msg.contains(why),
+            "{value}: {msg}"
+        );
+    }
+}
+
+#[test]
 fn the_binary_exits_2_on_an_invalid_config() {
     let dir = tempfile::tempdir().unwrap();
     let path = write_config(

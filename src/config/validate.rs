@@ -233,12 +233,13 @@ fn duration(text: &str) -> Result<Duration, String> {
     }
 }
 
-/// Parses `512KiB`, `5MiB`, `10 MB`, `1.5GiB`, `300`.
+/// Parses `512KiB`, `5MiB`, `10 MB`, `1.5GiB`, `300`, and YAML's `+1_000_000`.
 fn bytes(s: &str) -> Result<u64, String> {
     let t = s.trim();
     if t.starts_with('-') {
         return Err("a size cannot be negative".into());
     }
+    let t = t.strip_prefix('+').unwrap_or(t).replace('_', "");
     let split = t
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
         .unwrap_or(t.len());
