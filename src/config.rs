@@ -18,6 +18,7 @@ mod validate;
 
 pub use raw::position_of;
 pub use schedule::Schedule;
+pub(crate) use validate::feed_url;
 
 /// A config file that could not be used. Lists every problem found, not only the first.
 #[derive(Debug, thiserror::Error)]

@@ -78,7 +78,7 @@ impl Feeds {
                 continue;
             }
             let shown = title.unwrap_or(url);
-            if !is_http(url) {
+            if crate::config::feed_url(url).is_err() {
                 log::warn!("skipping {shown}: `{url}` is not an http(s) URL");
             } else if !self.seen.insert(url.to_string()) {
                 log::warn!("skipping {shown}: {url} is listed twice");
@@ -104,10 +104,6 @@ impl Feeds {
             self.yaml += &format!("    tags: [{}]\n", tags.join(", "));
         }
     }
-}
-
-fn is_http(url: &str) -> bool {
-    url::Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
 }
 
 /// A YAML double-quoted scalar.

@@ -286,6 +286,7 @@ const OPML: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
       <outline type="rss" text="Rust Blog" title="Rust Blog: &quot;official&quot;"
                xmlUrl="https://blog.rust-lang.org/feed.xml" htmlUrl="https://blog.rust-lang.org/"/>
       <outline type="rss" text="yes" xmlUrl="https://notes.example.org/atom.xml"/>
+      <outline type="rss" text="Old FTP" xmlUrl="ftp://files.example.org/feed.xml"/>
     </outline>
   </body>
 </opml>
@@ -302,6 +303,12 @@ fn imported_opml_is_yaml_that_check_accepts() {
         .output()
         .expect("runs");
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        stderr(&output)
+            .contains("skipping Old FTP: `ftp://files.example.org/feed.xml` is not an http(s) URL"),
+        "{}",
+        stderr(&output)
+    );
     let yaml = stdout(&output);
     // Titles that would be misread as plain YAML (a colon, quotes, `yes`) are quoted.
     assert!(

@@ -182,7 +182,7 @@ impl Validator {
         path: Option<Spanned<String>>,
     ) -> Option<FeedLocation> {
         match (url, path) {
-            (Some(url), None) => self.check(Some(&url), &format!("{key}.url"), feed_url),
+            (Some(url), None) => self.check(Some(&url), &format!("{key}.url"), |u| feed_url(u)),
             (None, Some(path)) => Some(FeedLocation::Path(base.join(&path.value))),
             (Some(url), Some(_)) => {
                 self.problem(&url, key, "give either `url` or `path`, not both");
@@ -197,7 +197,8 @@ impl Validator {
     }
 }
 
-fn feed_url(text: &String) -> Result<FeedLocation, String> {
+/// The one rule for a feed's URL, which `import` follows too.
+pub(crate) fn feed_url(text: &str) -> Result<FeedLocation, String> {
     match url::Url::parse(text.trim()) {
         Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {
             Ok(FeedLocation::Url(u))
