@@ -240,10 +240,11 @@ mod tests {
     fn an_rss_guid_is_the_link_unless_it_says_otherwise() {
         let body = "<rss version=\"2.0\"><channel><item><guid>https://x/1?a=1&amp;b=2</guid></item>\
             <item><guid isPermaLink=\"false\">https://x/2</guid></item>\
+            <item><guid isPermaLink=\"false\"><![CDATA[https://x/3]]></guid></item>\
             <item><guid>not-a-url</guid></item></channel></rss>";
         let feed = parse_feed(&source(), body.as_bytes(), None, None).expect("feed");
         let links: Vec<_> = feed.items.iter().map(|i| i.link.as_deref()).collect();
-        assert_eq!(links, [Some("https://x/1?a=1&b=2"), None, None]);
+        assert_eq!(links, [Some("https://x/1?a=1&b=2"), None, None, None]);
     }
 
     #[test]

@@ -630,6 +630,25 @@ fn dc_title_stands_in_for_a_missing_title() {
 }
 
 #[test]
+fn dc_title_in_cdata_is_its_text() {
+    // CDATA is text as written, without its markers, as feedparser reads it.
+    let body = "<rss version=\"2.0\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\"><channel>\
+        <item><dc:title><![CDATA[Fish & chips <today>]]></dc:title>\
+        <link>https://chips.example.org/1</link>\
+        <pubDate>Tue, 14 May 2024 09:00:00 GMT</pubDate></item></channel></rss>";
+    let (doc, _) = preview_body(body.into(), "application/rss+xml");
+    no_failures(&doc);
+    assert_eq!(
+        items(&doc),
+        expect(&[(
+            "Fish & chips <today>",
+            Some("https://chips.example.org/1"),
+            "2024-05-14T09:00:00Z"
+        )])
+    );
+}
+
+#[test]
 fn media_title_stands_in_for_a_missing_title() {
     // feedparser: 'Fox at dawn' https://trailcam.example.com/clips/fox-at-dawn
     // 2024-05-11T05:12:00Z.

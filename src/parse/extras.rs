@@ -106,12 +106,8 @@ fn read(doc: &[u8], base: Option<&url::Url>) -> Vec<Said> {
                 _ => None,
             };
             if let Some(slot) = slot.filter(|slot| slot.is_none()) {
-                let Ok(raw) = reader.read_text(start.name()) else {
-                    break;
-                };
-                *slot = quick_xml::escape::unescape(&raw)
-                    .map(|v| v.trim().to_string())
-                    .ok();
+                let Some(t) = text_of(&mut reader) else { break };
+                *slot = Some(t);
                 continue;
             }
         }
@@ -133,4 +129,25 @@ fn read(doc: &[u8], base: Option<&url::Url>) -> Vec<Said> {
         entries.pop();
     }
     entries
+}
+
+/// An element's text up to its end tag, CDATA without its markers and an unknown
+/// entity as written; `None` when the document breaks in it.
+fn text_of(reader: &mut NsReader<&[u8]>) -> Option<String> {
+    let (mut text, mut depth) = (String::new(), 0usize);
+    loop {
+        match reader.read_event().ok()? {
+            Event::Text(t) => text += &t,
+            Event::CData(c) => text += &c,
+            Event::GeneralRef(r) => {
+                let written = format!("&{};", &*r);
+                text += &quick_xml::escape::unescape(&written).unwrap_or(written.as_str().into());
+            }
+            Event::Start(_) => depth += 1,
+            Event::End(_) if depth == 0 => return Some(text.trim().to_string()),
+            Event::End(_) => depth -= 1,
+            Event::Eof => return None,
+            _ => {}
+        }
+    }
 }
