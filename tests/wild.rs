@@ -573,6 +573,25 @@ fn reading_resumes_after_a_broken_entry() {
 }
 
 #[test]
+fn an_unclosed_encoding_in_the_declaration_costs_nothing() {
+    // The unclosed value must not be taken to run on into the root element: the feed
+    // reads as if it declared no encoding.
+    let body = "<?xml version=\"1.0\" encoding=\"utf-8?>\n<rss version=\"2.0\"><channel>\
+        <item><title>Declared badly</title><link>https://decl.example.org/1</link>\
+        <pubDate>Tue, 14 May 2024 09:00:00 GMT</pubDate></item></channel></rss>";
+    let (doc, _) = preview_body(body.into(), "application/rss+xml");
+    no_failures(&doc);
+    assert_eq!(
+        items(&doc),
+        expect(&[(
+            "Declared badly",
+            Some("https://decl.example.org/1"),
+            "2024-05-14T09:00:00Z"
+        )])
+    );
+}
+
+#[test]
 fn a_stray_byte_in_utf8_spoils_one_character() {
     // feedparser: 'Café 日本語' and 'Crème ?' (its one byte replaced).
     let mut body = b"<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss version=\"2.0\"><channel>\
