@@ -343,6 +343,23 @@ fn naked_markup_in_a_title_is_its_text() {
 }
 
 #[test]
+fn markup_after_a_comment_in_a_title_is_its_text() {
+    let body = "<rss version=\"2.0\"><channel><item><title>a <!-- c --><b>B</b> c</title>\
+        <link>https://naked.example.com/c</link>\
+        <pubDate>Thu, 09 May 2024 07:00:00 GMT</pubDate></item></channel></rss>";
+    let (doc, _) = preview_body(body.into(), "application/rss+xml");
+    no_failures(&doc);
+    assert_eq!(
+        items(&doc),
+        expect(&[(
+            "a B c",
+            Some("https://naked.example.com/c"),
+            "2024-05-09T07:00:00Z"
+        )])
+    );
+}
+
+#[test]
 fn comments_whose_links_differ_only_in_fragment_stay_apart() {
     // feedparser: two entries, links …#comment-101 and …#comment-102.
     let (doc, _) = preview("comment-fragments.xml", "application/rss+xml");
