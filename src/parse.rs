@@ -49,12 +49,12 @@ pub(crate) fn parse_feed(
             .build()
     };
     let (parsed, unreadable) = read::read(&parser, &doc, broken)?;
-    // An Atom id is often the permalink, and an RSS guid is one unless it says not.
-    let not_permalinks = LazyCell::new(|| extras::not_permalinks(&doc));
+    // An Atom id is often the permalink, an RSS guid one unless it or a <link> says not.
+    let not_links = LazyCell::new(|| extras::not_links(&doc));
     let id_is_link = |entry: &Entry| match parsed.feed_type {
         FeedType::Atom => true,
         FeedType::JSON => false,
-        _ => !not_permalinks.contains(&entry.id),
+        _ => !not_links.contains(&entry.id),
     };
 
     let site = alternate(&parsed.links).and_then(|l| absolute_http_url(&l.href, base));
@@ -163,10 +163,8 @@ fn item_link(
     if let Some(link) = alternate(&entry.links) {
         return absolute_http_url(&link.href, base);
     }
-    let id = entry.id.trim();
-    let lower = id.get(..8).unwrap_or(id).to_ascii_lowercase();
-    if (lower.starts_with("http://") || lower.starts_with("https://")) && id_is_link(entry) {
-        return absolute_http_url(id, None);
+    if let Some(id) = absolute_http_url(&entry.id, None).filter(|_| id_is_link(entry)) {
+        return Some(id);
     }
     entry
         .links

@@ -273,7 +273,7 @@ fn one_odd_atom_entry_costs_only_its_field() {
 #[test]
 fn an_rss_guid_is_the_link_unless_it_says_otherwise() {
     // feedparser: Episode 12 and 11 linked to their guids; Episode 10
-    // (isPermaLink="false") has no link.
+    // (isPermaLink="false") has no link, nor has Episode 9 (an empty <link>).
     let (doc, _) = preview("rss-guid-only.xml", "application/rss+xml");
     no_failures(&doc);
     assert_eq!(
@@ -290,6 +290,7 @@ fn an_rss_guid_is_the_link_unless_it_says_otherwise() {
                 "2024-05-01T06:00:00Z"
             ),
             ("Episode 10", None, "2024-04-24T06:00:00Z"),
+            ("Episode 9", None, "2024-04-17T06:00:00Z"),
         ])
     );
 }

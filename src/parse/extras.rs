@@ -1,6 +1,6 @@
 //! What feed-rs leaves out of an item and feedparser reads: `dc:title`, the `dcterms:`
 //! dates (else an item is dated by first sight, and shows as new), a lone
-//! `media:thumbnail` or `itunes:image`, and a guid's `isPermaLink="false"`.
+//! `media:thumbnail` or `itunes:image`, and which guids are no link.
 
 use std::collections::HashSet;
 
@@ -24,7 +24,10 @@ struct Said {
     /// `dcterms:issued`, `created` and `modified`, in the order they date an item.
     dates: [Option<String>; 3],
     image: Option<LeadImage>,
-    not_permalink: Option<String>,
+    guid: Option<String>,
+    /// The guid says `isPermaLink="false"`, or the item has a `<link>` (an empty one
+    /// feed-rs drops) of its own.
+    not_link: bool,
 }
 
 /// Fills in titles, dates and images, by position: only when the document's entries
@@ -54,14 +57,10 @@ pub(super) fn fill(doc: &[u8], base: Option<&url::Url>, items: &mut [Item]) {
     }
 }
 
-/// The guids that say they are no permalink; feed-rs reads a guid as the entry's id
-/// and drops the attribute.
-pub(super) fn not_permalinks(doc: &[u8]) -> HashSet<String> {
-    if memchr::memmem::find(doc, b"isPermaLink").is_none() {
-        return HashSet::new();
-    }
-    let said = read(doc, None).into_iter();
-    said.filter_map(|said| said.not_permalink).collect()
+/// The guids that are not their item's link; feed-rs reads a guid as the entry's id.
+pub(super) fn not_links(doc: &[u8]) -> HashSet<String> {
+    let said = read(doc, None).into_iter().filter(|said| said.not_link);
+    said.filter_map(|said| said.guid).collect()
 }
 
 /// What each entry says, in document order, up to where the document breaks.
@@ -92,20 +91,21 @@ fn read(doc: &[u8], base: Option<&url::Url>) -> Vec<Said> {
             _ => continue,
         };
         let local = start.local_name().as_ref().to_string();
-        let child = !empty && entry.is_some_and(|at| depth == at + 1);
+        let child = entry.is_some_and(|at| depth == at + 1);
         let not_permalink = |guid: &BytesStart<'_>| {
             attr(guid, "isPermaLink").is_some_and(|v| v.trim().eq_ignore_ascii_case("false"))
         };
         if let Some(said) = entries.last_mut().filter(|_| child) {
+            said.not_link |= local == "link" || (local == "guid" && not_permalink(&start));
             let slot = match (dc, local.as_str()) {
                 (Some(true), "title") => Some(&mut said.title),
                 (Some(false), "issued") => Some(&mut said.dates[0]),
                 (Some(false), "created") => Some(&mut said.dates[1]),
                 (Some(false), "modified") => Some(&mut said.dates[2]),
-                (None, "guid") if not_permalink(&start) => Some(&mut said.not_permalink),
+                (None, "guid") => Some(&mut said.guid),
                 _ => None,
             };
-            if let Some(slot) = slot.filter(|slot| slot.is_none()) {
+            if let Some(slot) = slot.filter(|slot| !empty && slot.is_none()) {
                 let Some(t) = text_of(&mut reader) else { break };
                 *slot = Some(t);
                 continue;
