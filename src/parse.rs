@@ -50,11 +50,12 @@ pub(crate) fn parse_feed(
     };
     let (parsed, unreadable) = read::read(&parser, &doc, broken)?;
     // An Atom id is often the permalink, an RSS guid one unless it or a <link> says not.
-    let not_links = LazyCell::new(|| extras::not_links(&doc));
+    let said = LazyCell::new(|| extras::read(&doc, base));
+    let not_links = LazyCell::new(|| extras::not_links(&said));
     let id_is_link = |entry: &Entry| match parsed.feed_type {
         FeedType::Atom => true,
         FeedType::JSON => false,
-        _ => !not_links.contains(&entry.id),
+        _ => !not_links.contains(entry.id.as_str()),
     };
 
     let site = alternate(&parsed.links).and_then(|l| absolute_http_url(&l.href, base));
@@ -64,7 +65,7 @@ pub(crate) fn parse_feed(
     let item = |e| item_from_entry(index, &identity, e, link_base, &id_is_link);
     let mut items: Vec<Item> = parsed.entries.into_iter().map(item).collect();
     image::add_json_feed_images(&doc, base, &mut items);
-    extras::fill(&doc, base, &mut items);
+    extras::fill(&doc, || &said[..], &mut items);
     drop(doc);
     let mut feed = Feed {
         title: parsed

@@ -19,7 +19,7 @@ const DC_TERMS: &str = "http://purl.org/dc/terms/";
 
 /// What one entry says of the above.
 #[derive(Default)]
-struct Said {
+pub(super) struct Said {
     title: Option<String>,
     /// `dcterms:issued`, `created` and `modified`, in the order they date an item.
     dates: [Option<String>; 3],
@@ -30,9 +30,9 @@ struct Said {
     not_link: bool,
 }
 
-/// Fills in titles, dates and images, by position: only when the document's entries
-/// line up one to one with `items`.
-pub(super) fn fill(doc: &[u8], base: Option<&url::Url>, items: &mut [Item]) {
+/// Fills in titles, dates and images from what the document's entries `said`, by
+/// position: only when they line up one to one with `items`.
+pub(super) fn fill<'s>(doc: &[u8], said: impl FnOnce() -> &'s [Said], items: &mut [Item]) {
     let found = |needle: &[u8]| memchr::memmem::find(doc, needle).is_some();
     let dc = items.iter().any(|i| i.title.is_empty() || i.date.is_none()) && found(b"purl.org/dc/");
     let images = items.iter().any(|i| i.image.is_none())
@@ -40,16 +40,16 @@ pub(super) fn fill(doc: &[u8], base: Option<&url::Url>, items: &mut [Item]) {
     if !dc && !images {
         return;
     }
-    let said = read(doc, base);
+    let said = said();
     if said.len() != items.len() {
         return;
     }
     for (item, said) in items.iter_mut().zip(said) {
-        item.image = item.image.take().or(said.image);
+        item.image = item.image.take().or_else(|| said.image.clone());
         if item.title.is_empty()
-            && let Some(title) = said.title
+            && let Some(title) = &said.title
         {
-            item.title = text::collapse_whitespace(&title);
+            item.title = text::collapse_whitespace(title);
         }
         if item.date.is_none() {
             item.date = said.dates.iter().flatten().find_map(|d| parse_date(d));
@@ -58,13 +58,13 @@ pub(super) fn fill(doc: &[u8], base: Option<&url::Url>, items: &mut [Item]) {
 }
 
 /// The guids that are not their item's link; feed-rs reads a guid as the entry's id.
-pub(super) fn not_links(doc: &[u8]) -> HashSet<String> {
-    let said = read(doc, None).into_iter().filter(|said| said.not_link);
-    said.filter_map(|said| said.guid).collect()
+pub(super) fn not_links(said: &[Said]) -> HashSet<&str> {
+    let said = said.iter().filter(|said| said.not_link);
+    said.filter_map(|said| said.guid.as_deref()).collect()
 }
 
 /// What each entry says, in document order, up to where the document breaks.
-fn read(doc: &[u8], base: Option<&url::Url>) -> Vec<Said> {
+pub(super) fn read(doc: &[u8], base: Option<&url::Url>) -> Vec<Said> {
     let mut reader = NsReader::from_reader(doc);
     super::cut::lenient(reader.config_mut());
     let mut entries = Vec::new();
