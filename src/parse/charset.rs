@@ -110,8 +110,7 @@ fn with_utf8_declaration(doc: Cow<'_, [u8]>) -> Cow<'_, [u8]> {
     Cow::Owned([&doc[..span.start], b"UTF-8", &doc[span.end..]].concat())
 }
 
-/// Where the value of `encoding="…"` sits in a leading `<?xml … ?>`, read in its
-/// first 512 bytes; a value left unclosed must not run on past the declaration.
+/// Where the value of `encoding="…"` sits in a leading `<?xml … ?>`: never past its end.
 fn encoding_value_span(body: &[u8]) -> Option<Range<usize>> {
     static ENCODING: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r#"(?-u)\A\s*<\?xml[^>]*?\sencoding\s*=\s*(?:"([^"?>]*)"|'([^'?>]*)')"#)

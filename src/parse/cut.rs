@@ -99,8 +99,7 @@ pub(super) fn reader(doc: &[u8]) -> Reader<&[u8]> {
 
 /// An attribute's unescaped value; malformed attributes around it are passed over.
 pub(super) fn attr(start: &BytesStart<'_>, key: &str) -> Option<String> {
-    let mut attributes = start.attributes();
-    let found = (attributes.with_checks(false).flatten()).find(|a| a.key.as_ref() == key)?;
+    let found = (start.attributes().with_checks(false).flatten()).find(|a| a.key.0 == key)?;
     let value = quick_xml::escape::unescape(&found.value).map(Cow::into_owned);
     Some(value.unwrap_or_else(|_| found.value.into_owned()))
 }

@@ -25,8 +25,7 @@ pub(super) struct Said {
     dates: [Option<String>; 3],
     image: Option<LeadImage>,
     guid: Option<String>,
-    /// The guid says `isPermaLink="false"`, or the item has a `<link>` (an empty one
-    /// feed-rs drops) of its own.
+    /// The guid says `isPermaLink="false"`, or a `<link>` (feed-rs drops empty ones) does.
     not_link: bool,
 }
 
@@ -46,10 +45,8 @@ pub(super) fn fill<'s>(doc: &[u8], said: impl FnOnce() -> &'s [Said], items: &mu
     }
     for (item, said) in items.iter_mut().zip(said) {
         item.image = item.image.take().or_else(|| said.image.clone());
-        if item.title.is_empty()
-            && let Some(title) = &said.title
-        {
-            item.title = text::collapse_whitespace(title);
+        if item.title.is_empty() {
+            item.title = text::collapse_whitespace(said.title.as_deref().unwrap_or_default());
         }
         if item.date.is_none() {
             item.date = said.dates.iter().flatten().find_map(|d| parse_date(d));
