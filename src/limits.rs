@@ -8,7 +8,7 @@ mod clean;
 use std::collections::HashSet;
 
 use crate::html::depth;
-pub(crate) use crate::html::depth::MAX_HTML_DEPTH;
+use crate::html::depth::MAX_HTML_DEPTH;
 use crate::model::{Feed, Item, Texts};
 
 /// Items kept per feed, the newest: even podcast archives stop at a few thousand.

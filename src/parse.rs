@@ -49,12 +49,13 @@ pub(crate) fn parse_feed(
             .build()
     };
     let (parsed, unreadable) = read::read(&parser, &doc, broken)?;
-    // An Atom id is often the permalink, and an RSS guid is one unless it says not.
-    let not_permalinks = LazyCell::new(|| extras::not_permalinks(&doc));
+    // An Atom id is often the permalink, an RSS guid one unless it or a <link> says not.
+    let said = LazyCell::new(|| extras::read(&doc, base));
+    let not_links = LazyCell::new(|| extras::not_links(&said));
     let id_is_link = |entry: &Entry| match parsed.feed_type {
         FeedType::Atom => true,
         FeedType::JSON => false,
-        _ => !not_permalinks.contains(&entry.id),
+        _ => !not_links.contains(entry.id.as_str()),
     };
 
     let site = alternate(&parsed.links).and_then(|l| absolute_http_url(&l.href, base));
@@ -64,7 +65,7 @@ pub(crate) fn parse_feed(
     let item = |e| item_from_entry(index, &identity, e, link_base, &id_is_link);
     let mut items: Vec<Item> = parsed.entries.into_iter().map(item).collect();
     image::add_json_feed_images(&doc, base, &mut items);
-    extras::fill(&doc, base, &mut items);
+    extras::fill(&doc, || &said[..], &mut items);
     drop(doc);
     let mut feed = Feed {
         title: parsed
@@ -163,10 +164,8 @@ fn item_link(
     if let Some(link) = alternate(&entry.links) {
         return absolute_http_url(&link.href, base);
     }
-    let id = entry.id.trim();
-    let lower = id.get(..8).unwrap_or(id).to_ascii_lowercase();
-    if (lower.starts_with("http://") || lower.starts_with("https://")) && id_is_link(entry) {
-        return absolute_http_url(id, None);
+    if let Some(id) = absolute_http_url(&entry.id, None).filter(|_| id_is_link(entry)) {
+        return Some(id);
     }
     entry
         .links
@@ -240,10 +239,11 @@ mod tests {
     fn an_rss_guid_is_the_link_unless_it_says_otherwise() {
         let body = "<rss version=\"2.0\"><channel><item><guid>https://x/1?a=1&amp;b=2</guid></item>\
             <item><guid isPermaLink=\"false\">https://x/2</guid></item>\
+            <item><guid isPermaLink=\"false\"><![CDATA[https://x/3]]></guid></item>\
             <item><guid>not-a-url</guid></item></channel></rss>";
         let feed = parse_feed(&source(), body.as_bytes(), None, None).expect("feed");
         let links: Vec<_> = feed.items.iter().map(|i| i.link.as_deref()).collect();
-        assert_eq!(links, [Some("https://x/1?a=1&b=2"), None, None]);
+        assert_eq!(links, [Some("https://x/1?a=1&b=2"), None, None, None]);
     }
 
     #[test]

@@ -39,6 +39,9 @@ const RSS: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 <item><guid>lone</guid><title>Lone thumbnail item</title><link>https://pics.example/lone</link>
   <media:thumbnail url="https://img.example/lone.jpg?w=1&amp;h=1"/>
   <pubDate>Thu, 14 May 2026 05:58:00 +0000</pubDate></item>
+<item><guid>sloppy</guid><title>Sloppy thumbnail item</title><link>https://pics.example/sloppy</link>
+  <media:thumbnail width=100 url="https://img.example/sloppy.jpg"/>
+  <pubDate>Thu, 14 May 2026 05:57:00 +0000</pubDate></item>
 <item><guid>group</guid><title>Grouped thumbnail item</title><link>https://pics.example/group</link>
   <media:group><media:title>Clip</media:title>
     <media:thumbnail url='https://img.example/group.jpg' width="480" height="360"/></media:group>
@@ -82,6 +85,8 @@ const EXPECTED: &[(&str, &str)] = &[
         "Lone thumbnail item",
         "https://img.example/lone.jpg?w=1&amp;h=1",
     ),
+    // An unquoted attribute is passed over, not the tag.
+    ("Sloppy thumbnail item", "https://img.example/sloppy.jpg"),
     ("Grouped thumbnail item", "https://img.example/group.jpg"),
     ("Json image item", "https://img.example/json-image.jpg"),
     ("Json banner item", "https://img.example/json-banner.jpg"),

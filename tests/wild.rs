@@ -273,7 +273,7 @@ fn one_odd_atom_entry_costs_only_its_field() {
 #[test]
 fn an_rss_guid_is_the_link_unless_it_says_otherwise() {
     // feedparser: Episode 12 and 11 linked to their guids; Episode 10
-    // (isPermaLink="false") has no link.
+    // (isPermaLink="false") has no link, nor has Episode 9 (an empty <link>).
     let (doc, _) = preview("rss-guid-only.xml", "application/rss+xml");
     no_failures(&doc);
     assert_eq!(
@@ -290,6 +290,7 @@ fn an_rss_guid_is_the_link_unless_it_says_otherwise() {
                 "2024-05-01T06:00:00Z"
             ),
             ("Episode 10", None, "2024-04-24T06:00:00Z"),
+            ("Episode 9", None, "2024-04-17T06:00:00Z"),
         ])
     );
 }
@@ -339,6 +340,23 @@ fn naked_markup_in_a_title_is_its_text() {
                 "2024-05-08T07:00:00Z"
             ),
         ])
+    );
+}
+
+#[test]
+fn markup_after_a_comment_in_a_title_is_its_text() {
+    let body = "<rss version=\"2.0\"><channel><item><title>a <!-- c --><b>B</b> c</title>\
+        <link>https://naked.example.com/c</link>\
+        <pubDate>Thu, 09 May 2024 07:00:00 GMT</pubDate></item></channel></rss>";
+    let (doc, _) = preview_body(body.into(), "application/rss+xml");
+    no_failures(&doc);
+    assert_eq!(
+        items(&doc),
+        expect(&[(
+            "a B c",
+            Some("https://naked.example.com/c"),
+            "2024-05-09T07:00:00Z"
+        )])
     );
 }
 
@@ -573,6 +591,25 @@ fn reading_resumes_after_a_broken_entry() {
 }
 
 #[test]
+fn an_unclosed_encoding_in_the_declaration_costs_nothing() {
+    // The unclosed value must not be taken to run on into the root element: the feed
+    // reads as if it declared no encoding.
+    let body = "<?xml version=\"1.0\" encoding=\"utf-8?>\n<rss version=\"2.0\"><channel>\
+        <item><title>Declared badly</title><link>https://decl.example.org/1</link>\
+        <pubDate>Tue, 14 May 2024 09:00:00 GMT</pubDate></item></channel></rss>";
+    let (doc, _) = preview_body(body.into(), "application/rss+xml");
+    no_failures(&doc);
+    assert_eq!(
+        items(&doc),
+        expect(&[(
+            "Declared badly",
+            Some("https://decl.example.org/1"),
+            "2024-05-14T09:00:00Z"
+        )])
+    );
+}
+
+#[test]
 fn a_stray_byte_in_utf8_spoils_one_character() {
     // feedparser: 'Café 日本語' and 'Crème ?' (its one byte replaced).
     let mut body = b"<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss version=\"2.0\"><channel>\
@@ -626,6 +663,25 @@ fn dc_title_stands_in_for_a_missing_title() {
                 "2024-05-06T08:00:00Z"
             ),
         ])
+    );
+}
+
+#[test]
+fn dc_title_in_cdata_is_its_text() {
+    // CDATA is text as written, without its markers, as feedparser reads it.
+    let body = "<rss version=\"2.0\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\"><channel>\
+        <item><dc:title><![CDATA[Fish & chips <today>]]></dc:title>\
+        <link>https://chips.example.org/1</link>\
+        <pubDate>Tue, 14 May 2024 09:00:00 GMT</pubDate></item></channel></rss>";
+    let (doc, _) = preview_body(body.into(), "application/rss+xml");
+    no_failures(&doc);
+    assert_eq!(
+        items(&doc),
+        expect(&[(
+            "Fish & chips <today>",
+            Some("https://chips.example.org/1"),
+            "2024-05-14T09:00:00Z"
+        )])
     );
 }
 

@@ -110,13 +110,13 @@ fn with_utf8_declaration(doc: Cow<'_, [u8]>) -> Cow<'_, [u8]> {
     Cow::Owned([&doc[..span.start], b"UTF-8", &doc[span.end..]].concat())
 }
 
-/// Where the value of `encoding="…"` sits in a leading `<?xml … ?>`.
+/// Where the value of `encoding="…"` sits in a leading `<?xml … ?>`: never past its end.
 fn encoding_value_span(body: &[u8]) -> Option<Range<usize>> {
     static ENCODING: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r#"(?-u)\A\s*<\?xml[^>]*?\sencoding\s*=\s*(?:"([^"]*)"|'([^']*)')"#)
+        Regex::new(r#"(?-u)\A\s*<\?xml[^>]*?\sencoding\s*=\s*(?:"([^"?>]*)"|'([^'?>]*)')"#)
             .expect("valid regex")
     });
-    let found = ENCODING.captures(body)?;
+    let found = ENCODING.captures(&body[..body.len().min(512)])?;
     found.get(1).or(found.get(2)).map(|m| m.range())
 }
 

@@ -97,9 +97,9 @@ pub(super) fn reader(doc: &[u8]) -> Reader<&[u8]> {
     reader
 }
 
-/// An attribute's unescaped value.
+/// An attribute's unescaped value; malformed attributes around it are passed over.
 pub(super) fn attr(start: &BytesStart<'_>, key: &str) -> Option<String> {
-    let found = start.try_get_attribute(key).ok()??;
+    let found = (start.attributes().with_checks(false).flatten()).find(|a| a.key.0 == key)?;
     let value = quick_xml::escape::unescape(&found.value).map(Cow::into_owned);
     Some(value.unwrap_or_else(|_| found.value.into_owned()))
 }

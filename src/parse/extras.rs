@@ -1,6 +1,6 @@
 //! What feed-rs leaves out of an item and feedparser reads: `dc:title`, the `dcterms:`
 //! dates (else an item is dated by first sight, and shows as new), a lone
-//! `media:thumbnail` or `itunes:image`, and a guid's `isPermaLink="false"`.
+//! `media:thumbnail` or `itunes:image`, and which guids are no link.
 
 use std::collections::HashSet;
 
@@ -19,17 +19,19 @@ const DC_TERMS: &str = "http://purl.org/dc/terms/";
 
 /// What one entry says of the above.
 #[derive(Default)]
-struct Said {
+pub(super) struct Said {
     title: Option<String>,
     /// `dcterms:issued`, `created` and `modified`, in the order they date an item.
     dates: [Option<String>; 3],
     image: Option<LeadImage>,
-    not_permalink: Option<String>,
+    guid: Option<String>,
+    /// The guid says `isPermaLink="false"`, or a `<link>` (feed-rs drops empty ones) does.
+    not_link: bool,
 }
 
-/// Fills in titles, dates and images, by position: only when the document's entries
-/// line up one to one with `items`.
-pub(super) fn fill(doc: &[u8], base: Option<&url::Url>, items: &mut [Item]) {
+/// Fills in titles, dates and images from what the document's entries `said`, by
+/// position: only when they line up one to one with `items`.
+pub(super) fn fill<'s>(doc: &[u8], said: impl FnOnce() -> &'s [Said], items: &mut [Item]) {
     let found = |needle: &[u8]| memchr::memmem::find(doc, needle).is_some();
     let dc = items.iter().any(|i| i.title.is_empty() || i.date.is_none()) && found(b"purl.org/dc/");
     let images = items.iter().any(|i| i.image.is_none())
@@ -37,16 +39,14 @@ pub(super) fn fill(doc: &[u8], base: Option<&url::Url>, items: &mut [Item]) {
     if !dc && !images {
         return;
     }
-    let said = read(doc, base);
+    let said = said();
     if said.len() != items.len() {
         return;
     }
     for (item, said) in items.iter_mut().zip(said) {
-        item.image = item.image.take().or(said.image);
-        if item.title.is_empty()
-            && let Some(title) = said.title
-        {
-            item.title = text::collapse_whitespace(&title);
+        item.image = item.image.take().or_else(|| said.image.clone());
+        if item.title.is_empty() {
+            item.title = text::collapse_whitespace(said.title.as_deref().unwrap_or_default());
         }
         if item.date.is_none() {
             item.date = said.dates.iter().flatten().find_map(|d| parse_date(d));
@@ -54,18 +54,14 @@ pub(super) fn fill(doc: &[u8], base: Option<&url::Url>, items: &mut [Item]) {
     }
 }
 
-/// The guids that say they are no permalink; feed-rs reads a guid as the entry's id
-/// and drops the attribute.
-pub(super) fn not_permalinks(doc: &[u8]) -> HashSet<String> {
-    if memchr::memmem::find(doc, b"isPermaLink").is_none() {
-        return HashSet::new();
-    }
-    let said = read(doc, None).into_iter();
-    said.filter_map(|said| said.not_permalink).collect()
+/// The guids that are not their item's link; feed-rs reads a guid as the entry's id.
+pub(super) fn not_links(said: &[Said]) -> HashSet<&str> {
+    let said = said.iter().filter(|said| said.not_link);
+    said.filter_map(|said| said.guid.as_deref()).collect()
 }
 
 /// What each entry says, in document order, up to where the document breaks.
-fn read(doc: &[u8], base: Option<&url::Url>) -> Vec<Said> {
+pub(super) fn read(doc: &[u8], base: Option<&url::Url>) -> Vec<Said> {
     let mut reader = NsReader::from_reader(doc);
     super::cut::lenient(reader.config_mut());
     let mut entries = Vec::new();
@@ -92,26 +88,23 @@ fn read(doc: &[u8], base: Option<&url::Url>) -> Vec<Said> {
             _ => continue,
         };
         let local = start.local_name().as_ref().to_string();
-        let child = !empty && entry.is_some_and(|at| depth == at + 1);
+        let child = entry.is_some_and(|at| depth == at + 1);
         let not_permalink = |guid: &BytesStart<'_>| {
             attr(guid, "isPermaLink").is_some_and(|v| v.trim().eq_ignore_ascii_case("false"))
         };
         if let Some(said) = entries.last_mut().filter(|_| child) {
+            said.not_link |= local == "link" || (local == "guid" && not_permalink(&start));
             let slot = match (dc, local.as_str()) {
                 (Some(true), "title") => Some(&mut said.title),
                 (Some(false), "issued") => Some(&mut said.dates[0]),
                 (Some(false), "created") => Some(&mut said.dates[1]),
                 (Some(false), "modified") => Some(&mut said.dates[2]),
-                (None, "guid") if not_permalink(&start) => Some(&mut said.not_permalink),
+                (None, "guid") => Some(&mut said.guid),
                 _ => None,
             };
-            if let Some(slot) = slot.filter(|slot| slot.is_none()) {
-                let Ok(raw) = reader.read_text(start.name()) else {
-                    break;
-                };
-                *slot = quick_xml::escape::unescape(&raw)
-                    .map(|v| v.trim().to_string())
-                    .ok();
+            if let Some(slot) = slot.filter(|slot| !empty && slot.is_none()) {
+                let Some(t) = text_of(&mut reader) else { break };
+                *slot = Some(t);
                 continue;
             }
         }
@@ -133,4 +126,25 @@ fn read(doc: &[u8], base: Option<&url::Url>) -> Vec<Said> {
         entries.pop();
     }
     entries
+}
+
+/// An element's text up to its end tag, CDATA without its markers and an unknown
+/// entity as written; `None` when the document breaks in it.
+fn text_of(reader: &mut NsReader<&[u8]>) -> Option<String> {
+    let (mut text, mut depth) = (String::new(), 0usize);
+    loop {
+        match reader.read_event().ok()? {
+            Event::Text(t) => text += &t,
+            Event::CData(c) => text += &c,
+            Event::GeneralRef(r) => {
+                let written = format!("&{};", &*r);
+                text += &quick_xml::escape::unescape(&written).unwrap_or(written.as_str().into());
+            }
+            Event::Start(_) => depth += 1,
+            Event::End(_) if depth == 0 => return Some(text.trim().to_string()),
+            Event::End(_) => depth -= 1,
+            Event::Eof => return None,
+            _ => {}
+        }
+    }
 }

@@ -85,9 +85,8 @@ pub(super) fn add_json_feed_images(body: &[u8], base: Option<&url::Url>, items: 
         let mut urls = [json.image, json.banner_image].into_iter().flatten();
         let url = urls.find_map(|href| absolute_http_url(&href, base));
         let (width, height) = (None, None);
-        item.image = item
-            .image
-            .take()
-            .or(url.map(|url| LeadImage { url, width, height }));
+        if item.image.is_none() {
+            item.image = url.map(|url| LeadImage { url, width, height });
+        }
     }
 }

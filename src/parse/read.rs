@@ -140,10 +140,11 @@ fn needs_rewrite(feed: &ParsedFeed, doc: &[u8]) -> bool {
     }
 }
 
-/// Whether some `<title>` holds an element: feed-rs loses the text around markup in it.
+/// Whether some `<title>` holds an element, comments aside: feed-rs loses the text around it.
 fn title_holds_markup(doc: &[u8]) -> bool {
     static MARKUP: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"(?-u)<title(?:\s[^>]*)?>[^<]*<[A-Za-z]").expect("valid regex")
+        Regex::new(r"(?-u)<title(?:\s[^>]*)?>(?:[^<]|<!--(?:[^-]|-[^-])*-->|<\?[^>]*>)*<[A-Za-z]")
+            .expect("valid regex")
     });
     MARKUP.is_match(doc)
 }
