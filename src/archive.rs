@@ -118,7 +118,11 @@ pub(crate) fn publish_sent(
     })?;
     write_atomically(dir, RECORD, &record)?;
     let base = archive.url.as_ref().map(url::Url::as_str);
-    write_atomically(dir, "index.html", pages::index(&issues, base).as_bytes())?;
+    let index = pages::index(&issues, base).map_err(|e| ArchiveError::Io {
+        path: dir.join("index.html"),
+        source: std::io::Error::other(e),
+    })?;
+    write_atomically(dir, "index.html", index.as_bytes())?;
     let feed = pages::atom_feed(&issues, base, |file| {
         std::fs::read_to_string(dir.join(file)).map_err(|source| ArchiveError::Io {
             path: dir.join(file),

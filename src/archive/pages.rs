@@ -3,6 +3,7 @@
 use std::collections::BTreeSet;
 
 use chrono::SecondsFormat;
+use minijinja::{AutoEscape, Error};
 use sha2::{Digest, Sha256};
 
 use super::{ArchiveError, IssueRecord};
@@ -72,20 +73,22 @@ fn href(base: Option<&str>, file: &str) -> String {
 }
 
 /// The list of issues, in the look of the issues themselves: the same card, accent
-/// and type on the same background. Every value goes through `x`, this module's
-/// escaping, rather than minijinja's, which would also escape `/` in every address.
-pub(super) fn index(issues: &[IssueRecord], base: Option<&str>) -> String {
+/// and type on the same background. Rendered under an `.html` name, so every value is
+/// escaped with no filter to forget, by this module's `escape`: minijinja's own would
+/// also escape `/` in every address.
+pub(super) fn index(issues: &[IssueRecord], base: Option<&str>) -> Result<String, Error> {
     let mut env = minijinja::Environment::new();
-    env.add_filter("x", |text: &str| escape(text));
+    env.set_formatter(|out, state, value| match state.auto_escape() {
+        AutoEscape::Html if !value.is_safe() => Ok(out.write_str(&escape(&value.to_string()))?),
+        _ => minijinja::escape_formatter(out, state, value),
+    });
     let page = minijinja::context! {
         title => title(issues),
         feed => href(base, "feed.xml"),
         issues => minijinja::value::Serde(issues),
     };
     // minijinja drops the template's final newline.
-    env.render_str(INDEX, page)
-        .expect("the built-in index template renders")
-        + "\n"
+    Ok(env.render_named_str("archive-index.html", INDEX, page)? + "\n")
 }
 
 /// Atom 1.0: one entry per issue (the newest [`FEED_ENTRIES`]), its HTML as content.
@@ -186,6 +189,31 @@ mod tests {
             escape("a <b> & \"c\" 'd'\u{1b}\u{FFFF}\u{FFFE}"),
             "a &lt;b&gt; &amp; &quot;c&quot; &#39;d&#39;"
         );
+    }
+
+    /// Markup from a subject or a title stays text; addresses keep their `/`.
+    #[test]
+    fn the_index_escapes_every_value_from_a_feed_or_the_record() {
+        let issue = IssueRecord {
+            file: "2026-05-14-a&b.html".into(),
+            digest: "weekly".into(),
+            title: "R&D <team>".into(),
+            subject: "<script>alert(\"x\")</script> & 'y'\u{1b}".into(),
+            sent_at: Default::default(),
+            date: "14 May '26".into(),
+            items: 1,
+        };
+        let page = index(&[issue], Some("https://news.example/a/")).expect("renders");
+        assert!(
+            page.contains("<title>R&amp;D &lt;team&gt;: past issues</title>"),
+            "{page}"
+        );
+        let link = r#"title="R&amp;D &lt;team&gt;" href="https://news.example/a/feed.xml">"#;
+        assert!(page.contains(link), "{page}");
+        let item = "<li><a href=\"2026-05-14-a&amp;b.html\">&lt;script&gt;alert(&quot;x&quot;)\
+            &lt;/script&gt; &amp; &#39;y&#39;</a><br><span class=\"meta\">14 May &#39;26 · 1 item";
+        assert!(page.contains(item), "{page}");
+        assert!(!page.contains("<script"), "{page}");
     }
 
     #[test]
