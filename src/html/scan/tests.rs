@@ -184,8 +184,10 @@ fn collapses_whitespace_at_every_offset() {
                     gap.repeat(lead % 2)
                 );
                 let html = format!("{}<b></b>{text}", "x".repeat(lead));
-                let expected =
-                    crate::html::words::collapse_whitespace(&format!("{}{text}", "x".repeat(lead)));
+                // Not `collapse_whitespace`: the scan and the parser both collapse with
+                // it, so it cannot be its own oracle.
+                let expected = format!("{}{text}", "x".repeat(lead));
+                let expected = expected.split_whitespace().collect::<Vec<_>>().join(" ");
                 assert_eq!(
                     plain_text(&html).as_deref(),
                     Some(expected.as_str()),
