@@ -1,6 +1,11 @@
 //! Everything that reads HTML: feed HTML to text (`text`, with its fast path `scan`),
 //! made safe for mail (`sanitize`) and bounded in depth (`depth`), labels, web pages.
-//! Everything but the scan reads with html5ever's tokenizer (`tokenize`).
+//! html5ever reads feed HTML (ammonia's tree builder), web pages and, on the way to
+//! text, ammonia's output (its tokenizer, `tokenize`). Four readers are by hand, where
+//! a parser would be wrong or needlessly slow: `depth` bounds the input before any
+//! parser sees it, `label_markup` takes only known tags as markup (`Vec<T>` in a title
+//! is text), `serialized` reads ammonia's output for mail in the one form the
+//! serializer writes, and `scan` is the fast path to text, checked against the parser.
 
 pub(crate) mod depth;
 pub(crate) mod entity;
