@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 
 use chrono::SecondsFormat;
-use minijinja::{AutoEscape, Error};
+use minijinja::AutoEscape;
 use sha2::{Digest, Sha256};
 
 use super::{ArchiveError, IssueRecord};
@@ -76,7 +76,7 @@ fn href(base: Option<&str>, file: &str) -> String {
 /// and type on the same background. Rendered under an `.html` name, so every value is
 /// escaped with no filter to forget, by this module's `escape`: minijinja's own would
 /// also escape `/` in every address.
-pub(super) fn index(issues: &[IssueRecord], base: Option<&str>) -> Result<String, Error> {
+pub(super) fn index(issues: &[IssueRecord], base: Option<&str>) -> Result<String, ArchiveError> {
     let mut env = minijinja::Environment::new();
     env.set_formatter(|out, state, value| match state.auto_escape() {
         AutoEscape::Html if !value.is_safe() => Ok(out.write_str(&escape(&value.to_string()))?),
