@@ -55,3 +55,26 @@ impl<F: FnMut(Token) -> TokenSinkResult<()>> TokenSink for Sink<F> {
         (self.0.borrow_mut())(token)
     }
 }
+
+/// `count` strings of 1 to `max` pieces each, drawn from `pieces` by a xorshift from
+/// `seed`: the generated input the hand readers are compared with their references on.
+#[cfg(test)]
+fn generated<'p>(
+    pieces: &'p [&str],
+    max: u64,
+    count: usize,
+    mut seed: u64,
+) -> impl Iterator<Item = String> + 'p {
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    (0..count).map(move |_| {
+        let len = 1 + next() % max;
+        (0..len)
+            .map(|_| pieces[(next() % pieces.len() as u64) as usize])
+            .collect()
+    })
+}
