@@ -34,6 +34,8 @@ pub enum ArchiveError {
     },
     #[error("{} is not a record of issues ({message}); move it away to start the index afresh", .path.display())]
     Record { path: PathBuf, message: String },
+    #[error("cannot render the archive's index: {0}")]
+    Index(#[from] minijinja::Error),
 }
 
 /// Where the next issue of a digest goes, decided before it is rendered so that the
@@ -118,7 +120,7 @@ pub(crate) fn publish_sent(
     })?;
     write_atomically(dir, RECORD, &record)?;
     let base = archive.url.as_ref().map(url::Url::as_str);
-    write_atomically(dir, "index.html", pages::index(&issues, base).as_bytes())?;
+    write_atomically(dir, "index.html", pages::index(&issues, base)?.as_bytes())?;
     let feed = pages::atom_feed(&issues, base, |file| {
         std::fs::read_to_string(dir.join(file)).map_err(|source| ArchiveError::Io {
             path: dir.join(file),

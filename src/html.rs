@@ -1,6 +1,11 @@
 //! Everything that reads HTML: feed HTML to text (`text`, with its fast path `scan`),
 //! made safe for mail (`sanitize`) and bounded in depth (`depth`), labels, web pages.
-//! Everything but the scan reads with html5ever's tokenizer (`tokenize`).
+//! html5ever reads feed HTML (ammonia's tree builder), web pages and, on the way to
+//! text, ammonia's output (its tokenizer, `tokenize`). Four readers are by hand, where
+//! a parser would be wrong or needlessly slow: `depth` bounds the input before any
+//! parser sees it, `label_markup` takes only known tags as markup (`Vec<T>` in a title
+//! is text), `serialized` reads ammonia's output for mail in the one form the
+//! serializer writes, and `scan` is the fast path to text, checked against the parser.
 
 pub(crate) mod depth;
 pub(crate) mod entity;
@@ -49,4 +54,27 @@ impl<F: FnMut(Token) -> TokenSinkResult<()>> TokenSink for Sink<F> {
     fn process_token(&self, token: Token, _line: u64) -> TokenSinkResult<()> {
         (self.0.borrow_mut())(token)
     }
+}
+
+/// `count` strings of 1 to `max` pieces each, drawn from `pieces` by a xorshift from
+/// `seed`: the generated input the hand readers are compared with their references on.
+#[cfg(test)]
+fn generated<'p>(
+    pieces: &'p [&str],
+    max: u64,
+    count: usize,
+    mut seed: u64,
+) -> impl Iterator<Item = String> + 'p {
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    (0..count).map(move |_| {
+        let len = 1 + next() % max;
+        (0..len)
+            .map(|_| pieces[(next() % pieces.len() as u64) as usize])
+            .collect()
+    })
 }

@@ -3,6 +3,7 @@
 use std::collections::BTreeSet;
 
 use chrono::SecondsFormat;
+use minijinja::AutoEscape;
 use sha2::{Digest, Sha256};
 
 use super::{ArchiveError, IssueRecord};
@@ -72,20 +73,22 @@ fn href(base: Option<&str>, file: &str) -> String {
 }
 
 /// The list of issues, in the look of the issues themselves: the same card, accent
-/// and type on the same background. Every value goes through `x`, this module's
-/// escaping, rather than minijinja's, which would also escape `/` in every address.
-pub(super) fn index(issues: &[IssueRecord], base: Option<&str>) -> String {
+/// and type on the same background. Rendered under an `.html` name, so every value is
+/// escaped with no filter to forget, by this module's `escape`: minijinja's own would
+/// also escape `/` in every address.
+pub(super) fn index(issues: &[IssueRecord], base: Option<&str>) -> Result<String, ArchiveError> {
     let mut env = minijinja::Environment::new();
-    env.add_filter("x", |text: &str| escape(text));
+    env.set_formatter(|out, state, value| match state.auto_escape() {
+        AutoEscape::Html if !value.is_safe() => Ok(out.write_str(&escape(&value.to_string()))?),
+        _ => minijinja::escape_formatter(out, state, value),
+    });
     let page = minijinja::context! {
         title => title(issues),
         feed => href(base, "feed.xml"),
         issues => minijinja::value::Serde(issues),
     };
     // minijinja drops the template's final newline.
-    env.render_str(INDEX, page)
-        .expect("the built-in index template renders")
-        + "\n"
+    Ok(env.render_named_str("archive-index.html", INDEX, page)? + "\n")
 }
 
 /// Atom 1.0: one entry per issue (the newest [`FEED_ENTRIES`]), its HTML as content.
@@ -186,6 +189,22 @@ mod tests {
             escape("a <b> & \"c\" 'd'\u{1b}\u{FFFF}\u{FFFE}"),
             "a &lt;b&gt; &amp; &quot;c&quot; &#39;d&#39;"
         );
+    }
+
+    /// Markup from a subject or a title stays text; addresses keep their `/`.
+    #[test]
+    fn the_index_escapes_every_value_from_a_feed_or_the_record() {
+        let issue = r#"{"file": "a&b.html", "digest": "w", "title": "R&D <team>", "items": 1,
+            "subject": "<script>\"x\" 'y'", "sent_at": "2026-05-14T07:00:00Z", "date": ""}"#;
+        let issue = serde_json::from_str(issue).expect("a record");
+        let page = index(&[issue], Some("https://news.example/a/")).expect("renders");
+        for part in [
+            "<title>R&amp;D &lt;team&gt;: past issues</title>",
+            r#"title="R&amp;D &lt;team&gt;" href="https://news.example/a/feed.xml">"#,
+            r#"<a href="a&amp;b.html">&lt;script&gt;&quot;x&quot; &#39;y&#39;</a>"#,
+        ] {
+            assert!(page.contains(part), "{part} in {page}");
+        }
     }
 
     #[test]

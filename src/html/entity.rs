@@ -1,5 +1,6 @@
-//! The fast scan's character-reference decoder (everywhere else html5ever's tokenizer
-//! decodes): html5ever's own table of names, and plain numbers as html5ever reads them.
+//! The fast scan's character-reference decoder (elsewhere html5ever decodes, but for
+//! the three escapes its serializer writes in a lead image's address): html5ever's own
+//! table of names, and plain numbers as html5ever reads them.
 
 /// Longer names (longer than any HTML entity) and numbers are declined without reading
 /// further, which keeps every call short however long the run after the `&`.

@@ -170,18 +170,7 @@ mod tests {
             </script>|<style |</style>|<a |=|\"|<br/>|-|_"
                 .split('|')
                 .collect();
-        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
-        for _ in 0..20_000 {
-            let len = 1 + next() % 16;
-            let label: String = (0..len)
-                .map(|_| pieces[(next() % pieces.len() as u64) as usize])
-                .collect();
+        for label in crate::html::generated(&pieces, 16, 20_000, 0x9e37_79b9_7f4a_7c15) {
             compare(&regex, &label);
         }
     }

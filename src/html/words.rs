@@ -122,3 +122,21 @@ const ASCII_WHITESPACE: [bool; 128] = {
     table[b' ' as usize] = true;
     table
 };
+
+#[cfg(test)]
+mod tests {
+    /// Against `split_whitespace`, the whitespace `Words` means, with the text pushed
+    /// in two pieces split at every character.
+    #[test]
+    fn collapses_as_split_whitespace_does_however_the_text_is_pushed() {
+        let text = "  one two\tthree\n\nfour\r\x0b\x0cfive  abcdefgh ijklmnop  qrstuvwx\u{a0}y\
+            \u{2003}é\u{3000}x’y\u{85}a b c d e f g h i j k\u{1680}\u{205f} \u{2028}\u{a0}";
+        let expected = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        for at in (0..=text.len()).filter(|&at| text.is_char_boundary(at)) {
+            let mut words = super::Words::default();
+            words.push(&text[..at]);
+            words.push(&text[at..]);
+            assert_eq!(words.text, expected, "split at {at}");
+        }
+    }
+}

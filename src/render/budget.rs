@@ -85,9 +85,6 @@ impl Fitted {
     }
 }
 
-/// Sets the quantity one step of `fit` varies.
-type Set = fn(&mut Plan, usize);
-
 /// Finds the plan that shows the most while the HTML stays within the budget. The
 /// `whole` plan is known to be over. Each step's size grows monotonically with the
 /// quantity it varies, so a binary search needs about log2(items) renders per step.
@@ -96,63 +93,67 @@ pub(super) fn fit(
     whole: Plan,
     mut attempt: impl FnMut(&Plan) -> Result<RenderedDigest, RenderError>,
 ) -> Result<Fitted, RenderError> {
+    let fits = |r: RenderedDigest| Some(r).filter(|r| r.html.len() <= GMAIL_CLIP_BYTES);
     let excerpts = Plan {
         full_items: 0,
         ..whole
     };
+    // With `content: full`, the most leading items that can stay whole.
+    let items = (0, whole.full_items);
+    if items.0 < items.1
+        && let Some(least) = fits(attempt(&excerpts)?)
+    {
+        let set = |p: &mut Plan, n| p.full_items = n;
+        return largest(excerpts, set, items, 1, Some(least), attempt);
+    }
+    // The longest excerpts that fit.
     let shortest = Plan {
         excerpt_chars: SHORTEST_EXCERPT.min(whole.excerpt_chars),
         ..excerpts
     };
-    let titles = Plan {
-        title_only_from: 0,
-        ..shortest
-    };
-    let (items, chars) = (
-        (0, whole.title_only_from),
-        (shortest.excerpt_chars, whole.excerpt_chars),
-    );
-    // Each step: the least it shows, the range of what it varies, to within how much.
-    let steps: [(Plan, _, _, Set); 3] = [
-        // With `content: full`, the most leading items that can stay whole.
-        (excerpts, (0, whole.full_items), 1, |p, n| p.full_items = n),
-        // The longest excerpts that fit.
-        (shortest, chars, EXCERPT_STEP, |p, n| p.excerpt_chars = n),
-        // The most leading items that keep their excerpts, the others only their titles.
-        (titles, items, 1, |p, n| p.title_only_from = n),
-    ];
-    for (i, (least, (mut lo, mut hi), step, set)) in steps.into_iter().enumerate() {
-        let last = i == steps.len() - 1;
-        if lo >= hi && !last {
-            continue;
-        }
-        let mut best = attempt(&least)?;
-        let fits = best.html.len() <= GMAIL_CLIP_BYTES;
-        if !fits && !last {
-            continue;
-        }
-        // The largest `n` whose rendering fits, given that `lo` does and `hi` does not.
-        // When even titles alone are over, `lo` stays 0: titles it is.
-        let with = |n| {
-            let mut plan = least;
-            set(&mut plan, n);
-            plan
-        };
-        while fits && hi - lo > step {
-            let mid = lo + (hi - lo) / 2;
-            let rendered = attempt(&with(mid))?;
-            if rendered.html.len() <= GMAIL_CLIP_BYTES {
-                (lo, best) = (mid, rendered);
-            } else {
-                hi = mid;
-            }
-        }
-        return Ok(Fitted {
-            rendered: best,
-            plan: with(lo),
-        });
+    let chars = (shortest.excerpt_chars, whole.excerpt_chars);
+    if chars.0 < chars.1
+        && let Some(least) = fits(attempt(&shortest)?)
+    {
+        let set = |p: &mut Plan, n| p.excerpt_chars = n;
+        return largest(shortest, set, chars, EXCERPT_STEP, Some(least), attempt);
     }
-    unreachable!("the last step always returns")
+    // The most leading items that keep their excerpts, the others only their titles.
+    // Titles alone are the answer even when over, so they are rendered only when
+    // nothing more fits.
+    let set = |p: &mut Plan, n| p.title_only_from = n;
+    largest(shortest, set, (0, whole.title_only_from), 1, None, attempt)
+}
+
+/// `plan` with the largest `n` between `lo` and `hi` (to within `step`) set by `set`
+/// whose rendering fits, given that `hi` does not and that `lo` does (`best` is its
+/// rendering, when made) or is the least there is.
+fn largest(
+    plan: Plan,
+    set: fn(&mut Plan, usize),
+    (mut lo, mut hi): (usize, usize),
+    step: usize,
+    mut best: Option<RenderedDigest>,
+    mut attempt: impl FnMut(&Plan) -> Result<RenderedDigest, RenderError>,
+) -> Result<Fitted, RenderError> {
+    let with = |n| {
+        let mut plan = plan;
+        set(&mut plan, n);
+        plan
+    };
+    while hi - lo > step {
+        let mid = lo + (hi - lo) / 2;
+        let rendered = attempt(&with(mid))?;
+        if rendered.html.len() <= GMAIL_CLIP_BYTES {
+            (lo, best) = (mid, Some(rendered));
+        } else {
+            hi = mid;
+        }
+    }
+    Ok(Fitted {
+        rendered: best.map_or_else(|| attempt(&with(lo)), Ok)?,
+        plan: with(lo),
+    })
 }
 
 #[cfg(test)]
@@ -214,11 +215,18 @@ mod tests {
     #[test]
     fn then_the_tail_keeps_only_titles() {
         // At 80 chars: 10 KB + 100 × 680 = 78 KB fits; make items dearer so it does not.
-        let fitted = fit(Plan::whole(100, false, 300), |p| excerpt_digest(p, 1_200)).expect("fits");
+        let mut renders = 0;
+        let fitted = fit(Plan::whole(100, false, 300), |p| {
+            renders += 1;
+            excerpt_digest(p, 1_200)
+        })
+        .expect("fits");
         assert_eq!(fitted.plan.excerpt_chars, SHORTEST_EXCERPT);
         // 10_000 + n × 1_280 + (100 − n) × 300 ≤ 102_400 → n ≤ 63.
         assert_eq!(fitted.plan.title_only_from, 63);
         assert!(fitted.rendered.html.len() <= GMAIL_CLIP_BYTES);
+        // 80 chars, then a binary search over 100 items: titles alone are never needed.
+        assert!(renders <= 8, "{renders} renders");
     }
 
     #[test]

@@ -145,12 +145,13 @@ pub(super) fn build(
 
 /// The notes about the feeds `note` has something to say about.
 fn notes<T>(reports: &[FeedReport], note: impl Fn(&FeedReport) -> Option<T>) -> Vec<FeedNote<T>> {
+    // The note first: most feeds have none, and their names need no cleaning.
     let with_name = |r: &FeedReport| {
-        let (name, location) = (text::plain_label(&r.name), r.location.clone());
+        let note = note(r)?;
         Some(FeedNote {
-            name,
-            location,
-            note: note(r)?,
+            name: text::plain_label(&r.name),
+            location: r.location.clone(),
+            note,
         })
     };
     reports.iter().filter_map(with_name).collect()

@@ -121,24 +121,9 @@ fn agrees_with_the_parser_on_the_example_feeds() {
 
 /// Markup soup from a fixed seed: every document the scan accepts must read the same.
 /// Returns how many it accepted, so a test can tell that it exercised the scan.
-fn soup(pieces: &[&str], documents: usize, mut seed: u64) -> usize {
-    let mut next = move || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed
-    };
-    let mut accepted = 0;
-    for _ in 0..documents {
-        let len = 1 + next() % 24;
-        let html: String = (0..len)
-            .map(|_| pieces[(next() % pieces.len() as u64) as usize])
-            .collect();
-        if compare(&html).is_some() {
-            accepted += 1;
-        }
-    }
-    accepted
+fn soup(pieces: &[&str], documents: usize, seed: u64) -> usize {
+    let html = crate::html::generated(pieces, 24, documents, seed);
+    html.filter(|html| compare(html).is_some()).count()
 }
 
 /// Text pieces for the generated documents, `|`-separated.
@@ -153,10 +138,7 @@ fn agrees_with_the_parser_on_generated_body_markup() {
         </section>|<figure>|</figure>|<img src=x>";
     let pieces: Vec<&str> = pieces.split('|').chain(WORDS.split('|')).collect();
     let accepted = soup(&pieces, 12_000, 0x9e37_79b9_7f4a_7c15);
-    assert!(
-        accepted > 4000,
-        "only {accepted} documents took the fast path"
-    );
+    assert!(accepted > 4000, "only {accepted} took the fast path");
 }
 
 #[test]
@@ -165,10 +147,7 @@ fn agrees_with_the_parser_on_generated_tables() {
         <th>|</th>|<p>|</p>|<div>|</div>|<b>|</b>|<li>|</li>|<h2>|</h2>";
     let pieces: Vec<&str> = pieces.split('|').chain(WORDS.split('|')).collect();
     let accepted = soup(&pieces, 12_000, 0x2545_f491_4f6c_dd1d);
-    assert!(
-        accepted > 1000,
-        "only {accepted} documents took the fast path"
-    );
+    assert!(accepted > 1000, "only {accepted} took the fast path");
 }
 
 /// Whitespace collapsing, eight bytes at a time, around every window edge.
@@ -184,8 +163,10 @@ fn collapses_whitespace_at_every_offset() {
                     gap.repeat(lead % 2)
                 );
                 let html = format!("{}<b></b>{text}", "x".repeat(lead));
-                let expected =
-                    crate::html::words::collapse_whitespace(&format!("{}{text}", "x".repeat(lead)));
+                // Not `collapse_whitespace`: the scan and the parser both collapse with
+                // it, so it cannot be its own oracle.
+                let expected = format!("{}{text}", "x".repeat(lead));
+                let expected = expected.split_whitespace().collect::<Vec<_>>().join(" ");
                 assert_eq!(
                     plain_text(&html).as_deref(),
                     Some(expected.as_str()),
