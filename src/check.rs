@@ -251,8 +251,8 @@ fn probe_feeds(
         let (feed, moved_to) = match parsed {
             Ok(parsed) => parsed,
             Err(e) => {
-                let (name, none) = (label::feed_name(source, None), String::new);
-                return vec![name, FAILED.into(), none(), none(), took, e.to_string()];
+                let (name, none, e) = (label::feed_name(source, None), String::new, e.to_string());
+                return Err(vec![name, "FAILED".into(), none(), none(), took, e]);
             }
         };
         let newest = feed.items.iter().filter_map(|i| i.date).max();
@@ -260,28 +260,26 @@ fn probe_feeds(
             (Some(to), _) => ("moved", format!("moved permanently to {to}")),
             (None, warning) => ("ok", warning.unwrap_or_default()),
         };
-        vec![
+        Ok(vec![
             label::feed_name(source, feed.title.as_deref()),
             status.into(),
             feed.items.len().to_string(),
             (newest.map(|d| d.format("%Y-%m-%d %H:%M").to_string())).unwrap_or_default(),
             took,
             note,
-        ]
+        ])
     });
     drop(progress);
-    let failed = rows.iter().filter(|row| row[1] == FAILED).count();
+    let failed = rows.iter().filter(|row| row.is_err()).count();
     let mut table = Table::new(vec!["FEED", "STATUS", "ITEMS", "NEWEST", "TIME", "ERROR"]);
     let total = rows.len();
-    rows.into_iter().for_each(|row| table.row(row));
+    (rows.into_iter()).for_each(|row| table.row(row.unwrap_or_else(|failed| failed)));
     table.write(out)?;
     if failed > 0 {
         log::error!("{failed} of {} failed", count(total, "feed"));
     }
     Ok(failed == 0)
 }
-
-const FAILED: &str = "FAILED";
 
 /// Connects, negotiates TLS and logs in, sending nothing.
 fn probe_smtp(config: &Config, out: &mut dyn Write) -> Result<ExitStatus, Error> {

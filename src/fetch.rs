@@ -51,7 +51,7 @@ pub enum FetchSetupError {
         source: rayon::ThreadPoolBuildError,
     },
     #[error("invalid fetch setting: {0}")]
-    Setting(String),
+    Setting(&'static str),
 }
 
 pub struct Fetcher {
@@ -65,15 +65,12 @@ pub struct Fetcher {
 
 impl Fetcher {
     pub fn new(settings: &FetchSettings) -> Result<Fetcher, FetchSetupError> {
-        // rayon would read 0 as "one thread per CPU", silently ignoring the setting.
-        let counts = [
-            ("concurrency", settings.concurrency),
-            ("per_host", settings.per_host),
-        ];
-        if let Some((name, _)) = counts.iter().find(|(_, n)| *n == 0) {
-            return Err(FetchSetupError::Setting(format!(
-                "{name} must be at least 1"
-            )));
+        if settings.concurrency == 0 {
+            // rayon would read 0 as "one thread per CPU", silently ignoring the setting.
+            return Err(FetchSetupError::Setting("concurrency must be at least 1"));
+        }
+        if settings.per_host == 0 {
+            return Err(FetchSetupError::Setting("per_host must be at least 1"));
         }
         let build = |builder: reqwest::blocking::ClientBuilder| {
             (builder.build()).map_err(|source| FetchSetupError::Client { source })

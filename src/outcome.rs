@@ -56,17 +56,17 @@ pub enum DigestError {
     #[error("was sent, but its web archive was not updated: {0}")]
     Archive(ArchiveError),
     /// Some recipients were refused; the rest got the digest. One line per recipient.
-    #[error("{}", refusals(refused, *delivered_to))]
+    #[error("{}", refusals(refused, *delivered_to, ""))]
     Refused {
         refused: Vec<Refused>,
         delivered_to: usize,
     },
 }
 
-fn refusals(refused: &[Refused], delivered_to: usize) -> String {
+fn refusals(refused: &[Refused], delivered_to: usize, prefix: &str) -> String {
     let others = crate::label::count(delivered_to, "other recipient");
     let lines: Vec<String> = (refused.iter())
-        .map(|r| format!("the mail server refused the recipient {r}; the {others} got it"))
+        .map(|r| format!("{prefix}the mail server refused the recipient {r}; the {others} got it"))
         .collect();
     lines.join("\n")
 }
@@ -82,13 +82,12 @@ pub struct DigestFailure {
 impl fmt::Display for DigestFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (digest, error) = (&self.digest, &self.error);
+        let prefix = format!("digest {digest}: ");
         match error {
-            DigestError::Refused { .. } => {
-                let lines = error
-                    .to_string()
-                    .replace('\n', &format!("\ndigest {digest}: "));
-                write!(f, "digest {digest}: {lines}")
-            }
+            DigestError::Refused {
+                refused,
+                delivered_to,
+            } => f.write_str(&refusals(refused, *delivered_to, &prefix)),
             _ => write!(f, "digest {digest} {error}"),
         }
     }

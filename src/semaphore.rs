@@ -24,6 +24,10 @@ impl<K: Hash + Eq> Semaphore<K> {
         // poisoned by a panicking holder is still sound.
         self.held.lock().unwrap_or_else(PoisonError::into_inner)
     }
+
+    fn full(&self, held: &HashMap<K, usize>, k: &K) -> bool {
+        held.get(k).copied().unwrap_or(0) >= self.limit
+    }
 }
 
 impl<K: Hash + Eq + Clone> Semaphore<K> {
@@ -37,13 +41,13 @@ impl<K: Hash + Eq + Clone> Semaphore<K> {
 
     /// Whether `key` has a free slot now; no key always has.
     pub(crate) fn has_room(&self, key: Option<&K>) -> bool {
-        key.is_none_or(|k| self.counts().get(k).copied().unwrap_or(0) < self.limit)
+        key.is_none_or(|k| !self.full(&self.counts(), k))
     }
 
     /// Blocks until `key` has a free slot and takes it. No key needs none.
     pub(crate) fn acquire(&self, key: Option<K>) -> Permit<'_, K> {
         if let Some(k) = &key {
-            let full = |held: &mut HashMap<K, usize>| held.get(k).is_some_and(|&n| n >= self.limit);
+            let full = |held: &mut _| self.full(held, k);
             let mut held = (self.freed.wait_while(self.counts(), full))
                 .unwrap_or_else(PoisonError::into_inner);
             *held.entry(k.clone()).or_insert(0) += 1;

@@ -153,9 +153,9 @@ fn the_timeout_is_one_deadline_for_the_whole_conversation() {
 #[test]
 fn a_refused_recipient_is_named_and_the_others_get_the_digest() {
     let mut options = Options::new(Mode::StartTls);
-    options.reject_recipients = vec!["gone@example.com".into()];
+    options.reject_recipients = vec!["gone@example.com".into(), "lost@example.com".into()];
     let smtp = login_server(options);
-    let digests = "  daily:\n    window: 2d\n    to: [me@example.com]\n    bcc: [gone@example.com, you@example.com]\n";
+    let digests = "  daily:\n    window: 2d\n    to: [me@example.com]\n    bcc: [gone@example.com, lost@example.com, you@example.com]\n";
     let setup = Setup::new(&smtp, digests, "5s");
 
     let out = setup.run(NOW);
@@ -163,6 +163,14 @@ fn a_refused_recipient_is_named_and_the_others_get_the_digest() {
     assert!(
         stderr(&out).contains(
             "error: digest daily: the mail server refused the recipient gone@example.com: 550 Mailbox unavailable; the 2 other recipients got it"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    // Each refusal is a line of its own, named after the digest.
+    assert!(
+        stderr(&out).contains(
+            "\nerror: digest daily: the mail server refused the recipient lost@example.com: 550 Mailbox unavailable; the 2 other recipients got it"
         ),
         "{}",
         stderr(&out)

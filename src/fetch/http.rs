@@ -95,8 +95,8 @@ fn attempt(fetcher: &Fetcher, start: &Url, sent: Option<&Validators>) -> Result<
     let (status, headers) = (response.status(), response.headers());
     let validators = response_validators(headers, status, sent);
     let content_type = header_text(headers, header::CONTENT_TYPE);
-    let shown = describe_response(content_type, &validators);
-    log::trace!("{}: {status}, {shown}", redacted(&url));
+    let shown = || describe_response(content_type, &validators); // built only when traced
+    log::trace!("{}: {status}, {}", redacted(&url), shown());
     let mut fetched = Fetched {
         charset: content_type.and_then(crate::parse::http_charset),
         validators,
@@ -136,8 +136,8 @@ fn send(
         .ok_or_else(|| timed_out(settings))?;
     let conditional = conditional_headers(sent);
     let shown = (conditional.iter()).map(|(n, v)| format!("{n}: {}", v.to_str().unwrap_or("?")));
-    let shown = listed("", shown, "no conditional headers");
-    log::trace!("GET {}: {shown}", redacted(url));
+    let shown = || listed("", shown, "no conditional headers"); // built only when traced
+    log::trace!("GET {}: {}", redacted(url), shown());
     let request = client.get(url.clone()).headers(conditional);
     (request.timeout(remaining).send()).map_err(|e| retry::transport_failure(&e, settings))
 }
